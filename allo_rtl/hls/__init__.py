@@ -1,0 +1,1 @@
+"""High-level synthesis passes: CDFG, operator timing, scheduling, binding, FSM."""

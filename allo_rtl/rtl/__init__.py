@@ -1,0 +1,1 @@
+"""Lowering of a scheduled, bound design to Amaranth components."""

@@ -1,0 +1,1 @@
+"""Execution of kernels: the reference interpreter (golden model) and simulation harnesses."""
