@@ -1,0 +1,72 @@
+"""Names a kernel uses from ``allo`` (``allo.grid``, ``allo.matmul``, ...).
+
+The frontend recognizes these objects by identity and lowers them to IR loops. They are also
+plain Python/numpy implementations, so a kernel still runs as ordinary Python for debugging.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def grid(*dims, name=None, pipeline=None, unroll=None):
+    """Nested loops over ``range(d)`` for each dimension: ``for i, j in allo.grid(8, 8)``."""
+    return itertools.product(*(range(d) for d in dims))
+
+
+def reduction(*dims, name=None, pipeline=None, unroll=None):
+    """Like ``grid`` but marks the loops as reduction loops."""
+    return itertools.product(*(range(d) for d in dims))
+
+
+def matmul(a, b):
+    return np.matmul(a, b)
+
+
+def add(a, b):
+    return np.add(a, b)
+
+
+def sub(a, b):
+    return np.subtract(a, b)
+
+
+def mul(a, b):
+    return np.multiply(a, b)
+
+
+def div(a, b):
+    return np.divide(a, b)
+
+
+def exp(x):
+    return np.exp(x)
+
+
+def log(x):
+    return np.log(x)
+
+
+def sqrt(x):
+    return np.sqrt(x)
+
+
+def template(*params):
+    """Declare a kernel's type/size parameters on Python 3.11 (where ``def k[T, M]`` is not
+    valid syntax): ``@allo.template("T", "M")`` then ``allo.customize(k, instantiate=[int32, 8])``.
+    Annotations that use the parameters must be strings (``A: "T[M]"``) or the module must use
+    ``from __future__ import annotations``."""
+    for p in params:
+        if not isinstance(p, str) or not p.isidentifier():
+            raise ValueError(f"template parameters are names given as strings, not {p!r}")
+
+    def mark(fn):
+        fn.__allo_template__ = tuple(params)
+        return fn
+    return mark
+
+
+ARRAY_BINOPS = {add: "+", sub: "-", mul: "*", div: "/"}
+MATH_FUNCS = {exp: "exp", log: "log", sqrt: "sqrt"}
+LOOP_ITERATORS = (grid, reduction)

@@ -1,0 +1,147 @@
+"""State shared while one kernel function is turned into IR: symbols, the body being emitted,
+unique names, constant globals, and user-facing errors that point at the source."""
+from __future__ import annotations
+
+import ast
+import builtins
+from contextlib import contextmanager
+
+import numpy as np
+
+from ..errors import AlloSyntaxError, AlloTypeError
+from ..ir import nodes as ir
+from ..ir import types as T
+
+
+def numpy_dtype_to_allo(dt: np.dtype):
+    dt = np.dtype(dt)
+    if dt == np.bool_:
+        return T.UInt(1)
+    if dt.kind in "iu":
+        return (T.Int if dt.kind == "i" else T.UInt)(dt.itemsize * 8)
+    if dt.kind == "f":
+        return T.float32
+    return None
+
+
+class FunctionContext:
+    def __init__(self, source, module_builder, params: dict):
+        self.src = source
+        self.mb = module_builder
+        self.env = {**source.namespace(), **params}
+        self.symbols: dict = {}
+        self.locals: list = []
+        self.used_names: set = set()
+        self.loop_names: set = set()
+        self.bodies: list = [[]]
+        self.fresh: set = set()          # ids of temp buffers no name refers to yet
+        self.const_buffers: dict = {}
+
+    # --- errors ---------------------------------------------------------------------
+    def loc(self, node) -> ir.Loc:
+        return self.src.loc(node)
+
+    def error(self, msg, node, hint=None, cls=AlloSyntaxError):
+        return cls(msg, self.loc(node) if node is not None else None, hint)
+
+    def type_error(self, msg, node, hint=None):
+        return self.error(msg, node, hint, AlloTypeError)
+
+    # --- emission -------------------------------------------------------------------
+    @property
+    def body(self) -> list:
+        return self.bodies[-1]
+
+    def emit(self, stmt):
+        self.body.append(stmt)
+
+    @contextmanager
+    def nested(self, body: list):
+        self.bodies.append(body)
+        try:
+            yield body
+        finally:
+            self.bodies.pop()
+
+    # --- names and symbols ----------------------------------------------------------
+    def unique(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.used_names:
+            name, k = f"{base}_{k}", k + 1
+        self.used_names.add(name)
+        return name
+
+    def unique_loop_name(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.loop_names:
+            name, k = f"{base}{k}", k + 1
+        self.loop_names.add(name)
+        return name
+
+    def new_scalar(self, base, typ, node, declare=True) -> ir.Scalar:
+        s = ir.Scalar(self.unique(base), typ, self.loc(node))
+        if declare:
+            self.locals.append(s)
+        return s
+
+    def new_buffer(self, base, typ, node, kind="local", init=None, fresh=False) -> ir.Buffer:
+        b = ir.Buffer(self.unique(base), typ, kind, self.loc(node), init)
+        if kind == "local":
+            self.locals.append(b)
+        if fresh:
+            self.fresh.add(id(b))
+        return b
+
+    def bind(self, name, sym):
+        self.symbols[name] = sym
+        self.fresh.discard(id(sym))
+
+    # --- globals --------------------------------------------------------------------
+    def lookup_global(self, name, node):
+        if name in self.env:
+            return self.env[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        raise self.error(f"name {name!r} is not defined", node,
+                         hint="declare locals with a type annotation (x: int32 = 0) before use")
+
+    def const_buffer(self, name, array: np.ndarray, node) -> ir.Buffer:
+        key = id(array)
+        if key not in self.const_buffers:
+            dtype = numpy_dtype_to_allo(array.dtype)
+            if dtype is None or array.ndim == 0:
+                raise self.type_error(
+                    f"global array {name!r} of dtype {array.dtype} cannot be a kernel constant",
+                    node, hint="use an integer, bool or float numpy array")
+            raw = np.empty(array.shape, dtype=object)
+            for idx, v in np.ndenumerate(array):
+                raw[idx] = dtype.from_python(v.item())
+            typ = T.ArrayType(dtype, array.shape)
+            self.const_buffers[key] = self.new_buffer(name, typ, node, kind="const", init=raw)
+            self.locals.append(self.const_buffers[key])
+        return self.const_buffers[key]
+
+    def eval_annotation(self, node):
+        """Evaluate a type annotation (an expression or a string) in the kernel's namespace."""
+        expr = node
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                expr = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                raise self.type_error(f"annotation {node.value!r} is not an expression", node) from None
+        try:
+            value = eval(compile(ast.Expression(expr), self.src.file, "eval"), dict(self.env))
+        except T.AlloTypeError as err:
+            raise self.type_error(f"bad type annotation: {err}", node) from None
+        except Exception as err:   # noqa: BLE001 - any failure is the user's annotation
+            raise self.type_error(f"cannot evaluate annotation {ast.unparse(node)!r}: {err}", node,
+                                  hint="annotate with Allo types, e.g. int32, Fixed(12, 4), int32[8, 8]") from None
+        if isinstance(value, T.Float) and value.bits != 32:
+            raise self.type_error(f"{value!r} is not supported in hardware; use float32", node)
+        if isinstance(value, T.ArrayType) and isinstance(value.dtype, T.Float) and value.dtype.bits != 32:
+            raise self.type_error(f"{value.dtype!r} arrays are not supported; use float32", node)
+        if not isinstance(value, (T.AlloType, T.ArrayType)):
+            raise self.type_error(f"annotation {ast.unparse(node)!r} is not an Allo type "
+                                  f"(it is {type(value).__name__})", node,
+                                  hint="use int32, UInt(n), Fixed(w, f), float32, index or T[dims]")
+        return value

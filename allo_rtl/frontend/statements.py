@@ -1,0 +1,294 @@
+"""Python statements -> IR statements: declarations, assignments, loops, branches, calls."""
+from __future__ import annotations
+
+import ast
+import copy as pycopy
+
+from .. import dsl
+from ..ir import nodes as ir
+from ..ir import types as T
+from . import arrays
+from .expressions import ExprBuilder, cast_to, truth
+
+LOOP_HINTS = ("name", "pipeline", "unroll")
+REFUSED = {
+    ast.Break: "break is not supported in kernels; use a while loop with a flag",
+    ast.Continue: "continue is not supported in kernels; use if/else inside the loop",
+    ast.Try: "try/except is not supported in kernels",
+    ast.With: "with-blocks are not supported in kernels",
+    ast.Raise: "raise is not supported in kernels",
+    ast.Assert: "assert is not supported in kernels",
+    ast.Import: "imports belong outside the kernel",
+    ast.ImportFrom: "imports belong outside the kernel",
+    ast.Global: "global declarations are not supported; pass values as arguments",
+    ast.Nonlocal: "nonlocal declarations are not supported",
+    ast.FunctionDef: "nested function definitions are not supported; define the sub-kernel "
+                     "at module level and call it",
+    ast.ClassDef: "class definitions are not supported in kernels",
+    ast.Delete: "del is not supported in kernels",
+    ast.Return: "only one return, as the kernel's last statement, is supported",
+}
+
+
+class StmtBuilder:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.eb = ExprBuilder(ctx)
+
+    def body(self, stmts):
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, node):
+        if type(node) in REFUSED:
+            raise self.ctx.error(REFUSED[type(node)], node)
+        method = getattr(self, f"stmt_{type(node).__name__}", None)
+        if method is None:
+            raise self.ctx.error(f"{type(node).__name__} statements are not supported in kernels",
+                                 node)
+        method(node)
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return   # docstring
+        if not isinstance(node.value, ast.Call):
+            raise self.ctx.error("this expression has no effect", node,
+                                 hint="assign its value or remove it")
+        self.eb.build(node.value)
+
+    # --- declarations and assignments -----------------------------------------------
+    def stmt_AnnAssign(self, node):
+        if not isinstance(node.target, ast.Name):
+            raise self.ctx.error("annotated targets must be plain names: x: int32 = 0", node)
+        name = node.target.id
+        if name in self.ctx.symbols:
+            raise self.ctx.type_error(f"{name!r} is declared twice", node,
+                                      hint="drop the annotation to assign to the existing variable")
+        typ = self.ctx.eval_annotation(node.annotation)
+        if isinstance(typ, T.ArrayType):
+            value = self.eb.build(node.value) if node.value is not None else None
+            if (isinstance(value, ir.Buffer) and id(value) in self.ctx.fresh
+                    and value.type == typ):
+                value.name = self.ctx.unique(name)
+                self.ctx.bind(name, value)
+                return
+            buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.bind(name, buf)
+            if value is not None:
+                self.check_value(value, node.value)
+                arrays.copy(self.eb, buf, value, node)
+            return
+        var = self.ctx.new_scalar(name, typ, node)
+        if node.value is not None:
+            value = self.eb.scalar(node.value)
+            self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, typ)))
+        self.ctx.bind(name, var)
+
+    def check_value(self, value, node):
+        if isinstance(value, tuple):
+            raise self.ctx.type_error("a tuple cannot be assigned to one variable", node)
+
+    def stmt_Assign(self, node):
+        if len(node.targets) != 1:
+            raise self.ctx.error("chained assignment (a = b = c) is not supported", node)
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple):
+            return self.assign_tuple(target, node)
+        value = self.eb.build(node.value)
+        self.check_value(value, node.value)
+        self.assign(target, value, node)
+
+    def assign_tuple(self, target, node):
+        value = self.eb.build(node.value) if not isinstance(node.value, ast.Tuple) else \
+            tuple(self.snapshot(self.eb.build(v), v) for v in node.value.elts)
+        if not isinstance(value, tuple) or len(value) != len(target.elts):
+            raise self.ctx.type_error(f"cannot unpack into {len(target.elts)} targets", node)
+        for t, v in zip(target.elts, value):
+            self.assign(t, v, node)
+
+    def snapshot(self, v, node):
+        """Copy a scalar into a temp so `a, b = b, a` reads values before any write."""
+        if isinstance(v, ir.Expr) and not isinstance(v, ir.Const):
+            tmp = self.ctx.new_scalar("_swap", v.type, node)
+            self.ctx.emit(ir.Assign(self.ctx.loc(node), tmp, v))
+            return ir.Ref(v.type, v.loc, tmp)
+        return v
+
+    def assign(self, target, value, node):
+        loc = self.ctx.loc(node)
+        if isinstance(target, ast.Name):
+            sym = self.ctx.symbols.get(target.id)
+            if isinstance(sym, ir.Scalar):
+                if not isinstance(value, ir.Expr):
+                    raise self.ctx.type_error(f"cannot assign an array to scalar {target.id!r}", node)
+                self.ctx.emit(ir.Assign(loc, sym, cast_to(value, sym.type)))
+            elif isinstance(sym, ir.Buffer):
+                if sym.kind == "const":
+                    raise self.ctx.type_error(f"{target.id!r} is a constant array", node)
+                arrays.copy(self.eb, sym, value, node)
+            elif isinstance(value, ir.Buffer):
+                if id(value) in self.ctx.fresh:
+                    value.name = self.ctx.unique(target.id)
+                    self.ctx.bind(target.id, value)
+                else:
+                    buf = self.ctx.new_buffer(target.id, value.type, node)
+                    self.ctx.bind(target.id, buf)
+                    arrays.copy(self.eb, buf, value, node)
+            else:   # a new scalar takes the value's type, as Allo infers it
+                var = self.ctx.new_scalar(target.id, value.type, node)
+                self.ctx.bind(target.id, var)
+                self.ctx.emit(ir.Assign(loc, var, value))
+            return
+        if isinstance(target, ast.Subscript):
+            return self.store(target, value, node)
+        raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)
+
+    def store(self, target, value, node):
+        base, subs = target, []
+        while isinstance(base, ast.Subscript):
+            subs.insert(0, base.slice)
+            base = base.value
+        buf = self.eb.build(base)
+        if not isinstance(buf, ir.Buffer):
+            raise self.ctx.error("assigning to bits (x[3] = ...) is not supported yet", node,
+                                 hint="build the value with shifts and masks instead")
+        if buf.kind == "const":
+            raise self.ctx.type_error(f"{buf.name!r} is a constant array", node)
+        elts = [e for s in subs for e in (s.elts if isinstance(s, ast.Tuple) else [s])]
+        if len(elts) != len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts):
+            raise self.ctx.type_error(
+                f"store into {buf.name} needs exactly {len(buf.shape)} indices", node,
+                hint="array slices and bit stores are not supported")
+        if not isinstance(value, ir.Expr):
+            raise self.ctx.type_error(f"cannot store an array into one element of {buf.name}", node)
+        indices = [self.eb.index(e) for e in elts]
+        self.ctx.emit(ir.Store(self.ctx.loc(node), buf, indices, cast_to(value, buf.dtype)))
+
+    def stmt_AugAssign(self, node):
+        load = pycopy.deepcopy(node.target)
+        for n in ast.walk(load):
+            if hasattr(n, "ctx"):
+                n.ctx = ast.Load()
+        value = ast.BinOp(left=load, op=node.op, right=node.value)
+        ast.copy_location(value, node)
+        self.stmt_Assign(ast.copy_location(ast.Assign(targets=[node.target], value=value), node))
+
+    # --- control flow ---------------------------------------------------------------
+    def stmt_If(self, node):
+        cond = truth(self.eb.scalar(node.test))
+        s = ir.If(self.ctx.loc(node), cond, [], [])
+        self.ctx.emit(s)
+        with self.ctx.nested(s.then_body):
+            self.body(node.body)
+        with self.ctx.nested(s.else_body):
+            self.body(node.orelse)
+
+    def stmt_While(self, node):
+        if node.orelse:
+            raise self.ctx.error("while/else is not supported", node)
+        probe = []
+        with self.ctx.nested(probe):
+            cond = truth(self.eb.scalar(node.test))
+        if probe:
+            raise self.ctx.error("a while condition cannot call kernels or array operations",
+                                 node.test, hint="compute it into a variable inside the loop")
+        s = ir.While(self.ctx.loc(node), cond, [])
+        self.ctx.emit(s)
+        with self.ctx.nested(s.body):
+            self.body(node.body)
+
+    def stmt_For(self, node):
+        if node.orelse:
+            raise self.ctx.error("for/else is not supported", node)
+        it = node.iter
+        if not isinstance(it, ast.Call):
+            raise self.ctx.error("kernels loop over range(...), allo.grid(...) or "
+                                 "allo.reduction(...)", node.iter)
+        fn = self.eb.python_object(it.func)
+        hints = self.loop_hints(it)
+        names = self.target_names(node.target, node)
+        if fn is range:
+            if len(names) != 1:
+                raise self.ctx.error("range() gives one index per iteration", node.target)
+            bounds = self.range_bounds(it)
+            specs = [(names[0], *bounds)]
+        elif fn in dsl.LOOP_ITERATORS:
+            if fn is dsl.reduction:
+                hints.setdefault("reduction", True)
+            extents = [self.const_int(a) for a in it.args]
+            if len(extents) != len(names):
+                raise self.ctx.error(f"{len(names)} loop indices for {len(extents)} dimensions",
+                                     node.target)
+            specs = [(n, ir.Const(T.index, self.ctx.loc(it), 0),
+                      ir.Const(T.index, self.ctx.loc(it), e), 1) for n, e in zip(names, extents)]
+        else:
+            raise self.ctx.error(f"cannot loop over {ast.unparse(it.func)}(...)", node.iter,
+                                 hint="use range(...), allo.grid(...) or allo.reduction(...)")
+        self.emit_loops(specs, hints, node)
+
+    def emit_loops(self, specs, hints, node):
+        band = hints.pop("name", None)
+        saved = {}
+        body = self.ctx.body
+        for name, lo, hi, step in specs:
+            var = ir.Scalar(self.ctx.unique(name), T.index, self.ctx.loc(node))
+            loop_name = self.ctx.unique_loop_name(name)
+            attrs = {k: v for k, v in hints.items() if v not in (None, False)}
+            if band:
+                attrs["band"] = band
+            loop = ir.For(self.ctx.loc(node), loop_name, var, lo, hi, step, [], attrs)
+            body.append(loop)
+            body = loop.body
+            saved[name] = self.ctx.symbols.get(name)
+            self.ctx.symbols[name] = var
+        with self.ctx.nested(body):
+            self.body(node.body)
+        for name, old in saved.items():
+            if old is None:
+                self.ctx.symbols.pop(name, None)
+            else:
+                self.ctx.symbols[name] = old
+
+    def target_names(self, target, node):
+        elts = target.elts if isinstance(target, ast.Tuple) else [target]
+        if not all(isinstance(e, ast.Name) for e in elts):
+            raise self.ctx.error("loop indices must be plain names", target)
+        for e in elts:
+            if isinstance(self.ctx.symbols.get(e.id), ir.Buffer) or (
+                    e.id in self.ctx.symbols and self.ctx.symbols[e.id] in self.ctx.locals):
+                raise self.ctx.error(f"loop index {e.id!r} reuses a variable's name", e,
+                                     hint="choose another index name")
+        return [e.id for e in elts]
+
+    def loop_hints(self, call):
+        hints = {}
+        for kw in call.keywords:
+            if kw.arg not in LOOP_HINTS:
+                raise self.ctx.error(f"unknown loop option {kw.arg}=; Allo accepts "
+                                     f"{', '.join(LOOP_HINTS)}", kw.value)
+            try:
+                hints[kw.arg] = ast.literal_eval(kw.value)
+            except ValueError:
+                raise self.ctx.error(f"loop option {kw.arg}= must be a constant", kw.value) from None
+        return hints
+
+    def range_bounds(self, call):
+        args = call.args
+        if not 1 <= len(args) <= 3:
+            raise self.ctx.error("range takes 1 to 3 arguments", call)
+        step = self.const_int(args[2]) if len(args) == 3 else 1
+        if step == 0:
+            raise self.ctx.error("range() step must not be zero", args[2])
+        lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
+        hi = self.eb.index(args[1] if len(args) > 1 else args[0])
+        return lo, hi, step
+
+    def const_int(self, node) -> int:
+        e = self.eb.scalar(node)
+        if not isinstance(e, ir.Const) or not e.type.is_int:
+            raise self.ctx.error(f"{ast.unparse(node)} must be a constant integer here", node,
+                                 hint="use a literal or a global Python int")
+        return int(e.value)

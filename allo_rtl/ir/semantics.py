@@ -1,0 +1,128 @@
+"""Bit-accurate meaning of every scalar operator, on raw values (see ``types``).
+
+These functions are the single definition of what an operator computes. The reference
+interpreter calls them; hardware operators in ``allo_rtl.primitives`` are tested against them.
+
+Conventions (Allo lowers to MLIR ``arith``, whose integer ops match C):
+* ``/`` truncates toward zero, ``//`` rounds toward minus infinity, ``%`` takes the sign of
+  the dividend. Dividing by zero gives all ones (quotient) and the dividend (remainder), as
+  RISC-V defines it, so hardware and interpreter agree on a case C leaves undefined.
+* Results wrap into the result type. Fixed-point values are aligned to the result's fraction
+  bits first; dropped fraction bits are truncated toward minus infinity.
+* Shifts by an amount >= the width give 0 (left) or the sign fill (right); a negative amount
+  is taken as its unsigned raw value, i.e. a huge shift.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .types import AlloType, cast
+
+
+def _align(raw: int, t: AlloType, fracs: int) -> int:
+    """The raw value of ``raw`` (type ``t``) scaled to ``fracs`` fraction bits, exactly."""
+    return raw << (fracs - t.fracs)
+
+
+def _trunc_div(num: int, den: int) -> int:
+    q = abs(num) // abs(den)
+    return q if (num >= 0) == (den >= 0) else -q
+
+
+def binop(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType):
+    """Raw result of ``a op b`` in result type ``tr``."""
+    if tr.is_float:
+        x = np.float32(cast(a, ta, tr))
+        y = np.float32(cast(b, tb, tr))
+        with np.errstate(all="ignore"):
+            return np.float32({"+": np.add, "-": np.subtract, "*": np.multiply,
+                               "/": np.divide, "//": np.floor_divide,
+                               "%": np.fmod}[op](x, y))
+    a, b = int(a), int(b)
+    if op in ("<<", ">>"):
+        amount = b if b >= 0 else b & ((1 << tb.bits) - 1)
+        if op == "<<":
+            return tr.wrap(a << amount) if amount < tr.bits + 1 else 0
+        return tr.wrap(a >> min(amount, tr.bits + 1))
+    if op in ("+", "-", "%", "&", "|", "^"):
+        f = max(ta.fracs, tb.fracs)
+        x, y = _align(a, ta, f), _align(b, tb, f)
+        if op == "%":
+            r = x if y == 0 else x - _trunc_div(x, y) * y
+            return tr.wrap(r >> (f - tr.fracs) if f >= tr.fracs else r << (tr.fracs - f))
+        r = {"+": x + y, "-": x - y, "&": x & y, "|": x | y, "^": x ^ y}[op]
+        return tr.wrap(r if f == tr.fracs else (r >> (f - tr.fracs) if f > tr.fracs
+                                                 else r << (tr.fracs - f)))
+    if op == "*":
+        r = a * b                       # fraction bits ta.fracs + tb.fracs
+        return tr.wrap(_align_to(r, ta.fracs + tb.fracs, tr.fracs))
+    if op in ("/", "//"):
+        if b == 0:
+            return tr.wrap(-1)
+        # value = (a / 2^fa) / (b / 2^fb); raw result = value * 2^fr
+        num = a << max(0, tr.fracs + tb.fracs - ta.fracs)
+        den = b << max(0, ta.fracs - tr.fracs - tb.fracs)
+        q = _trunc_div(num, den) if op == "/" else num // den
+        return tr.wrap(q)
+    raise KeyError(op)
+
+
+def _align_to(raw: int, fracs: int, target: int) -> int:
+    return raw << (target - fracs) if target >= fracs else raw >> (fracs - target)
+
+
+def compare(op: str, a, ta: AlloType, b, tb: AlloType) -> int:
+    """1 or 0: ``a op b`` compared exactly (floats as float32, NaN unordered)."""
+    if ta.is_float or tb.is_float:
+        x, y = float(cast(a, ta, ta if ta.is_float else tb)), float(cast(b, tb, tb if tb.is_float else ta))
+    else:
+        f = max(ta.fracs, tb.fracs)
+        x, y = _align(int(a), ta, f), _align(int(b), tb, f)
+    return int({"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y,
+                ">": x > y, ">=": x >= y}[op])
+
+
+def unary(op: str, a, ta: AlloType, tr: AlloType):
+    if op == "-":
+        return np.float32(-a) if tr.is_float else tr.wrap(-int(a))
+    if op == "~":
+        return tr.wrap(~int(a))
+    if op == "not":
+        return int(not a)
+    raise KeyError(op)
+
+
+def truth(a) -> int:
+    """Condition value of any raw scalar (nonzero is true)."""
+    return int(bool(a))
+
+
+def bit_get(a, ta: AlloType, bit: int) -> int:
+    if bit < 0 or bit >= ta.bits:
+        return 0
+    return (int(a) >> bit) & 1
+
+
+def bit_slice(a, ta: AlloType, lo: int, width: int) -> int:
+    if lo < 0:
+        return 0
+    return (int(a) >> lo) & ((1 << width) - 1)
+
+
+def math_call(fn: str, args: list, types: list, tr: AlloType):
+    """exp/log/sqrt (float32), abs/min/max (any type, computed exactly then wrapped)."""
+    if fn in ("exp", "log", "sqrt"):
+        x = np.float32(cast(args[0], types[0], tr))
+        with np.errstate(all="ignore"):
+            return np.float32(getattr(np, fn)(x))
+    if tr.is_float:
+        xs = [np.float32(cast(a, t, tr)) for a, t in zip(args, types)]
+        return np.float32({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
+                           "max": lambda: max(xs)}[fn]())
+    exact = [int(a) << (tr.fracs - t.fracs) for a, t in zip(args, types)]
+    if fn == "abs":
+        return tr.wrap(abs(exact[0]))
+    return tr.wrap(min(exact) if fn == "min" else max(exact))
+
+
+__all__ = ["binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]

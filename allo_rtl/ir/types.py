@@ -1,0 +1,259 @@
+"""Allo's scalar and array types, with bit-accurate value semantics.
+
+A scalar value of an integer or fixed-point type is carried as a Python ``int`` holding its
+*raw* two's-complement mantissa (value * 2**fracs, already wrapped into the type's range).
+A ``float32`` value is carried as a ``numpy.float32``. ``cast`` converts raw values between
+types with Allo/HeteroCL semantics: integer narrowing wraps, dropped fraction bits are
+truncated toward minus infinity (an arithmetic shift), float to integer truncates toward zero.
+
+The module path and names follow Allo (``from allo.ir.types import int32, Fixed``) so that
+``from allo_rtl.ir.types import ...`` runs an Allo program unchanged.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+__all__ = [
+    "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
+    "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
+    "index", "bool", "float16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
+]
+
+MAX_BITS = 512
+
+
+class AlloTypeError(ValueError):
+    """A type was written with impossible parameters (e.g. ``Int(0)``)."""
+
+
+class AlloType:
+    """Base of all scalar types. ``T[4, 8]`` makes an array type of shape (4, 8)."""
+
+    bits: int
+    fracs: int = 0
+    signed: builtins.bool = True
+
+    def __getitem__(self, shape) -> ArrayType:
+        if not isinstance(shape, tuple):
+            shape = (shape,)
+        return ArrayType(self, shape)
+
+    # --- classification -------------------------------------------------------------
+    @property
+    def is_float(self) -> builtins.bool:
+        return isinstance(self, Float)
+
+    @property
+    def is_fixed(self) -> builtins.bool:
+        return isinstance(self, (Fixed, UFixed))
+
+    @property
+    def is_int(self) -> builtins.bool:
+        return isinstance(self, (Int, UInt, Index))
+
+    @property
+    def int_bits(self) -> int:
+        """Bits left of the binary point (sign bit included)."""
+        return self.bits - self.fracs
+
+    # --- value semantics ------------------------------------------------------------
+    @property
+    def min_raw(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def max_raw(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+    def wrap(self, raw: int) -> int:
+        """Wrap an unbounded integer into this type's raw range (two's complement)."""
+        raw = int(raw) & ((1 << self.bits) - 1)
+        if self.signed and raw >> (self.bits - 1):
+            raw -= 1 << self.bits
+        return raw
+
+    def from_python(self, value):
+        """Raw value of a Python/numpy number: floats are truncated toward zero."""
+        if isinstance(value, (builtins.bool, np.bool_)):
+            value = int(value)
+        if isinstance(value, (int, np.integer)):
+            return self.wrap(int(value) << self.fracs)
+        value = float(value)
+        if not math.isfinite(value):
+            return 0
+        return self.wrap(math.trunc(value * (1 << self.fracs)))
+
+    def to_python(self, raw):
+        """The number a raw value stands for: an int, or a float for fixed-point types."""
+        if self.fracs:
+            return raw / (1 << self.fracs)
+        return int(raw)
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        """The numpy dtype that carries this type across the boundary."""
+        if self.is_fixed:
+            return np.dtype(np.float64)
+        for width in (8, 16, 32, 64):
+            if self.bits <= width:
+                return np.dtype(f"{'' if self.signed else 'u'}int{width}")
+        return np.dtype(object)
+
+    def __eq__(self, other):
+        return (type(self) is type(other) and self.bits == other.bits
+                and self.fracs == other.fracs)
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.bits, self.fracs))
+
+
+def _check_bits(bits, what="bit width"):
+    if not isinstance(bits, (int, np.integer)) or isinstance(bits, builtins.bool):
+        raise AlloTypeError(f"{what} must be an integer, not {bits!r}")
+    if not 1 <= bits <= MAX_BITS:
+        raise AlloTypeError(f"{what} must be between 1 and {MAX_BITS}, not {bits}")
+    return int(bits)
+
+
+class Int(AlloType):
+    """Signed integer of ``bits`` bits (two's complement)."""
+
+    def __init__(self, bits: int):
+        self.bits = _check_bits(bits)
+
+    def __repr__(self):
+        return f"int{self.bits}" if self.bits in (1, 8, 16, 32, 64) else f"Int({self.bits})"
+
+
+class UInt(AlloType):
+    """Unsigned integer of ``bits`` bits."""
+
+    signed = False
+
+    def __init__(self, bits: int):
+        self.bits = _check_bits(bits)
+
+    def __repr__(self):
+        return f"uint{self.bits}" if self.bits in (1, 8, 16, 32, 64) else f"UInt({self.bits})"
+
+
+class Index(AlloType):
+    """Loop index type. 32 bits for the typing rules (as Allo); values wrap at 64 bits."""
+
+    def __init__(self):
+        self.bits = 32
+
+    def wrap(self, raw: int) -> int:
+        raw = int(raw) & ((1 << 64) - 1)
+        return raw - (1 << 64) if raw >> 63 else raw
+
+    @property
+    def min_raw(self):
+        return -(1 << 63)
+
+    @property
+    def max_raw(self):
+        return (1 << 63) - 1
+
+    def __repr__(self):
+        return "index"
+
+
+class Fixed(AlloType):
+    """Signed fixed point: ``bits`` in all, ``fracs`` of them after the binary point."""
+
+    def __init__(self, bits: int, fracs: int):
+        self.bits = _check_bits(bits)
+        if not isinstance(fracs, (int, np.integer)) or not 0 <= fracs <= self.bits:
+            raise AlloTypeError(
+                f"fraction bits must be an integer between 0 and {self.bits}, not {fracs!r}")
+        self.fracs = int(fracs)
+
+    def __repr__(self):
+        return f"Fixed({self.bits}, {self.fracs})"
+
+
+class UFixed(Fixed):
+    """Unsigned fixed point."""
+
+    signed = False
+
+    def __repr__(self):
+        return f"UFixed({self.bits}, {self.fracs})"
+
+
+class Float(AlloType):
+    """IEEE binary floating point; allo-rtl computes in ``float32`` only."""
+
+    def __init__(self, bits: int, fracs: int | None = None):
+        if bits not in (16, 32, 64):
+            raise AlloTypeError(f"float width must be 16, 32 or 64, not {bits!r}")
+        self.bits = bits
+        self.fracs = {16: 10, 32: 23, 64: 52}[bits] if fracs is None else fracs
+
+    def wrap(self, raw):
+        return np.float32(raw)
+
+    def from_python(self, value):
+        return np.float32(value)
+
+    def to_python(self, raw):
+        return np.float32(raw)
+
+    @property
+    def numpy_dtype(self):
+        return np.dtype(f"float{self.bits}")
+
+    def __repr__(self):
+        return f"float{self.bits}"
+
+
+class ArrayType:
+    """A multi-dimensional array of a scalar type with a static shape."""
+
+    def __init__(self, dtype: AlloType, shape: tuple):
+        for dim in shape:
+            if not isinstance(dim, (int, np.integer)) or isinstance(dim, builtins.bool) or dim < 1:
+                raise AlloTypeError(f"array dimensions must be positive integers, not {dim!r}")
+        self.dtype = dtype
+        self.shape = tuple(int(d) for d in shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def __eq__(self, other):
+        return isinstance(other, ArrayType) and (self.dtype, self.shape) == (other.dtype, other.shape)
+
+    def __hash__(self):
+        return hash((self.dtype, self.shape))
+
+    def __repr__(self):
+        return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
+
+
+def _shift(raw: int, amount: int) -> int:
+    """Multiply by 2**amount; a negative amount drops bits toward minus infinity."""
+    return raw << amount if amount >= 0 else raw >> -amount
+
+
+def cast(raw, src: AlloType, dst: AlloType):
+    """Convert a raw value of type ``src`` to the raw value of type ``dst``."""
+    if dst.is_float:
+        if src.is_float:
+            return np.float32(raw)
+        return np.float32(raw / (1 << src.fracs)) if src.fracs else np.float32(raw)
+    if src.is_float:
+        return dst.from_python(float(raw))
+    return dst.wrap(_shift(int(raw), dst.fracs - src.fracs))
+
+
+int1, int8, int16, int32, int64 = Int(1), Int(8), Int(16), Int(32), Int(64)
+uint1, uint8, uint16, uint32, uint64 = UInt(1), UInt(8), UInt(16), UInt(32), UInt(64)
+index = Index()
+bool = UInt(1)  # noqa: A001 - Allo's name for the 1-bit type
+float16, float32, float64 = Float(16), Float(32), Float(64)
+i32, f32 = int32, float32
