@@ -1,0 +1,101 @@
+"""The generated top level's interface, described as data.
+
+Every kernel component has:
+
+* ``start`` (in): sampled on a rising clock edge while the kernel is idle; the kernel samples
+  its scalar inputs on that same edge.
+* ``done`` (out): high for exactly one cycle when results are valid; ``idle`` (out) is high
+  whenever the kernel is not running (also while ``start`` would be accepted).
+* per array parameter or result ``X`` (ap_memory style, one port set):
+  ``X_address0`` (out, row-major element index), ``X_ce0`` (out, access enable),
+  ``X_we0`` (out, write enable, with ce0), ``X_d0`` (out, write data), ``X_q0`` (in, read data).
+  Read latency is ``READ_LATENCY`` = 1 cycle: ``X_q0`` holds ``X[address0]`` in the cycle after
+  ``ce0 & ~we0``. At most one access per array per cycle.
+* per scalar parameter ``x``: input port ``x``; per scalar result k: output port ``ret{k}`` (or
+  the result variable's name), valid from ``done`` until the next start.
+
+Data travel as raw two's-complement bit patterns of the Allo type (fixed point: the mantissa).
+This module only describes; ``rtl.lower`` builds the ports from it and the simulation harnesses
+(Amaranth sim, cocotb) play the memories from it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from amaranth.hdl import signed, unsigned
+
+from ..ir import nodes as ir
+from ..ir.analysis import read_buffers, written_buffers
+from ..ir.types import AlloType, Index
+
+READ_LATENCY = 1
+
+
+def hw_shape(t: AlloType):
+    """Amaranth shape carrying a raw value of type t."""
+    if isinstance(t, Index):      # the interpreter wraps index values at 64 bits
+        return signed(64)
+    return signed(t.bits) if t.signed else unsigned(t.bits)
+
+
+@dataclass
+class ArrayPort:
+    name: str
+    dtype: AlloType
+    shape: tuple
+    role: str              # "param" | "result"
+    index: int             # position among the kernel's params / results
+    reads: bool = True
+    writes: bool = True
+
+    @property
+    def depth(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def addr_width(self) -> int:
+        return max(1, (self.depth - 1).bit_length())
+
+    def signal(self, suffix: str) -> str:
+        """Port name, suffix one of address0, ce0, we0, d0, q0."""
+        return f"{self.name}_{suffix}"
+
+
+@dataclass
+class ScalarPort:
+    name: str
+    dtype: AlloType
+    role: str              # "param" | "result"
+    index: int
+
+
+@dataclass
+class KernelInterface:
+    name: str
+    params: list = field(default_factory=list)     # ArrayPort | ScalarPort, signature order
+    results: list = field(default_factory=list)
+    returns_tuple: bool = False
+
+    @property
+    def arrays(self) -> list:
+        return [p for p in (*self.params, *self.results) if isinstance(p, ArrayPort)]
+
+
+def interface_of(f: ir.Function) -> KernelInterface:
+    """The top-level interface of function ``f`` (names from the source survive)."""
+    written, read = written_buffers(f), read_buffers(f)
+    iface = KernelInterface(f.name, returns_tuple=f.returns_tuple)
+    for k, p in enumerate(f.params):
+        if isinstance(p, ir.Buffer):
+            iface.params.append(ArrayPort(p.name, p.dtype, p.shape, "param", k,
+                                          reads=id(p) in read, writes=id(p) in written))
+        else:
+            iface.params.append(ScalarPort(p.name, p.type, "param", k))
+    for k, r in enumerate(f.results):
+        if isinstance(r, ir.Buffer):
+            iface.results.append(ArrayPort(r.name, r.dtype, r.shape, "result", k,
+                                           reads=id(r) in read, writes=True))
+        else:
+            iface.results.append(ScalarPort(r.name, r.type, "result", k))
+    return iface
