@@ -121,6 +121,9 @@ class StmtBuilder:
         loc = self.ctx.loc(node)
         if isinstance(target, ast.Name):
             sym = self.ctx.symbols.get(target.id)
+            if isinstance(sym, ir.Scalar) and sym.type == T.index and sym not in self.ctx.locals:
+                raise self.ctx.error(f"loop index {target.id!r} cannot be assigned", node,
+                                     hint="copy it into a new variable first")
             if isinstance(sym, ir.Scalar):
                 if not isinstance(value, ir.Expr):
                     raise self.ctx.type_error(f"cannot assign an array to scalar {target.id!r}", node)
