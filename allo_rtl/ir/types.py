@@ -55,6 +55,11 @@ class AlloType:
         return isinstance(self, (Int, UInt, Index))
 
     @property
+    def hw_bits(self) -> int:
+        """Width of the hardware value carrying this type."""
+        return self.bits
+
+    @property
     def int_bits(self) -> int:
         """Bits left of the binary point (sign bit included)."""
         return self.bits - self.fracs
@@ -149,6 +154,10 @@ class Index(AlloType):
     def wrap(self, raw: int) -> int:
         raw = int(raw) & ((1 << 64) - 1)
         return raw - (1 << 64) if raw >> 63 else raw
+
+    @property
+    def hw_bits(self) -> int:
+        return 64
 
     @property
     def min_raw(self):

@@ -27,16 +27,14 @@ from amaranth.hdl import signed, unsigned
 
 from ..ir import nodes as ir
 from ..ir.analysis import read_buffers, written_buffers
-from ..ir.types import AlloType, Index
+from ..ir.types import AlloType
 
 READ_LATENCY = 1
 
 
 def hw_shape(t: AlloType):
     """Amaranth shape carrying a raw value of type t."""
-    if isinstance(t, Index):      # the interpreter wraps index values at 64 bits
-        return signed(64)
-    return signed(t.bits) if t.signed else unsigned(t.bits)
+    return signed(t.hw_bits) if t.signed else unsigned(t.hw_bits)
 
 
 @dataclass

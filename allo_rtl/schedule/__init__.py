@@ -36,13 +36,29 @@ class Schedule:
         f = self.module.functions[fn] if fn else self.top
         return [loop.name for loop in ir.loops(f.body)]
 
-    def build(self, target: str | None = None, **options):
-        """Build for ``target``: "python"/"llvm" runs the reference interpreter."""
+    def build(self, target: str | None = None, project=None, family: str = "generic",
+              clock_ns: float | None = None, **options):
+        """Build the kernel.
+
+        * ``None``/"amaranth" (default): hardware simulated cycle-accurately by Amaranth.
+        * "python" / "llvm": the bit-accurate reference interpreter.
+        * "verilog": writes ``project/<kernel>.v`` and a JSON report, returns the module.
+        """
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
             return ReferenceModule(self.module)
-        raise AlloError(f"build target {target!r} is not available yet",
-                        hint="use s.build(target='python') for the reference interpreter")
+        if target in (None, "amaranth", "verilog"):
+            from ..rtl.build import HardwareDesign
+            from ..sim.hw_module import HardwareModule
+            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns), **options)
+            if target == "verilog":
+                if project is None:
+                    raise AlloError("target='verilog' needs project=DIR to write into",
+                                    hint="s.build(target='verilog', project='out/')")
+                mod.design.write_project(project)
+            return mod
+        raise AlloError(f"unknown build target {target!r}",
+                        hint="targets: None (Amaranth simulation), 'verilog', 'python', 'llvm'")
 
 
 def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:

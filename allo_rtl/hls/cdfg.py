@@ -1,0 +1,220 @@
+"""Control/data-flow graph: the IR's structured control with straight-line blocks of ops.
+
+Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where operands come
+first (a DAG); values cross block boundaries only through scalar variables (registers, read
+with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
+buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
+arithmetic and exp/log/sqrt.
+
+Regions: ``Block``; ``LoopRegion`` (its ``entry`` block computes the bounds); ``WhileRegion``
+and ``IfRegion`` (their ``cond`` block computes the condition); ``CallRegion`` (its ``args``
+block computes scalar arguments).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import AlloBackendError
+from ..ir import nodes as ir
+from ..ir.types import AlloType, UInt, index
+
+DIV_OPS = ("/", "//", "%")
+
+
+@dataclass(eq=False)
+class Op:
+    kind: str           # const var load store binop div compare logic unary cast select
+                        # bitget bitslice minmax addr setvar
+    type: AlloType | None
+    operands: list
+    loc: ir.Loc
+    attrs: dict = field(default_factory=dict)
+    id: int = -1
+
+    def __repr__(self):
+        return f"v{self.id}:{self.kind}"
+
+
+@dataclass(eq=False)
+class Block:
+    ops: list = field(default_factory=list)
+
+    def add(self, op: Op) -> Op:
+        op.id = len(self.ops)
+        self.ops.append(op)
+        return op
+
+
+@dataclass(eq=False)
+class LoopRegion:
+    loop: ir.For
+    entry: Block          # computes lo, hi and the test lo < hi (or >, for negative steps)
+    lo: Op
+    hi: Op
+    enter: Op             # uint1: run the first iteration
+    body: list
+
+
+@dataclass(eq=False)
+class WhileRegion:
+    stmt: ir.While
+    cond_block: Block
+    cond: Op
+    body: list
+
+
+@dataclass(eq=False)
+class IfRegion:
+    stmt: ir.If
+    cond_block: Block
+    cond: Op
+    then_body: list
+    else_body: list
+
+
+@dataclass(eq=False)
+class CallRegion:
+    call: ir.Call
+    args_block: Block
+    args: list            # per callee param: an Op (scalar) or the caller's Buffer
+
+
+@dataclass(eq=False)
+class FunctionCDFG:
+    function: ir.Function
+    body: list            # regions
+
+
+class _BlockBuilder:
+    """Turns expressions and simple statements into ops of one block, forwarding values of
+    variables written earlier in the same block (so reads see program order)."""
+
+    def __init__(self):
+        self.block = Block()
+        self.var_reads: dict = {}      # id(Scalar) -> var op (value at block entry)
+        self.var_values: dict = {}     # id(Scalar) -> op holding the current value
+        self.vars: dict = {}           # id(Scalar) -> Scalar written in this block
+
+    def op(self, kind, typ, operands, loc, **attrs) -> Op:
+        return self.block.add(Op(kind, typ, list(operands), loc, attrs))
+
+    def read_var(self, var: ir.Scalar, loc) -> Op:
+        if id(var) in self.var_values:
+            return self.var_values[id(var)]
+        if id(var) not in self.var_reads:
+            self.var_reads[id(var)] = self.op("var", var.type, [], loc, var=var)
+        return self.var_reads[id(var)]
+
+    def write_var(self, var: ir.Scalar, value: Op):
+        self.vars[id(var)] = var
+        self.var_values[id(var)] = value
+
+    def finish(self) -> Block:
+        """Close the block: commit every variable written in it (at the block's end)."""
+        for var_id, value in self.var_values.items():
+            var = self.vars[var_id]
+            self.op("setvar", var.type, [value], value.loc, var=var)
+        return self.block
+
+    # --- expressions ----------------------------------------------------------------
+    def expr(self, e: ir.Expr) -> Op:
+        if e.type.is_float or any(getattr(c, "type", None) is not None and c.type.is_float
+                                  for c in ir.child_exprs(e)):
+            raise AlloBackendError("float32 arithmetic is not supported in hardware yet", e.loc,
+                                   hint="use Fixed(w, f) types, or build with target='python'")
+        if isinstance(e, ir.Const):
+            return self.op("const", e.type, [], e.loc, value=e.value)
+        if isinstance(e, ir.Ref):
+            return self.read_var(e.var, e.loc)
+        if isinstance(e, ir.Load):
+            return self.op("load", e.type, [self.address(e.buf, e.indices, e.loc)], e.loc,
+                           buf=e.buf)
+        if isinstance(e, ir.BinOp):
+            kind = "div" if e.op in DIV_OPS else "binop"
+            return self.op(kind, e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
+        if isinstance(e, ir.Compare):
+            return self.op("compare", e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
+        if isinstance(e, ir.Logic):
+            return self.op("logic", e.type, [self.expr(o) for o in e.operands], e.loc, op=e.op)
+        if isinstance(e, ir.Unary):
+            return self.op("unary", e.type, [self.expr(e.operand)], e.loc, op=e.op)
+        if isinstance(e, ir.Cast):
+            return self.op("cast", e.type, [self.expr(e.operand)], e.loc)
+        if isinstance(e, ir.Select):
+            return self.op("select", e.type, [self.expr(e.cond), self.expr(e.if_true),
+                                              self.expr(e.if_false)], e.loc)
+        if isinstance(e, ir.BitGet):
+            return self.op("bitget", e.type, [self.expr(e.operand), self.expr(e.bit)], e.loc)
+        if isinstance(e, ir.BitSlice):
+            return self.op("bitslice", e.type, [self.expr(e.operand), self.expr(e.lo)], e.loc,
+                           width=e.width)
+        if isinstance(e, ir.MathCall):
+            if e.fn not in ("min", "max", "abs"):
+                raise AlloBackendError(f"{e.fn}() is not supported in hardware yet", e.loc,
+                                       hint="build with target='python'")
+            return self.op("minmax", e.type, [self.expr(a) for a in e.args], e.loc, fn=e.fn)
+        raise TypeError(f"unknown expression {type(e).__name__}")
+
+    def address(self, buf: ir.Buffer, indices, loc) -> Op:
+        strides, acc = [], 1
+        for extent in reversed(buf.shape):
+            strides.insert(0, acc)
+            acc *= extent
+        typ = UInt(max(1, (acc - 1).bit_length()))
+        idx = [self.expr(i) for i in indices]
+        if all(o.kind == "const" for o in idx):     # a fixed element: a constant address
+            flat = sum(int(o.attrs["value"]) * s for o, s in zip(idx, strides))
+            return self.op("const", typ, [], loc, value=typ.wrap(flat))
+        return self.op("addr", typ, idx, loc, strides=strides, buf=buf)
+
+    def stmt(self, s):
+        if isinstance(s, ir.Assign):
+            self.write_var(s.var, self.expr(s.value))
+        elif isinstance(s, ir.Store):
+            addr = self.address(s.buf, s.indices, s.loc)
+            self.op("store", None, [addr, self.expr(s.value)], s.loc, buf=s.buf)
+        else:
+            raise TypeError(type(s).__name__)
+
+
+def build_regions(stmts: list) -> list:
+    regions, current = [], None
+    for s in stmts:
+        if isinstance(s, (ir.Assign, ir.Store)):
+            if current is None:
+                current = _BlockBuilder()
+            current.stmt(s)
+            continue
+        if current is not None:
+            regions.append(current.finish())
+            current = None
+        regions.append(_control_region(s))
+    if current is not None:
+        regions.append(current.finish())
+    return regions
+
+
+def _control_region(s):
+    b = _BlockBuilder()
+    if isinstance(s, ir.For):
+        if s.var.type != index:
+            raise AlloBackendError("loop indices must have type index", s.loc)
+        lo, hi = b.expr(s.lo), b.expr(s.hi)
+        enter = b.op("compare", UInt(1), [lo, hi], s.loc, op="<" if s.step > 0 else ">")
+        return LoopRegion(s, b.finish(), lo, hi, enter, build_regions(s.body))
+    if isinstance(s, ir.While):
+        cond = b.expr(s.cond)
+        return WhileRegion(s, b.finish(), cond, build_regions(s.body))
+    if isinstance(s, ir.If):
+        cond = b.expr(s.cond)
+        return IfRegion(s, b.finish(), cond, build_regions(s.then_body),
+                        build_regions(s.else_body))
+    if isinstance(s, ir.Call):
+        args = [a if isinstance(a, ir.Buffer) else b.expr(a) for a in s.args]
+        return CallRegion(s, b.finish(), args)
+    raise TypeError(type(s).__name__)
+
+
+def build_cdfg(f: ir.Function) -> FunctionCDFG:
+    """The CDFG of one function (callees are built separately)."""
+    return FunctionCDFG(f, build_regions(f.body))

@@ -1,0 +1,157 @@
+"""What the scheduler built, for people: loops (trips, cycles per iteration, depth), memories,
+functional units, registers and the latency, as a dict (JSON-ready) and as text."""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..ir import nodes as ir
+from .cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from .synthesize import FunctionDesign
+
+FU_CLASSES = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",
+              "<<": "shl", ">>": "shr", "/": "div", "//": "floordiv", "%": "mod"}
+
+
+def _const(op):
+    return int(op.attrs["value"]) if op.kind == "const" else None
+
+
+def _trips(r: LoopRegion):
+    lo, hi, step = _const(r.lo), _const(r.hi), r.loop.step
+    if lo is None or hi is None:
+        return None
+    return max(0, -((lo - hi) // step)) if step > 0 else max(0, -((hi - lo) // -step))
+
+
+class _Analyzer:
+    def __init__(self, design: FunctionDesign, designs: dict):
+        self.d, self.designs = design, designs
+        self.loops = []
+
+    def latency(self, regions, depth=0):
+        """Cycles to run a region list once, or None when data-dependent."""
+        total = 0
+        for k, r in enumerate(regions):
+            lat = self.region(r, depth, last=(k == len(regions) - 1))
+            total = None if total is None or lat is None else total + lat
+        return total
+
+    def region(self, r, depth, last):
+        if isinstance(r, Block):
+            return self.d.schedule_of(r).length
+        if isinstance(r, LoopRegion):
+            entry = self.d.schedule_of(r.entry).length
+            body = self.latency(r.body, depth + 1)
+            merged = bool(r.body) and isinstance(r.body[-1], Block)
+            per_iter = None if body is None else body + (0 if merged else 1)
+            trips = _trips(r)
+            self.loops.append({
+                "name": r.loop.name, "line": r.loop.loc.line, "depth": depth,
+                "trip_count": trips, "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline"),
+                "cycles_per_iteration": per_iter,
+                "note": "not pipelined: II = cycles per iteration" if per_iter else
+                        "iteration latency is data-dependent"})
+            if trips is None or per_iter is None:
+                return None
+            return entry + trips * per_iter
+        if isinstance(r, WhileRegion):
+            self.latency(r.body, depth + 1)
+            return None
+        if isinstance(r, IfRegion):
+            cond = self.d.schedule_of(r.cond_block).length
+            a, b = self.latency(r.then_body, depth), self.latency(r.else_body, depth)
+            return None if a is None or b is None or a != b else cond + a
+        if isinstance(r, CallRegion):
+            callee = _Analyzer(self.designs[r.call.callee.name], self.designs)
+            inner = callee.latency(callee.d.cdfg.body)
+            args = self.d.schedule_of(r.args_block).length
+            return None if inner is None else args + inner + 2
+        raise TypeError(type(r).__name__)
+
+
+def _functional_units(design: FunctionDesign) -> dict:
+    units = Counter()
+    for sch in design.schedules.values():
+        for op in sch.block.ops:
+            if op.kind in ("binop", "div"):
+                units[f"{FU_CLASSES[op.attrs['op']]}{op.type.bits}"] += 1
+            elif op.kind == "compare":
+                units[f"cmp{max(o.type.bits for o in op.operands)}"] += 1
+            elif op.kind in ("minmax", "select"):
+                units[f"{op.attrs.get('fn', 'mux')}{op.type.bits}"] += 1
+    return dict(sorted(units.items()))
+
+
+def _memories(design: FunctionDesign) -> list:
+    out = []
+    for b in design.function.symbols():
+        if isinstance(b, ir.Buffer):
+            where = "port (ap_memory)" if id(b) in design.external_ids else (
+                "ROM" if b.kind == "const" else "on-chip Memory")
+            ports = "1 shared r/w" if id(b) in design.external_ids else (
+                "1 read" if b.kind == "const" else "1 read + 1 write")
+            out.append({"name": b.name, "type": repr(b.type), "kind": b.kind,
+                        "implementation": where, "ports": ports, "banks": 1,
+                        "words": b.type.size, "bits": b.type.size * b.dtype.bits})
+    return out
+
+
+def _registers(design: FunctionDesign) -> dict:
+    f = design.function
+    scalars = [s for s in f.symbols() if isinstance(s, ir.Scalar)]
+    loop_vars = [loop.var for loop in ir.loops(f.body)]
+    captured = [op for sch in design.schedules.values() for op in sch.registered]
+    bits = (sum(s.type.hw_bits for s in scalars) + sum(2 * v.type.hw_bits for v in loop_vars)
+            + sum(op.type.hw_bits for op in captured))
+    return {"variables": len(scalars), "loop_counters": len(loop_vars),
+            "pipeline_values": len(captured), "total_bits": bits}
+
+
+def function_report(design: FunctionDesign, designs: dict) -> dict:
+    an = _Analyzer(design, designs)
+    body = an.latency(design.cdfg.body)
+    states = sum(s.length for s in design.schedules.values())
+    return {"function": design.function.name,
+            "latency_estimate": None if body is None else body + 2,
+            "fsm_block_states": states,
+            "loops": sorted(an.loops, key=lambda x: x["line"]),
+            "memories": _memories(design),
+            "functional_units": _functional_units(design),
+            "registers": _registers(design),
+            "calls": sorted({r.call.callee.name for r in _calls(design.cdfg.body)})}
+
+
+def _calls(regions):
+    for r in regions:
+        if isinstance(r, CallRegion):
+            yield r
+        for attr in ("body", "then_body", "else_body"):
+            yield from _calls(getattr(r, attr, []))
+
+
+def format_report(rep: dict) -> str:
+    lines = [f"== {rep['top']} ({rep['family']}, clock {rep['clock_ns']} ns) =="]
+    if rep.get("cycles") is not None:
+        lines.append(f"measured latency: {rep['cycles']} cycles (last call, start -> done)")
+    for f in rep["functions"]:
+        est = f["latency_estimate"]
+        lines.append(f"-- function {f['function']}: latency estimate "
+                     f"{est if est is not None else 'data-dependent'} cycles, "
+                     f"{f['fsm_block_states']} datapath states")
+        for loop in f["loops"]:
+            trips = loop["trip_count"] if loop["trip_count"] is not None else "?"
+            per = loop["cycles_per_iteration"] if loop["cycles_per_iteration"] is not None else "?"
+            lines.append(f"   {'  ' * loop['depth']}loop {loop['name']} (line {loop['line']}): "
+                         f"trips {trips}, II {per} ({loop['note']})")
+        for mem in f["memories"]:
+            lines.append(f"   memory {mem['name']}: {mem['type']} {mem['implementation']}, "
+                         f"{mem['ports']}, {mem['banks']} bank(s)")
+        if f["functional_units"]:
+            fus = ", ".join(f"{k} x{v}" for k, v in f["functional_units"].items())
+            lines.append(f"   functional units: {fus}")
+        r = f["registers"]
+        lines.append(f"   registers: {r['variables']} variables, {r['loop_counters']} loop "
+                     f"counters, {r['pipeline_values']} pipeline values, {r['total_bits']} bits")
+        if f["calls"]:
+            lines.append(f"   calls (submodules): {', '.join(f['calls'])}")
+    return "\n".join(lines)

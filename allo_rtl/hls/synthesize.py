@@ -1,0 +1,57 @@
+"""The HLS pass order, in one place: IR function -> CDFG -> scheduled blocks.
+
+Each function of the module is synthesized once (callees before callers); the result is a
+``FunctionDesign`` the RTL stage turns into an Amaranth component.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import nodes as ir
+from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
+                   build_cdfg)
+from .list_schedule import BlockSchedule, schedule_block
+from .timing import TimingModel
+
+
+@dataclass
+class FunctionDesign:
+    function: ir.Function
+    cdfg: FunctionCDFG
+    schedules: dict = field(default_factory=dict)     # id(Block) -> BlockSchedule
+    external_ids: set = field(default_factory=set)    # ids of buffers reached through ports
+
+    def schedule_of(self, block: Block) -> BlockSchedule:
+        return self.schedules[id(block)]
+
+
+def _blocks_with_uses(regions):
+    """(block, ops the FSM reads in its last cycle) for every block, in order."""
+    for r in regions:
+        if isinstance(r, Block):
+            yield r, ()
+        elif isinstance(r, LoopRegion):
+            yield r.entry, (r.lo, r.hi, r.enter)
+            yield from _blocks_with_uses(r.body)
+        elif isinstance(r, WhileRegion):
+            yield r.cond_block, (r.cond,)
+            yield from _blocks_with_uses(r.body)
+        elif isinstance(r, IfRegion):
+            yield r.cond_block, (r.cond,)
+            yield from _blocks_with_uses(r.then_body)
+            yield from _blocks_with_uses(r.else_body)
+        elif isinstance(r, CallRegion):
+            yield r.args_block, tuple(a for a in r.args if not isinstance(a, ir.Buffer))
+
+
+def synthesize_function(f: ir.Function, timing: TimingModel) -> FunctionDesign:
+    external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
+    design = FunctionDesign(f, build_cdfg(f), external_ids=external)
+    for block, uses in _blocks_with_uses(design.cdfg.body):
+        design.schedules[id(block)] = schedule_block(block, timing, external, uses)
+    return design
+
+
+def synthesize_module(module: ir.Module, timing: TimingModel) -> dict:
+    """name -> FunctionDesign for every function (callees first, as the module lists them)."""
+    return {name: synthesize_function(f, timing) for name, f in module.functions.items()}

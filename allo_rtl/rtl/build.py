@@ -1,0 +1,68 @@
+"""From an IR module to hardware: synthesize every function, wrap the top as a component
+factory, emit Verilog, and write a project directory (Verilog + JSON report)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from amaranth.back import verilog
+
+from ..hls.report import format_report, function_report
+from ..hls.synthesize import synthesize_module
+from ..hls.timing import TimingModel
+from ..ir import nodes as ir
+from .lower import KernelComponent
+
+
+class HardwareDesign:
+    """The synthesized hardware of a module (all functions), independent of any simulator."""
+
+    def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None):
+        t0 = time.perf_counter()
+        self.module = module
+        self.timing = TimingModel(family, clock_ns)
+        self.designs = synthesize_module(module, self.timing)
+        self.synthesis_seconds = time.perf_counter() - t0
+        self._verilog = None
+
+    @property
+    def name(self) -> str:
+        return self.module.top
+
+    def component(self) -> KernelComponent:
+        """A fresh Amaranth component of the top function."""
+        return KernelComponent(self.designs[self.module.top], self.designs)
+
+    @property
+    def verilog(self) -> str:
+        if self._verilog is None:
+            self._verilog = verilog.convert(self.component(), name=self.name, emit_src=False)
+        return self._verilog
+
+    def report_dict(self, cycles=None) -> dict:
+        return {"top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,
+                "cycles": cycles, "synthesis_seconds": round(self.synthesis_seconds, 4),
+                "functions": [function_report(d, self.designs) for d in self.designs.values()]}
+
+    def write_project(self, project) -> Path:
+        out = Path(project)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{self.name}.v").write_text(self.verilog)
+        (out / f"{self.name}.report.json").write_text(json.dumps(self.report_dict(), indent=2))
+        return out / f"{self.name}.v"
+
+
+class Report:
+    """``mod.report()``: prints as text, ``.to_dict()`` for tools."""
+
+    def __init__(self, data: dict):
+        self._data = data
+
+    def to_dict(self) -> dict:
+        return self._data
+
+    def __str__(self):
+        return format_report(self._data)
+
+    __repr__ = __str__

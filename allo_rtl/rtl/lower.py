@@ -1,0 +1,335 @@
+"""A synthesized function (CDFG + block schedules) -> an Amaranth ``wiring.Component``.
+
+The control is one FSM: each scheduled block becomes a chain of states; loops, branches and
+calls add transitions. A loop's latch (index increment and exit test) is merged into the last
+state of its body when that body ends in a block, so an iteration costs exactly the body's
+states. Calls start a submodule (one per callee, kept in the hierarchy) and wait for its done
+while routing its memory ports to the caller's buffers.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..hls.cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from ..hls.synthesize import FunctionDesign
+from ..hls.timing import divider_config
+from ..ir import nodes as ir
+from ..primitives import arith
+from ..primitives.divider import Divider
+from .interface import ArrayPort, KernelInterface, ScalarPort, hw_shape, interface_of
+from .memports import BufferPorts
+
+
+def signature_of(iface: KernelInterface) -> wiring.Signature:
+    members = {"start": In(1), "done": Out(1), "idle": Out(1)}
+    for p in [*iface.params, *iface.results]:
+        if isinstance(p, ScalarPort):
+            members[p.name] = (In if p.role == "param" else Out)(hw_shape(p.dtype))
+        else:
+            members[p.signal("address0")] = Out(p.addr_width)
+            members[p.signal("ce0")] = Out(1)
+            members[p.signal("we0")] = Out(1)
+            members[p.signal("d0")] = Out(hw_shape(p.dtype))
+            members[p.signal("q0")] = In(hw_shape(p.dtype))
+    return wiring.Signature(members)
+
+
+class KernelComponent(wiring.Component):
+    """The hardware of one kernel function; see ``rtl.interface`` for the ports."""
+
+    def __init__(self, design: FunctionDesign, designs: dict):
+        self.design, self.designs = design, designs
+        self.iface = interface_of(design.function)
+        self.fsm_state = None
+        super().__init__(signature_of(self.iface))
+
+    def elaborate(self, platform):
+        lowering = _Lowering(self)
+        self.fsm_state = lowering.state_signal
+        return lowering.m
+
+
+class _State:
+    def __init__(self, index: int):
+        self.index = index
+        self.comb, self.sync = [], []
+        self.guarded = []            # (condition, sync statements)
+        self.next = []               # (condition or None, _State), first match wins
+        self.mergeable = False       # last state of a block, free to take a loop latch
+
+
+class _Lowering:
+    def __init__(self, comp: KernelComponent):
+        self.comp, self.design = comp, comp.design
+        f = self.design.function
+        self.m = m = Module()
+        self.states: list = []
+        self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
+        self.buffers = {}
+        for b in f.symbols():
+            if isinstance(b, ir.Buffer):
+                ext = comp if id(b) in self.design.external_ids else None
+                self.buffers[id(b)] = BufferPorts(m, b, ext)
+        idle = self.new_state()
+        entry, exits = self.seq(self.design.cdfg.body)
+        done = self.new_state()
+        done.comb.append(comp.done.eq(1))
+        done.next.append((None, idle))
+        self.patch(exits, done)
+        idle.comb.append(comp.idle.eq(1))
+        params = [p for p in f.params if isinstance(p, ir.Scalar)]
+        idle.guarded.append((comp.start, [self.var(p).eq(getattr(comp, p.name)) for p in params]))
+        idle.next.append((comp.start, entry or done))
+        for r in f.results:
+            if isinstance(r, ir.Scalar):
+                m.d.comb += getattr(comp, r.name).eq(self.var(r))
+        self.state_signal = Signal(range(max(2, len(self.states))), name="fsm_state")
+        self.emit_fsm()
+
+    # --- states -------------------------------------------------------------------------
+    def new_state(self) -> _State:
+        s = _State(len(self.states))
+        self.states.append(s)
+        return s
+
+    @staticmethod
+    def patch(exits, target):
+        for state, cond in exits:
+            state.next.append((cond, target))
+            state.mergeable = False
+
+    def emit_fsm(self):
+        m, state = self.m, self.state_signal
+        with m.Switch(state):
+            for st in self.states:
+                with m.Case(st.index):
+                    m.d.comb += st.comb
+                    m.d.sync += st.sync
+                    for cond, stmts in st.guarded:
+                        with m.If(cond):
+                            m.d.sync += stmts
+                    self.emit_transitions(st)
+
+    def emit_transitions(self, st: _State):
+        m, state = self.m, self.state_signal
+        first = True
+        for cond, target in st.next:
+            if cond is None:
+                if first:
+                    m.d.sync += state.eq(target.index)
+                else:
+                    with m.Else():
+                        m.d.sync += state.eq(target.index)
+                return
+            with (m.If if first else m.Elif)(cond):
+                m.d.sync += state.eq(target.index)
+            first = False
+
+    # --- variables and values -----------------------------------------------------------
+    def var(self, v: ir.Scalar) -> Signal:
+        if id(v) not in self.vars:
+            self.vars[id(v)] = Signal(hw_shape(v.type), name=f"var_{v.name}")
+        return self.vars[id(v)]
+
+    def value_at(self, op, cycle: int, sch):
+        if op.kind == "const":
+            return Const(int(op.attrs["value"]), hw_shape(op.type))
+        if op.kind == "var":
+            return self.var(op.attrs["var"])
+        if cycle == sch.ready[op]:
+            return self.vals[op]
+        return self.regs[op]
+
+    # --- regions ------------------------------------------------------------------------
+    def seq(self, regions):
+        entry, pending = None, []
+        for r in regions:
+            first, exits = self.region(r)
+            if entry is None:
+                entry = first
+            self.patch(pending, first)
+            pending = exits
+        return entry, pending
+
+    def region(self, r):
+        if isinstance(r, Block):
+            first, last, _ = self.block(r)
+            return first, [(last, None)]
+        if isinstance(r, LoopRegion):
+            return self.loop(r)
+        if isinstance(r, WhileRegion):
+            first, last, at = self.block(r.cond_block)
+            body_entry, body_exits = self.seq(r.body)
+            last.next.append((at(r.cond), body_entry or first))
+            last.mergeable = False
+            self.patch(body_exits, first)
+            return first, [(last, None)]
+        if isinstance(r, IfRegion):
+            return self.branch(r)
+        if isinstance(r, CallRegion):
+            return self.call(r)
+        raise TypeError(type(r).__name__)
+
+    def loop(self, r: LoopRegion):
+        first, last, at = self.block(r.entry)
+        loop = r.loop
+        var = self.var(loop.var)
+        hi = Signal(hw_shape(r.hi.type), name=f"{loop.name}_hi")
+        last.sync += [var.eq(at(r.lo)), hi.eq(at(r.hi))]
+        last.mergeable = False
+        body_entry, body_exits = self.seq(r.body)
+        if body_entry is None:
+            return first, [(last, None)]
+        last.next.append((at(r.enter), body_entry))
+        if len(body_exits) == 1 and body_exits[0][1] is None and body_exits[0][0].mergeable:
+            latch = body_exits[0][0]
+            latch.mergeable = False
+        else:
+            latch = self.new_state()
+            self.patch(body_exits, latch)
+        nxt = Signal(hw_shape(loop.var.type), name=f"{loop.name}_next")
+        self.m.d.comb += nxt.eq(var + loop.step)
+        latch.sync.append(var.eq(nxt))
+        latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
+        return first, [(last, None), (latch, None)]
+
+    def branch(self, r: IfRegion):
+        first, last, at = self.block(r.cond_block)
+        cond = at(r.cond)
+        last.mergeable = False
+        te, tx = self.seq(r.then_body)
+        ee, ex = self.seq(r.else_body)
+        if te is not None:
+            last.next.append((cond, te))
+            if ee is not None:
+                last.next.append((None, ee))
+                return first, tx + ex
+            return first, tx + [(last, None)]
+        if ee is not None:
+            last.next.append((~cond, ee))
+            return first, ex + [(last, None)]
+        return first, [(last, None)]
+
+    def call(self, r: CallRegion):
+        first, last, at = self.block(r.args_block)
+        last.mergeable = False
+        callee = self.callee(r.call.callee)
+        last.comb.append(callee.start.eq(1))
+        for a, p in zip(r.args, r.call.callee.params):
+            if isinstance(p, ir.Scalar):
+                last.comb.append(getattr(callee, p.name).eq(at(a)))
+        wait = self.new_state()
+        last.next.append((None, wait))
+        pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
+        for a, p in pairs:
+            if isinstance(p, ir.Buffer):
+                port = {s: getattr(callee, f"{p.name}_{s}")
+                        for s in ("address0", "ce0", "we0", "d0", "q0")}
+                bp = self.buffers[id(a)]
+                wait.comb += bp.serve(port)
+                wait.comb.append(port["q0"].eq(bp.q))
+        outs = [self.var(o).eq(getattr(callee, p.name))
+                for o, p in zip(r.call.outs, r.call.callee.results) if isinstance(p, ir.Scalar)]
+        wait.guarded.append((callee.done, outs))
+        return first, [(wait, callee.done)]
+
+    def callee(self, f: ir.Function):
+        if f.name not in self.callees:
+            comp = KernelComponent(self.comp.designs[f.name], self.comp.designs)
+            self.m.submodules[f.name] = comp
+            self.callees[f.name] = comp
+        return self.callees[f.name]
+
+    # --- blocks -------------------------------------------------------------------------
+    def block(self, blk: Block):
+        """States for one scheduled block: (first, last, value-in-last-state function)."""
+        sch = self.design.schedule_of(blk)
+        sts = [self.new_state() for _ in range(sch.length)]
+        for a, b in zip(sts, sts[1:]):
+            a.next.append((None, b))
+        sts[-1].mergeable = True
+        for op in blk.ops:
+            self.lower_op(op, sch, sts)
+        last = sch.length - 1
+        return sts[0], sts[-1], (lambda op: self.value_at(op, last, sch))
+
+    def lower_op(self, op, sch, sts):
+        if op.kind in ("const", "var"):
+            return
+        c = sch.start[op]
+        args = [self.value_at(o, c, sch) for o in op.operands]
+        types = [o.type for o in op.operands]
+        if op.kind == "store":
+            sts[c].comb += self.buffers[id(op.attrs["buf"])].write(*args)
+            return
+        if op.kind == "setvar":
+            sts[c].sync.append(self.var(op.attrs["var"]).eq(args[0]))
+            return
+        if op.kind == "load":
+            bp = self.buffers[id(op.attrs["buf"])]
+            sts[c].comb += bp.read(args[0])
+            value = bp.q
+        elif op.kind == "div":
+            value = self.divide(op, args, sts[c])
+        else:
+            value = self.combinational(op, args, types)
+        sig = Signal(hw_shape(op.type), name=f"{op.kind}{op.id}_l{op.loc.line}")
+        self.m.d.comb += sig.eq(value)
+        self.vals[op] = sig
+        if op in sch.registered:
+            reg = Signal(hw_shape(op.type), name=f"r_{op.kind}{op.id}_l{op.loc.line}")
+            sts[sch.ready[op]].sync.append(reg.eq(sig))
+            self.regs[op] = reg
+
+    def combinational(self, op, args, types):
+        k, t = op.kind, op.type
+        if k == "binop":
+            return arith.binop_value(op.attrs["op"], args[0], types[0], args[1], types[1], t)
+        if k == "compare":
+            return arith.compare_value(op.attrs["op"], args[0], types[0], args[1], types[1])
+        if k == "logic":
+            out = args[0]
+            for a in args[1:]:
+                out = (out & a) if op.attrs["op"] == "and" else (out | a)
+            return out
+        if k == "unary":
+            return arith.unary_value(op.attrs["op"], args[0], types[0], t)
+        if k == "cast":
+            return arith.cast_value(args[0], types[0], t)
+        if k == "select":
+            return Mux(args[0], args[1], args[2])
+        if k == "bitget":
+            return arith.bit_get_value(args[0], types[0], args[1])
+        if k == "bitslice":
+            return arith.bit_slice_value(args[0], types[0], args[1], op.attrs["width"])
+        if k == "minmax":
+            return arith.minmax_abs_value(op.attrs["fn"], args, types, t)
+        if k == "addr":
+            total = 0
+            for v, stride in zip(args, op.attrs["strides"]):
+                total = total + (v * stride if stride != 1 else v)
+            return total
+        raise KeyError(k)
+
+    def divide(self, op, args, state):
+        cfg = divider_config(op)
+        div = Divider(cfg.width, cfg.signed)
+        self.m.submodules[f"div{op.id}_l{op.loc.line}_{len(self.states)}"] = div
+        a, b = args
+        self.m.d.comb += [div.dividend.eq(a << cfg.shift_a if cfg.shift_a else a),
+                          div.divisor.eq(b << cfg.shift_b if cfg.shift_b else b)]
+        state.comb.append(div.start.eq(1))
+        q, r = div.quotient, div.remainder
+        if op.attrs["op"] == "%":
+            return r
+        if op.attrs["op"] == "//" and cfg.signed:
+            # floor = truncated quotient - 1 when the remainder is nonzero and its sign
+            # (the dividend's) differs from the divisor's; the divisor's sign is kept at start
+            d_neg = Signal(name=f"div{op.id}_dneg")
+            d_zero = Signal(name=f"div{op.id}_dzero")
+            state.sync += [d_neg.eq(b < 0), d_zero.eq(b == 0)]
+            adjust = (r != 0) & ~d_zero & ((r < 0) != d_neg)
+            return Mux(adjust, q - 1, q)
+        return q

@@ -1,0 +1,60 @@
+"""One access point per buffer: external ap_memory ports or an on-chip Memory.
+
+Accesses are Amaranth statements the FSM places inside the state that performs them; the
+defaults (no access) are set once. Read data is valid ``READ_LATENCY`` cycles after the read.
+"""
+from __future__ import annotations
+
+from amaranth.lib.memory import Memory
+
+from ..ir import nodes as ir
+from .interface import hw_shape
+
+
+class BufferPorts:
+    """Reads, writes and callee hook-ups for one buffer of a kernel."""
+
+    def __init__(self, m, buf: ir.Buffer, component=None):
+        self.buf = buf
+        self.external = component is not None
+        shape = hw_shape(buf.dtype)
+        if self.external:
+            port = lambda s: getattr(component, f"{buf.name}_{s}")   # noqa: E731
+            self.addr, self.ce, self.we = port("address0"), port("ce0"), port("we0")
+            self.d, self.q = port("d0"), port("q0")
+            m.d.comb += [self.ce.eq(0), self.we.eq(0)]
+            return
+        depth = buf.type.size
+        init = [] if buf.init is None else [int(v) for v in buf.init.reshape(-1)]
+        mem = Memory(shape=shape, depth=depth, init=init)
+        m.submodules[f"mem_{buf.name}"] = mem
+        self.rd = mem.read_port(transparent_for=())
+        self.q = self.rd.data
+        self.wr = mem.write_port() if buf.kind != "const" else None
+        m.d.comb += self.rd.en.eq(0)
+
+    @property
+    def addr_width(self) -> int:
+        return max(1, (self.buf.type.size - 1).bit_length())
+
+    def read(self, addr) -> list:
+        if self.external:
+            return [self.addr.eq(addr), self.ce.eq(1)]
+        return [self.rd.addr.eq(addr), self.rd.en.eq(1)]
+
+    def write(self, addr, data) -> list:
+        if self.external:
+            return [self.addr.eq(addr), self.ce.eq(1), self.we.eq(1), self.d.eq(data)]
+        return [self.wr.addr.eq(addr), self.wr.en.eq(1), self.wr.data.eq(data)]
+
+    def serve(self, port) -> list:
+        """Statements letting a callee's ap_memory port (dict of signals) use this buffer."""
+        if self.external:
+            return [self.addr.eq(port["address0"]), self.ce.eq(port["ce0"]),
+                    self.we.eq(port["we0"]), self.d.eq(port["d0"])]
+        stmts = [self.rd.addr.eq(port["address0"]), self.rd.en.eq(port["ce0"] & ~port["we0"])]
+        if self.wr is not None:
+            stmts += [self.wr.addr.eq(port["address0"]), self.wr.en.eq(port["ce0"] & port["we0"]),
+                      self.wr.data.eq(port["d0"])]
+        return stmts
+
