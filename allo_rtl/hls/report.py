@@ -40,15 +40,16 @@ class _Analyzer:
         if isinstance(r, Block):
             return self.d.schedule_of(r).length
         if isinstance(r, LoopRegion):
+            entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "depth": depth,
+                         "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
+            self.loops.append(entry_row)          # program order: outer before inner
             entry = self.d.schedule_of(r.entry).length
             body = self.latency(r.body, depth + 1)
             merged = bool(r.body) and isinstance(r.body[-1], Block)
             per_iter = None if body is None else body + (0 if merged else 1)
             trips = _trips(r)
-            self.loops.append({
-                "name": r.loop.name, "line": r.loop.loc.line, "depth": depth,
-                "trip_count": trips, "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline"),
-                "cycles_per_iteration": per_iter,
+            entry_row.update({
+                "trip_count": trips, "cycles_per_iteration": per_iter,
                 "note": "not pipelined: II = cycles per iteration" if per_iter else
                         "iteration latency is data-dependent"})
             if trips is None or per_iter is None:
@@ -112,9 +113,9 @@ def function_report(design: FunctionDesign, designs: dict) -> dict:
     body = an.latency(design.cdfg.body)
     states = sum(s.length for s in design.schedules.values())
     return {"function": design.function.name,
-            "latency_estimate": None if body is None else body + 2,
+            "latency_estimate": None if body is None else body + 1,
             "fsm_block_states": states,
-            "loops": sorted(an.loops, key=lambda x: x["line"]),
+            "loops": an.loops,
             "memories": _memories(design),
             "functional_units": _functional_units(design),
             "registers": _registers(design),

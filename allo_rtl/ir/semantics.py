@@ -10,7 +10,8 @@ Conventions (Allo lowers to MLIR ``arith``, whose integer ops match C):
 * Results wrap into the result type. Fixed-point values are aligned to the result's fraction
   bits first; dropped fraction bits are truncated toward minus infinity.
 * Shifts by an amount >= the width give 0 (left) or the sign fill (right); a negative amount
-  is taken as its unsigned raw value, i.e. a huge shift.
+  is taken as its unsigned raw value, i.e. a huge shift. (Widths are hardware widths:
+  ``hw_bits``, 64 for ``index``.)
 """
 from __future__ import annotations
 
@@ -40,10 +41,10 @@ def binop(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType):
                                "%": np.fmod}[op](x, y))
     a, b = int(a), int(b)
     if op in ("<<", ">>"):
-        amount = b if b >= 0 else b & ((1 << tb.bits) - 1)
+        amount = b if b >= 0 else b & ((1 << tb.hw_bits) - 1)
         if op == "<<":
-            return tr.wrap(a << amount) if amount < tr.bits + 1 else 0
-        return tr.wrap(a >> min(amount, tr.bits + 1))
+            return tr.wrap(a << amount) if amount < tr.hw_bits else 0
+        return tr.wrap(a >> min(amount, tr.hw_bits))
     if op in ("+", "-", "%", "&", "|", "^"):
         f = max(ta.fracs, tb.fracs)
         x, y = _align(a, ta, f), _align(b, tb, f)

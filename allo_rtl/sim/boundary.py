@@ -41,6 +41,8 @@ def array_in(f, p: ir.Buffer, value) -> np.ndarray:
         raise AlloArgumentError(f"{_where(f, p)} must have shape {p.shape}, got {value.shape}",
                                 p.loc)
     kind = value.dtype.kind
+    if kind == "O" and all(isinstance(v, (numbers.Integral, numbers.Real)) for v in value.flat):
+        kind = "i" if all(isinstance(v, numbers.Integral) for v in value.flat) else "f"
     if p.dtype.is_int and kind not in "iub":
         raise AlloArgumentError(f"{_where(f, p)} needs an integer array, got dtype {value.dtype}",
                                 p.loc, hint=f"pass an array of dtype {p.dtype.numpy_dtype}")
@@ -50,7 +52,8 @@ def array_in(f, p: ir.Buffer, value) -> np.ndarray:
     raw = np.empty(p.shape, dtype=object)
     flat_in, flat_out = value.reshape(-1), raw.reshape(-1)
     for k in range(flat_in.size):
-        flat_out[k] = p.dtype.from_python(flat_in[k].item())
+        v = flat_in[k]
+        flat_out[k] = p.dtype.from_python(v.item() if isinstance(v, np.generic) else v)
     return raw
 
 

@@ -1,0 +1,126 @@
+"""Combinational Amaranth expressions with exactly the meaning of ``allo_rtl.ir.semantics``.
+
+A value of Allo type ``t`` is carried as the raw bits of ``shape_of(t)``: signed or unsigned,
+``t.hw_bits`` wide (a fixed-point value is its mantissa). Every function takes operand values
+with their types and returns a value of the result type's shape: arithmetic is exact on the
+aligned operands (Amaranth widens as needed), then wrapped into the result by slicing.
+Division is sequential (``primitives.divider``); floats are not supported.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Mux, Value, signed, unsigned
+
+from ..ir.types import AlloType
+
+
+def shape_of(t: AlloType):
+    if t.is_float:
+        raise NotImplementedError("float32 hardware operators are not available yet")
+    return signed(t.hw_bits) if t.signed else unsigned(t.hw_bits)
+
+
+def _extend(v: Value, width: int) -> Value:
+    """v widened to at least ``width`` bits, sign-extended if v is signed."""
+    v = Value.cast(v)
+    if len(v) >= width:
+        return v
+    fill = v[-1].replicate(width - len(v)) if v.shape().signed else Const(0, width - len(v))
+    return Cat(v, fill)
+
+
+def fit(v: Value, t: AlloType) -> Value:
+    """Wrap v (any width) into type t: keep the low t.hw_bits bits, reinterpret the sign."""
+    bits = t.hw_bits
+    low = _extend(v, bits)[:bits]
+    return low.as_signed() if t.signed else low.as_unsigned()
+
+
+def _scale(v: Value, shift: int) -> Value:
+    """Multiply by 2**shift; a negative shift drops bits toward minus infinity."""
+    v = Value.cast(v)
+    if shift > 0:
+        return v << shift
+    if shift < 0:
+        return v >> -shift
+    return v
+
+
+def cast_value(v, src: AlloType, dst: AlloType) -> Value:
+    shape_of(src), shape_of(dst)
+    return fit(_scale(v, dst.fracs - src.fracs), dst)
+
+
+def _amount(b, tb: AlloType, limit: int):
+    """(amount, amount >= limit) for a shift amount; negatives count as huge (unsigned raw)."""
+    raw = Value.cast(b).as_unsigned()
+    k = max(1, (limit - 1).bit_length())
+    return raw[:k], raw >= limit
+
+
+def binop_value(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType) -> Value:
+    for t in (ta, tb, tr):
+        shape_of(t)
+    a, b = Value.cast(a), Value.cast(b)
+    if op in ("+", "-", "&", "|", "^"):
+        f = max(ta.fracs, tb.fracs)
+        x, y = _scale(a, f - ta.fracs), _scale(b, f - tb.fracs)
+        r = {"+": lambda: x + y, "-": lambda: x - y, "&": lambda: x & y,
+             "|": lambda: x | y, "^": lambda: x ^ y}[op]()
+        return fit(_scale(r, tr.fracs - f), tr)
+    if op == "*":
+        return fit(_scale(a * b, tr.fracs - ta.fracs - tb.fracs), tr)
+    if op == "<<":
+        amount, too_far = _amount(b, tb, tr.hw_bits)
+        return Mux(too_far, Const(0, shape_of(tr)), fit(a << amount, tr))
+    if op == ">>":
+        amount, too_far = _amount(b, tb, tr.hw_bits)
+        a = fit(a, tr)
+        fill = a[-1].replicate(tr.hw_bits) if tr.signed else Const(0, tr.hw_bits)
+        return Mux(too_far, fit(fill, tr), fit(a >> amount, tr))
+    raise KeyError(f"{op} is not a combinational operator (division is sequential)")
+
+
+def compare_value(op: str, a, ta: AlloType, b, tb: AlloType) -> Value:
+    f = max(ta.fracs, tb.fracs)
+    x, y = _scale(a, f - ta.fracs), _scale(b, f - tb.fracs)
+    return {"==": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y,
+            "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y}[op]()
+
+
+def unary_value(op: str, a, ta: AlloType, tr: AlloType) -> Value:
+    a = Value.cast(a)
+    if op == "-":
+        return fit(-a, tr)
+    if op == "~":
+        return fit(~a, tr)
+    if op == "not":
+        return a == 0
+    raise KeyError(op)
+
+
+def bit_get_value(a, ta: AlloType, bit) -> Value:
+    """Bit ``bit`` of a; 0 when the position is negative or beyond the type's width."""
+    pos, outside = _amount(bit, None, ta.hw_bits)
+    return Mux(outside, 0, Value.cast(a).as_unsigned().bit_select(pos, 1))
+
+
+def bit_slice_value(a, ta: AlloType, lo, width: int) -> Value:
+    """``width`` bits of a starting at ``lo`` (sign bits above a signed value's top)."""
+    a = Value.cast(a)
+    ext = _extend(a, ta.hw_bits + width) if ta.signed else Cat(a, Const(0, width))
+    lo_v = Value.cast(lo)
+    negative = lo_v.as_signed() < 0 if lo_v.shape().signed else Const(0, 1)
+    pos, outside = _amount(lo_v, None, ta.hw_bits)
+    fill = ext[-1].replicate(width) if ta.signed else Const(0, width)
+    return Mux(negative, 0, Mux(outside, fill, ext.as_unsigned().bit_select(pos, width)))
+
+
+def minmax_abs_value(fn: str, args: list, types: list, tr: AlloType) -> Value:
+    xs = [_scale(Value.cast(a), tr.fracs - t.fracs) for a, t in zip(args, types)]
+    if fn == "abs":
+        (x,) = xs
+        return fit(Mux(x < 0, -x, x), tr)
+    out = xs[0]
+    for x in xs[1:]:
+        out = Mux(x < out, x, out) if fn == "min" else Mux(x > out, x, out)
+    return fit(out, tr)
