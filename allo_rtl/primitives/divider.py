@@ -34,6 +34,7 @@ class Divider(wiring.Component):
 
     def __init__(self, width: int, signed_: bool = True):
         if not isinstance(width, int) or isinstance(width, bool) or width < 1:
+            self._MustUse__silence = True     # never elaborated: no "unused" warning
             raise ValueError(f"width must be a positive integer, not {width!r}")
         self.width, self.is_signed = width, bool(signed_)
         shape = signed(width) if self.is_signed else unsigned(width)
@@ -42,7 +43,8 @@ class Divider(wiring.Component):
                           "quotient": Out(shape), "remainder": Out(shape)})
 
     def __repr__(self):
-        return f"Divider(width={self.width}, signed={self.is_signed})"
+        return (f"Divider(width={getattr(self, 'width', '?')}, "
+                f"signed={getattr(self, 'is_signed', '?')})")
 
     def elaborate(self, platform):
         m = Module()
