@@ -312,3 +312,15 @@ def test_float_is_refused_with_source_line():
     s = allo.customize(float_kernel)
     with pytest.raises(allo.AlloError, match=r"test_hw_features.py:\d+"):
         s.build()
+
+
+def aliased(A: int32[4]) -> int32[4]:
+    return add_rows(A, A)
+
+
+def test_array_passed_twice_to_a_sub_kernel_is_refused():
+    s = allo.customize(aliased)
+    assert np.array_equal(s.build(target="python")(np.arange(4, dtype=np.int32)),
+                          2 * np.arange(4))
+    with pytest.raises(allo.AlloError, match=r"test_hw_features.py:\d+.*passed twice"):
+        s.build()

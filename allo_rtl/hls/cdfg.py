@@ -210,6 +210,12 @@ def _control_region(s):
         return IfRegion(s, b.finish(), cond, build_regions(s.then_body),
                         build_regions(s.else_body))
     if isinstance(s, ir.Call):
+        bufs = [a for a in s.args if isinstance(a, ir.Buffer)]
+        if len({id(a) for a in bufs}) != len(bufs):
+            raise AlloBackendError(
+                f"the same array is passed twice to {s.callee.name}; its one memory port "
+                "cannot serve two of the callee's ports", s.loc,
+                hint="pass a copy of the array for the second argument")
         args = [a if isinstance(a, ir.Buffer) else b.expr(a) for a in s.args]
         return CallRegion(s, b.finish(), args)
     raise TypeError(type(s).__name__)

@@ -101,11 +101,12 @@ def _registers(design: FunctionDesign) -> dict:
     f = design.function
     scalars = [s for s in f.symbols() if isinstance(s, ir.Scalar)]
     loop_vars = [loop.var for loop in ir.loops(f.body)]
-    captured = [op for sch in design.schedules.values() for op in sch.registered]
+    b = design.binding
     bits = (sum(s.type.hw_bits for s in scalars) + sum(2 * v.type.hw_bits for v in loop_vars)
-            + sum(op.type.hw_bits for op in captured))
+            + b.register_bits)
     return {"variables": len(scalars), "loop_counters": len(loop_vars),
-            "pipeline_values": len(captured), "total_bits": bits}
+            "datapath_values": len(b.register_of), "datapath_registers": len(b.registers),
+            "total_bits": bits}
 
 
 def function_report(design: FunctionDesign, designs: dict) -> dict:
@@ -152,7 +153,8 @@ def format_report(rep: dict) -> str:
             lines.append(f"   functional units: {fus}")
         r = f["registers"]
         lines.append(f"   registers: {r['variables']} variables, {r['loop_counters']} loop "
-                     f"counters, {r['pipeline_values']} pipeline values, {r['total_bits']} bits")
+                     f"counters, {r['datapath_registers']} datapath registers holding "
+                     f"{r['datapath_values']} values, {r['total_bits']} bits")
         if f["calls"]:
             lines.append(f"   calls (submodules): {', '.join(f['calls'])}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The HLS pass order, in one place: IR function -> CDFG -> scheduled blocks.
+"""The HLS pass order, in one place: IR function -> CDFG -> scheduled blocks -> binding.
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
+from .bind import Binding, bind_registers, bind_units
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
 from .list_schedule import BlockSchedule, schedule_block
@@ -20,6 +21,7 @@ class FunctionDesign:
     cdfg: FunctionCDFG
     schedules: dict = field(default_factory=dict)     # id(Block) -> BlockSchedule
     external_ids: set = field(default_factory=set)    # ids of buffers reached through ports
+    binding: Binding = field(default_factory=Binding)
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -47,8 +49,13 @@ def _blocks_with_uses(regions):
 def synthesize_function(f: ir.Function, timing: TimingModel) -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
     design = FunctionDesign(f, build_cdfg(f), external_ids=external)
+    scheduled = []
     for block, uses in _blocks_with_uses(design.cdfg.body):
-        design.schedules[id(block)] = schedule_block(block, timing, external, uses)
+        sch = schedule_block(block, timing, external, uses)
+        design.schedules[id(block)] = sch
+        scheduled.append((sch, uses))
+    bind_registers(scheduled, design.binding)
+    bind_units(scheduled, design.binding)
     return design
 
 

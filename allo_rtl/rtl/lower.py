@@ -67,7 +67,7 @@ class _Lowering:
         self.m = m = Module()
         self.states: list = []
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
-        self.buffers = {}
+        self.buffers, self.shared_regs = {}, {}
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
@@ -141,6 +141,12 @@ class _Lowering:
         if cycle == sch.ready[op]:
             return self.vals[op]
         return self.regs[op]
+
+    def register(self, index: int, typ) -> Signal:
+        """The datapath register the binding gave a value (shared by lifetime)."""
+        if index not in self.shared_regs:
+            self.shared_regs[index] = Signal(hw_shape(typ), name=f"reg{index}")
+        return self.shared_regs[index]
 
     # --- regions ------------------------------------------------------------------------
     def seq(self, regions):
@@ -279,7 +285,7 @@ class _Lowering:
         self.m.d.comb += sig.eq(value)
         self.vals[op] = sig
         if op in sch.registered:
-            reg = Signal(hw_shape(op.type), name=f"r_{op.kind}{op.id}_l{op.loc.line}")
+            reg = self.register(self.design.binding.register_of[op], op.type)
             sts[sch.ready[op]].sync.append(reg.eq(sig))
             self.regs[op] = reg
 

@@ -1,0 +1,68 @@
+"""Binding: values kept across cycles -> shared registers (left-edge by lifetime), and
+operations -> functional units.
+
+Assumes scheduled blocks. A value captured at the end of its ready cycle ``r`` and last read in
+cycle ``u`` occupies its register for cycles r+1..u; another value may take the register once
+it is written at or after ``u``. Values never outlive their block and blocks never run at the
+same time, so one register pool serves every block of a function. Registers are shared only
+between values of the same width and signedness (no extension logic on the datapath).
+
+Functional units: each operation gets its own unit (sharing multipliers and dividers across
+states is the scheduler-and-binder issue's work); the map is explicit so the report and the RTL
+read the same binding.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .list_schedule import BlockSchedule
+
+
+@dataclass
+class Binding:
+    register_of: dict = field(default_factory=dict)    # op -> register index
+    registers: list = field(default_factory=list)      # index -> (bits, signed)
+    unit_of: dict = field(default_factory=dict)        # op -> functional unit index
+
+    @property
+    def register_bits(self) -> int:
+        return sum(bits for bits, _ in self.registers)
+
+
+def _last_use(sch: BlockSchedule, extra_uses) -> dict:
+    last = defaultdict(int)
+    for op in sch.block.ops:
+        for o in op.operands:
+            last[o] = max(last[o], sch.cycle_of_use(op))
+    for o in extra_uses:
+        last[o] = max(last[o], sch.length - 1)
+    return last
+
+
+def bind_registers(schedules, binding: Binding):
+    """Left-edge register allocation over ``(BlockSchedule, extra_uses)`` pairs."""
+    by_shape = defaultdict(list)                 # (bits, signed) -> register indices
+    for sch, extra in schedules:
+        free_from = {}                           # register index -> first cycle it may be written
+        last = _last_use(sch, extra)
+        for op in sorted(sch.registered, key=lambda o: (sch.ready[o], o.id)):
+            key = (op.type.hw_bits, op.type.signed)
+            ready = sch.ready[op]
+            reg = next((r for r in by_shape[key] if free_from.get(r, 0) <= ready), None)
+            if reg is None:
+                reg = len(binding.registers)
+                binding.registers.append(key)
+                by_shape[key].append(reg)
+            binding.register_of[op] = reg
+            free_from[reg] = max(last[op], ready + 1)
+    return binding
+
+
+def bind_units(schedules, binding: Binding):
+    for sch, _ in schedules:
+        for op in sch.block.ops:
+            if op.kind in ("binop", "div", "compare", "minmax", "select", "unary", "logic",
+                           "bitget", "bitslice", "addr"):
+                binding.unit_of[op] = len(binding.unit_of)
+    return binding

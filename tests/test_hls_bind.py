@@ -1,0 +1,41 @@
+"""Register binding by lifetime (left-edge) on a hand-analysed block."""
+from allo_rtl.hls.bind import Binding, bind_registers
+from allo_rtl.hls.cdfg import Block, build_cdfg
+from allo_rtl.hls.list_schedule import schedule_block
+from allo_rtl.hls.timing import TimingModel
+from allo_rtl.ir import nodes as ir
+from allo_rtl.ir.types import int16, int32
+import allo_rtl as allo
+
+
+def pairs(A: int32[4], B: int32[2]):
+    B[0] = A[0] + A[1]      # A[0] read in cycle 0, kept until cycle 2 (A[1] arrives)
+    B[1] = A[2] + A[3]      # A[2] read in cycle 2, kept from cycle 3 until cycle 4
+
+
+def mixed(A: int32[2], C: int16[2], B: int32[2]):
+    B[0] = A[0] + A[1]
+    B[1] = C[0] + C[1]
+
+
+def _bind(fn):
+    f = allo.customize(fn).top
+    block = next(r for r in build_cdfg(f).body if isinstance(r, Block))
+    ext = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
+    sch = schedule_block(block, TimingModel("generic"), ext)
+    return block, sch, bind_registers([(sch, ())], Binding())
+
+
+def test_disjoint_lifetimes_share_one_register():
+    block, sch, b = _bind(pairs)
+    loads = [op for op in block.ops if op.kind == "load"]
+    assert [sch.start[op] for op in loads] == [0, 1, 2, 3]
+    kept = [op for op in loads if op in sch.registered]
+    assert kept == [loads[0], loads[2]]
+    assert b.register_of[loads[0]] == b.register_of[loads[2]]
+    assert len(b.registers) == 1 and b.registers[0] == (32, True)
+
+
+def test_different_widths_do_not_share():
+    block, sch, b = _bind(mixed)
+    assert {bits for bits, _ in b.registers} == {32, 16}
