@@ -55,6 +55,16 @@ class LoopRegion:
     body: list
 
 
+    @property
+    def counter_width(self) -> int | None:
+        """Bits of a signed counter holding every index value, when both bounds are constant
+        (None: the full index width is needed)."""
+        if self.lo.kind != "const" or self.hi.kind != "const":
+            return None
+        bounds = (int(self.lo.attrs["value"]), int(self.hi.attrs["value"]))
+        return max(v.bit_length() for v in bounds) + 1
+
+
 @dataclass(eq=False)
 class WhileRegion:
     stmt: ir.While

@@ -40,7 +40,7 @@ class _Analyzer:
         if isinstance(r, Block):
             return self.d.schedule_of(r).length
         if isinstance(r, LoopRegion):
-            entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "depth": depth,
+            entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "level": depth,
                          "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
             self.loops.append(entry_row)          # program order: outer before inner
             entry = self.d.schedule_of(r.entry).length
@@ -49,7 +49,7 @@ class _Analyzer:
             per_iter = None if body is None else body + (0 if merged else 1)
             trips = _trips(r)
             entry_row.update({
-                "trip_count": trips, "cycles_per_iteration": per_iter,
+                "trip_count": trips, "ii": per_iter, "depth": per_iter,
                 "note": "not pipelined: II = cycles per iteration" if per_iter else
                         "iteration latency is data-dependent"})
             if trips is None or per_iter is None:
@@ -100,11 +100,11 @@ def _memories(design: FunctionDesign) -> list:
 def _registers(design: FunctionDesign) -> dict:
     f = design.function
     scalars = [s for s in f.symbols() if isinstance(s, ir.Scalar)]
-    loop_vars = [loop.var for loop in ir.loops(f.body)]
+    loops = list(_loop_regions(design.cdfg.body))
     b = design.binding
-    bits = (sum(s.type.hw_bits for s in scalars) + sum(2 * v.type.hw_bits for v in loop_vars)
-            + b.register_bits)
-    return {"variables": len(scalars), "loop_counters": len(loop_vars),
+    counter_bits = sum(r.counter_width or 2 * r.loop.var.type.hw_bits for r in loops)
+    bits = sum(s.type.hw_bits for s in scalars) + counter_bits + b.register_bits
+    return {"variables": len(scalars), "loop_counters": len(loops),
             "datapath_values": len(b.register_of), "datapath_registers": len(b.registers),
             "total_bits": bits}
 
@@ -121,6 +121,14 @@ def function_report(design: FunctionDesign, designs: dict) -> dict:
             "functional_units": _functional_units(design),
             "registers": _registers(design),
             "calls": sorted({r.call.callee.name for r in _calls(design.cdfg.body)})}
+
+
+def _loop_regions(regions):
+    for r in regions:
+        if isinstance(r, LoopRegion):
+            yield r
+        for attr in ("body", "then_body", "else_body"):
+            yield from _loop_regions(getattr(r, attr, []))
 
 
 def _calls(regions):
@@ -142,9 +150,9 @@ def format_report(rep: dict) -> str:
                      f"{f['fsm_block_states']} datapath states")
         for loop in f["loops"]:
             trips = loop["trip_count"] if loop["trip_count"] is not None else "?"
-            per = loop["cycles_per_iteration"] if loop["cycles_per_iteration"] is not None else "?"
-            lines.append(f"   {'  ' * loop['depth']}loop {loop['name']} (line {loop['line']}): "
-                         f"trips {trips}, II {per} ({loop['note']})")
+            per = loop["ii"] if loop["ii"] is not None else "?"
+            lines.append(f"   {'  ' * loop['level']}loop {loop['name']} (line {loop['line']}): "
+                         f"trips {trips}, II {per}, depth {per} ({loop['note']})")
         for mem in f["memories"]:
             lines.append(f"   memory {mem['name']}: {mem['type']} {mem['implementation']}, "
                          f"{mem['ports']}, {mem['banks']} bank(s)")

@@ -8,7 +8,7 @@ while routing its memory ports to the caller's buffers.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.hdl import Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -181,9 +181,16 @@ class _Lowering:
     def loop(self, r: LoopRegion):
         first, last, at = self.block(r.entry)
         loop = r.loop
+        width = r.counter_width
+        if width is not None:   # the index stays between constant bounds: a narrow counter
+            self.vars[id(loop.var)] = Signal(signed(width), name=f"var_{loop.var.name}")
         var = self.var(loop.var)
-        hi = Signal(hw_shape(r.hi.type), name=f"{loop.name}_hi")
-        last.sync += [var.eq(at(r.lo)), hi.eq(at(r.hi))]
+        if r.hi.kind == "const":
+            hi = at(r.hi)
+            last.sync.append(var.eq(at(r.lo)))
+        else:
+            hi = Signal(hw_shape(r.hi.type), name=f"{loop.name}_hi")
+            last.sync += [var.eq(at(r.lo)), hi.eq(at(r.hi))]
         last.mergeable = False
         body_entry, body_exits = self.seq(r.body)
         if body_entry is None:
@@ -195,7 +202,9 @@ class _Lowering:
         else:
             latch = self.new_state()
             self.patch(body_exits, latch)
-        nxt = Signal(hw_shape(loop.var.type), name=f"{loop.name}_next")
+        nxt_shape = (signed(width + abs(loop.step).bit_length() + 1) if width is not None
+                     else hw_shape(loop.var.type))
+        nxt = Signal(nxt_shape, name=f"{loop.name}_next")
         self.m.d.comb += nxt.eq(var + loop.step)
         latch.sync.append(var.eq(nxt))
         latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
