@@ -147,7 +147,17 @@ def zero_step(A: int32[4]):
         A[i] = 0
 
 
-BAD = [missing_annotation, unknown_name, uses_break, uses_try, nested_def, array_slice,
+def attribute_of_value(x: int32) -> int32:
+    return x.real  # <-- error
+
+
+def shadowed_index(A: int32[4]):
+    for i in range(4):
+        for i in range(2):  # <-- error
+            A[i] = 0
+
+
+BAD = [attribute_of_value, shadowed_index, missing_annotation, unknown_name, uses_break, uses_try, nested_def, array_slice,
        wrong_index_count, float_bitop, store_to_constant, shape_mismatch, matmul_mismatch,
        bad_width, bad_fixed, float64_kernel, recursive, calls_python, dynamic_grid, early_return,
        wrong_sub_arg, bit_store, assign_loop_index, while_else, redeclared, not_a_type, zero_step]

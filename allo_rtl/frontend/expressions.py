@@ -118,6 +118,12 @@ class ExprBuilder:
         return self.from_python(self.ctx.lookup_global(node.id, node), node.id, node)
 
     def build_Attribute(self, node):
+        base = node.value
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id in self.ctx.symbols:
+            raise self.ctx.error(f"kernel values have no attributes: {ast.unparse(node)}", node,
+                                 hint="bit access is x[i] or x[lo:hi]; casts are int32(x)")
         return self.from_python(self.python_object(node), ast.unparse(node), node)
 
     def python_object(self, node):

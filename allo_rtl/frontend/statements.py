@@ -260,9 +260,12 @@ class StmtBuilder:
         if not all(isinstance(e, ast.Name) for e in elts):
             raise self.ctx.error("loop indices must be plain names", target)
         for e in elts:
-            if isinstance(self.ctx.symbols.get(e.id), ir.Buffer) or (
-                    e.id in self.ctx.symbols and self.ctx.symbols[e.id] in self.ctx.locals):
-                raise self.ctx.error(f"loop index {e.id!r} reuses a variable's name", e,
+            if e.id in self.ctx.symbols:
+                sym = self.ctx.symbols[e.id]
+                enclosing = isinstance(sym, ir.Scalar) and sym.type == T.index and \
+                    sym not in self.ctx.locals
+                what = "an enclosing loop's index" if enclosing else "a variable's name"
+                raise self.ctx.error(f"loop index {e.id!r} reuses {what}", e,
                                      hint="choose another index name")
         return [e.id for e in elts]
 
