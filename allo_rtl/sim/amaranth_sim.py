@@ -1,25 +1,21 @@
-"""Cycle-accurate simulation of a kernel component on Amaranth's simulator.
+"""Cycle-accurate simulation of a kernel on Amaranth's simulator.
 
-The testbench wraps the DUT with one ``amaranth.lib.memory.Memory`` per array port, wired as
-a BRAM would be (synchronous read, latency 1, non-transparent), so the external memories
-behave exactly like the on-chip ones. Scalars are set before ``start``; ``start`` is held for
-one cycle.
-
-Cycle count: 1 for the edge that samples ``start``, plus one per further edge until ``done``
-is seen high; i.e. the number of clock edges from the one sampling start up to (and including)
-the one after which done is high.
+The design under test is the ``KernelHarness`` (``sim.harness``): the kernel plus one BRAM-like
+memory per array port, so the external memories behave exactly like on-chip ones and the same
+harness runs on Icarus and Verilator. Inputs are preloaded as memory contents, scalars are set
+before ``start`` (held for one cycle), results are read from the memories after ``done``. The
+cycle count is the harness's hardware counter (identical on every simulator).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Module
-from amaranth.lib.memory import Memory
 from amaranth.sim import Simulator
 
 from ..errors import AlloError
-from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
+from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
+from .harness import KernelHarness
 
 
 class SimTimeoutError(AlloError):
@@ -37,56 +33,36 @@ def _flat(raw) -> list:
     return [int(v) for v in np.asarray(raw, dtype=object).reshape(-1)]
 
 
-def _attach_memory(m, dut, port: ArrayPort, init: list) -> Memory:
-    mem = Memory(shape=hw_shape(port.dtype), depth=port.depth, init=init)
-    m.submodules[f"tb_mem_{port.name}"] = mem
-    rd = mem.read_port(transparent_for=())
-    wr = mem.write_port()
-    sig = lambda s: getattr(dut, port.signal(s))   # noqa: E731
-    m.d.comb += [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
-                 wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
-                 wr.data.eq(sig("d0")), sig("q0").eq(rd.data)]
-    return mem
-
-
 def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int,
              vcd: str | None = None) -> SimResult:
-    """Run the component made by ``factory()`` once on raw arguments."""
-    dut = factory()
-    m = Module()
-    m.submodules.dut = dut
-    mems = {}
-    for p, raw in zip(iface.params, raw_args):
-        if isinstance(p, ArrayPort):
-            mems[p.name] = _attach_memory(m, dut, p, _flat(raw))
-    for r in iface.results:
-        if isinstance(r, ArrayPort):
-            mems[r.name] = _attach_memory(m, dut, r, [0] * r.depth)
-
+    """Run the kernel made by ``factory()`` once on raw arguments."""
+    init = {p.name: _flat(raw) for p, raw in zip(iface.params, raw_args)
+            if isinstance(p, ArrayPort)}
+    tb_top = KernelHarness(factory, iface, init)
     outcome = {}
 
     async def testbench(ctx):
         for p, raw in zip(iface.params, raw_args):
             if isinstance(p, ScalarPort):
-                ctx.set(getattr(dut, p.name), int(raw))
-        ctx.set(dut.start, 1)
+                ctx.set(getattr(tb_top, p.name), int(raw))
+        ctx.set(tb_top.start, 1)
         await ctx.tick()
-        ctx.set(dut.start, 0)
-        cycles = 1
-        while not ctx.get(dut.done):
-            if cycles >= max_cycles:
-                state = getattr(dut, "fsm_state", None)
-                outcome["timeout"] = (cycles, None if state is None else ctx.get(state))
+        ctx.set(tb_top.start, 0)
+        ticks = 1
+        while not ctx.get(tb_top.done):
+            if ticks >= max_cycles:
+                state = getattr(tb_top.kernel, "fsm_state", None)
+                outcome["timeout"] = (ticks, None if state is None else ctx.get(state))
                 return
             await ctx.tick()
-            cycles += 1
-        outcome["cycles"] = cycles
-        outcome["scalars"] = {r.name: ctx.get(getattr(dut, r.name))
+            ticks += 1
+        outcome["cycles"] = ctx.get(tb_top.cycles)
+        outcome["scalars"] = {r.name: ctx.get(getattr(tb_top, r.name))
                               for r in iface.results if isinstance(r, ScalarPort)}
         outcome["arrays"] = {name: [ctx.get(mem.data[i]) for i in range(mem.depth)]
-                             for name, mem in mems.items()}
+                             for name, mem in tb_top.memories.items()}
 
-    sim = Simulator(m)
+    sim = Simulator(tb_top)
     sim.add_clock(1e-8)
     sim.add_testbench(testbench)
     if vcd:
@@ -94,15 +70,18 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             sim.run()
     else:
         sim.run()
-
     if "timeout" in outcome:
         cycles, state = outcome["timeout"]
-        where = f"; the FSM sits in state {state}" if state is not None else ""
-        raise SimTimeoutError(f"{iface.name} did not raise done within {cycles} cycles{where}",
-                              hint="raise the limit with s.build(max_cycles=N), or check for "
-                                   "a loop that never ends")
+        raise timeout_error(iface.name, cycles, state)
     return SimResult(_results(iface, outcome), _args_after(iface, raw_args, outcome),
                      outcome["cycles"])
+
+
+def timeout_error(name: str, cycles: int, state) -> SimTimeoutError:
+    where = f"; the FSM sits in state {state}" if state is not None else ""
+    return SimTimeoutError(f"{name} did not raise done within {cycles} cycles{where}",
+                           hint="raise the limit with s.build(max_cycles=N), or check for a "
+                                "loop that never ends")
 
 
 def _as_array(port: ArrayPort, words: list) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""Test harness hardware shared by every simulator: the kernel plus the memories it talks to.
+
+``KernelHarness`` wraps a kernel component with one ``amaranth.lib.memory.Memory`` per array
+port, wired as a BRAM (synchronous read, latency 1, non-transparent). Each memory also has a
+*host* port (write: ``host_X_addr/_we/_wdata``; read: ``host_X_raddr`` -> ``host_X_rdata`` one
+cycle later) through which a testbench loads inputs and reads results while the kernel idles.
+A hardware counter ``cycles`` measures the kernel's latency the same way on every simulator:
+1 at the edge that samples ``start``, +1 at each further edge until ``done`` is high.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
+
+CYCLE_COUNTER_BITS = 40
+
+
+def harness_signature(iface: KernelInterface) -> wiring.Signature:
+    members = {"start": In(1), "done": Out(1), "idle": Out(1),
+               "cycles": Out(CYCLE_COUNTER_BITS)}
+    for p in [*iface.params, *iface.results]:
+        if isinstance(p, ScalarPort):
+            members[p.name] = (In if p.role == "param" else Out)(hw_shape(p.dtype))
+        else:
+            members[f"host_{p.name}_addr"] = In(p.addr_width)
+            members[f"host_{p.name}_we"] = In(1)
+            members[f"host_{p.name}_wdata"] = In(hw_shape(p.dtype))
+            members[f"host_{p.name}_raddr"] = In(p.addr_width)
+            members[f"host_{p.name}_rdata"] = Out(hw_shape(p.dtype))
+    return wiring.Signature(members)
+
+
+class KernelHarness(wiring.Component):
+    """The kernel (``kernel_factory()``) with its array memories and a cycle counter."""
+
+    def __init__(self, kernel_factory, iface: KernelInterface, init: dict | None = None):
+        self.kernel_factory, self.iface = kernel_factory, iface
+        self.init = init or {}          # array name -> flat raw words (Amaranth sim only)
+        self.memories = {}
+        self.kernel = None
+        super().__init__(harness_signature(iface))
+
+    def elaborate(self, platform):
+        m = Module()
+        self.kernel = dut = self.kernel_factory()
+        m.submodules.dut = dut
+        for p in self.iface.arrays:
+            self.memories[p.name] = self._memory(m, dut, p)
+        for p in [*self.iface.params, *self.iface.results]:
+            if isinstance(p, ScalarPort):
+                src, dst = (self, dut) if p.role == "param" else (dut, self)
+                m.d.comb += getattr(dst, p.name).eq(getattr(src, p.name))
+        m.d.comb += [dut.start.eq(self.start), self.done.eq(dut.done), self.idle.eq(dut.idle)]
+        running = Signal()
+        with m.If(self.start & dut.idle):
+            m.d.sync += [self.cycles.eq(1), running.eq(1)]
+        with m.Elif(running & ~dut.done):
+            m.d.sync += self.cycles.eq(self.cycles + 1)
+        with m.Elif(dut.done):
+            m.d.sync += running.eq(0)
+        return m
+
+    def _memory(self, m, dut, p: ArrayPort) -> Memory:
+        mem = Memory(shape=hw_shape(p.dtype), depth=p.depth, init=self.init.get(p.name, []))
+        m.submodules[f"mem_{p.name}"] = mem
+        rd, wr = mem.read_port(transparent_for=()), mem.write_port()
+        host_rd, host_wr = mem.read_port(transparent_for=()), mem.write_port()
+        sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731
+        host = lambda s: getattr(self, f"host_{p.name}_{s}")   # noqa: E731
+        m.d.comb += [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
+                     wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
+                     wr.data.eq(sig("d0")), sig("q0").eq(rd.data),
+                     host_wr.addr.eq(host("addr")), host_wr.en.eq(host("we")),
+                     host_wr.data.eq(host("wdata")),
+                     host_rd.addr.eq(host("raddr")), host("rdata").eq(host_rd.data)]
+        return mem
