@@ -43,14 +43,17 @@ class Schedule:
         * ``None``/"amaranth" (default): hardware simulated cycle-accurately by Amaranth.
         * "python" / "llvm": the bit-accurate reference interpreter.
         * "verilog": writes ``project/<kernel>.v`` and a JSON report, returns the module.
+        * "icarus" / "verilator": the same hardware, simulated by cocotb on that simulator.
         """
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
             return ReferenceModule(self.module)
-        if target in (None, "amaranth", "verilog"):
+        if target in (None, "amaranth", "verilog", "icarus", "verilator"):
             from ..rtl.build import HardwareDesign
             from ..sim.hw_module import HardwareModule
-            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns), **options)
+            simulator = target if target in ("icarus", "verilator") else "amaranth"
+            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns),
+                                 simulator=simulator, **options)
             if target == "verilog":
                 if project is None:
                     raise AlloError("target='verilog' needs project=DIR to write into",
@@ -58,7 +61,8 @@ class Schedule:
                 mod.design.write_project(project)
             return mod
         raise AlloError(f"unknown build target {target!r}",
-                        hint="targets: None (Amaranth simulation), 'verilog', 'python', 'llvm'")
+                        hint="targets: None (Amaranth simulation), 'icarus', 'verilator', "
+                             "'verilog', 'python', 'llvm'")
 
 
 def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:

@@ -55,8 +55,10 @@ class KernelHarness(wiring.Component):
                 src, dst = (self, dut) if p.role == "param" else (dut, self)
                 m.d.comb += getattr(dst, p.name).eq(getattr(src, p.name))
         m.d.comb += [dut.start.eq(self.start), self.done.eq(dut.done), self.idle.eq(dut.idle)]
+        # the counter uses only its own state: on Icarus, the kernel's combinational outputs
+        # (idle) stay X until its FSM first changes state
         running = Signal()
-        with m.If(self.start & dut.idle):
+        with m.If(self.start & ~running):
             m.d.sync += [self.cycles.eq(1), running.eq(1)]
         with m.Elif(running & ~dut.done):
             m.d.sync += self.cycles.eq(self.cycles + 1)

@@ -1,8 +1,11 @@
-"""What ``s.build()`` returns: the hardware, callable like the kernel, run on Amaranth's simulator.
+"""What ``s.build()`` returns: the hardware, callable like the kernel.
 
-``mod(*numpy_args)`` simulates the generated design cycle-accurately (the testbench plays the
+``mod(*numpy_args)`` simulates the generated design cycle-accurately (the harness plays the
 array memories), returns results like the interpreter does, updates written arguments in
-place and sets ``mod.cycles``. ``mod.verilog`` is the Verilog; ``mod.report()`` the report.
+place and sets ``mod.cycles``. The simulator is Amaranth's own (default), or Icarus/Verilator
+through cocotb (``target="icarus"``/``"verilator"``); all three run the same harness and count
+cycles with the same hardware counter. ``mod.verilog`` is the kernel's Verilog;
+``mod.report()`` the report.
 """
 from __future__ import annotations
 
@@ -16,8 +19,13 @@ DEFAULT_MAX_CYCLES = 5_000_000
 
 
 class HardwareModule:
-    def __init__(self, design: HardwareDesign, max_cycles: int = DEFAULT_MAX_CYCLES):
-        self.design = design
+    def __init__(self, design: HardwareDesign, max_cycles: int = DEFAULT_MAX_CYCLES,
+                 simulator: str = "amaranth"):
+        self.design, self.simulator = design, simulator
+        self._cocotb = {}                 # waves flag -> CocotbSimulation (built once)
+        if simulator != "amaranth":
+            from .cocotb.runner import check_simulator
+            check_simulator(simulator)
         self.top = design.module.top_func
         self.iface = interface_of(self.top)
         self.max_cycles = max_cycles
@@ -26,11 +34,21 @@ class HardwareModule:
 
     def __call__(self, *args, vcd=None, max_cycles=None):
         raw = boundary.convert_args(self.top, args)
-        result = simulate(self.design.component, self.iface, raw,
-                          max_cycles=max_cycles or self.max_cycles, vcd=vcd)
+        limit = max_cycles or self.max_cycles
+        if self.simulator == "amaranth":
+            result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd)
+        else:
+            result = self.cocotb(waves=bool(vcd)).run(raw, limit, waves_to=vcd)
         self.cycles = result.cycles
         boundary.write_back(self.top, args, result.raw_args, self._written)
         return boundary.convert_results(self.top, result.raw_results)
+
+    def cocotb(self, waves: bool = False):
+        """The cocotb simulation of this design (built on first use, cached on disk)."""
+        if waves not in self._cocotb:
+            from .cocotb.runner import CocotbSimulation
+            self._cocotb[waves] = CocotbSimulation(self.design, self.iface, self.simulator, waves)
+        return self._cocotb[waves]
 
     @property
     def verilog(self) -> str:
@@ -40,4 +58,4 @@ class HardwareModule:
         return Report(self.design.report_dict(self.cycles))
 
     def __repr__(self):
-        return f"<HardwareModule {self.design.name} (amaranth sim)>"
+        return f"<HardwareModule {self.design.name} ({self.simulator})>"

@@ -1,0 +1,84 @@
+"""cocotb pieces for users' own tests of allo-rtl hardware.
+
+* ``ApMemory``: plays a BRAM on a bare kernel's ap_memory port ``X_address0/_ce0/_we0/_d0/_q0``
+  (read latency 1, one access per cycle), with the contents in a Python list.
+* ``HostMemory``: loads/dumps a ``KernelHarness`` memory through its host port.
+* ``read_int`` / ``write_int``: signal values as Python ints with the right sign.
+"""
+from cocotb.triggers import ReadOnly, RisingEdge
+
+
+def write_int(handle, value: int, bits: int):
+    handle.value = int(value) & ((1 << bits) - 1)
+
+
+def read_int(handle, signed: bool) -> int:
+    v = handle.value
+    return v.to_signed() if signed else v.to_unsigned()
+
+
+class HostMemory:
+    """Host port of a harness memory: ``host_<name>_{addr,we,wdata,raddr,rdata}``."""
+
+    def __init__(self, dut, name: str, depth: int, signed: bool, bits: int):
+        self.dut, self.name, self.depth, self.signed, self.bits = dut, name, depth, signed, bits
+
+    def _sig(self, s):
+        return getattr(self.dut, f"host_{self.name}_{s}")
+
+    def idle(self):
+        self._sig("we").value = 0
+        self._sig("addr").value = 0
+        self._sig("raddr").value = 0
+
+    async def load(self, words):
+        """Write words[0..] at addresses 0.. (one per clock)."""
+        clk = self.dut.clk
+        for i, w in enumerate(words):
+            self._sig("addr").value = i
+            write_int(self._sig("wdata"), w, self.bits)
+            self._sig("we").value = 1
+            await RisingEdge(clk)
+        self._sig("we").value = 0
+
+    async def dump(self) -> list:
+        """Read the whole memory (pipelined: one word per clock)."""
+        clk, out = self.dut.clk, []
+        self._sig("raddr").value = 0
+        await RisingEdge(clk)
+        for i in range(self.depth):
+            if i + 1 < self.depth:
+                self._sig("raddr").value = i + 1
+            await ReadOnly()
+            out.append(read_int(self._sig("rdata"), self.signed))
+            await RisingEdge(clk)
+        return out
+
+
+class ApMemory:
+    """A BRAM model on a bare kernel's ap_memory port; start it with ``cocotb.start_soon(m.run())``.
+
+    ``words`` is the contents (list of ints), updated by the kernel's writes."""
+
+    def __init__(self, dut, name: str, words: list, signed: bool = True):
+        self.dut, self.name, self.words, self.signed = dut, name, list(words), signed
+        self.bits = len(getattr(dut, f"{name}_q0"))
+        self.reads = self.writes = 0
+
+    def _sig(self, s):
+        return getattr(self.dut, f"{self.name}_{s}")
+
+    async def run(self):
+        clk = self.dut.clk
+        while True:
+            await ReadOnly()                       # the kernel's request for this cycle
+            ce, we = int(self._sig("ce0").value), int(self._sig("we0").value)
+            addr = int(self._sig("address0").value) if ce else 0
+            data = read_int(self._sig("d0"), self.signed) if ce and we else 0
+            await RisingEdge(clk)                  # the memory acts on the edge
+            if ce and we:
+                self.words[addr] = data
+                self.writes += 1
+            elif ce:
+                write_int(self._sig("q0"), self.words[addr], self.bits)
+                self.reads += 1

