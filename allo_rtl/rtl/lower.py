@@ -75,10 +75,8 @@ class _Lowering:
         idle = self.new_state()
         entry, exits = self.seq(self.design.cdfg.body)
         done = self.new_state()
-        done.comb.append(comp.done.eq(1))
         done.next.append((None, idle))
         self.patch(exits, done)
-        idle.comb.append(comp.idle.eq(1))
         params = [p for p in f.params if isinstance(p, ir.Scalar)]
         idle.guarded.append((comp.start, [self.var(p).eq(getattr(comp, p.name)) for p in params]))
         idle.next.append((comp.start, entry or done))
@@ -86,6 +84,9 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.state_signal = Signal(range(max(2, len(self.states))), name="fsm_state")
+        # plain assignments (not FSM cases) so Verilog simulators see them from time 0
+        m.d.comb += [comp.idle.eq(self.state_signal == idle.index),
+                     comp.done.eq(self.state_signal == done.index)]
         self.emit_fsm()
 
     # --- states -------------------------------------------------------------------------

@@ -12,6 +12,12 @@ def write_int(handle, value: int, bits: int):
     handle.value = int(value) & ((1 << bits) - 1)
 
 
+def level(handle) -> int:
+    """A control bit as 0/1; X or Z (e.g. before a design's first clock) count as 0."""
+    v = handle.value
+    return int(v) if v.is_resolvable else 0
+
+
 def read_int(handle, signed: bool) -> int:
     v = handle.value
     return v.to_signed() if signed else v.to_unsigned()
@@ -72,7 +78,7 @@ class ApMemory:
         clk = self.dut.clk
         while True:
             await ReadOnly()                       # the kernel's request for this cycle
-            ce, we = int(self._sig("ce0").value), int(self._sig("we0").value)
+            ce, we = level(self._sig("ce0")), level(self._sig("we0"))
             addr = int(self._sig("address0").value) if ce else 0
             data = read_int(self._sig("d0"), self.signed) if ce and we else 0
             await RisingEdge(clk)                  # the memory acts on the edge
