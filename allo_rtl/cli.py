@@ -52,9 +52,21 @@ def main(argv=None) -> int:
     p_v.add_argument("-o", "--output", default="out", help="project directory (default: out)")
     p_r = sub.add_parser("report", help="print the hardware report (loops, memories, units)")
     p_r.add_argument("target")
+    p_b = sub.add_parser("build", help="build a bitstream for a board (YoWASP Yosys/nextpnr)")
+    p_b.add_argument("target")
+    p_b.add_argument("--board", required=True, help="board name (see: allo-rtl boards)")
+    p_b.add_argument("-o", "--output", required=True, help="project directory (not under /tmp)")
+    p_b.add_argument("--mode", choices=("uart", "bist"), default="uart")
+    p_b.add_argument("--clock-mhz", type=float, default=None,
+                     help="clock to check timing against (default: the board oscillator)")
+    sub.add_parser("boards", help="list the supported boards")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
+        return 0
+    if args.command == "boards":
+        from .boards.registry import format_boards
+        print(format_boards())
         return 0
     try:
         s = load_schedule(args.target)
@@ -65,6 +77,10 @@ def main(argv=None) -> int:
             print(f"wrote {Path(args.output) / (mod.design.name + '.v')}")
         elif args.command == "report":
             print(s.build().report())
+        elif args.command == "build":
+            mod = s.build(target="board", board=args.board, project=args.output,
+                          mode=args.mode, clock_mhz=args.clock_mhz)
+            print(mod.report())
     except AlloError as err:
         print(err, file=sys.stderr)
         return 1

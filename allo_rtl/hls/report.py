@@ -165,4 +165,11 @@ def format_report(rep: dict) -> str:
                      f"{r['datapath_values']} values, {r['total_bits']} bits")
         if f["calls"]:
             lines.append(f"   calls (submodules): {', '.join(f['calls'])}")
+    board = rep.get("board")
+    if board:
+        u = board["utilization"]
+        lines.append(f"-- board {board['board']} ({board['device']}, {board['mode']}): Fmax "
+                     f"{board['fmax_mhz']} MHz at {board['clock_mhz']} MHz "
+                     f"({'met' if board['timing_met'] else 'NOT met'}); LUT {u['lut']}, "
+                     f"FF {u['ff']}, BRAM {u['bram']}, DSP {u['dsp']}; {board['bitstream']}")
     return "\n".join(lines)

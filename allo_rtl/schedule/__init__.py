@@ -44,6 +44,9 @@ class Schedule:
         * "python" / "llvm": the bit-accurate reference interpreter.
         * "verilog": writes ``project/<kernel>.v`` and a JSON report, returns the module.
         * "icarus" / "verilator": the same hardware, simulated by cocotb on that simulator.
+        * "board": a bitstream for ``board=NAME`` in ``project=DIR`` (``mode="uart"`` host
+          link or ``"bist"``); ``mod.board_report`` and ``mod.report()`` carry Fmax and
+          utilization. Talk to the board with ``allo_rtl.boards.Device(port, s)``.
         """
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
@@ -60,9 +63,28 @@ class Schedule:
                                     hint="s.build(target='verilog', project='out/')")
                 mod.design.write_project(project)
             return mod
+        if target == "board":
+            return self._build_board(project, family, clock_ns, **options)
         raise AlloError(f"unknown build target {target!r}",
                         hint="targets: None (Amaranth simulation), 'icarus', 'verilator', "
-                             "'verilog', 'python', 'llvm'")
+                             "'verilog', 'board', 'python', 'llvm'")
+
+    def _build_board(self, project, family, clock_ns, board=None, clock_mhz=None,
+                     mode="uart", **options):
+        from ..boards.build import build_bitstream
+        from ..boards.registry import get_board
+        from ..rtl.build import HardwareDesign
+        from ..sim.hw_module import HardwareModule
+        if board is None or project is None:
+            raise AlloError("target='board' needs board=NAME and project=DIR",
+                            hint="s.build(target='board', board='icebreaker', project='build/ice')")
+        info = get_board(board)
+        clock_ns = clock_ns or (1000.0 / clock_mhz if clock_mhz else None)
+        design = HardwareDesign(self.module, info.family, clock_ns)
+        mod = HardwareModule(design)
+        mod.board_report = build_bitstream(design, board, project, mode=mode,
+                                           clock_mhz=clock_mhz, **options)
+        return mod
 
 
 def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:

@@ -67,16 +67,20 @@ class KernelHarness(wiring.Component):
         return m
 
     def _memory(self, m, dut, p: ArrayPort) -> Memory:
+        """One read and one write port (block-RAM inferable), shared: the host's port while
+        the kernel is idle (the kernel never accesses memory then), the kernel's otherwise."""
         mem = Memory(shape=hw_shape(p.dtype), depth=p.depth, init=self.init.get(p.name, []))
         m.submodules[f"mem_{p.name}"] = mem
         rd, wr = mem.read_port(transparent_for=()), mem.write_port()
-        host_rd, host_wr = mem.read_port(transparent_for=()), mem.write_port()
         sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731
         host = lambda s: getattr(self, f"host_{p.name}_{s}")   # noqa: E731
-        m.d.comb += [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
-                     wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
-                     wr.data.eq(sig("d0")), sig("q0").eq(rd.data),
-                     host_wr.addr.eq(host("addr")), host_wr.en.eq(host("we")),
-                     host_wr.data.eq(host("wdata")),
-                     host_rd.addr.eq(host("raddr")), host("rdata").eq(host_rd.data)]
+        m.d.comb += [sig("q0").eq(rd.data), host("rdata").eq(rd.data)]
+        with m.If(dut.idle):
+            m.d.comb += [rd.addr.eq(host("raddr")), rd.en.eq(1),
+                         wr.addr.eq(host("addr")), wr.en.eq(host("we")),
+                         wr.data.eq(host("wdata"))]
+        with m.Else():
+            m.d.comb += [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
+                         wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
+                         wr.data.eq(sig("d0"))]
         return mem

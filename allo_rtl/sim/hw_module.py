@@ -31,6 +31,7 @@ class HardwareModule:
         self.max_cycles = max_cycles
         self.cycles = None
         self._written = written_buffers(self.top)
+        self.board_report = None          # set by target="board" builds
 
     def __call__(self, *args, vcd=None, max_cycles=None):
         raw = boundary.convert_args(self.top, args)
@@ -55,7 +56,10 @@ class HardwareModule:
         return self.design.verilog
 
     def report(self) -> Report:
-        return Report(self.design.report_dict(self.cycles))
+        data = self.design.report_dict(self.cycles)
+        if self.board_report is not None:
+            data["board"] = self.board_report
+        return Report(data)
 
     def __repr__(self):
         return f"<HardwareModule {self.design.name} ({self.simulator})>"

