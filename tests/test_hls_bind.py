@@ -39,3 +39,35 @@ def test_disjoint_lifetimes_share_one_register():
 def test_different_widths_do_not_share():
     block, sch, b = _bind(mixed)
     assert {bits for bits, _ in b.registers} == {32, 16}
+
+
+def two_blocks(A: int32[4], B: int32[4]):
+    for i in range(4):
+        A[i] = A[i] / 3
+    for i in range(4):
+        B[i] = B[i] / 5
+
+
+def one_block(A: int32[4], B: int32[4]):
+    for i in range(4):
+        A[i] = A[i] / 3 + B[i] / 7
+
+
+def _dividers(fn):
+    mod = allo.customize(fn).build()
+    return {k: v for k, v in mod.report().to_dict()["functions"][0]["functional_units"].items()
+            if k.startswith("divider")}, mod
+
+
+def test_dividers_are_shared_across_blocks_not_within_one():
+    import numpy as np
+    shared, mod = _dividers(two_blocks)
+    assert sum(shared.values()) == 1
+    A, B = np.array([7, -7, 100, 0], dtype=np.int32), np.array([11, -12, 5, 4], dtype=np.int32)
+    mod(A, B)
+    assert list(A) == [2, -2, 33, 0] and list(B) == [2, -2, 1, 0]
+    separate, mod = _dividers(one_block)
+    assert sum(separate.values()) == 2
+    A, B = np.array([7, -7, 100, 0], dtype=np.int32), np.array([15, -15, 6, 7], dtype=np.int32)
+    mod(A, B)
+    assert list(A) == [2 + 2, -2 - 2, 33 + 0, 0 + 1]

@@ -7,9 +7,9 @@ it is written at or after ``u``. Values never outlive their block and blocks nev
 same time, so one register pool serves every block of a function. Registers are shared only
 between values of the same width and signedness (no extension logic on the datapath).
 
-Functional units: each operation gets its own unit (sharing multipliers and dividers across
-states is the scheduler-and-binder issue's work); the map is explicit so the report and the RTL
-read the same binding.
+Functional units: dividers (large, sequential) are shared across blocks (see ``bind_units``);
+every other operation gets its own unit. The map is explicit so the report and the RTL read
+the same binding.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .list_schedule import BlockSchedule
+from .timing import divider_config
 
 
 @dataclass
@@ -60,9 +61,19 @@ def bind_registers(schedules, binding: Binding):
 
 
 def bind_units(schedules, binding: Binding):
+    """Dividers are shared across blocks: the k-th division of a block (per divider width and
+    signedness) uses divider k. Blocks never overlap in time and a division finishes inside
+    its block, so no two users of one divider are ever in flight together. Other operations
+    keep a unit each (combinational; sharing them is the scheduler-and-binder issue's work)."""
     for sch, _ in schedules:
+        per_config = defaultdict(int)
         for op in sch.block.ops:
-            if op.kind in ("binop", "div", "compare", "minmax", "select", "unary", "logic",
-                           "bitget", "bitslice", "addr"):
+            if op.kind == "div":
+                cfg = divider_config(op)
+                key = (cfg.width, cfg.signed)
+                binding.unit_of[op] = ("div", *key, per_config[key])
+                per_config[key] += 1
+            elif op.kind in ("binop", "compare", "minmax", "select", "unary", "logic",
+                             "bitget", "bitslice", "addr"):
                 binding.unit_of[op] = len(binding.unit_of)
     return binding

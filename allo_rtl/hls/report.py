@@ -72,9 +72,12 @@ class _Analyzer:
 
 def _functional_units(design: FunctionDesign) -> dict:
     units = Counter()
+    dividers = {u for u in design.binding.unit_of.values() if isinstance(u, tuple)}
+    for _, width, signed_, _ in dividers:
+        units[f"divider{width}{'s' if signed_ else 'u'}"] += 1
     for sch in design.schedules.values():
         for op in sch.block.ops:
-            if op.kind in ("binop", "div"):
+            if op.kind == "binop":
                 units[f"{FU_CLASSES[op.attrs['op']]}{op.type.bits}"] += 1
             elif op.kind == "compare":
                 units[f"cmp{max(o.type.bits for o in op.operands)}"] += 1

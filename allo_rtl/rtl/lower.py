@@ -67,7 +67,7 @@ class _Lowering:
         self.m = m = Module()
         self.states: list = []
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
-        self.buffers, self.shared_regs = {}, {}
+        self.buffers, self.shared_regs, self.dividers = {}, {}, {}
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
@@ -331,12 +331,16 @@ class _Lowering:
 
     def divide(self, op, args, state):
         cfg = divider_config(op)
-        div = Divider(cfg.width, cfg.signed)
-        self.m.submodules[f"div{op.id}_l{op.loc.line}_{len(self.states)}"] = div
+        unit = self.design.binding.unit_of[op]
+        if unit not in self.dividers:       # shared by the binding across blocks
+            self.dividers[unit] = Divider(cfg.width, cfg.signed)
+            self.m.submodules[f"div{len(self.dividers) - 1}_w{cfg.width}"] = self.dividers[unit]
+        div = self.dividers[unit]
         a, b = args
-        self.m.d.comb += [div.dividend.eq(a << cfg.shift_a if cfg.shift_a else a),
-                          div.divisor.eq(b << cfg.shift_b if cfg.shift_b else b)]
-        state.comb.append(div.start.eq(1))
+        # operands are driven only in the starting state: the divider samples them with start
+        state.comb += [div.start.eq(1),
+                       div.dividend.eq(a << cfg.shift_a if cfg.shift_a else a),
+                       div.divisor.eq(b << cfg.shift_b if cfg.shift_b else b)]
         q, r = div.quotient, div.remainder
         if op.attrs["op"] == "%":
             return r
