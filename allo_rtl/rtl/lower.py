@@ -36,6 +36,9 @@ def signature_of(iface: KernelInterface) -> wiring.Signature:
     return wiring.Signature(members)
 
 
+ONE_HOT_MAX_STATES = 32
+
+
 class KernelComponent(wiring.Component):
     """The hardware of one kernel function; see ``rtl.interface`` for the ports."""
 
@@ -84,9 +87,23 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.state_signal = Signal(range(max(2, len(self.states))), name="fsm_state")
+        if len(self.states) <= ONE_HOT_MAX_STATES:
+            # one-hot: a state's actions hang off one flip-flop, no decoder in the paths
+            self.onehot = Signal(len(self.states), init=1 << idle.index, name="fsm_onehot")
+            self.in_state = lambda k: self.onehot[k]                             # noqa: E731
+            self.goto = lambda k: self.onehot.eq(1 << k)                         # noqa: E731
+            for st in self.states:      # the state number, for messages and waveforms
+                with m.If(self.onehot[st.index]):
+                    m.d.comb += self.state_signal.eq(st.index)
+        else:
+            # long FSMs (e.g. multi-cycle divisions) stay binary: fewer flip-flops and LUTs
+            binary = Signal(range(len(self.states)), init=idle.index, name="fsm_binary")
+            self.in_state = lambda k: binary == k                                # noqa: E731
+            self.goto = lambda k: binary.eq(k)                                   # noqa: E731
+            m.d.comb += self.state_signal.eq(binary)
         # plain assignments (not FSM cases) so Verilog simulators see them from time 0
-        m.d.comb += [comp.idle.eq(self.state_signal == idle.index),
-                     comp.done.eq(self.state_signal == done.index)]
+        m.d.comb += [comp.idle.eq(self.in_state(idle.index)),
+                     comp.done.eq(self.in_state(done.index))]
         self.emit_fsm()
 
     # --- states -------------------------------------------------------------------------
@@ -102,30 +119,30 @@ class _Lowering:
             state.mergeable = False
 
     def emit_fsm(self):
-        m, state = self.m, self.state_signal
-        with m.Switch(state):
-            for st in self.states:
-                with m.Case(st.index):
-                    m.d.comb += st.comb
-                    m.d.sync += st.sync
-                    for cond, stmts in st.guarded:
-                        with m.If(cond):
-                            m.d.sync += stmts
-                    self.emit_transitions(st)
+        m = self.m
+        for st in self.states:
+            with m.If(self.in_state(st.index)):
+                m.d.comb += st.comb
+                m.d.sync += st.sync
+                for cond, stmts in st.guarded:
+                    with m.If(cond):
+                        m.d.sync += stmts
+                self.emit_transitions(st)
 
     def emit_transitions(self, st: _State):
-        m, state = self.m, self.state_signal
+        m = self.m
         first = True
         for cond, target in st.next:
+            goto = self.goto(target.index)
             if cond is None:
                 if first:
-                    m.d.sync += state.eq(target.index)
+                    m.d.sync += goto
                 else:
                     with m.Else():
-                        m.d.sync += state.eq(target.index)
+                        m.d.sync += goto
                 return
             with (m.If if first else m.Elif)(cond):
-                m.d.sync += state.eq(target.index)
+                m.d.sync += goto
             first = False
 
     # --- variables and values -----------------------------------------------------------
