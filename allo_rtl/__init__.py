@@ -16,3 +16,11 @@ __all__ = ["customize", "Schedule", "AlloError", "grid", "reduction", "matmul", 
            "mul", "div", "exp", "log", "sqrt", "template", "Int", "UInt", "Fixed", "UFixed",
            "Float", "Index", "bool", "index", "int1", "int8", "int16", "int32", "int64", "uint1",
            "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"]
+
+
+def __getattr__(name):
+    # allo.boards (Device, SimulatedBoard, BOARDS) loads on first use
+    if name == "boards":
+        import importlib
+        return importlib.import_module(".boards", __name__)
+    raise AttributeError(f"module 'allo_rtl' has no attribute {name!r}")
