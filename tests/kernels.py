@@ -315,6 +315,21 @@ def _ints(*shapes_and_scalars):
     return make
 
 
+BOARD_N = 6
+
+
+def axpy_total(a: int8, X: int32[BOARD_N], Y: Int(20)[BOARD_N]) -> (int32[BOARD_N], int32):
+    """Scalar in, array in, array updated in place (20-bit wrap), array and scalar out: every
+    kind of port the board link and BIST handle."""
+    Z: int32[BOARD_N] = 0
+    total: int32 = 0
+    for i in range(BOARD_N):
+        Z[i] = a * X[i] + Y[i]
+        Y[i] = Y[i] - 1
+        total += Z[i]
+    return Z, total
+
+
 CASES = [
     Case("gemm", gemm, _ints("s", "s", (N, N), (N, N), (N, N)), gemm_ref, (2,)),
     Case("2mm", mm2, _ints("s", "s", (N, N), (N, N), (N, N), (N, N)), mm2_ref, (5,)),

@@ -4,21 +4,8 @@ from amaranth.sim import Simulator
 
 import allo_rtl as allo
 from allo_rtl.boards.bist import bist_core
-from allo_rtl.ir.types import Int, int8, int32
 from allo_rtl.rtl.build import HardwareDesign
-
-N = 5
-
-
-def kern(a: int8, X: int32[N], Y: Int(20)[N]) -> (int32[N], int32):
-    Z: int32[N] = 0
-    total: int32 = 0
-    for i in range(N):
-        Z[i] = a * X[i] + Y[i]
-        Y[i] = Y[i] - 1
-        total += Z[i]
-    return Z, total
-
+from kernels import axpy_total
 
 def _run(core, cycles=5000):
     seen = {}
@@ -39,13 +26,13 @@ def _run(core, cycles=5000):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_bist_passes_on_correct_hardware(seed):
-    core = bist_core(HardwareDesign(allo.customize(kern).module), seed=seed)
+    core = bist_core(HardwareDesign(allo.customize(axpy_total).module), seed=seed)
     assert _run(core) == {"passed": 1, "failed": 0}
 
 
 @pytest.mark.parametrize("what", ["array", "scalar", "inplace"])
 def test_bist_fails_when_an_expectation_is_wrong(what):
-    core = bist_core(HardwareDesign(allo.customize(kern).module), seed=3)
+    core = bist_core(HardwareDesign(allo.customize(axpy_total).module), seed=3)
     if what == "array":
         core.expected["Z"][2] ^= 1
     elif what == "inplace":

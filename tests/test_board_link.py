@@ -4,24 +4,14 @@ import numpy as np
 
 import allo_rtl as allo
 from allo_rtl.boards.device import Device, SimulatedBoard
-from allo_rtl.ir.types import Int, int8, int32
 from allo_rtl.rtl.build import HardwareDesign
+from kernels import BOARD_N, axpy_total
 
-N = 6
-
-
-def axpy(a: int8, X: int32[N], Y: Int(20)[N]) -> (int32[N], int32):
-    Z: int32[N] = 0
-    total: int32 = 0
-    for i in range(N):
-        Z[i] = a * X[i] + Y[i]
-        Y[i] = Y[i] - 1
-        total += Z[i]
-    return Z, total
+N = BOARD_N
 
 
 def test_uart_round_trip_matches_interpreter_and_numpy():
-    s = allo.customize(axpy)
+    s = allo.customize(axpy_total)
     rng = np.random.default_rng(5)
     X = rng.integers(-2**31, 2**31, N, dtype=np.int64).astype(np.int32)
     Y = rng.integers(-2**19, 2**19, N).astype(np.int32)

