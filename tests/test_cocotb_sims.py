@@ -1,6 +1,5 @@
 """The differential test set on Icarus and Verilator through cocotb: results equal numpy and
 the interpreter, bit for bit, and cycle counts equal the Amaranth simulation's."""
-import os
 import time
 
 import numpy as np

@@ -5,7 +5,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import (Fixed, Int, UFixed, UInt, float32, index, int8, int16, int32,
-                               int64, uint8, uint32)
+                               int64, uint32)
 
 
 def run(kernel, *args):

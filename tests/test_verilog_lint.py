@@ -1,7 +1,6 @@
 """Generated Verilog is accepted by Icarus (iverilog -g2012) and Verilator (--lint-only)."""
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 

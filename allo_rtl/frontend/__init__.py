@@ -84,8 +84,6 @@ class FunctionBuilder:
 
     def build(self) -> ir.Function:
         tree, ctx = self.src.tree, self.ctx
-        if tree.decorator_list and not getattr(self.src.fn, "__allo_template__", None):
-            pass   # decorators such as @allo.template are resolved by the caller
         params = self.parameters(tree.args)
         ret_types, tuple_ret = self.return_types(tree)
         body = tree.body

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import math
 
 import numpy as np
 
@@ -347,4 +346,4 @@ def _linear(node, eb):
     return frozenset({(ast.dump(node), 1)}), 0
 
 
-__all__ = ["ExprBuilder", "cast_to", "truth", "const", "math"]
+__all__ = ["ExprBuilder", "cast_to", "truth", "const"]

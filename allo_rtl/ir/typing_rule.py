@@ -10,7 +10,7 @@ into a user error naming the source line.
 """
 from __future__ import annotations
 
-from .types import AlloType, Fixed, Float, Index, Int, UFixed, UInt, float32
+from .types import AlloType, Fixed, Index, Int, UFixed, UInt, float32
 
 ARITH_OPS = ("+", "-", "*", "/", "//", "%")
 BITWISE_OPS = ("&", "|", "^")

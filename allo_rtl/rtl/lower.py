@@ -18,7 +18,7 @@ from ..hls.timing import divider_config
 from ..ir import nodes as ir
 from ..primitives import arith
 from ..primitives.divider import Divider
-from .interface import ArrayPort, KernelInterface, ScalarPort, hw_shape, interface_of
+from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 
 

@@ -23,7 +23,7 @@ from amaranth.back import verilog
 from ...errors import AlloError
 from ..amaranth_sim import SimResult, _args_after, _flat, _results, timeout_error
 from ..harness import KernelHarness
-from ...rtl.interface import ArrayPort, ScalarPort
+from ...rtl.interface import ScalarPort
 
 SIMULATORS = ("icarus", "verilator")
 TOP = "allo_tb"
@@ -186,4 +186,4 @@ class _redirect:
         return False
 
 
-__all__ = ["CocotbSimulation", "SimulatorMissingError", "check_simulator", "ArrayPort"]
+__all__ = ["CocotbSimulation", "SimulatorMissingError", "check_simulator", "find_verilator"]
