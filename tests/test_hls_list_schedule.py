@@ -72,3 +72,19 @@ def test_chaining_stops_at_the_clock_period():
     adds = _ops(block, "binop")
     assert [slow.start[a] for a in adds] == [0, 1, 2]
     assert adds[0] in slow.registered and adds[1] in slow.registered
+
+
+def twice_loaded(A: int32[4], B: int32[4]):
+    B[0] = A[1] * A[1] + A[1]          # one load of A[1], one multiply input shared
+
+
+def reload_after_store(A: int32[4]):
+    A[2] = A[1] + 1
+    A[3] = A[1] + A[2]                 # A[1] may be reused? no: a store to A came in between
+
+
+def test_common_subexpressions_share_loads_until_a_store():
+    block, _ = _only_block(twice_loaded)
+    assert len(_ops(block, "load")) == 1
+    block, _ = _only_block(reload_after_store)
+    assert len(_ops(block, "load")) == 3        # A[1], then A[1] and A[2] after the store

@@ -104,9 +104,24 @@ class _BlockBuilder:
         self.var_reads: dict = {}      # id(Scalar) -> var op (value at block entry)
         self.var_values: dict = {}     # id(Scalar) -> op holding the current value
         self.vars: dict = {}           # id(Scalar) -> Scalar written in this block
+        self.cse: dict = {}            # structural key -> op (common subexpressions)
+        self.store_epoch: dict = {}    # id(Buffer) -> stores so far (loads before differ)
 
     def op(self, kind, typ, operands, loc, **attrs) -> Op:
-        return self.block.add(Op(kind, typ, list(operands), loc, attrs))
+        """Add an op, or reuse an identical one already in the block (common subexpressions;
+        a load is identical only while no store to its buffer came in between)."""
+        if kind in ("store", "setvar", "var"):
+            return self.block.add(Op(kind, typ, list(operands), loc, attrs))
+        key = (kind, typ, tuple(id(o) for o in operands),
+               tuple(sorted((k, id(v) if k == "buf" else _hashable(v)) for k, v in attrs.items())),
+               self.store_epoch.get(id(attrs.get("buf")), 0) if kind == "load" else 0)
+        if key not in self.cse:
+            self.cse[key] = self.block.add(Op(kind, typ, list(operands), loc, attrs))
+        return self.cse[key]
+
+    def store(self, buf, addr: Op, value: Op, loc):
+        self.store_epoch[id(buf)] = self.store_epoch.get(id(buf), 0) + 1
+        self.block.add(Op("store", None, [addr, value], loc, {"buf": buf}))
 
     def read_var(self, var: ir.Scalar, loc) -> Op:
         if id(var) in self.var_values:
@@ -182,9 +197,15 @@ class _BlockBuilder:
             self.write_var(s.var, self.expr(s.value))
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)
-            self.op("store", None, [addr, self.expr(s.value)], s.loc, buf=s.buf)
+            self.store(s.buf, addr, self.expr(s.value), s.loc)
         else:
             raise TypeError(type(s).__name__)
+
+
+def _hashable(v):
+    if isinstance(v, (list, tuple)):
+        return tuple(_hashable(x) for x in v)
+    return v if isinstance(v, (int, str, float, bool, type(None))) else repr(v)
 
 
 def build_regions(stmts: list) -> list:
