@@ -56,6 +56,15 @@ class LoopRegion:
 
 
     @property
+    def static_trips(self) -> int | None:
+        """The trip count when both bounds are constants and it is at least one, else None."""
+        if self.lo.kind != "const" or self.hi.kind != "const":
+            return None
+        lo, hi, step = int(self.lo.attrs["value"]), int(self.hi.attrs["value"]), self.loop.step
+        trips = -((lo - hi) // step) if step > 0 else -((hi - lo) // -step)
+        return trips if trips >= 1 else None
+
+    @property
     def counter_width(self) -> int | None:
         """Bits of a signed counter holding every index value, when both bounds are constant
         (None: the full index width is needed)."""

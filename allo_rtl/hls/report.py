@@ -43,7 +43,7 @@ class _Analyzer:
             entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "level": depth,
                          "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
             self.loops.append(entry_row)          # program order: outer before inner
-            entry = self.d.schedule_of(r.entry).length
+            entry = 0 if r.static_trips else self.d.schedule_of(r.entry).length
             body = self.latency(r.body, depth + 1)
             merged = bool(r.body) and isinstance(r.body[-1], Block)
             per_iter = None if body is None else body + (0 if merged else 1)

@@ -1,4 +1,5 @@
-"""The HLS pass order, in one place: IR function -> CDFG -> scheduled blocks -> binding.
+"""The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> scheduled
+blocks -> binding.
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
@@ -12,6 +13,7 @@ from .bind import Binding, bind_registers, bind_units
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
 from .list_schedule import BlockSchedule, schedule_block
+from .narrow import narrow_block
 from .timing import TimingModel
 
 
@@ -51,6 +53,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel) -> FunctionDesign:
     design = FunctionDesign(f, build_cdfg(f), external_ids=external)
     scheduled = []
     for block, uses in _blocks_with_uses(design.cdfg.body):
+        narrow_block(block, uses)
         sch = schedule_block(block, timing, external, uses)
         design.schedules[id(block)] = sch
         scheduled.append((sch, uses))

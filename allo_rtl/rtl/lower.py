@@ -63,6 +63,18 @@ class _State:
         self.mergeable = False       # last state of a block, free to take a loop latch
 
 
+class _Entry:
+    """Entering a region without a state of its own: go to ``state`` and perform ``actions``
+    (sync statements) on the transition (used to start a loop with constant bounds)."""
+
+    def __init__(self, state: _State, actions: list):
+        self.state, self.actions = state, actions
+
+    @staticmethod
+    def of(target):
+        return target if isinstance(target, _Entry) else _Entry(target, [])
+
+
 class _Lowering:
     def __init__(self, comp: KernelComponent):
         self.comp, self.design = comp, comp.design
@@ -133,7 +145,8 @@ class _Lowering:
         m = self.m
         first = True
         for cond, target in st.next:
-            goto = self.goto(target.index)
+            entry = _Entry.of(target)
+            goto = [self.goto(entry.state.index), *entry.actions]
             if cond is None:
                 if first:
                     m.d.sync += goto
@@ -171,6 +184,8 @@ class _Lowering:
         entry, pending = None, []
         for r in regions:
             first, exits = self.region(r)
+            if first is None:          # a region with nothing to do (empty loop body)
+                continue
             if entry is None:
                 entry = first
             self.patch(pending, first)
@@ -197,6 +212,8 @@ class _Lowering:
         raise TypeError(type(r).__name__)
 
     def loop(self, r: LoopRegion):
+        if r.static_trips:
+            return self.counted_loop(r)
         first, last, at = self.block(r.entry)
         loop = r.loop
         width = r.counter_width
@@ -227,6 +244,30 @@ class _Lowering:
         latch.sync.append(var.eq(nxt))
         latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
         return first, [(last, None), (latch, None)]
+
+    def counted_loop(self, r: LoopRegion):
+        """A loop with constant bounds and at least one trip needs no entry state: whoever
+        enters it sets the index on the way into the body."""
+        loop = r.loop
+        var = Signal(signed(r.counter_width), name=f"var_{loop.var.name}")
+        self.vars[id(loop.var)] = var
+        lo, hi = (int(o.attrs["value"]) for o in (r.lo, r.hi))
+        body_entry, body_exits = self.seq(r.body)
+        if body_entry is None:
+            return None, []
+        body_entry = _Entry.of(body_entry)
+        if len(body_exits) == 1 and body_exits[0][1] is None and body_exits[0][0].mergeable:
+            latch = body_exits[0][0]
+            latch.mergeable = False
+        else:
+            latch = self.new_state()
+            self.patch(body_exits, latch)
+        nxt = Signal(signed(r.counter_width + abs(loop.step).bit_length() + 1),
+                     name=f"{loop.name}_next")
+        self.m.d.comb += nxt.eq(var + loop.step)
+        latch.sync.append(var.eq(nxt))
+        latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
+        return _Entry(body_entry.state, [var.eq(lo), *body_entry.actions]), [(latch, None)]
 
     def branch(self, r: IfRegion):
         first, last, at = self.block(r.cond_block)
