@@ -4,7 +4,8 @@ ULX3S-85F. Each baseline is first checked against numpy in simulation.
 
     python benchmarks/bench_boards.py [board ...]     # default: icebreaker ulx3s-85f
 
-Builds go to build/bench_boards/<kernel>_<board>_{gen,hand}. Targets from the issue:
+Builds go to build/bench_boards/<kernel>_<board>_{gen,hand}; Fmax is the mean over three
+nextpnr seeds (a single placement varies by several percent). Targets from the issue:
 Fmax(gen) >= 0.9 Fmax(hand) and LUT(gen) <= 1.3 LUT(hand).
 """
 import io
@@ -30,6 +31,7 @@ from baselines.jacobi_hand import HandJacobi              # noqa: E402
 import kernels                                            # noqa: E402
 
 N = kernels.N
+SEEDS = (1, 2, 3)     # nextpnr placement seeds: Fmax is the mean over them (it varies a few %)
 
 
 def gemm(A: allo.int32[N, N], B: allo.int32[N, N]) -> allo.int32[N, N]:
@@ -92,9 +94,10 @@ def main(boards):
             gen_mod(*make(np.random.default_rng(1)))
             out = {}
             for tag, d in (("gen", design), ("hand", Baseline(design, hand))):
-                rep = build_bitstream(d, board, HERE.parent / "build" / "bench_boards" /
-                                      f"{name}_{board}_{tag}", progress=io.StringIO())
-                out[tag] = rep
+                reps = [build_bitstream(d, board, HERE.parent / "build" / "bench_boards" /
+                                        f"{name}_{board}_{tag}", pnr_seed=seed,
+                                        progress=io.StringIO()) for seed in SEEDS]
+                out[tag] = dict(reps[-1], fmax_mhz=float(np.mean([r["fmax_mhz"] for r in reps])))
             g, h = out["gen"], out["hand"]
             rows.append((name, board, ok, g["fmax_mhz"], h["fmax_mhz"], g["utilization"],
                          h["utilization"]))

@@ -170,7 +170,8 @@ def _yosys_cells(rpt: Path) -> dict:
 
 def build_bitstream(design, board_name: str, project, mode: str = "uart",
                     baud: int = 115200, clock_mhz: float | None = None, bist_inputs=None,
-                    bist_seed: int = 0, progress=sys.stderr) -> dict:
+                    bist_seed: int = 0, pnr_seed: int | None = None,
+                    progress=sys.stderr) -> dict:
     board = get_board(board_name)
     if mode not in ("uart", "bist"):
         raise AlloError(f"board mode must be 'uart' or 'bist', not {mode!r}")
@@ -198,8 +199,9 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     watcher.start()
     t0 = time.perf_counter()
     try:
+        seed = f" --seed {int(pnr_seed)}" if pnr_seed is not None else ""
         platform.build(top, name="top", build_dir=str(build_dir), do_program=False,
-                       nextpnr_opts="--report report.json --timing-allow-fail", **opts)
+                       nextpnr_opts=f"--report report.json --timing-allow-fail{seed}", **opts)
     except Exception as err:   # noqa: BLE001 - tool failures become a readable error
         raise AlloError(f"the {board.family} build of {design.name} failed: "
                         f"{str(err).strip().splitlines()[-1] if str(err).strip() else err}",
