@@ -14,6 +14,7 @@ from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileR
                    build_cdfg)
 from .list_schedule import BlockSchedule, schedule_block
 from .narrow import narrow_block
+from .sdc import sdc_schedule_block
 from .timing import TimingModel
 
 
@@ -48,13 +49,17 @@ def _blocks_with_uses(regions):
             yield r.args_block, tuple(a for a in r.args if not isinstance(a, ir.Buffer))
 
 
-def synthesize_function(f: ir.Function, timing: TimingModel) -> FunctionDesign:
+SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
+
+
+def synthesize_function(f: ir.Function, timing: TimingModel,
+                        scheduler: str = "sdc") -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
     design = FunctionDesign(f, build_cdfg(f), external_ids=external)
     scheduled = []
     for block, uses in _blocks_with_uses(design.cdfg.body):
         narrow_block(block, uses)
-        sch = schedule_block(block, timing, external, uses)
+        sch = SCHEDULERS[scheduler](block, timing, external, uses)
         design.schedules[id(block)] = sch
         scheduled.append((sch, uses))
     bind_registers(scheduled, design.binding)
@@ -62,6 +67,8 @@ def synthesize_function(f: ir.Function, timing: TimingModel) -> FunctionDesign:
     return design
 
 
-def synthesize_module(module: ir.Module, timing: TimingModel) -> dict:
+def synthesize_module(module: ir.Module, timing: TimingModel, scheduler: str = "sdc") -> dict:
     """name -> FunctionDesign for every function (callees first, as the module lists them)."""
-    return {name: synthesize_function(f, timing) for name, f in module.functions.items()}
+    if scheduler not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
+    return {name: synthesize_function(f, timing, scheduler) for name, f in module.functions.items()}
