@@ -99,9 +99,14 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
         sch.start[op] = cycle
         sch.ready[op] = cycle + t.latency
         sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
-    last = max([sch.ready[o] for o in sch.start] + [0])
+    return finish_schedule(sch, 0, extra_uses)
+
+
+def finish_schedule(sch: BlockSchedule, min_last: int, extra_uses) -> BlockSchedule:
+    """Set the block's length, put variable writes in its last cycle, mark kept values."""
+    last = max([sch.ready[o] for o in sch.start] + [min_last])
     sch.length = last + 1
-    for op in block.ops:
+    for op in sch.block.ops:
         if op.kind == "setvar":
             sch.start[op] = sch.ready[op] = last
     _mark_registers(sch, extra_uses)

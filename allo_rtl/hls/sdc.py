@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from .cdfg import Block, Op
-from .list_schedule import STABLE, BlockSchedule, _mark_registers
+from .list_schedule import STABLE, BlockSchedule, finish_schedule
 from .timing import TimingModel
 
 
@@ -159,10 +159,4 @@ def _schedule_from(block, timing, x, var, L, extra_uses) -> BlockSchedule:
         sch.start[op] = start
         sch.ready[op] = start + t.latency
         sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
-    last = max([sch.ready[o] for o in sch.start] + [0, int(x[L])])
-    sch.length = last + 1
-    for op in block.ops:
-        if op.kind == "setvar":
-            sch.start[op] = sch.ready[op] = last
-    _mark_registers(sch, extra_uses)
-    return sch
+    return finish_schedule(sch, int(x[L]), extra_uses)

@@ -231,6 +231,12 @@ class _Lowering:
         if body_entry is None:
             return first, [(last, None)]
         last.next.append((at(r.enter), body_entry))
+        latch = self.latch(r, var, hi, body_entry, body_exits)
+        return first, [(last, None), (latch, None)]
+
+    def latch(self, r: LoopRegion, var, hi, body_entry, body_exits) -> _State:
+        """Increment the index and test it, in the body's last state when that is free."""
+        loop, width = r.loop, r.counter_width
         if len(body_exits) == 1 and body_exits[0][1] is None and body_exits[0][0].mergeable:
             latch = body_exits[0][0]
             latch.mergeable = False
@@ -243,7 +249,7 @@ class _Lowering:
         self.m.d.comb += nxt.eq(var + loop.step)
         latch.sync.append(var.eq(nxt))
         latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
-        return first, [(last, None), (latch, None)]
+        return latch
 
     def counted_loop(self, r: LoopRegion):
         """A loop with constant bounds and at least one trip needs no entry state: whoever
@@ -256,17 +262,7 @@ class _Lowering:
         if body_entry is None:
             return None, []
         body_entry = _Entry.of(body_entry)
-        if len(body_exits) == 1 and body_exits[0][1] is None and body_exits[0][0].mergeable:
-            latch = body_exits[0][0]
-            latch.mergeable = False
-        else:
-            latch = self.new_state()
-            self.patch(body_exits, latch)
-        nxt = Signal(signed(r.counter_width + abs(loop.step).bit_length() + 1),
-                     name=f"{loop.name}_next")
-        self.m.d.comb += nxt.eq(var + loop.step)
-        latch.sync.append(var.eq(nxt))
-        latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
+        latch = self.latch(r, var, hi, body_entry, body_exits)
         return _Entry(body_entry.state, [var.eq(lo), *body_entry.actions]), [(latch, None)]
 
     def branch(self, r: IfRegion):
