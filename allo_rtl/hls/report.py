@@ -36,9 +36,27 @@ class _Analyzer:
             total = None if total is None or lat is None else total + lat
         return total
 
+    def pipeline(self, plan, depth):
+        """One row for a pipelined nest (flattened loops named in the note)."""
+        sch = plan.schedule
+        inner = plan.regions[-1].loop
+        names = [x.loop.name for x in plan.regions]
+        note = sch.limit
+        if len(names) > 1:
+            note += f"; nest {', '.join(names)} flattened into one pipeline"
+        self.loops.append({
+            "name": inner.name, "line": inner.loc.line, "level": depth + len(names) - 1,
+            "pipelined": True, "ii_requested": sch.requested_ii, "ii": sch.ii,
+            "depth": sch.depth, "trip_count": sch.trips, "res_mii": sch.res_mii,
+            "flattened": names, "note": note,
+            "latency": sch.latency})
+        return sch.latency
+
     def region(self, r, depth, last):
         if isinstance(r, Block):
             return self.d.schedule_of(r).length
+        if isinstance(r, LoopRegion) and id(r) in self.d.pipelines:
+            return self.pipeline(self.d.pipelines[id(r)], depth)
         if isinstance(r, LoopRegion):
             entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "level": depth,
                          "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
@@ -48,10 +66,11 @@ class _Analyzer:
             merged = bool(r.body) and isinstance(r.body[-1], Block)
             per_iter = None if body is None else body + (0 if merged else 1)
             trips = _trips(r)
-            entry_row.update({
-                "trip_count": trips, "ii": per_iter, "depth": per_iter,
-                "note": "not pipelined: II = cycles per iteration" if per_iter else
-                        "iteration latency is data-dependent"})
+            note = self.d.pipeline_notes.get(id(r)) or (
+                "not pipelined: II = cycles per iteration" if per_iter else
+                "iteration latency is data-dependent")
+            entry_row.update({"trip_count": trips, "ii": per_iter, "depth": per_iter,
+                              "note": note})
             if trips is None or per_iter is None:
                 return None
             return entry + trips * per_iter
@@ -153,9 +172,11 @@ def format_report(rep: dict) -> str:
                      f"{f['fsm_block_states']} datapath states")
         for loop in f["loops"]:
             trips = loop["trip_count"] if loop["trip_count"] is not None else "?"
-            per = loop["ii"] if loop["ii"] is not None else "?"
+            ii = loop["ii"] if loop["ii"] is not None else "?"
+            dep = loop["depth"] if loop["depth"] is not None else "?"
+            kind = "pipelined, " if loop["pipelined"] else ""
             lines.append(f"   {'  ' * loop['level']}loop {loop['name']} (line {loop['line']}): "
-                         f"trips {trips}, II {per}, depth {per} ({loop['note']})")
+                         f"{kind}trips {trips}, II {ii}, depth {dep} ({loop['note']})")
         for mem in f["memories"]:
             lines.append(f"   memory {mem['name']}: {mem['type']} {mem['implementation']}, "
                          f"{mem['ports']}, {mem['banks']} bank(s)")

@@ -6,6 +6,7 @@ Each function of the module is synthesized once (callees before callers); the re
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
@@ -13,6 +14,7 @@ from .bind import Binding, bind_registers, bind_units
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
 from .list_schedule import BlockSchedule, schedule_block
+from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
@@ -25,6 +27,8 @@ class FunctionDesign:
     schedules: dict = field(default_factory=dict)     # id(Block) -> BlockSchedule
     external_ids: set = field(default_factory=set)    # ids of buffers reached through ports
     binding: Binding = field(default_factory=Binding)
+    pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
+    pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -49,6 +53,81 @@ def _blocks_with_uses(regions):
             yield r.args_block, tuple(a for a in r.args if not isinstance(a, ir.Buffer))
 
 
+@dataclass
+class Pipeline:
+    regions: list                     # LoopRegions of the flattened nest, outer first
+    schedule: ModuloSchedule
+
+
+def requested_ii(loop: ir.For):
+    ii = loop.attrs.get("pipeline")
+    if ii is None or ii is False:
+        return None
+    return 1 if ii is True else int(ii)
+
+
+def _pipeline_candidates(regions, chain=()):
+    """(pipelined LoopRegion, the perfect static nest ending in it) for every loop marked
+    ``pipeline``; outer loops join the nest when their body is only the next loop."""
+    for r in regions:
+        if isinstance(r, LoopRegion):
+            here = (*chain, r) if r.static_trips else ()
+            if requested_ii(r.loop) is not None and (len(r.body) != 1 or
+                                                   not isinstance(r.body[0], LoopRegion)):
+                yield r, here
+                continue
+            inner = here if len(r.body) == 1 else ()
+            yield from _pipeline_candidates(r.body, inner)
+        else:
+            for attr in ("body", "then_body", "else_body"):
+                yield from _pipeline_candidates(getattr(r, attr, []))
+
+
+def _why_not(r: LoopRegion):
+    if not r.static_trips:
+        return "its bounds are not constants"
+    if len(r.body) != 1 or not isinstance(r.body[0], Block):
+        inner = next((x for x in r.body if not isinstance(x, Block)), None)
+        what = {LoopRegion: "a loop", IfRegion: "a branch", WhileRegion: "a while loop",
+                CallRegion: "a call"}.get(type(inner), "more than one block")
+        line = ""
+        if inner is not None:
+            node = getattr(inner, "loop", None) or getattr(inner, "stmt", None) or inner.call
+            line = f" at line {node.loc.line}"
+        return (f"its body contains {what}{line}; unroll inner loops fully (s.unroll) or "
+                "pipeline the inner loop")
+    return None
+
+
+def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
+    """Modulo-schedule every pipelinable nest; returns the ids of their body blocks."""
+    bodies = set()
+    for r, nest in _pipeline_candidates(design.cdfg.body):
+        reason = _why_not(r)
+        if reason is None:
+            block = r.body[0]
+            narrow_block(block, ())
+            los = [int(x.lo.attrs["value"]) for x in nest]
+            try:
+                sch = modulo_schedule(block, [x.loop for x in nest], los,
+                                      [x.static_trips for x in nest], timing, external,
+                                      requested_ii(r.loop))
+            except NotPipelinable as e:
+                reason = str(e)
+            else:
+                design.pipelines[id(nest[0])] = Pipeline(list(nest), sch)
+                bodies.add(id(block))
+                continue
+        design.pipeline_notes[id(r)] = f"not pipelined: {reason}"
+        warnings.warn(f"{r.loop.loc}: loop {r.loop.name!r} is not pipelined: {reason}",
+                      PipelineWarning, stacklevel=2)
+    return bodies
+
+
+class PipelineWarning(UserWarning):
+    """A loop marked ``pipeline`` runs sequentially (the report says why)."""
+
+
 SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
@@ -57,7 +136,10 @@ def synthesize_function(f: ir.Function, timing: TimingModel,
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
     design = FunctionDesign(f, build_cdfg(f), external_ids=external)
     scheduled = []
+    pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):
+        if id(block) in pipelined:
+            continue
         narrow_block(block, uses)
         sch = SCHEDULERS[scheduler](block, timing, external, uses)
         design.schedules[id(block)] = sch

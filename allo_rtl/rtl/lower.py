@@ -20,6 +20,7 @@ from ..primitives import arith
 from ..primitives.divider import Divider
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
+from .pipeline import PipelineLowering
 
 
 def signature_of(iface: KernelInterface) -> wiring.Signature:
@@ -61,6 +62,7 @@ class _State:
         self.guarded = []            # (condition, sync statements)
         self.next = []               # (condition or None, _State), first match wins
         self.mergeable = False       # last state of a block, free to take a loop latch
+        self.emit = []               # callables adding statements while in this state
 
 
 class _Entry:
@@ -139,6 +141,8 @@ class _Lowering:
                 for cond, stmts in st.guarded:
                     with m.If(cond):
                         m.d.sync += stmts
+                for emit in st.emit:
+                    emit()
                 self.emit_transitions(st)
 
     def emit_transitions(self, st: _State):
@@ -212,6 +216,9 @@ class _Lowering:
         raise TypeError(type(r).__name__)
 
     def loop(self, r: LoopRegion):
+        plan = self.design.pipelines.get(id(r))
+        if plan is not None:
+            return self.pipelined_loop(plan)
         if r.static_trips:
             return self.counted_loop(r)
         first, last, at = self.block(r.entry)
@@ -264,6 +271,11 @@ class _Lowering:
         body_entry = _Entry.of(body_entry)
         latch = self.latch(r, var, hi, body_entry, body_exits)
         return _Entry(body_entry.state, [var.eq(lo), *body_entry.actions]), [(latch, None)]
+
+    def pipelined_loop(self, plan):
+        """A modulo-scheduled nest: one state, entered with its counters set."""
+        state, entry, leave = PipelineLowering(self, plan.schedule, plan.regions).build()
+        return _Entry(state, entry), [(state, leave)]
 
     def branch(self, r: IfRegion):
         first, last, at = self.block(r.cond_block)

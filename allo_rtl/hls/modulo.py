@@ -1,0 +1,250 @@
+"""Modulo scheduling of a pipelined loop nest: a new iteration starts every II cycles.
+
+The body is one straight-line block. For a candidate II the schedule is an SDC problem (the
+same difference constraints as ``sdc.py``) plus what overlapping iterations add:
+
+* recurrences through variables: a variable written at position ``w`` by iteration n must be
+  read by iteration n+1 after the write and by iteration n before it:
+  ``w >= s_read`` and ``s_read + II >= w + 1``;
+* recurrences through memory (distances from ``deps.py``): a store must be visible to a load d
+  iterations later, ``s_load + d*II >= s_store + 1``; a load must happen before a store d
+  iterations later overwrites the word, ``s_store + d*II >= s_load``; stores keep their order;
+* ports (modulo reservation): the accesses of one iteration to one port class keep program order
+  one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II.
+
+II is searched upward from max(requested, ResMII). Loop indices are read at position 0 (where
+the issue counters hold them); everything else moves down shift registers, one per cycle of
+lifetime, so each in-flight iteration keeps its own values. The objective is the SDC one:
+minimum depth, then fewest register bits.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+
+from .cdfg import Block, Op
+from .deps import Nest, affine, min_distance
+from .sdc import _chain_constraints, _port_class, _Problem
+from .timing import TimingModel
+
+MAX_II = 64
+
+
+class NotPipelinable(Exception):
+    """The loop cannot be pipelined; the message says why (it goes into the report)."""
+
+
+@dataclass
+class ModuloSchedule:
+    block: Block
+    nest: Nest
+    loops: list                        # ir.For of the flattened nest, outer first
+    requested_ii: int
+    ii: int
+    depth: int                         # positions 0 .. depth-1 of one iteration
+    start: dict = field(default_factory=dict)     # op -> position it starts at
+    ready: dict = field(default_factory=dict)     # op -> position its value is valid
+    index_ops: dict = field(default_factory=dict)  # var op of a loop index -> loop number
+    carried_reads: set = field(default_factory=set)   # var ops of variables the body writes
+    res_mii: int = 1
+    limit: str = ""                    # why II is what it is, for people
+
+    @property
+    def trips(self) -> int:
+        n = 1
+        for t in self.nest.trips:
+            n *= t
+        return n
+
+    @property
+    def latency(self) -> int:
+        """Cycles from the first issue to the last iteration's last position."""
+        return (self.trips - 1) * self.ii + self.depth
+
+
+class _Access:
+    def __init__(self, op: Op, addr):
+        self.op, self.addr = op, addr
+        self.buf = op.attrs["buf"]
+
+
+def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: TimingModel,
+                    external_ids: set, requested_ii: int) -> ModuloSchedule:
+    for op in block.ops:
+        if op.kind == "div":
+            raise NotPipelinable(f"the division at line {op.loc.line} uses the iterative "
+                                 "divider, which cannot start every cycle")
+    nest = Nest(loops, los, trips)
+    written = {id(op.attrs["var"]) for op in block.ops if op.kind == "setvar"}
+    index_ops, carried = {}, set()
+    for op in block.ops:
+        if op.kind == "var":
+            v = op.attrs["var"]
+            if id(v) in nest.vars:
+                index_ops[op] = nest.vars[id(v)]
+            elif id(v) in written:
+                carried.add(op)
+    addr_of = {}
+    for op in block.ops:
+        if op.kind in ("load", "store"):
+            addr_of[op] = affine(op.operands[0], nest, written)
+    ports = defaultdict(list)
+    for op in block.ops:
+        if op.kind in ("load", "store"):
+            ports[(id(op.attrs["buf"]), _port_class(op, external_ids))].append(op)
+    res_mii = max([len(v) for v in ports.values()], default=1)
+    first = max(requested_ii, res_mii)
+    for ii in range(first, MAX_II + 1):
+        x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
+                            addr_of, ports)
+        if x is None:
+            continue
+        sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
+                             carried_reads=carried, res_mii=res_mii)
+        _fill(sch, x, problem, timing)
+        sch.limit = _explain(sch, ports, problem, x, external_ids)
+        return sch
+    raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
+
+
+class _LP:
+    """Difference constraints with tags, so the report can name the ones that bind."""
+
+    def __init__(self, ops):
+        self.sched = ops
+        self.var = {op: k for k, op in enumerate(ops)}
+        self.L = len(ops)
+        self.prob = _Problem()
+        self.tags = {}          # row -> (kind, detail)
+
+    def diff(self, v, u, c, tag=None):
+        if tag is not None:
+            self.tags[len(self.prob.rows)] = tag
+        self.prob.diff(v, u, c)
+
+
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, ports):
+    ops = [op for op in block.ops if op.kind not in ("const", "var") or op in index_ops
+           or op in carried]
+    lp = _LP(ops)
+    var, L = lp.var, lp.L
+    t = {op: timing.of(op) for op in block.ops}
+    for op in ops:
+        lp.diff(var[op], None, 0)
+        lp.diff(L, var[op], t[op].latency)
+        for o in op.operands:
+            if o in var:
+                lp.diff(var[op], var[o], t[o].latency)
+        if op in index_ops:                 # the issue counters hold indices at position 0
+            lp.prob.rows.append({var[op]: -1.0})
+            lp.prob.rhs.append(0.0)
+    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
+    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
+    _chain_constraints(block.ops, timing, lp.prob, var, limit, reg_out)
+    # recurrences through variables
+    reads = defaultdict(list)
+    for op in carried:
+        reads[id(op.attrs["var"])].append(op)
+    for op in ops:
+        if op.kind == "setvar":
+            for rd in reads[id(op.attrs["var"])]:
+                lp.diff(var[op], var[rd], 0)
+                lp.diff(var[rd], var[op], 1 - ii, tag=("var", rd, op))
+    # memory: program order inside an iteration, distances across iterations
+    accesses = defaultdict(list)
+    for op in ops:
+        if op.kind in ("load", "store"):
+            accesses[id(op.attrs["buf"])].append(op)
+    for group in accesses.values():
+        for a_i, a in enumerate(group):
+            for b in group[a_i + 1:]:
+                if a.kind == "store":
+                    lp.diff(var[b], var[a], 1)
+                elif b.kind == "store":
+                    lp.diff(var[b], var[a], 0)
+        for x in group:                     # x in iteration n, y in iteration n + d
+            for y in group:
+                if x is y or x.kind == "load" and y.kind == "load":
+                    continue
+                d = min_distance(addr_of[x], addr_of[y], nest)
+                if d is None:
+                    continue
+                gap = 1 if x.kind == "store" else 0
+                lp.diff(var[y], var[x], gap - d * ii, tag=("mem", x, y, d))
+    # ports: program order one cycle apart, all within II cycles
+    for key, group in ports.items():
+        for a, b in zip(group, group[1:]):
+            lp.diff(var[b], var[a], 1)
+        if len(group) > 1:
+            lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", key))
+    # objective: depth, then register bits (one register per cycle a value lives)
+    consumers = defaultdict(list)
+    for op in ops:
+        for o in op.operands:
+            if o in var:
+                consumers[o].append(var[op])
+    life = {}
+    for o, users in consumers.items():
+        life[o] = L + 1 + len(life)
+        for u in users:
+            if u != var[o]:
+                lp.prob.rows.append({life[o]: 1.0, u: -1.0, var[o]: 1.0})
+                lp.prob.rhs.append(-float(t[o].latency))
+    n = L + 1 + len(life)
+    cost = np.zeros(n)
+    cost[L] = 1.0 + sum(o.type.hw_bits for o in life)
+    for o, k in life.items():
+        cost[k] = o.type.hw_bits
+    A = np.zeros((len(lp.prob.rows), n))
+    for r, row in enumerate(lp.prob.rows):
+        for k, c in row.items():
+            A[r, k] += c
+    res = linprog(cost, A_ub=-A, b_ub=-np.array(lp.prob.rhs), bounds=[(0, None)] * n,
+                  method="highs")
+    if res.status == 2:
+        return None, lp
+    if res.status != 0:
+        raise RuntimeError(f"modulo scheduling failed: {res.message}")
+    lp.A, lp.b = A, np.array(lp.prob.rhs)
+    return np.round(res.x).astype(int), lp
+
+
+def _fill(sch: ModuloSchedule, x, lp: _LP, timing: TimingModel):
+    for op, k in lp.var.items():
+        sch.start[op] = int(x[k])
+        sch.ready[op] = int(x[k]) + timing.of(op).latency
+    sch.depth = int(x[lp.L]) + 1
+
+
+def _explain(sch: ModuloSchedule, ports, lp: _LP, x, external_ids) -> str:
+    """Why the achieved II: the request, a port, or a recurrence (binding constraint)."""
+    if sch.ii == sch.requested_ii:
+        return f"II={sch.ii} as requested"
+    slack = lp.A @ x - lp.b
+    if sch.ii == sch.res_mii:
+        key, group = max(ports.items(), key=lambda kv: len(kv[1]))
+        buf = group[0].attrs["buf"]
+        kind = {"rw": "1 shared read/write port", "r": "1 read port",
+                "w": "1 write port"}[key[1]]
+        lines = ", ".join(str(op.loc.line) for op in group)
+        what = "reads" if key[1] == "r" else "writes" if key[1] == "w" else "accesses"
+        return (f"II={sch.ii}: {buf.name} has {kind}, {len(group)} {what}/iteration at "
+                f"line(s) {lines}; partition {buf.name} or lower the unroll factor")
+    for row, tag in lp.tags.items():
+        if abs(slack[row]) > 1e-6:
+            continue
+        if tag[0] == "mem":
+            _, a, b, d = tag
+            buf = a.attrs["buf"].name
+            return (f"II={sch.ii}: recurrence through {buf}: the {b.kind} at line "
+                    f"{b.loc.line} must follow the {a.kind} at line {a.loc.line} of the "
+                    f"iteration {d} before; the chain between them takes the cycles")
+        if tag[0] == "var":
+            _, rd, wr = tag
+            return (f"II={sch.ii}: recurrence through variable {rd.attrs['var'].name} "
+                    f"(read at line {rd.loc.line}, written at line {wr.loc.line}): one "
+                    "iteration's update must finish before the next reads it")
+    return f"II={sch.ii}: timing of the loop body's recurrences"

@@ -1,0 +1,137 @@
+"""A modulo-scheduled loop nest -> one FSM state running a flushing pipeline.
+
+Issue counters (one per loop of the flattened nest, odometer order) start an iteration every
+II cycles; a valid bit per position follows each iteration down the schedule. An op at
+position ``p`` acts (memory access, variable write) only when ``valid[p]``; values that live
+past their ready position move down shift registers, one per cycle, so every in-flight
+iteration sees its own copy. The state is left in the cycle the last iteration reaches its last
+position, so variables written by the loop hold their final values afterwards.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+from amaranth.hdl import Const, Mux, Signal, signed
+
+from ..hls.modulo import ModuloSchedule
+from .interface import hw_shape
+
+
+def _all(values):
+    return reduce(lambda a, b: a & b, values, Const(1, 1))
+
+
+def _any(values):
+    return reduce(lambda a, b: a | b, values, Const(0, 1))
+
+
+class PipelineLowering:
+    def __init__(self, low, sch: ModuloSchedule, regions: list):
+        self.low, self.sch, self.regions = low, sch, regions
+        self.m = low.m
+        name = sch.loops[-1].name
+        self.prefix = f"pipe_{name}"
+        self.vals, self.chains = {}, {}
+        self.idx = []
+        for r in regions:
+            sig = Signal(signed(r.counter_width), name=f"{self.prefix}_{r.loop.name}")
+            self.idx.append(sig)
+        self.issuing = Signal(name=f"{self.prefix}_issuing")
+        self.slot = Signal(range(sch.ii), name=f"{self.prefix}_slot") if sch.ii > 1 else None
+        self.valid = [Signal(name=f"{self.prefix}_v{p}") for p in range(sch.depth)]
+
+    def build(self):
+        """(the pipeline's state, entry actions, exit condition)."""
+        low, m, sch = self.low, self.m, self.sch
+        state = low.new_state()
+        for p in range(1, sch.depth):
+            m.d.sync += self.valid[p].eq(self.valid[p - 1])
+        los = [int(r.lo.attrs["value"]) for r in self.regions]
+        lasts = [lo + (t - 1) * r.loop.step
+                 for lo, t, r in zip(los, sch.nest.trips, self.regions)]
+        at_last = [i == v for i, v in zip(self.idx, lasts)]
+        final = _all(at_last)
+        issue = self.valid[0]
+        for op in sch.block.ops:
+            self.lower_op(op, state)
+
+        def control():
+            at_slot0 = (self.slot == 0) if self.slot is not None else Const(1, 1)
+            m.d.comb += issue.eq(self.issuing & at_slot0)
+            if self.slot is not None:
+                m.d.sync += self.slot.eq(Mux(self.slot == sch.ii - 1, 0, self.slot + 1))
+            with m.If(issue):
+                for k, r in enumerate(self.regions):
+                    with m.If(_all(at_last[k + 1:])):       # every inner counter wraps
+                        m.d.sync += self.idx[k].eq(
+                            Mux(at_last[k], los[k], self.idx[k] + r.loop.step))
+                with m.If(final):
+                    m.d.sync += self.issuing.eq(0)
+
+        state.emit.insert(0, control)
+        entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1)]
+        if self.slot is not None:
+            entry.append(self.slot.eq(0))
+        more = self.issuing & ~(issue & final)
+        leave = ~more & ~_any(self.valid[:sch.depth - 1])
+        return state, entry, leave
+
+    # --- values -------------------------------------------------------------------------
+    def value(self, op, pos: int):
+        sch = self.sch
+        if op.kind == "const":
+            return Const(int(op.attrs["value"]), hw_shape(op.type))
+        if op.kind == "var" and op not in sch.start:
+            return self.low.var(op.attrs["var"])          # loop-invariant
+        if pos == sch.ready[op]:
+            return self.vals[op]
+        return self.chain(op, pos)
+
+    def chain(self, op, pos: int):
+        """The value of ``op`` ``pos - ready`` cycles after it was produced."""
+        regs = self.chains.setdefault(op, {})
+        if pos not in regs:
+            assert pos > self.sch.ready[op], (op, pos)
+            prev = self.value(op, pos - 1)
+            reg = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.kind}{op.id}_p{pos}")
+            self.m.d.sync += reg.eq(prev)
+            regs[pos] = reg
+        return regs[pos]
+
+    def lower_op(self, op, state):
+        low, sch, m = self.low, self.sch, self.m
+        if op.kind == "const" or op.kind == "var" and op not in sch.start:
+            return
+        if op.kind == "var":
+            k = sch.index_ops.get(op)
+            self.vals[op] = self.idx[k] if k is not None else low.var(op.attrs["var"])
+            return
+        p = sch.start[op]
+        args = [self.value(o, p) for o in op.operands]
+        types = [o.type for o in op.operands]
+        valid = self.valid[p]
+        if op.kind == "store":
+            bp = low.buffers[id(op.attrs["buf"])]
+            self._at(state, valid, comb=bp.write(*args))
+            return
+        if op.kind == "setvar":
+            self._at(state, valid, sync=[low.var(op.attrs["var"]).eq(args[0])])
+            return
+        if op.kind == "load":
+            bp = low.buffers[id(op.attrs["buf"])]
+            self._at(state, valid, comb=bp.read(args[0]))
+            value = bp.q
+        else:
+            value = low.combinational(op, args, types)
+        sig = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.kind}{op.id}_l{op.loc.line}")
+        m.d.comb += sig.eq(value)
+        self.vals[op] = sig
+
+    def _at(self, state, valid, comb=(), sync=()):
+        m = self.m
+
+        def emit():
+            with m.If(valid):
+                m.d.comb += list(comb)
+                m.d.sync += list(sync)
+        state.emit.append(emit)
