@@ -59,3 +59,7 @@ def test_hardware_matches_interpreter_and_numpy(case, edge, built):
         _same(ref_args[k], np_args[k])
         _same(hw_args[k], np_args[k])
     assert hw_mod.cycles > 0
+    top = next(f for f in hw_mod.design.report_dict()["functions"]
+               if f["function"] == hw_mod.design.module.top)
+    if top["latency_estimate"] is not None:          # None: data-dependent trip counts
+        assert top["latency_estimate"] == hw_mod.cycles

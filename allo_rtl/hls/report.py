@@ -85,7 +85,7 @@ class _Analyzer:
             callee = _Analyzer(self.designs[r.call.callee.name], self.designs)
             inner = callee.latency(callee.d.cdfg.body)
             args = self.d.schedule_of(r.args_block).length
-            return None if inner is None else args + inner + 2
+            return None if inner is None else args + inner + 1   # wait state ends with done
         raise TypeError(type(r).__name__)
 
 
