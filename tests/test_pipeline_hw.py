@@ -97,3 +97,20 @@ def test_external_simulators_agree_on_pipelines(sim, name):
     for k in case.inplace:
         _same(o_args[k], np_args[k])
     assert other.cycles == amaranth.cycles
+
+
+def runtime_bounds(n: allo.int32, A: allo.int32[8]) -> allo.int32:
+    v: allo.int32 = 0
+    for j in range(n):
+        v += A[j] * A[j]
+    return v
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 8])
+def test_pipelined_loop_with_runtime_bounds(n):
+    s = pipeline_innermost(allo.customize(runtime_bounds))
+    mod = s.build()
+    A = np.random.default_rng(n).integers(-1000, 1000, 8).astype(np.int32)
+    assert mod(n, A) == int(np.sum(A[:n].astype(np.int64) ** 2))
+    loop = mod.design.report_dict()["functions"][0]["loops"][0]
+    assert loop["pipelined"] and loop["ii"] == 1 and loop["trip_count"] is None

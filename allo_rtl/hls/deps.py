@@ -24,12 +24,13 @@ class Nest:
     trip counts (all constant)."""
 
     def __init__(self, loops: list, los: list, trips: list):
+        """``los``/``trips`` entries may be None for a single loop with run-time bounds."""
         self.vars = {id(loop.var): k for k, loop in enumerate(loops)}
         self.los = los
         self.steps = [loop.step for loop in loops]
         self.trips = trips
         # iterations of the whole nest between consecutive values of loop k
-        self.weights = [prod(trips[k + 1:]) for k in range(len(trips))]
+        self.weights = [prod(trips[k + 1:]) for k in range(len(trips) - 1)] + [1]
         self._deltas = False
 
     def deltas(self):
@@ -54,7 +55,8 @@ def affine(op: Op, nest: Nest, carried: set):
         v = op.attrs["var"]
         if id(v) in nest.vars:             # index = lo + step * t
             j = nest.vars[id(v)]
-            return {None: nest.los[j], ("t", j): nest.steps[j]}
+            lo = {None: nest.los[j]} if nest.los[j] is not None else {("lo", j): 1}
+            return {**lo, ("t", j): nest.steps[j]}
         return None if id(v) in carried else {("sym", id(v)): 1}
     if k == "cast":
         return affine(op.operands[0], nest, carried)
@@ -105,6 +107,12 @@ def min_distance(x_addr: dict | None, y_addr: dict | None, nest: Nest) -> int | 
         return 1                       # different coefficients: not analysed, be safe
     diff = x_addr.get(None, 0) - y_addr.get(None, 0)
     coef = [x_addr.get(("t", k), 0) for k in range(len(nest.trips))]
+    if len(coef) == 1:                 # one loop: a * delta = diff, solved directly
+        if coef[0] == 0:
+            return 1 if diff == 0 and nest.trips[0] != 1 else None
+        delta, rest = divmod(diff, coef[0])
+        ok = rest == 0 and delta > 0 and (nest.trips[0] is None or delta < nest.trips[0])
+        return delta if ok else None
     deltas = nest.deltas()
     if deltas is None:
         return 1

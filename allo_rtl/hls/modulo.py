@@ -53,16 +53,19 @@ class ModuloSchedule:
     limit: str = ""                    # why II is what it is, for people
 
     @property
-    def trips(self) -> int:
+    def trips(self) -> int | None:
+        """Iterations of the whole nest (None: run-time bounds)."""
         n = 1
         for t in self.nest.trips:
+            if t is None:
+                return None
             n *= t
         return n
 
     @property
-    def latency(self) -> int:
+    def latency(self) -> int | None:
         """Cycles from the first issue to the last iteration's last position."""
-        return (self.trips - 1) * self.ii + self.depth
+        return None if self.trips is None else (self.trips - 1) * self.ii + self.depth
 
 
 class _Access:

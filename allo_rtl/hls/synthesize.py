@@ -74,7 +74,7 @@ def _pipeline_candidates(regions, chain=()):
             here = (*chain, r) if r.static_trips else ()
             if requested_ii(r.loop) is not None and (len(r.body) != 1 or
                                                    not isinstance(r.body[0], LoopRegion)):
-                yield r, here
+                yield r, here or (r,)       # run-time bounds: the loop alone
                 continue
             inner = here if len(r.body) == 1 else ()
             yield from _pipeline_candidates(r.body, inner)
@@ -84,8 +84,6 @@ def _pipeline_candidates(regions, chain=()):
 
 
 def _why_not(r: LoopRegion):
-    if not r.static_trips:
-        return "its bounds are not constants"
     if len(r.body) != 1 or not isinstance(r.body[0], Block):
         inner = next((x for x in r.body if not isinstance(x, Block)), None)
         what = {LoopRegion: "a loop", IfRegion: "a branch", WhileRegion: "a while loop",
@@ -107,7 +105,7 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
         if reason is None:
             block = r.body[0]
             narrow_block(block, ())
-            los = [int(x.lo.attrs["value"]) for x in nest]
+            los = [int(x.lo.attrs["value"]) if x.static_trips else None for x in nest]
             try:
                 sch = modulo_schedule(block, [x.loop for x in nest], los,
                                       [x.static_trips for x in nest], timing, external,

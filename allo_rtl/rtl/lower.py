@@ -273,9 +273,18 @@ class _Lowering:
         return _Entry(body_entry.state, [var.eq(lo), *body_entry.actions]), [(latch, None)]
 
     def pipelined_loop(self, plan):
-        """A modulo-scheduled nest: one state, entered with its counters set."""
-        state, entry, leave = PipelineLowering(self, plan.schedule, plan.regions).build()
-        return _Entry(state, entry), [(state, leave)]
+        """A modulo-scheduled nest: one state, entered with its counters set (after the
+        state(s) computing the bounds when they are only known at run time)."""
+        lowering = PipelineLowering(self, plan.schedule, plan.regions)
+        if lowering.static:
+            state, entry, leave = lowering.build()
+            return _Entry(state, entry), [(state, leave)]
+        (r,) = plan.regions
+        first, last, at = self.block(r.entry)
+        last.mergeable = False
+        state, entry, leave = lowering.build(bounds=(at(r.lo), at(r.hi)))
+        last.next.append((at(r.enter), _Entry(state, entry)))
+        return first, [(last, None), (state, leave)]
 
     def branch(self, r: IfRegion):
         first, last, at = self.block(r.cond_block)

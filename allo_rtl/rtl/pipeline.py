@@ -33,23 +33,32 @@ class PipelineLowering:
         self.prefix = f"pipe_{name}"
         self.vals, self.chains = {}, {}
         self.idx = []
+        self.static = all(r.static_trips for r in regions)
         for r in regions:
-            sig = Signal(signed(r.counter_width), name=f"{self.prefix}_{r.loop.name}")
-            self.idx.append(sig)
+            shape = signed(r.counter_width) if self.static else hw_shape(r.loop.var.type)
+            self.idx.append(Signal(shape, name=f"{self.prefix}_{r.loop.name}"))
         self.issuing = Signal(name=f"{self.prefix}_issuing")
         self.slot = Signal(range(sch.ii), name=f"{self.prefix}_slot") if sch.ii > 1 else None
         self.valid = [Signal(name=f"{self.prefix}_v{p}") for p in range(sch.depth)]
 
-    def build(self):
-        """(the pipeline's state, entry actions, exit condition)."""
+    def build(self, bounds=None):
+        """(the pipeline's state, entry actions, exit condition). ``bounds`` are the (lo, hi)
+        values of a single loop with run-time bounds, valid in the cycle it is entered."""
         low, m, sch = self.low, self.m, self.sch
         state = low.new_state()
         for p in range(1, sch.depth):
             m.d.sync += self.valid[p].eq(self.valid[p - 1])
-        los = [int(r.lo.attrs["value"]) for r in self.regions]
-        lasts = [lo + (t - 1) * r.loop.step
-                 for lo, t, r in zip(los, sch.nest.trips, self.regions)]
-        at_last = [i == v for i, v in zip(self.idx, lasts)]
+        if self.static:
+            los = [int(r.lo.attrs["value"]) for r in self.regions]
+            lasts = [lo + (t - 1) * r.loop.step
+                     for lo, t, r in zip(los, sch.nest.trips, self.regions)]
+            at_last = [i == v for i, v in zip(self.idx, lasts)]
+        else:                      # one loop: the next index leaves [lo, hi)
+            (r,) = self.regions
+            los = [bounds[0]]
+            hi = Signal.like(self.idx[0], name=f"{self.prefix}_hi")
+            nxt = self.idx[0] + r.loop.step
+            at_last = [(nxt >= hi) if r.loop.step > 0 else (nxt <= hi)]
         final = _all(at_last)
         issue = self.valid[0]
         for op in sch.block.ops:
@@ -70,6 +79,8 @@ class PipelineLowering:
 
         state.emit.insert(0, control)
         entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1)]
+        if not self.static:
+            entry.append(hi.eq(bounds[1]))
         if self.slot is not None:
             entry.append(self.slot.eq(0))
         more = self.issuing & ~(issue & final)
