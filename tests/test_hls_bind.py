@@ -1,4 +1,5 @@
 """Register binding by lifetime (left-edge) on a hand-analysed block."""
+import numpy as np
 from allo_rtl.hls.bind import Binding, bind_registers
 from allo_rtl.hls.cdfg import Block, build_cdfg
 from allo_rtl.hls.list_schedule import schedule_block
@@ -71,3 +72,30 @@ def test_dividers_are_shared_across_blocks_not_within_one():
     A, B = np.array([7, -7, 100, 0], dtype=np.int32), np.array([15, -15, 6, 7], dtype=np.int32)
     mod(A, B)
     assert list(A) == [2 + 2, -2 - 2, 33 + 0, 0 + 1]
+
+
+def two_products_two_cycles(A: allo.int32[4], a: allo.int32, b: allo.int32) -> allo.int32:
+    return A[0] * a + A[1] * b      # one port: the loads (and so the products) are a cycle apart
+
+
+def two_products_one_cycle(x: allo.int32, y: allo.int32, z: allo.int32,
+                           w: allo.int32) -> allo.int32:
+    return x * y + z * w            # both products start in cycle 0
+
+
+def _mul_units(mod):
+    return {k: v for k, v in mod.design.report_dict()["functions"][0]["functional_units"].items()
+            if k.startswith("mul")}
+
+
+def test_products_in_different_cycles_share_one_multiplier():
+    mod = allo.customize(two_products_two_cycles).build()
+    A = np.array([-7, 123456, 5, 6], dtype=np.int32)
+    assert mod(A, 2_000_000, -3) == int(np.int32(np.int64(-7) * 2_000_000 + 123456 * -3))
+    assert _mul_units(mod) == {"mul32x32": 1}
+
+
+def test_products_in_one_cycle_get_a_multiplier_each():
+    mod = allo.customize(two_products_one_cycle).build()
+    assert mod(3, -4, 100000, 70000) == int(np.int32(np.int64(-12) + 100000 * 70000))
+    assert _mul_units(mod) == {"mul32x32": 2}

@@ -60,19 +60,36 @@ def bind_registers(schedules, binding: Binding):
     return binding
 
 
+def mul_key(op) -> tuple:
+    """Multiplications of the same operand shapes can share one multiplier (exact product;
+    each user scales and wraps it into its own result type)."""
+    a, b = (o.type for o in op.operands)
+    return (a.hw_bits, a.signed, b.hw_bits, b.signed)
+
+
 def bind_units(schedules, binding: Binding):
     """Dividers are shared across blocks: the k-th division of a block (per divider width and
     signedness) uses divider k. Blocks never overlap in time and a division finishes inside
-    its block, so no two users of one divider are ever in flight together. Other operations
-    keep a unit each (combinational; sharing them is the scheduler-and-binder issue's work)."""
+    its block, so no two users of one divider are ever in flight together. Integer
+    multiplications are shared the same way per cycle: the k-th multiplication (of one operand
+    shape) starting in a cycle uses multiplier k, so the schedule is unchanged and a function
+    needs only as many multipliers as one cycle uses; the cost is an input multiplexer. Other
+    operations keep a unit each (adders and logic are about as large as the multiplexer
+    sharing would add)."""
     for sch, _ in schedules:
         per_config = defaultdict(int)
+        muls = defaultdict(int)
         for op in sch.block.ops:
             if op.kind == "div":
                 cfg = divider_config(op)
                 key = (cfg.width, cfg.signed)
                 binding.unit_of[op] = ("div", *key, per_config[key])
                 per_config[key] += 1
+            elif (op.kind == "binop" and op.attrs["op"] == "*" and op.type.fracs == 0
+                  and all(o.kind != "const" for o in op.operands)):
+                key = (mul_key(op), sch.start[op])
+                binding.unit_of[op] = ("mul", mul_key(op), muls[key])
+                muls[key] += 1
             elif op.kind in ("binop", "compare", "minmax", "select", "unary", "logic",
                              "bitget", "bitslice", "addr"):
                 binding.unit_of[op] = len(binding.unit_of)

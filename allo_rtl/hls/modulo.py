@@ -68,10 +68,16 @@ class ModuloSchedule:
         return None if self.trips is None else (self.trips - 1) * self.ii + self.depth
 
 
-class _Access:
-    def __init__(self, op: Op, addr):
-        self.op, self.addr = op, addr
-        self.buf = op.attrs["buf"]
+    def register_bits(self) -> int:
+        """Bits of the shift registers carrying values between positions, plus the valid
+        bits (one per position)."""
+        last = {}
+        for op in self.block.ops:
+            for o in op.operands:
+                if o in self.ready:
+                    last[o] = max(last.get(o, 0), self.start[op])
+        return self.depth + sum((u - self.ready[o]) * o.type.hw_bits
+                                for o, u in last.items() if u > self.ready[o])
 
 
 def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: TimingModel,

@@ -90,12 +90,21 @@ class _Analyzer:
 
 
 def _functional_units(design: FunctionDesign) -> dict:
+    """Units by class and width; shared multipliers count once, with their users."""
     units = Counter()
-    dividers = {u for u in design.binding.unit_of.values() if isinstance(u, tuple)}
-    for _, width, signed_, _ in dividers:
-        units[f"divider{width}{'s' if signed_ else 'u'}"] += 1
-    for sch in design.schedules.values():
-        for op in sch.block.ops:
+    shared = {u for u in design.binding.unit_of.values() if isinstance(u, tuple)}
+    for u in shared:
+        if u[0] == "div":
+            units[f"divider{u[1]}{'s' if u[2] else 'u'}"] += 1
+        else:
+            wa, _, wb, _ = u[1]
+            units[f"mul{wa}x{wb}"] += 1
+    blocks = [sch.block for sch in design.schedules.values()]
+    blocks += [p.schedule.block for p in design.pipelines.values()]
+    for block in blocks:
+        for op in block.ops:
+            if isinstance(design.binding.unit_of.get(op), tuple):
+                continue
             if op.kind == "binop":
                 units[f"{FU_CLASSES[op.attrs['op']]}{op.type.bits}"] += 1
             elif op.kind == "compare":
@@ -125,10 +134,11 @@ def _registers(design: FunctionDesign) -> dict:
     loops = list(_loop_regions(design.cdfg.body))
     b = design.binding
     counter_bits = sum(r.counter_width or 2 * r.loop.var.type.hw_bits for r in loops)
-    bits = sum(s.type.hw_bits for s in scalars) + counter_bits + b.register_bits
+    pipe_bits = sum(p.schedule.register_bits() for p in design.pipelines.values())
+    bits = sum(s.type.hw_bits for s in scalars) + counter_bits + b.register_bits + pipe_bits
     return {"variables": len(scalars), "loop_counters": len(loops),
             "datapath_values": len(b.register_of), "datapath_registers": len(b.registers),
-            "total_bits": bits}
+            "pipeline_register_bits": pipe_bits, "total_bits": bits}
 
 
 def function_report(design: FunctionDesign, designs: dict) -> dict:
@@ -186,7 +196,8 @@ def format_report(rep: dict) -> str:
         r = f["registers"]
         lines.append(f"   registers: {r['variables']} variables, {r['loop_counters']} loop "
                      f"counters, {r['datapath_registers']} datapath registers holding "
-                     f"{r['datapath_values']} values, {r['total_bits']} bits")
+                     f"{r['datapath_values']} values, {r['pipeline_register_bits']} "
+                     f"pipeline register bits, {r['total_bits']} bits")
         if f["calls"]:
             lines.append(f"   calls (submodules): {', '.join(f['calls'])}")
     board = rep.get("board")

@@ -8,7 +8,9 @@ while routing its memory ports to the caller's buffers.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, signed
+from collections import Counter
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -85,6 +87,7 @@ class _Lowering:
         self.states: list = []
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
         self.buffers, self.shared_regs, self.dividers = {}, {}, {}
+        self.multipliers = {}
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
@@ -364,6 +367,8 @@ class _Lowering:
             value = bp.q
         elif op.kind == "div":
             value = self.divide(op, args, sts[c])
+        elif self.shared_mul(op):
+            value = self.multiply(op, args, sts[c])
         else:
             value = self.combinational(op, args, types)
         sig = Signal(hw_shape(op.type), name=f"{op.kind}{op.id}_l{op.loc.line}")
@@ -403,6 +408,32 @@ class _Lowering:
                 total = total + (v * stride if stride != 1 else v)
             return total
         raise KeyError(k)
+
+    def shared_mul(self, op) -> bool:
+        unit = self.design.binding.unit_of.get(op)
+        if not (isinstance(unit, tuple) and unit[0] == "mul"):
+            return False
+        if not hasattr(self, "_mul_users"):
+            self._mul_users = Counter(u for u in self.design.binding.unit_of.values()
+                                      if isinstance(u, tuple) and u[0] == "mul")
+        return self._mul_users[unit] > 1
+
+    def multiply(self, op, args, state):
+        """A multiplication on a shared multiplier: drive its inputs in this state, take the
+        exact product and wrap it into the op's type."""
+        unit = self.design.binding.unit_of[op]
+        if unit not in self.multipliers:
+            wa, sa, wb, sb = unit[1]
+            ua = Signal(signed(wa) if sa else unsigned(wa), name=f"mul{len(self.multipliers)}_a")
+            ub = Signal(signed(wb) if sb else unsigned(wb), name=f"mul{len(self.multipliers)}_b")
+            product = Signal(signed(wa + wb) if sa or sb else unsigned(wa + wb),
+                             name=f"mul{len(self.multipliers)}_p")
+            self.m.d.comb += product.eq(ua * ub)
+            self.multipliers[unit] = (ua, ub, product)
+        ua, ub, product = self.multipliers[unit]
+        state.comb += [ua.eq(args[0]), ub.eq(args[1])]
+        ta, tb = (o.type for o in op.operands)
+        return arith.fit(arith._scale(product, op.type.fracs - ta.fracs - tb.fracs), op.type)
 
     def divide(self, op, args, state):
         cfg = divider_config(op)
