@@ -46,6 +46,7 @@ class _Analyzer:
             note += f"; nest {', '.join(names)} flattened into one pipeline"
         self.loops.append({
             "name": inner.name, "line": inner.loc.line, "level": depth + len(names) - 1,
+            "nest_level": depth,
             "pipelined": True, "ii_requested": sch.requested_ii, "ii": sch.ii,
             "depth": sch.depth, "trip_count": sch.trips, "res_mii": sch.res_mii,
             "flattened": names, "note": note,
