@@ -45,9 +45,9 @@ def test_different_arrays_read_in_the_same_cycle():
     assert sch.length == 2
 
 
-def read_after_write(A: int32[4]):
-    A[0] = 1
-    A[1] = A[0] + 1
+def read_after_write(A: int32[4], i: int32, j: int32):
+    A[i] = 1
+    A[1] = A[j] + 1             # j may equal i: the load must see the store
 
 
 def test_load_after_store_waits_a_cycle():
@@ -58,6 +58,19 @@ def test_load_after_store_waits_a_cycle():
     assert sch.start[ld] == 1                   # sees the stored word
     assert sch.start[st1] == 2                  # after the data returns
     assert sch.length == 3
+
+
+def forwarded(A: int32[4]):
+    A[0] = 1
+    A[0] = 5                    # overwritten before anyone reads it: dropped
+    A[1] = A[0] + 1             # the same address: the stored value, no memory read
+
+
+def test_store_to_load_forwarding_and_dead_stores():
+    block, sch = _only_block(forwarded)
+    assert _ops(block, "load") == []
+    assert len(_ops(block, "store")) == 2
+    assert sch.length == 2      # two stores on A's one port
 
 
 def long_chain(x: int32, y: int32) -> int32:
@@ -80,11 +93,11 @@ def twice_loaded(A: int32[4], B: int32[4]):
 
 def reload_after_store(A: int32[4]):
     A[2] = A[1] + 1
-    A[3] = A[1] + A[2]                 # A[1] may be reused? no: a store to A came in between
+    A[3] = A[1] + A[2]                 # A[1] is read again after the store; A[2] is forwarded
 
 
 def test_common_subexpressions_share_loads_until_a_store():
     block, _ = _only_block(twice_loaded)
     assert len(_ops(block, "load")) == 1
     block, _ = _only_block(reload_after_store)
-    assert len(_ops(block, "load")) == 3        # A[1], then A[1] and A[2] after the store
+    assert len(_ops(block, "load")) == 2        # A[1], then A[1] again after the store

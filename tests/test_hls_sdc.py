@@ -61,9 +61,9 @@ def test_timing_constraints_cut_chains_longer_than_the_clock():
     assert sorted(slow.start[a] for a in adds) == [0, 1, 2]     # one adder per 3.5 ns cycle
 
 
-def store_then_load(A: int32[4]):
-    A[0] = 1
-    A[1] = A[0] + 1
+def store_then_load(A: int32[4], i: int32, j: int32):
+    A[i] = 1
+    A[1] = A[j] + 1             # j may equal i: the load must follow the store
 
 
 def test_memory_order_is_kept():

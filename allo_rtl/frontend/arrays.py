@@ -20,7 +20,7 @@ def loop_nest(eb, shape, node, prefix):
         var = ir.Scalar(ctx.unique(f"{prefix}_i{d}"), T.index, loc)
         zero = ir.Const(T.index, loc, 0)
         loop = ir.For(loc, ctx.unique_loop_name(f"{prefix}_l{d}"), var, zero,
-                      ir.Const(T.index, loc, extent), 1, [])
+                      ir.Const(T.index, loc, extent), 1, [], {"implicit": True})
         body_owner.append(loop)
         body_owner = loop.body
         indices.append(ir.Ref(T.index, loc, var))

@@ -115,6 +115,9 @@ class _BlockBuilder:
         self.vars: dict = {}           # id(Scalar) -> Scalar written in this block
         self.cse: dict = {}            # structural key -> op (common subexpressions)
         self.store_epoch: dict = {}    # id(Buffer) -> stores so far (loads before differ)
+        self.forward: dict = {}        # (id(Buffer), id(addr op)) -> value last stored there
+        self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
+        self.dead: set = set()         # stores overwritten before any read: dropped
 
     def op(self, kind, typ, operands, loc, **attrs) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -129,8 +132,23 @@ class _BlockBuilder:
         return self.cse[key]
 
     def store(self, buf, addr: Op, value: Op, loc):
+        """A store; a later load of the same address in this block takes ``value`` directly
+        and an earlier store there that nobody read is dropped (unrolled reductions keep one
+        load and one store per element instead of one per copy)."""
         self.store_epoch[id(buf)] = self.store_epoch.get(id(buf), 0) + 1
-        self.block.add(Op("store", None, [addr, value], loc, {"buf": buf}))
+        key = (id(buf), id(addr))
+        if key in self.unread:
+            self.dead.add(self.unread[key])
+        self.forward = {k: v for k, v in self.forward.items() if k[0] != id(buf)}
+        self.forward[key] = value
+        self.unread[key] = self.block.add(Op("store", None, [addr, value], loc, {"buf": buf}))
+
+    def load(self, buf, addr: Op, typ, loc) -> Op:
+        key = (id(buf), id(addr))
+        if key in self.forward:
+            return self.forward[key]
+        self.unread = {k: v for k, v in self.unread.items() if k[0] != id(buf)}
+        return self.op("load", typ, [addr], loc, buf=buf)
 
     def read_var(self, var: ir.Scalar, loc) -> Op:
         if id(var) in self.var_values:
@@ -148,6 +166,10 @@ class _BlockBuilder:
         for var_id, value in self.var_values.items():
             var = self.vars[var_id]
             self.op("setvar", var.type, [value], value.loc, var=var)
+        if self.dead:
+            self.block.ops = [op for op in self.block.ops if op not in self.dead]
+            for k, op in enumerate(self.block.ops):
+                op.id = k
         return self.block
 
     # --- expressions ----------------------------------------------------------------
@@ -161,8 +183,7 @@ class _BlockBuilder:
         if isinstance(e, ir.Ref):
             return self.read_var(e.var, e.loc)
         if isinstance(e, ir.Load):
-            return self.op("load", e.type, [self.address(e.buf, e.indices, e.loc)], e.loc,
-                           buf=e.buf)
+            return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
         if isinstance(e, ir.BinOp):
             kind = "div" if e.op in DIV_OPS else "binop"
             return self.op(kind, e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)

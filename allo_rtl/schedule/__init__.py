@@ -2,10 +2,42 @@
 hardware customizations, and ``build`` for every target."""
 from __future__ import annotations
 
+import inspect
+from contextlib import contextmanager
+from pathlib import Path
+
 from ..errors import AlloError
 from ..frontend import parse_module
 from ..ir import nodes as ir
 from ..ir.printer import format_module
+from ..ir.verifier import verify_module
+from . import loops as loop_primitives
+from .handles import LoopNests, resolve
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
+def _call_site() -> ir.Loc:
+    """Where the user's script called the primitive (the first frame outside allo_rtl)."""
+    for frame in inspect.stack()[2:]:
+        if not str(Path(frame.filename).resolve()).startswith(_PACKAGE):
+            return ir.Loc(frame.filename, frame.lineno, 0)
+    return ir.UNKNOWN
+
+
+@contextmanager
+def _primitive(schedule, name, args):
+    """Record the primitive; errors without a kernel line point at the user's call."""
+    loc = _call_site()
+    try:
+        yield
+    except AlloError as e:
+        if e.loc is None or getattr(e.loc, "line", 0) <= 0:
+            e.loc = loc
+            e.args = (e.render(),)
+        raise e.with_traceback(None) from None
+    verify_module(schedule.module)
+    schedule.primitives.append((name, args, loc))
 
 PYTHON_TARGETS = ("python", "llvm")
 
@@ -24,17 +56,59 @@ class Schedule:
 
     def __getattr__(self, name):
         # s.A names the top function's buffer A (Allo's handle style), e.g. s.partition(s.A)
-        if name.startswith("_") or name in ("module", "primitives"):
+        if name.startswith("_") or name in ("module", "primitives", "top"):
             raise AttributeError(name)
         for sym in self.module.top_func.symbols():
             if isinstance(sym, ir.Buffer) and sym.name == name:
                 return sym
         raise AttributeError(f"kernel {self.module.top} has no array named {name!r}")
 
-    def get_loops(self, fn: str | None = None) -> list:
-        """The loop handles (names) of a function, outer before inner."""
-        f = self.module.functions[fn] if fn else self.top
-        return [loop.name for loop in ir.loops(f.body)]
+    def get_loops(self, fn: str | None = None) -> LoopNests:
+        """The loop bands of a function (default: the top), as Allo: ``loops.S_i_j_0.j``."""
+        if fn is not None and fn not in self.module.functions:
+            raise AlloError(f"no kernel named {fn!r}",
+                            hint=f"kernels: {', '.join(self.module.functions)}")
+        return LoopNests(self.module.functions[fn] if fn else self.top)
+
+    # --- loop primitives (Allo's names and arguments) -----------------------------------
+    def _loop(self, axis):
+        return resolve(self.module, axis, self.module.top)
+
+    def split(self, axis, factor):
+        with _primitive(self, "split", (str(axis), factor)):
+            f, name = self._loop(axis)
+            outer, inner = loop_primitives.split(f, name, factor)
+        return _SplitHandles(f.name, outer, inner)
+
+    def reorder(self, *args):
+        with _primitive(self, "reorder", tuple(map(str, args))):
+            fns = {self._loop(a)[0].name for a in args}
+            if len(fns) != 1:
+                raise AlloError("reorder: all loops must belong to one kernel")
+            f = self._loop(args[0])[0]
+            loop_primitives.reorder(f, [self._loop(a)[1] for a in args])
+
+    def fuse(self, *args):
+        with _primitive(self, "fuse", tuple(map(str, args))):
+            f = self._loop(args[0])[0]
+            name = loop_primitives.fuse(f, [self._loop(a)[1] for a in args])
+        from .handles import LoopHandle
+        return LoopHandle(f.name, name)
+
+    def unroll(self, axis, factor=0):
+        with _primitive(self, "unroll", (str(axis), factor)):
+            f, name = self._loop(axis)
+            loop_primitives.unroll(f, name, factor)
+
+    def pipeline(self, axis, initiation_interval=1, rewind=False):
+        with _primitive(self, "pipeline", (str(axis), initiation_interval)):
+            f, name = self._loop(axis)
+            loop_primitives.pipeline(f, name, initiation_interval)
+
+    def parallel(self, axis):
+        with _primitive(self, "parallel", (str(axis),)):
+            f, name = self._loop(axis)
+            loop_primitives.parallel(f, name)
 
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):
@@ -85,6 +159,17 @@ class Schedule:
         mod.board_report = build_bitstream(design, board, project, mode=mode,
                                            clock_mhz=clock_mhz, **options)
         return mod
+
+
+class _SplitHandles:
+    """What ``split`` returns: ``.outer`` and ``.inner`` loop handles."""
+
+    def __init__(self, func, outer, inner):
+        from .handles import LoopHandle
+        self.outer, self.inner = LoopHandle(func, outer), LoopHandle(func, inner)
+
+    def __iter__(self):
+        return iter((self.outer, self.inner))
 
 
 def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:

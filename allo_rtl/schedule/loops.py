@@ -1,0 +1,174 @@
+"""Allo's loop primitives as IR transformations of one function: split, reorder, fuse, unroll,
+pipeline, parallel. Each checks what it needs (constant bounds, a perfect nest, dependences)
+and raises ``AlloScheduleError`` at the loop's source line when it cannot apply."""
+from __future__ import annotations
+
+from ..errors import AlloScheduleError
+from ..ir import nodes as ir
+from . import legality
+from .rewrite import add, clone_body, const, const_bounds, find_loop, less, mul, ref
+
+
+def pipeline(f: ir.Function, name: str, ii: int = 1):
+    if not isinstance(ii, int) or isinstance(ii, bool) or ii < 1:
+        raise AlloScheduleError(f"pipeline({name!r}): initiation_interval must be an integer "
+                                f">= 1, not {ii!r}")
+    loop, _, _ = find_loop(f, name)
+    loop.attrs["pipeline"] = ii
+
+
+def parallel(f: ir.Function, name: str):
+    loop, _, _ = find_loop(f, name)
+    legality.check_parallel(loop, f"parallel({name!r})")
+    loop.attrs["parallel"] = True
+
+
+def unroll(f: ir.Function, name: str, factor: int = 0):
+    """Full unroll (factor 0): the body repeated once per iteration with the index replaced by
+    its value. Partial: the loop advances ``factor`` iterations at a time and its body holds
+    ``factor`` copies (copies past the end are guarded when the factor does not divide)."""
+    loop, body, k = find_loop(f, name)
+    if not isinstance(factor, int) or factor < 0:
+        raise AlloScheduleError(f"unroll({name!r}): factor must be an integer >= 0 "
+                                f"(0 = fully), not {factor!r}", loop.loc)
+    lo, hi, trips = const_bounds(loop, f"unroll({name!r})")
+    if factor == 0 or factor >= trips:
+        copies = []
+        for t in range(trips):
+            value = const(lo + t * loop.step, loop.loc)
+            copies += clone_body(loop.body, {id(loop.var): value}, f"_u{t}" if t else "")
+        body[k:k + 1] = copies
+        return
+    new_body = []
+    for u in range(factor):
+        shifted = add(ref(loop.var, loop.loc), const(u * loop.step, loop.loc), loop.loc)
+        copy = clone_body(loop.body, {id(loop.var): shifted}, f"_u{u}" if u else "")
+        if u and trips % factor:
+            copy = [ir.If(loop.loc, less(shifted, hi, loop.step, loop.loc), copy, [])]
+        new_body += copy
+    loop.body = new_body
+    loop.step *= factor
+
+
+def split(f: ir.Function, name: str, factor: int):
+    """``name`` -> ``name.outer`` x ``name.inner`` (inner runs ``factor`` iterations); when
+    the factor does not divide the trip count the last outer iteration is guarded."""
+    loop, body, k = find_loop(f, name)
+    if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
+        raise AlloScheduleError(f"split({name!r}, {factor!r}): the factor must be a positive "
+                                "integer", loop.loc)
+    lo, hi, trips = const_bounds(loop, f"split({name!r})")
+    if factor > trips:
+        raise AlloScheduleError(f"split({name!r}, {factor}): the factor is larger than the "
+                                f"loop's {trips} iterations", loop.loc,
+                                hint=f"use a factor between 1 and {trips}")
+    loc = loop.loc
+    outer_var = ir.Scalar(loop.var.name + "_outer", loop.var.type, loc)
+    inner_var = ir.Scalar(loop.var.name + "_inner", loop.var.type, loc)
+    flat = add(mul(ref(outer_var, loc), factor, loc), ref(inner_var, loc), loc)
+    index = add(const(lo, loc), mul(flat, loop.step, loc), loc)
+    inner_body = clone_body(loop.body, {id(loop.var): index})
+    if trips % factor:
+        inner_body = [ir.If(loc, less(index, hi, loop.step, loc), inner_body, [])]
+    attrs = dict(loop.attrs)
+    inner = ir.For(loc, f"{name}.inner", inner_var, const(0, loc), const(factor, loc), 1,
+                   inner_body, attrs)
+    outer = ir.For(loc, f"{name}.outer", outer_var, const(0, loc),
+                   const(-(-trips // factor), loc), 1, [inner],
+                   {k: v for k, v in attrs.items() if k == "band"})
+    body[k] = outer
+    return outer.name, inner.name
+
+
+def perfect_band(f: ir.Function, names: list, primitive: str) -> list:
+    """The loops from the outermost to the innermost named one, each the only statement of
+    its parent's body; a schedule error otherwise."""
+    loops = [find_loop(f, n)[0] for n in names]
+    chain = []
+    start = next(lp for lp in ir.loops(f.body) if lp in loops)
+    cur = start
+    while True:
+        chain.append(cur)
+        if all(lp in chain for lp in loops):
+            return chain
+        inner = [s for s in cur.body if isinstance(s, ir.For)]
+        if len(cur.body) != 1 or len(inner) != 1:
+            missing = [lp.name for lp in loops if lp not in chain]
+            raise AlloScheduleError(
+                f"{primitive}: loops {', '.join(names)} are not one perfect nest: the body "
+                f"of {cur.name!r} holds other statements before reaching "
+                f"{', '.join(map(repr, missing))}", cur.loc,
+                hint="only perfectly nested loops (each the only statement of the one above) "
+                     "can be reordered or fused")
+        cur = inner[0]
+
+
+def reorder(f: ir.Function, names: list):
+    """Permute loops of one perfect nest; unnamed loops of the nest keep their places."""
+    what = f"reorder({', '.join(map(repr, names))})"
+    if len(set(names)) != len(names):
+        raise AlloScheduleError(f"{what}: a loop is named twice", f.loc)
+    chain = perfect_band(f, names, what)
+    named = [find_loop(f, n)[0] for n in names]
+    slots = [k for k, lp in enumerate(chain) if lp in named]
+    new_order = list(chain)
+    for slot, lp in zip(slots, named):
+        new_order[slot] = lp
+    band_vars = {id(lp.var) for lp in chain}
+    for lp in chain:
+        for bound in (lp.lo, lp.hi):
+            if any(isinstance(x, ir.Ref) and id(x.var) in band_vars for x in ir.walk_exprs(bound)):
+                raise AlloScheduleError(f"{what}: the bounds of {lp.name!r} depend on another "
+                                        "loop of the nest", lp.loc,
+                                        hint="only rectangular nests can be reordered")
+    perm = [chain.index(lp) for lp in new_order]
+    legality.check_reorder(chain[-1].body, chain, perm, what)
+    headers = [(lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc) for lp in new_order]
+    for lp, (n, var, lo, hi, step, attrs, loc) in zip(chain, headers):
+        lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc = n, var, lo, hi, step, attrs, loc
+
+
+def fuse(f: ir.Function, names: list) -> str:
+    """Consecutive loops of a perfect nest -> one loop over all their iterations, named
+    ``a_b_fused``; the original indices are recovered by division by constant extents."""
+    what = f"fuse({', '.join(map(repr, names))})"
+    chain = perfect_band(f, names, what)
+    named = [find_loop(f, n)[0] for n in names]
+    if chain != named:
+        raise AlloScheduleError(f"{what}: loops to fuse must be consecutive and given outer "
+                                "to inner", named[0].loc,
+                                hint=f"the nest is {', '.join(lp.name for lp in chain)}")
+    bounds = [const_bounds(lp, what) for lp in chain]
+    trips = [t for _, _, t in bounds]
+    total = 1
+    for t in trips:
+        total *= t
+    loc = chain[0].loc
+    fused_name = "_".join(names) + "_fused"
+    var = ir.Scalar(fused_name, chain[0].var.type, loc)
+    sub, stride = {}, 1
+    for lp, (lo, _, t) in reversed(list(zip(chain, bounds))):
+        digit = _digit(ref(var, loc), stride, t, loc)
+        sub[id(lp.var)] = add(const(lo, loc), mul(digit, lp.step, loc), loc)
+        stride *= t
+    body = clone_body(chain[-1].body, sub)
+    attrs = {}
+    for lp in chain:
+        attrs.update(lp.attrs)
+    fused = ir.For(loc, fused_name, var, const(0, loc), const(total, loc), 1, body, attrs)
+    _, parent, k = find_loop(f, chain[0].name)
+    parent[k] = fused
+    return fused_name
+
+
+def _digit(x: ir.Expr, stride: int, extent: int, loc) -> ir.Expr:
+    """(x // stride) % extent of the non-negative fused index: a shift and a mask when both
+    are powers of two (no divider in hardware), else a division."""
+    from ..ir.types import index
+    pow2 = lambda n: n & (n - 1) == 0                                  # noqa: E731
+    if stride > 1:
+        x = (ir.BinOp(index, loc, ">>", x, const(stride.bit_length() - 1, loc)) if pow2(stride)
+             else ir.BinOp(index, loc, "//", x, const(stride, loc)))
+    if pow2(extent):
+        return ir.BinOp(index, loc, "&", x, const(extent - 1, loc))
+    return ir.BinOp(index, loc, "%", x, const(extent, loc))

@@ -1,0 +1,107 @@
+"""IR rewriting helpers shared by the loop primitives: finding a loop, copying statements with
+index variables replaced by expressions, and small typed index expressions."""
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import AlloScheduleError
+from ..ir import nodes as ir
+from ..ir.types import index
+
+
+def find_loop(f: ir.Function, name: str, what: str = "loop"):
+    """(the For named ``name``, the body list holding it, its position)."""
+    found = _find(f.body, name)
+    if found is None:
+        known = ", ".join(loop.name for loop in ir.loops(f.body)) or "none"
+        raise AlloScheduleError(f"{f.name} has no {what} named {name!r}",
+                                hint=f"loops of {f.name}: {known}")
+    return found
+
+
+def _find(body: list, name: str):
+    for k, s in enumerate(body):
+        if isinstance(s, ir.For) and s.name == name:
+            return s, body, k
+        for b in ir.child_bodies(s):
+            got = _find(b, name)
+            if got is not None:
+                return got
+    return None
+
+
+def const_bounds(loop: ir.For, primitive: str) -> tuple:
+    """(lo, hi, trips) of a loop whose bounds are constants, else a schedule error."""
+    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
+        raise AlloScheduleError(f"{primitive} needs constant bounds, loop {loop.name!r} has "
+                                "bounds computed at run time", loop.loc)
+    lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
+    trips = max(0, -((lo - hi) // step)) if step > 0 else max(0, -((hi - lo) // -step))
+    return lo, hi, trips
+
+
+def const(value: int, loc) -> ir.Const:
+    return ir.Const(index, loc, index.wrap(value))
+
+
+def add(a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+    if isinstance(b, ir.Const) and b.value == 0:
+        return a
+    return ir.BinOp(index, loc, "+", a, b)
+
+
+def mul(a: ir.Expr, k: int, loc) -> ir.Expr:
+    return a if k == 1 else ir.BinOp(index, loc, "*", a, const(k, loc))
+
+
+def ref(var: ir.Scalar, loc) -> ir.Ref:
+    return ir.Ref(var.type, loc, var)
+
+
+def less(a: ir.Expr, bound: int, step: int, loc) -> ir.Expr:
+    """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail."""
+    from ..ir.types import UInt
+    return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, const(bound, loc))
+
+
+def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
+    if isinstance(e, ir.Ref) and id(e.var) in sub:
+        return sub[id(e.var)]
+    changes = {}
+    for fld in dataclasses.fields(e):
+        v = getattr(e, fld.name)
+        if isinstance(v, ir.Expr):
+            changes[fld.name] = clone_expr(v, sub)
+        elif isinstance(v, list) and v and isinstance(v[0], ir.Expr):
+            changes[fld.name] = [clone_expr(x, sub) for x in v]
+    return dataclasses.replace(e, **changes)
+
+
+def clone_body(body: list, sub: dict, suffix: str = "") -> list:
+    """A copy of ``body`` with variables in ``sub`` replaced; loops inside get fresh index
+    variables and ``suffix`` appended to their names (handles stay unique)."""
+    out = []
+    for s in body:
+        if isinstance(s, ir.Assign):
+            out.append(ir.Assign(s.loc, s.var, clone_expr(s.value, sub)))
+        elif isinstance(s, ir.Store):
+            out.append(ir.Store(s.loc, s.buf, [clone_expr(i, sub) for i in s.indices],
+                                clone_expr(s.value, sub)))
+        elif isinstance(s, ir.For):
+            var = ir.Scalar(s.var.name + suffix, s.var.type, s.var.loc)
+            inner = {**sub, id(s.var): ref(var, s.loc)}
+            out.append(ir.For(s.loc, s.name + suffix, var, clone_expr(s.lo, sub),
+                              clone_expr(s.hi, sub), s.step, clone_body(s.body, inner, suffix),
+                              dict(s.attrs)))
+        elif isinstance(s, ir.While):
+            out.append(ir.While(s.loc, clone_expr(s.cond, sub), clone_body(s.body, sub, suffix)))
+        elif isinstance(s, ir.If):
+            out.append(ir.If(s.loc, clone_expr(s.cond, sub), clone_body(s.then_body, sub, suffix),
+                             clone_body(s.else_body, sub, suffix)))
+        elif isinstance(s, ir.Call):
+            out.append(ir.Call(s.loc, s.callee,
+                               [clone_expr(a, sub) if isinstance(a, ir.Expr) else a
+                                for a in s.args], list(s.outs)))
+        else:
+            raise TypeError(type(s).__name__)
+    return out
