@@ -20,7 +20,8 @@ _PACKAGE = str(Path(__file__).resolve().parent.parent)
 def _call_site() -> ir.Loc:
     """Where the user's script called the primitive (the first frame outside allo_rtl)."""
     for frame in inspect.stack()[2:]:
-        if not str(Path(frame.filename).resolve()).startswith(_PACKAGE):
+        name = str(Path(frame.filename).resolve())
+        if not name.startswith(_PACKAGE) and not name.endswith("contextlib.py"):
             return ir.Loc(frame.filename, frame.lineno, 0)
     return ir.UNKNOWN
 
