@@ -31,6 +31,10 @@ def test_fit_keeps_coefficients_non_negative():
     assert ch.fit_linear([4, 8], [1, 5]) == pytest.approx((0.0, 0.55))
 
 
+def test_fit_one_width_is_flat():
+    assert ch.fit_linear([8, 8], [2.0, 3.0]) == pytest.approx((2.5, 0.0))
+
+
 def _seg(kind, delay, cell):
     return {"type": kind, "delay": delay, "from": {"cell": cell, "port": "O", "loc": [1, 1]},
             "to": {"cell": cell, "port": "I", "loc": [1, 2]}}

@@ -2,8 +2,8 @@
 
 Each measurement is a tiny design: input registers -> one operator -> an output register. The
 inputs are filled by a shift chain from one pin and the output register is XOR-reduced to one pin,
-so any width fits the 39 pins of an UP5K sg48 and every other path ends at a pin (a different
-clock pair in nextpnr's report). Yosys (``synth_ice40 -dsp`` / ``synth_ecp5``) and nextpnr run
+so any width fits the 39 pins of an UP5K sg48; other paths start or end at a pin (another clock
+pair in nextpnr's report) or are plain reg->reg links of the chain, never longer. Yosys (``synth_ice40 -dsp`` / ``synth_ecp5``) and nextpnr run
 from the YoWASP wheels; nextpnr's ``--report`` gives the clock-to-clock critical path. An
 operator's delay is that path minus the reg->reg baseline (the same harness with a wire), and
 ``base_ns + per_bit_ns * width`` is fitted by least squares per op class.
@@ -48,7 +48,7 @@ class Family:
     board: str               # registry board whose part and report format we use
     part: str                # for the docs and the JSON
     synth: str
-    nextpnr: tuple           # env var, default tool, part options
+    nextpnr: tuple           # the tool's env var (as in build.py), then the part options
     freq_mhz: float          # constraint: tight enough that placement is timing-driven
     dsp_max: int             # widest multiplier operand one DSP block takes
     dsp_timed: bool          # nextpnr-ice40 times SB_MAC16 as a register (0.1 ns placeholders)
@@ -94,8 +94,9 @@ def _shift_chain(m: Module, sin: Signal, regs: list) -> None:
 def op_design(cls: str, width: int):
     """registered a, b (, sel) -> operator -> registered r; pin = XOR of r and of y.
 
-    The second reader of ``y`` (the pin) keeps the operator's last LUT out of r's logic cell
-    and keeps r out of a DSP block, so the delay is what the operator adds to any path."""
+    The second reader of ``y`` (the pin) keeps nextpnr-ice40 from packing the operator's last
+    LUT into r's logic cell (where it would cost 0 ns), so the delay is what the operator adds
+    to a path it shares with other logic."""
     m = Module()
     m.domains.sync = cd = ClockDomain("sync", reset_less=True)
     sin, sout = Signal(), Signal()
@@ -206,6 +207,8 @@ def fit_linear(widths, delays) -> tuple[float, float]:
     has a negative coefficient, the constrained optimum has that coefficient at zero."""
     w = np.asarray(widths, dtype=float)
     d = np.asarray(delays, dtype=float)
+    if len(set(widths)) < 2:      # one width says nothing about the slope
+        return max(float(d.mean()), 0.0), 0.0
     (base, per_bit), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(w), w]), d, rcond=None)
     if per_bit < 0:
         base, per_bit = d.mean(), 0.0
@@ -259,7 +262,7 @@ def sanity(ops: dict, points: list) -> list:
                 warns.append(f"{cls}.{key} = {v} is negative")
     if ops["add"]["per_bit_ns"] <= 0:
         warns.append("add does not grow with width (carry chain expected)")
-    for cls in ("logic", "add", "mul", "shift", "mux"):
+    for cls in OP_CLASSES:
         if ops[cls]["base_ns"] + ops[cls]["per_bit_ns"] * 8 <= 0:
             warns.append(f"{cls} has no delay at 8 bits")
     return warns
