@@ -21,25 +21,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import allo_rtl as allo          # noqa: E402
 import kernels                   # noqa: E402
 from allo_rtl.hls.synthesize import PipelineWarning   # noqa: E402
-from allo_rtl.ir import nodes as ir   # noqa: E402
 from allo_rtl.rtl.build import HardwareDesign   # noqa: E402
 
 VIVADO_2019_2 = {"gemm": 2684, "2mm": 3718, "3mm": 5043, "atax": 715, "bicg": 218, "mvt": 597,
                  "gesummv": 532, "syrk": 2631, "doitgen": 14545}
 
 
-def pipeline_innermost(s):
-    for f in s.module.functions.values():
-        for loop in ir.loops(f.body):
-            if not any(isinstance(x, ir.For) for x in ir.walk_stmts(loop.body)):
-                loop.attrs["pipeline"] = 1
-    return s
 
 
 def run(case, pipelined):
     s = allo.customize(case.kernel)
     if pipelined:
-        pipeline_innermost(s)
+        kernels.pipeline_innermost(s)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PipelineWarning)
@@ -47,11 +40,17 @@ def run(case, pipelined):
         hls_s = time.perf_counter() - t0
         mod = s.build()
     args = case.make_inputs(np.random.default_rng(0), False)
-    np_args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    np_args = kernels.copy_args(args)
     expected = case.reference(np_args)
     got = mod(*args)
-    ok = (expected is None or _same(got, expected)) and all(
-        np.array_equal(args[k], np_args[k]) for k in case.inplace)
+    try:
+        if expected is not None:
+            kernels.assert_same(got, expected)
+        for k in case.inplace:
+            kernels.assert_same(args[k], np_args[k])
+        ok = True
+    except AssertionError:
+        ok = False
     return mod, hls_s, ok
 
 
@@ -102,10 +101,6 @@ def main():
     print("\n".join(notes))
 
 
-def _same(a, b):
-    if isinstance(b, tuple):
-        return all(_same(x, y) for x, y in zip(a, b))
-    return bool(np.array_equal(a, b))
 
 
 if __name__ == "__main__":

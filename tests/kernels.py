@@ -29,6 +29,34 @@ def i32(rng, shape, edge=False):
     return rng.integers(I32.min, I32.max, shape, dtype=np.int64, endpoint=True).astype(np.int32)
 
 
+def copy_args(args):
+    """Independent copies of a kernel's arguments (arrays are written in place)."""
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def assert_same(got, expected):
+    """Equal results, bit for bit: tuples element-wise, arrays by shape and value."""
+    if isinstance(expected, tuple):
+        assert isinstance(got, tuple) and len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_same(g, e)
+    elif isinstance(expected, np.ndarray):
+        assert isinstance(got, np.ndarray) and got.shape == expected.shape
+        assert np.array_equal(got, expected), f"got {got}, expected {expected}"
+    else:
+        assert got == expected, f"got {got}, expected {expected}"
+
+
+def pipeline_innermost(s, ii=1):
+    """Mark every innermost loop of every kernel in schedule ``s`` for pipelining."""
+    from allo_rtl.ir import nodes as ir
+    for f in s.module.functions.values():
+        for loop in ir.loops(f.body):
+            if not any(isinstance(x, ir.For) for x in ir.walk_stmts(loop.body)):
+                s.pipeline(f"{f.name}:{loop.name}", initiation_interval=ii)
+    return s
+
+
 @dataclass
 class Case:
     name: str

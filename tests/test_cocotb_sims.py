@@ -9,24 +9,14 @@ import allo_rtl as allo
 from allo_rtl.sim.amaranth_sim import SimTimeoutError
 from allo_rtl.sim.cocotb import check_dut_against_reference
 from allo_rtl.sim.cocotb.runner import SimulatorMissingError
-from kernels import CASES
+from kernels import CASES, assert_same, copy_args
 
 SIMS = [pytest.param("icarus", marks=pytest.mark.icarus),
         pytest.param("verilator", marks=pytest.mark.verilator)]
 
 
-def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def _same(got, expected):
-    if isinstance(expected, tuple):
-        for g, e in zip(got, expected):
-            _same(g, e)
-    elif isinstance(expected, np.ndarray):
-        assert np.array_equal(got, expected), (got, expected)
-    else:
-        assert got == expected
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +24,7 @@ def amaranth_cycles():
 
     def get(case, args):
         mod = allo.customize(case.kernel).build()
-        mod(*_copy(args))
+        mod(*copy_args(args))
         return mod.cycles
     return get
 
@@ -45,12 +35,12 @@ def test_external_simulators_match_numpy_and_amaranth_cycles(sim, case, amaranth
     args = case.make_inputs(np.random.default_rng(11), False)
     s = allo.customize(case.kernel)
     mod = s.build(target=sim)
-    np_args, hw_args = _copy(args), _copy(args)
+    np_args, hw_args = copy_args(args), copy_args(args)
     expected = case.reference(np_args)
     got = mod(*hw_args)
-    _same(got, expected)
+    assert_same(got, expected)
     for k in case.inplace:
-        _same(hw_args[k], np_args[k])
+        assert_same(hw_args[k], np_args[k])
     check_dut_against_reference(s, args, got, hw_args)
     assert mod.cycles == amaranth_cycles(case, args)
 
@@ -108,7 +98,7 @@ def test_missing_simulator_says_what_to_install(monkeypatch):
 def test_reference_check_reports_first_difference():
     s = allo.customize(CASES[0].kernel)
     args = CASES[0].make_inputs(np.random.default_rng(0), False)
-    hw_args = _copy(args)
+    hw_args = copy_args(args)
     s.build(target="python")(*hw_args)
     hw_args[2][1, 3] += 1
     with pytest.raises(allo.AlloError, match=r"argument 2 differs .* at index \(1, 3\)"):

@@ -4,23 +4,11 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from kernels import CASES
+from kernels import CASES, assert_same, copy_args
 
 
-def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def _same(got, expected):
-    if isinstance(expected, tuple):
-        assert isinstance(got, tuple) and len(got) == len(expected)
-        for g, e in zip(got, expected):
-            _same(g, e)
-    elif isinstance(expected, np.ndarray):
-        assert isinstance(got, np.ndarray) and got.shape == expected.shape
-        assert np.array_equal(got, expected), f"got {got}, expected {expected}"
-    else:
-        assert got == expected, f"got {got}, expected {expected}"
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +37,15 @@ def test_hardware_matches_interpreter_and_numpy(case, edge, built):
     rng = np.random.default_rng(sum(map(ord, case.name)))
     args = case.make_inputs(rng, edge)
     ref_mod, hw_mod = built(case)
-    np_args, ref_args, hw_args = _copy(args), _copy(args), _copy(args)
+    np_args, ref_args, hw_args = copy_args(args), copy_args(args), copy_args(args)
     expected = case.reference(np_args)
     got_ref = ref_mod(*ref_args)
     got_hw = hw_mod(*hw_args)
-    _same(got_ref, expected)
-    _same(got_hw, expected)
+    assert_same(got_ref, expected)
+    assert_same(got_hw, expected)
     for k in case.inplace:
-        _same(ref_args[k], np_args[k])
-        _same(hw_args[k], np_args[k])
+        assert_same(ref_args[k], np_args[k])
+        assert_same(hw_args[k], np_args[k])
     assert hw_mod.cycles > 0
     top = next(f for f in hw_mod.design.report_dict()["functions"]
                if f["function"] == hw_mod.design.module.top)

@@ -8,30 +8,13 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.hls.synthesize import PipelineWarning
-from allo_rtl.ir import nodes as ir
-from kernels import CASES
+from kernels import CASES, assert_same, copy_args, pipeline_innermost
 
 
-def pipeline_innermost(s, ii=1):
-    for f in s.module.functions.values():
-        for loop in ir.loops(f.body):
-            if not any(isinstance(x, ir.For) for x in ir.walk_stmts(loop.body)):
-                loop.attrs["pipeline"] = ii
-    return s
 
 
-def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def _same(got, expected):
-    if isinstance(expected, tuple):
-        for g, e in zip(got, expected):
-            _same(g, e)
-    elif isinstance(expected, np.ndarray):
-        assert np.array_equal(got, expected), (got, expected)
-    else:
-        assert got == expected
 
 
 def _build(case, target=None):
@@ -47,12 +30,12 @@ def test_pipelined_hardware_matches_numpy_and_interpreter(case, edge):
     args = case.make_inputs(np.random.default_rng(5), edge)
     mod = _build(case)
     ref = allo.customize(case.kernel).build(target="python")
-    np_args, hw_args, ref_args = _copy(args), _copy(args), _copy(args)
+    np_args, hw_args, ref_args = copy_args(args), copy_args(args), copy_args(args)
     expected = case.reference(np_args)
-    _same(mod(*hw_args), expected)
-    _same(ref(*ref_args), expected)
+    assert_same(mod(*hw_args), expected)
+    assert_same(ref(*ref_args), expected)
     for k in case.inplace:
-        _same(hw_args[k], np_args[k])
+        assert_same(hw_args[k], np_args[k])
     rep = mod.design.report_dict(mod.cycles)
     top = next(f for f in rep["functions"] if f["function"] == mod.design.module.top)
     if top["latency_estimate"] is not None:          # None: data-dependent trip counts
@@ -64,8 +47,8 @@ def test_pipelining_cuts_cycles_and_reports_ii():
     plain = allo.customize(case.kernel).build()
     piped = _build(case)
     args = case.make_inputs(np.random.default_rng(1), False)
-    plain(*_copy(args))
-    piped(*_copy(args))
+    plain(*copy_args(args))
+    piped(*copy_args(args))
     assert piped.cycles < plain.cycles
     loops = [lp for f in piped.design.report_dict()["functions"] for lp in f["loops"]
              if lp["pipelined"]]
@@ -90,12 +73,12 @@ def test_external_simulators_agree_on_pipelines(sim, name):
     args = case.make_inputs(np.random.default_rng(3), False)
     amaranth = _build(case)
     other = _build(case, target=sim)
-    a_args, o_args, np_args = _copy(args), _copy(args), _copy(args)
+    a_args, o_args, np_args = copy_args(args), copy_args(args), copy_args(args)
     expected = case.reference(np_args)
-    _same(amaranth(*a_args), expected)
-    _same(other(*o_args), expected)
+    assert_same(amaranth(*a_args), expected)
+    assert_same(other(*o_args), expected)
     for k in case.inplace:
-        _same(o_args[k], np_args[k])
+        assert_same(o_args[k], np_args[k])
     assert other.cycles == amaranth.cycles
 
 

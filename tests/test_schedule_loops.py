@@ -6,6 +6,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl import int32
+from kernels import EDGE
 
 N = 8
 
@@ -45,20 +46,25 @@ def _expected(fn, A, B):
     return out.astype(np.int32)
 
 
-def _inputs(seed=0):
+def _inputs(seed=0, edge=False):
+    """Random operands, or the int32 edge values (min, max, 0, -1, ...) that wrap around."""
+    if edge:
+        A = np.resize(EDGE, (N, N)).astype(np.int32)
+        return A, np.roll(A, 3).T.copy()
     rng = np.random.default_rng(seed)
     return (rng.integers(-1000, 1000, (N, N)).astype(np.int32),
             rng.integers(-1000, 1000, (N, N)).astype(np.int32))
 
 
 def _check(s, fn, hardware=True):
-    A, B = _inputs()
-    assert np.array_equal(s.build(target="python")(A, B), _expected(fn, A, B))
-    if hardware:
-        mod = s.build()
-        assert np.array_equal(mod(A, B), _expected(fn, A, B))
-        return mod
-    return None
+    """Interpreter and (optionally) hardware == numpy, on random and on edge inputs."""
+    mod = s.build() if hardware else None
+    for edge in (False, True):
+        A, B = _inputs(edge=edge)
+        assert np.array_equal(s.build(target="python")(A, B), _expected(fn, A, B))
+        if hardware:
+            assert np.array_equal(mod(A, B), _expected(fn, A, B))
+    return mod
 
 
 PRIMITIVES = {

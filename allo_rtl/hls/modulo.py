@@ -22,12 +22,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import linprog
-
-from .cdfg import Block, Op
+from .cdfg import Block
 from .deps import Nest, affine, min_distance
-from .sdc import _chain_constraints, _port_class, _Problem
+from .sdc import _port_class, _Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
 
 MAX_II = 64
@@ -108,7 +105,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     first = max(requested_ii, res_mii)
     for ii in range(first, MAX_II + 1):
         x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
-                            addr_of, ports)
+                            addr_of)
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
@@ -119,40 +116,28 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-class _LP:
+class _LP(_Problem):
     """Difference constraints with tags, so the report can name the ones that bind."""
 
-    def __init__(self, ops):
-        self.sched = ops
-        self.var = {op: k for k, op in enumerate(ops)}
-        self.L = len(ops)
-        self.prob = _Problem()
+    def __init__(self):
+        super().__init__()
         self.tags = {}          # row -> (kind, detail)
 
     def diff(self, v, u, c, tag=None):
         if tag is not None:
-            self.tags[len(self.prob.rows)] = tag
-        self.prob.diff(v, u, c)
+            self.tags[len(self.rows)] = tag
+        super().diff(v, u, c)
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, ports):
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
     ops = [op for op in block.ops if op.kind not in ("const", "var") or op in index_ops
            or op in carried]
-    lp = _LP(ops)
-    var, L = lp.var, lp.L
-    t = {op: timing.of(op) for op in block.ops}
-    for op in ops:
-        lp.diff(var[op], None, 0)
-        lp.diff(L, var[op], t[op].latency)
-        for o in op.operands:
-            if o in var:
-                lp.diff(var[op], var[o], t[o].latency)
-        if op in index_ops:                 # the issue counters hold indices at position 0
-            lp.prob.rows.append({var[op]: -1.0})
-            lp.prob.rhs.append(0.0)
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
-    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
-    _chain_constraints(block.ops, timing, lp.prob, var, limit, reg_out)
+    var = {op: k for k, op in enumerate(ops)}
+    L = len(ops)
+    lp = _LP()
+    timing_constraints(lp, block.ops, var, L, timing)
+    for op in index_ops:                    # the issue counters hold indices at position 0
+        lp.diff(None, var[op], 0)
     # recurrences through variables
     reads = defaultdict(list)
     for op in carried:
@@ -162,63 +147,35 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, p
             for rd in reads[id(op.attrs["var"])]:
                 lp.diff(var[op], var[rd], 0)
                 lp.diff(var[rd], var[op], 1 - ii, tag=("var", rd, op))
-    # memory: program order inside an iteration, distances across iterations
+    # memory: program order inside an iteration; ports: one cycle apart and, so that no two
+    # share a modulo slot, all of an iteration's accesses to a port within II cycles
+    ports = memory_order(lp, ops, var, external_ids)
+    for key, group in ports.items():
+        if len(group) > 1:
+            lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", key))
+    # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
     for op in ops:
         if op.kind in ("load", "store"):
             accesses[id(op.attrs["buf"])].append(op)
     for group in accesses.values():
-        for a_i, a in enumerate(group):
-            for b in group[a_i + 1:]:
-                if a.kind == "store":
-                    lp.diff(var[b], var[a], 1)
-                elif b.kind == "store":
-                    lp.diff(var[b], var[a], 0)
-        for x in group:                     # x in iteration n, y in iteration n + d
+        for x in group:
             for y in group:
                 if x is y or x.kind == "load" and y.kind == "load":
                     continue
                 d = min_distance(addr_of[x], addr_of[y], nest)
-                if d is None:
-                    continue
-                gap = 1 if x.kind == "store" else 0
-                lp.diff(var[y], var[x], gap - d * ii, tag=("mem", x, y, d))
-    # ports: program order one cycle apart, all within II cycles
-    for key, group in ports.items():
-        for a, b in zip(group, group[1:]):
-            lp.diff(var[b], var[a], 1)
-        if len(group) > 1:
-            lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", key))
+                if d is not None:
+                    gap = 1 if x.kind == "store" else 0
+                    lp.diff(var[y], var[x], gap - d * ii, tag=("mem", x, y, d))
     # objective: depth, then register bits (one register per cycle a value lives)
     consumers = defaultdict(list)
     for op in ops:
         for o in op.operands:
             if o in var:
                 consumers[o].append(var[op])
-    life = {}
-    for o, users in consumers.items():
-        life[o] = L + 1 + len(life)
-        for u in users:
-            if u != var[o]:
-                lp.prob.rows.append({life[o]: 1.0, u: -1.0, var[o]: 1.0})
-                lp.prob.rhs.append(-float(t[o].latency))
-    n = L + 1 + len(life)
-    cost = np.zeros(n)
-    cost[L] = 1.0 + sum(o.type.hw_bits for o in life)
-    for o, k in life.items():
-        cost[k] = o.type.hw_bits
-    A = np.zeros((len(lp.prob.rows), n))
-    for r, row in enumerate(lp.prob.rows):
-        for k, c in row.items():
-            A[r, k] += c
-    res = linprog(cost, A_ub=-A, b_ub=-np.array(lp.prob.rhs), bounds=[(0, None)] * n,
-                  method="highs")
-    if res.status == 2:
-        return None, lp
-    if res.status != 0:
-        raise RuntimeError(f"modulo scheduling failed: {res.message}")
-    lp.A, lp.b = A, np.array(lp.prob.rhs)
-    return np.round(res.x).astype(int), lp
+    x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
+    lp.var, lp.L = var, L
+    return x, lp
 
 
 def _fill(sch: ModuloSchedule, x, lp: _LP, timing: TimingModel):

@@ -34,8 +34,11 @@ class _Problem:
         self.rows, self.rhs = [], []          # each row: {var: coef}, meaning row . x >= rhs
 
     def diff(self, v, u, c):
-        """x_v - x_u >= c"""
-        self.rows.append({v: 1.0, u: -1.0} if u is not None else {v: 1.0})
+        """x_v - x_u >= c (a missing side, None, counts as 0)"""
+        row = {} if v is None else {v: 1.0}
+        if u is not None:
+            row[u] = -1.0
+        self.rows.append(row)
         self.rhs.append(float(c))
 
 
@@ -75,27 +78,28 @@ def _chain_constraints(ops, timing, prob, var, limit, reg_out):
             prob.diff(var[op], var[src], cut + t[src].latency)
 
 
-def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
-                       extra_uses: tuple = ()) -> BlockSchedule:
-    ops = [op for op in block.ops]
-    sched = [op for op in ops if op.kind not in STABLE and op.kind != "setvar"]
-    var = {op: k for k, op in enumerate(sched)}
-    L = len(sched)
-    t = {op: timing.of(op) for op in ops}
-    prob = _Problem()
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
-    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
-    for op in sched:
+def timing_constraints(prob, ops, var, L, timing):
+    """Start times >= 0, the last cycle ``L`` after every result, operands before their users
+    (by the producer's latency; 0 allows chaining) and chains cut to fit the clock."""
+    for op in ops:
+        if op not in var:
+            continue
         prob.diff(var[op], None, 0)
-        prob.diff(L, var[op], t[op].latency)
+        prob.diff(L, var[op], timing.of(op).latency)
         for o in op.operands:
             if o in var:
-                prob.diff(var[op], var[o], t[o].latency)
+                prob.diff(var[op], var[o], timing.of(o).latency)
+    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
+    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
     _chain_constraints(ops, timing, prob, var, limit, reg_out)
-    last_access = {}                              # (buffer, port class) -> op
-    stores, loads = defaultdict(list), defaultdict(list)
-    for op in sched:
-        if op.kind not in ("load", "store"):
+
+
+def memory_order(prob, ops, var, external_ids) -> dict:
+    """Program order on each buffer (load after store >= 1, store after load >= 0, store after
+    store >= 1) and one access per port class per cycle; returns port -> accesses in order."""
+    stores, loads, ports = defaultdict(list), defaultdict(list), defaultdict(list)
+    for op in ops:
+        if op.kind not in ("load", "store") or op not in var:
             continue
         key = id(op.attrs["buf"])
         for st in stores[key]:
@@ -104,11 +108,53 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
             for ld in loads[key]:
                 prob.diff(var[op], var[ld], 0)
         (stores if op.kind == "store" else loads)[key].append(op)
-        port = (key, _port_class(op, external_ids))
-        if port in last_access:
-            prob.diff(var[op], var[last_access[port]], 1)
-        last_access[port] = op
-    # lifetimes: one variable per value with consumers
+        group = ports[(key, _port_class(op, external_ids))]
+        if group:
+            prob.diff(var[op], var[group[-1]], 1)
+        group.append(op)
+    return ports
+
+
+def solve(prob, var, L, consumers, timing):
+    """Minimise the last cycle ``L``, then the register bits: one lifetime variable per value
+    with consumers (``consumers``: value -> LP variables of its uses). Returns (integral
+    solution or None when infeasible, constraint matrix, right-hand side)."""
+    rows, rhs = list(prob.rows), list(prob.rhs)
+    life = {}
+    for o, users in consumers.items():
+        life[o] = L + 1 + len(life)
+        for u in users:
+            if u != var[o]:
+                # l_o - s_u + s_o >= -latency(o): three terms, written out explicitly
+                rows.append({life[o]: 1.0, u: -1.0, var[o]: 1.0})
+                rhs.append(-float(timing.of(o).latency))
+    n = L + 1 + len(life)
+    cost = np.zeros(n)
+    cost[L] = 1.0 + sum(o.type.hw_bits for o in life)
+    for o, k in life.items():
+        cost[k] = o.type.hw_bits
+    A = np.zeros((len(rows), n))
+    for r, row in enumerate(rows):
+        for k, c in row.items():
+            A[r, k] += c
+    b = np.array(rhs)
+    res = linprog(cost, A_ub=-A, b_ub=-b, bounds=[(0, None)] * n, method="highs")
+    if res.status == 2:
+        return None, A, b
+    if res.status != 0:
+        raise RuntimeError(f"SDC scheduling failed: {res.message}")
+    return np.round(res.x).astype(int), A, b
+
+
+def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
+                       extra_uses: tuple = ()) -> BlockSchedule:
+    ops = list(block.ops)
+    sched = [op for op in ops if op.kind not in STABLE and op.kind != "setvar"]
+    var = {op: k for k, op in enumerate(sched)}
+    L = len(sched)
+    prob = _Problem()
+    timing_constraints(prob, ops, var, L, timing)
+    memory_order(prob, sched, var, external_ids)
     consumers = defaultdict(list)
     for op in ops:
         for o in op.operands:
@@ -117,29 +163,9 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
     for o in extra_uses:
         if o in var:
             consumers[o].append(L)
-    life = {}
-    for o, users in consumers.items():
-        life[o] = L + 1 + len(life)
-        for u in users:
-            if u != var[o]:
-                # l_o - s_u + s_o >= -latency(o): three terms, written out explicitly
-                prob.rows.append({life[o]: 1.0, u: -1.0, var[o]: 1.0})
-                prob.rhs.append(-float(t[o].latency))
-    n = L + 1 + len(life)
-    weight = 1.0 + sum(o.type.hw_bits for o in life)
-    cost = np.zeros(n)
-    cost[L] = weight
-    for o, k in life.items():
-        cost[k] = o.type.hw_bits
-    A = np.zeros((len(prob.rows), n))
-    for r, row in enumerate(prob.rows):
-        for k, c in row.items():
-            A[r, k] += c
-    res = linprog(cost, A_ub=-A, b_ub=-np.array(prob.rhs), bounds=[(0, None)] * n,
-                  method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"SDC scheduling failed: {res.message}")
-    x = np.round(res.x).astype(int)
+    x, _, _ = solve(prob, var, L, consumers, timing)
+    if x is None:
+        raise RuntimeError("SDC scheduling failed: the constraints are infeasible")
     return _schedule_from(block, timing, x, var, L, extra_uses)
 
 

@@ -68,7 +68,7 @@ def binop_value(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType) -> Valu
              "|": lambda: x | y, "^": lambda: x ^ y}[op]()
         return fit(_scale(r, tr.fracs - f), tr)
     if op == "*":
-        return fit(_scale(a * b, tr.fracs - ta.fracs - tb.fracs), tr)
+        return product_value(a * b, ta, tb, tr)
     if op == "<<":
         amount, too_far = _amount(b, tb, tr.hw_bits)
         return Mux(too_far, Const(0, shape_of(tr)), fit(a << amount, tr))
@@ -78,6 +78,12 @@ def binop_value(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType) -> Valu
         fill = a[-1].replicate(tr.hw_bits) if tr.signed else Const(0, tr.hw_bits)
         return Mux(too_far, fit(fill, tr), fit(a >> amount, tr))
     raise KeyError(f"{op} is not a combinational operator (division is sequential)")
+
+
+def product_value(p, ta: AlloType, tb: AlloType, tr: AlloType) -> Value:
+    """The exact product ``p`` of operands typed ta and tb, as a value of type tr (also used
+    with a multiplier shared by several operations)."""
+    return fit(_scale(p, tr.fracs - ta.fracs - tb.fracs), tr)
 
 
 def compare_value(op: str, a, ta: AlloType, b, tb: AlloType) -> Value:

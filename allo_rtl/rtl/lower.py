@@ -88,6 +88,7 @@ class _Lowering:
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
         self.buffers, self.shared_regs, self.dividers = {}, {}, {}
         self.multipliers = {}
+        self.unit_users = Counter(self.design.binding.unit_of.values())
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
@@ -410,13 +411,9 @@ class _Lowering:
         raise KeyError(k)
 
     def shared_mul(self, op) -> bool:
+        """A multiplication bound to a multiplier other operations use too."""
         unit = self.design.binding.unit_of.get(op)
-        if not (isinstance(unit, tuple) and unit[0] == "mul"):
-            return False
-        if not hasattr(self, "_mul_users"):
-            self._mul_users = Counter(u for u in self.design.binding.unit_of.values()
-                                      if isinstance(u, tuple) and u[0] == "mul")
-        return self._mul_users[unit] > 1
+        return isinstance(unit, tuple) and unit[0] == "mul" and self.unit_users[unit] > 1
 
     def multiply(self, op, args, state):
         """A multiplication on a shared multiplier: drive its inputs in this state, take the
@@ -433,7 +430,7 @@ class _Lowering:
         ua, ub, product = self.multipliers[unit]
         state.comb += [ua.eq(args[0]), ub.eq(args[1])]
         ta, tb = (o.type for o in op.operands)
-        return arith.fit(arith._scale(product, op.type.fracs - ta.fracs - tb.fracs), op.type)
+        return arith.product_value(product, ta, tb, op.type)
 
     def divide(self, op, args, state):
         cfg = divider_config(op)

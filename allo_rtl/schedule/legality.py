@@ -47,15 +47,10 @@ def affine(e: ir.Expr):
 def accesses(body: list) -> list:
     """(buffer, index forms or None, is_store, loc) of every array access in ``body``."""
     out = []
-
-    def visit(e, loc):
-        for x in ir.walk_exprs(e):
+    for s in ir.walk_stmts(body):
+        for x in (x for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)):
             if isinstance(x, ir.Load):
                 out.append((x.buf, [affine(i) for i in x.indices], False, x.loc))
-
-    for s in ir.walk_stmts(body):
-        for e in ir.stmt_exprs(s):
-            visit(e, s.loc)
         if isinstance(s, ir.Store):
             out.append((s.buf, [affine(i) for i in s.indices], True, s.loc))
         if isinstance(s, ir.Call):         # a callee may read and write whole arrays

@@ -6,7 +6,7 @@ import dataclasses
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.types import index
+from ..ir.types import UInt, index
 
 
 def find_loop(f: ir.Function, name: str, what: str = "loop"):
@@ -60,7 +60,6 @@ def ref(var: ir.Scalar, loc) -> ir.Ref:
 
 def less(a: ir.Expr, bound: int, step: int, loc) -> ir.Expr:
     """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail."""
-    from ..ir.types import UInt
     return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, const(bound, loc))
 
 
