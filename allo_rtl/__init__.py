@@ -8,11 +8,12 @@ from .errors import AlloError
 from .ir.types import (Fixed, Float, Index, Int, UFixed, UInt, bool, float16, float32, float64,
                        index, int1, int8, int16, int32, int64, uint1, uint8, uint16, uint32,
                        uint64)
-from .schedule import Schedule, customize
+from .schedule import Partition, Schedule, customize
 
 __version__ = "0.1.0"
 
-__all__ = ["customize", "Schedule", "AlloError", "grid", "reduction", "matmul", "add", "sub",
+__all__ = ["customize", "Schedule", "Partition",
+           "AlloError", "grid", "reduction", "matmul", "add", "sub",
            "mul", "div", "exp", "log", "sqrt", "template", "Int", "UInt", "Fixed", "UFixed",
            "Float", "Index", "bool", "index", "int1", "int8", "int16", "int32", "int64", "uint1",
            "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"]

@@ -116,16 +116,27 @@ def _functional_units(design: FunctionDesign) -> dict:
 
 
 def _memories(design: FunctionDesign) -> list:
-    out = []
-    for b in design.function.symbols():
-        if isinstance(b, ir.Buffer):
-            where = "port (ap_memory)" if id(b) in design.external_ids else (
-                "ROM" if b.kind == "const" else "on-chip Memory")
-            ports = "1 shared r/w" if id(b) in design.external_ids else (
-                "1 read" if b.kind == "const" else "1 read + 1 write")
-            out.append({"name": b.name, "type": repr(b.type), "kind": b.kind,
-                        "implementation": where, "ports": ports, "banks": 1,
-                        "words": b.type.size, "bits": b.type.size * b.dtype.bits})
+    f = design.function
+    out, banks_of = [], {b.array.name: b for b in f.banked.values()}
+    for b in f.symbols():
+        if not isinstance(b, ir.Buffer) or (b.bank_of and b.bank_of in banks_of and
+                                            b is not banks_of[b.bank_of].banks[0]):
+            continue
+        where = "port (ap_memory)" if id(b) in design.external_ids else (
+            "ROM" if b.kind == "const" else "on-chip Memory")
+        ports = "1 shared r/w" if id(b) in design.external_ids else (
+            "1 read" if b.kind == "const" else "1 read + 1 write")
+        row = {"name": b.name, "type": repr(b.type), "kind": b.kind, "implementation": where,
+               "ports": ports, "banks": 1, "words": b.type.size, "bits": b.type.size * b.dtype.bits}
+        group = banks_of.get(b.bank_of)
+        if group is not None:       # one row per partitioned array, its banks listed
+            n = len(group.banks)
+            row.update(name=group.array.name, type=repr(group.array.type), banks=n,
+                       partition=group.describe(), bank_type=repr(b.type),
+                       bank_names=[x.name for x in group.banks],
+                       words=n * b.type.size, bits=n * b.type.size * b.dtype.bits,
+                       ports=f"{ports} per bank")
+        out.append(row)
     return out
 
 
@@ -189,8 +200,11 @@ def format_report(rep: dict) -> str:
             lines.append(f"   {'  ' * loop['level']}loop {loop['name']} (line {loop['line']}): "
                          f"{kind}trips {trips}, II {ii}, depth {dep} ({loop['note']})")
         for mem in f["memories"]:
+            banks = (f"{mem['banks']} banks of {mem['bank_type']} ({mem['partition']}: "
+                     f"{mem['bank_names'][0]}..{mem['bank_names'][-1]})" if "partition" in mem
+                     else "1 bank")
             lines.append(f"   memory {mem['name']}: {mem['type']} {mem['implementation']}, "
-                         f"{mem['ports']}, {mem['banks']} bank(s)")
+                         f"{mem['ports']}, {banks}")
         if f["functional_units"]:
             fus = ", ".join(f"{k} x{v}" for k, v in f["functional_units"].items())
             lines.append(f"   functional units: {fus}")

@@ -57,6 +57,9 @@ class Buffer:
     kind: str = "local"
     loc: Loc = UNKNOWN
     init: np.ndarray | None = None      # raw values of a const buffer, shape == type.shape
+    # schedule's partition request, 0-based dim -> (kind, factor); applied when hardware is built
+    partition: dict = field(default_factory=dict)
+    bank_of: str = ""                   # for a bank: the partitioned array's name
 
     @property
     def dtype(self) -> AlloType:
@@ -218,6 +221,11 @@ class Function:
     loc: Loc = UNKNOWN
     locals: list = field(default_factory=list)   # Scalars and Buffers declared in the body
     returns_tuple: bool = False         # ``return a, b`` (vs a single value)
+    # after banking (hls/banking.py): the signature the caller sees, and how each partitioned
+    # array of it is spread over the bank buffers that replaced it (id(array) -> BankedArray)
+    user_params: list | None = None
+    user_results: list | None = None
+    banked: dict = field(default_factory=dict)
 
     def symbols(self):
         return [*self.params, *self.locals, *[r for r in self.results if r not in self.params]]

@@ -73,7 +73,9 @@ def format_body(body: list, indent: int) -> list:
 def _decl(sym) -> str:
     if isinstance(sym, ir.Buffer):
         kind = "" if sym.kind in ("arg", "local") else f" ({sym.kind})"
-        return f"{sym.name}: {sym.type!r}{kind}"
+        parts = "".join(f" partition({k}, dim={d + 1}{f', factor=' + str(f) if k != 'complete' else ''})"
+                        for d, (k, f) in sorted(sym.partition.items()))
+        return f"{sym.name}: {sym.type!r}{kind}{parts}"
     return f"{sym.name}: {sym.type!r}"
 
 

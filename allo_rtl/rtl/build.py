@@ -8,6 +8,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+from ..hls.banking import bank_module
 from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
@@ -20,9 +21,9 @@ class HardwareDesign:
 
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None):
         t0 = time.perf_counter()
-        self.module = module
+        self.module = bank_module(module)      # partitioned arrays become their banks
         self.timing = TimingModel(family, clock_ns)
-        self.designs = synthesize_module(module, self.timing)
+        self.designs = synthesize_module(self.module, self.timing)
         self.synthesis_seconds = time.perf_counter() - t0
         self._verilog = None
 

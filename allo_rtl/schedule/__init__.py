@@ -13,6 +13,8 @@ from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
 from .handles import LoopNests, resolve
+from .partition import Partition
+from .partition import partition as partition_primitive
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
@@ -110,6 +112,13 @@ class Schedule:
         with _primitive(self, "parallel", (str(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
+
+    # --- memory primitives ------------------------------------------------------------
+    def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
+        """Split an array into banks (Allo's arguments; dim is 1-based, 0 = every dim)."""
+        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        with _primitive(self, "partition", (name, partition_type, dim, factor)):
+            partition_primitive(self.module, target, partition_type, dim, factor)
 
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):

@@ -66,29 +66,53 @@ def array_out(typ, raw: np.ndarray) -> np.ndarray:
     return out
 
 
+def _user_params(f: ir.Function) -> list:
+    return f.params if f.user_params is None else f.user_params
+
+
+def _user_results(f: ir.Function) -> list:
+    return f.results if f.user_results is None else f.user_results
+
+
+def _regroup(f: ir.Function, symbols: list, raws: list):
+    """(caller-visible symbol, its raw value, hardware symbols) with banks merged back."""
+    k = 0
+    for p in symbols:
+        b = f.banked.get(id(p))
+        n = 1 if b is None else len(b.banks)
+        part = raws[k:k + n]
+        yield p, (part[0] if b is None else b.merge(part)), ([p] if b is None else b.banks)
+        k += n
+
+
 def check_arity(f: ir.Function, args):
-    if len(args) != len(f.params):
-        names = ", ".join(p.name for p in f.params)
-        raise AlloArgumentError(f"{f.name} takes {len(f.params)} arguments ({names}), "
+    params = _user_params(f)
+    if len(args) != len(params):
+        names = ", ".join(p.name for p in params)
+        raise AlloArgumentError(f"{f.name} takes {len(params)} arguments ({names}), "
                                 f"got {len(args)}", f.loc)
 
 
 def convert_args(f: ir.Function, args) -> list:
+    """Raw values, one per hardware parameter (a partitioned array split into its banks)."""
     check_arity(f, args)
-    return [array_in(f, p, a) if isinstance(p, ir.Buffer) else scalar_in(f, p, a)
-            for p, a in zip(f.params, args)]
+    out = []
+    for p, a in zip(_user_params(f), args):
+        raw = array_in(f, p, a) if isinstance(p, ir.Buffer) else scalar_in(f, p, a)
+        out += f.banked[id(p)].split(raw) if id(p) in f.banked else [raw]
+    return out
 
 
 def write_back(f: ir.Function, args, raw_args, written: set):
     """Update, in place, the caller's arrays that the kernel wrote."""
-    for p, a, raw in zip(f.params, args, raw_args):
-        if isinstance(p, ir.Buffer) and id(p) in written:
+    for (p, raw, hw), a in zip(_regroup(f, _user_params(f), raw_args), args):
+        if isinstance(p, ir.Buffer) and any(id(h) in written for h in hw):
             a[...] = array_out(p.type, raw).astype(a.dtype, copy=False)
 
 
 def convert_results(f: ir.Function, raw_results: list):
     values = [array_out(r.type, v) if isinstance(r, ir.Buffer) else r.type.to_python(v)
-              for r, v in zip(f.results, raw_results)]
+              for r, v, _ in _regroup(f, _user_results(f), raw_results)]
     if not values:
         return None
     return tuple(values) if f.returns_tuple else values[0]

@@ -1,0 +1,385 @@
+"""Banking: replace every partitioned array by its banks, one buffer (one memory, or one port
+set for a kernel argument) per bank, before synthesis.
+
+A partition along a dimension of extent N with factor f (``schedule/partition.py``):
+
+* cyclic: element i lives in bank ``i % f`` at ``i // f`` (ceil(N/f) words per bank),
+* block: blocks of B = ceil(N/f) elements, element i in bank ``i // B`` at ``i % B``,
+* complete: one bank per element (block with B = 1).
+
+Banks have equal shapes (the last ones padded), so a bank-local index is in range for every
+bank and a load may be issued to all candidate banks. An access whose bank is known at compile
+time (the index is affine in loop indices whose steps keep the bank fixed, or its range stays
+in one block) goes to that bank alone; otherwise a ``Select`` over the candidate banks reads and
+an ``If`` chain writes. Partitions are unified across calls first (Allo propagates a partition
+to callers and callees). The top function keeps its caller-visible signature in
+``user_params``/``user_results`` and ``banked``, which ``sim/boundary.py`` uses to split numpy
+arrays into banks and merge them back.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import math
+
+import numpy as np
+
+from ..errors import AlloScheduleError
+from ..ir import nodes as ir
+from ..ir.types import UInt, index
+
+
+# --- layout ---------------------------------------------------------------------------
+@dataclasses.dataclass
+class DimSplit:
+    dim: int
+    kind: str           # "cyclic" | "block" | "complete"
+    extent: int
+    banks: int
+    words: int          # bank-local extent
+    block: int          # B for block/complete
+
+    def place(self, i: int) -> tuple:
+        """(bank, bank-local index) of index i along this dimension."""
+        if self.kind == "cyclic":
+            return i % self.banks, i // self.banks
+        return i // self.block, i % self.block
+
+
+def dim_splits(buf: ir.Buffer) -> list:
+    out = []
+    for d, (kind, factor) in sorted(buf.partition.items()):
+        n = buf.shape[d]
+        if kind == "cyclic":
+            out.append(DimSplit(d, kind, n, factor, -(-n // factor), 1))
+        else:
+            block = 1 if kind == "complete" else -(-n // factor)
+            out.append(DimSplit(d, kind, n, -(-n // block), block, block))
+    return out
+
+
+@dataclasses.dataclass(eq=False)
+class BankedArray:
+    """How one partitioned array is spread over its banks."""
+
+    array: ir.Buffer            # the array as callers see it
+    splits: list                # DimSplit per partitioned dimension
+    banks: list                 # bank buffers, bank number order
+    bank_of: np.ndarray         # per element of the array (row-major): bank number
+    offset_of: np.ndarray       # per element: row-major index inside its bank
+
+    def split(self, raw: np.ndarray) -> list:
+        zero = self.array.dtype.from_python(0)
+        out = [np.full(b.shape, zero, dtype=object) for b in self.banks]
+        flat = raw.reshape(-1)
+        for k in range(flat.size):
+            out[self.bank_of[k]].reshape(-1)[self.offset_of[k]] = flat[k]
+        return out
+
+    def merge(self, raws: list) -> np.ndarray:
+        out = np.empty(self.array.shape, dtype=object)
+        flat = out.reshape(-1)
+        for k in range(flat.size):
+            flat[k] = raws[self.bank_of[k]].reshape(-1)[self.offset_of[k]]
+        return out
+
+    def describe(self) -> str:
+        return ", ".join(f"{s.kind} dim {s.dim + 1}" + (f" factor {s.banks}" if s.kind != "complete"
+                                                        else "") for s in self.splits)
+
+
+def bank_layout(buf: ir.Buffer) -> BankedArray:
+    splits = dim_splits(buf)
+    shape = list(buf.shape)
+    for s in splits:
+        shape[s.dim] = s.words
+    counts = [s.banks for s in splits]
+    banks = []
+    for coords in itertools.product(*(range(c) for c in counts)):
+        name = f"{buf.name}_p" + "_".join(map(str, coords))
+        bank = ir.Buffer(name, ir.ArrayType(buf.dtype, tuple(shape)), buf.kind, buf.loc,
+                         bank_of=buf.name)
+        banks.append(bank)
+    bank_of = np.zeros(buf.type.size, dtype=np.int64)
+    offset_of = np.zeros(buf.type.size, dtype=np.int64)
+    for k, idx in enumerate(itertools.product(*(range(n) for n in buf.shape))):
+        local, coords = list(idx), []
+        for s in splits:
+            b, local[s.dim] = s.place(idx[s.dim])
+            coords.append(b)
+        bank_of[k] = int(np.ravel_multi_index(coords, counts)) if counts else 0
+        offset_of[k] = int(np.ravel_multi_index(local, shape))
+    banked = BankedArray(buf, splits, banks, bank_of, offset_of)
+    if buf.init is not None:
+        for bank, raw in zip(banks, banked.split(buf.init)):
+            bank.init = raw
+    return banked
+
+
+# --- index arithmetic -------------------------------------------------------------------
+def _c(v: int, loc) -> ir.Const:
+    return ir.Const(index, loc, index.wrap(v))
+
+
+def _bin(op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+    return ir.BinOp(index, loc, op, a, b)
+
+
+def floordiv(e: ir.Expr, f: int, extent: int, loc) -> ir.Expr:
+    """e // f for 0 <= e < extent without a divider: a shift, or a multiply by the rounded-up
+    reciprocal and a shift (exact for 0 <= e < 2**k when the shift is k + bits(f))."""
+    if f == 1:
+        return e
+    if f & (f - 1) == 0:
+        return _bin(">>", e, _c(f.bit_length() - 1, loc), loc)
+    k = max(1, (extent - 1).bit_length())
+    s = k + f.bit_length()
+    return _bin(">>", _bin("*", e, _c(-(-(1 << s) // f), loc), loc), _c(s, loc), loc)
+
+
+def modulo(e: ir.Expr, f: int, extent: int, loc) -> ir.Expr:
+    if f & (f - 1) == 0:
+        return _bin("&", e, _c(f - 1, loc), loc)
+    return _bin("-", e, _bin("*", floordiv(e, f, extent, loc), _c(f, loc), loc), loc)
+
+
+def affine(e: ir.Expr):
+    """({id(var): coefficient}, constant) of an affine index expression, else None."""
+    if isinstance(e, ir.Const) and e.type.is_int:
+        return {}, int(e.type.to_python(e.value))
+    if isinstance(e, ir.Ref):
+        return {id(e.var): 1}, 0
+    if isinstance(e, ir.Cast) and e.type.is_int and e.operand.type.is_int:
+        return affine(e.operand)
+    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*"):
+        a, b = affine(e.lhs), affine(e.rhs)
+        if a is None or b is None:
+            return None
+        if e.op == "*":
+            if a[0] and b[0]:
+                return None
+            (coefs, c), k = (b, a[1]) if not a[0] else (a, b[1])
+            return {v: x * k for v, x in coefs.items()}, c * k
+        sign = 1 if e.op == "+" else -1
+        coefs = dict(a[0])
+        for v, x in b[0].items():
+            coefs[v] = coefs.get(v, 0) + sign * x
+        return coefs, a[1] + sign * b[1]
+    return None
+
+
+def loop_ranges(body: list) -> dict:
+    """id(loop var) -> (first, last, step) of loops with constant bounds and >= 1 trip."""
+    out = {}
+    for lp in ir.loops(body):
+        if isinstance(lp.lo, ir.Const) and isinstance(lp.hi, ir.Const):
+            lo, hi = int(lp.lo.value), int(lp.hi.value)
+            trips = len(range(lo, hi, lp.step))
+            if trips:
+                out[id(lp.var)] = (lo, lo + (trips - 1) * lp.step, lp.step)
+    return out
+
+
+def _interval(form, ranges):
+    coefs, c = form
+    lo = hi = c
+    for v, a in coefs.items():
+        first, last, _ = ranges[v]
+        lo += min(a * first, a * last)
+        hi += max(a * first, a * last)
+    return lo, hi
+
+
+def _static_bank(form, split: DimSplit, ranges):
+    """The bank every execution of this index lands in, or None."""
+    if form is None or any(v not in ranges for v in form[0]):
+        return None
+    lo, hi = _interval(form, ranges)
+    if split.kind == "cyclic":
+        coefs, c = form
+        if all((a * ranges[v][2]) % split.banks == 0 for v, a in coefs.items()):
+            return (c + sum(a * ranges[v][0] for v, a in coefs.items())) % split.banks
+        return lo % split.banks if lo == hi else None
+    return lo // split.block if lo // split.block == hi // split.block else None
+
+
+def _rebuild(form, loc, vars_by_id) -> ir.Expr:
+    coefs, c = form
+    e = None
+    for v, a in coefs.items():
+        if a == 0:
+            continue
+        term = ir.Ref(index, loc, vars_by_id[v])
+        term = term if a == 1 else _bin("*", term, _c(a, loc), loc)
+        e = term if e is None else _bin("+", e, term, loc)
+    if e is None:
+        return _c(c, loc)
+    return e if c == 0 else _bin("+", e, _c(c, loc), loc)
+
+
+def _place(e: ir.Expr, split: DimSplit, ranges, vars_by_id, loc):
+    """(static bank or None, bank expression, bank-local index expression) of index e."""
+    form = affine(e)
+    bank = _static_bank(form, split, ranges)
+    if split.words == 1:
+        local = _c(0, loc)
+    elif split.kind == "cyclic":
+        f = split.banks
+        exact = bank is not None and all(a % f == 0 for a in form[0].values()) \
+            and (form[1] - bank) % f == 0
+        local = (_rebuild(({v: a // f for v, a in form[0].items()}, (form[1] - bank) // f),
+                          loc, vars_by_id) if exact else floordiv(e, f, split.extent, loc))
+    elif bank is not None:
+        local = _bin("-", e, _c(bank * split.block, loc), loc) if bank else e
+    else:
+        local = modulo(e, split.block, split.extent, loc)
+    if bank is not None:
+        return bank, None, local
+    bank_expr = modulo(e, split.banks, split.extent, loc) if split.kind == "cyclic" else \
+        floordiv(e, split.block, split.extent, loc)
+    return None, bank_expr, local
+
+
+# --- rewriting one function -------------------------------------------------------------
+class _Rewriter:
+    def __init__(self, f: ir.Function, banked: dict):
+        self.f, self.banked = f, banked          # id(buffer) -> BankedArray
+        self.ranges = loop_ranges(f.body)
+        self.vars = {id(lp.var): lp.var for lp in ir.loops(f.body)}
+        self.temps = []
+
+    def _access(self, buf, indices, loc):
+        """[(condition or None, bank buffer, local indices)] for one access."""
+        b = self.banked[id(buf)]
+        local = [self.expr(i) for i in indices]
+        choices = []
+        for s in b.splits:
+            bank, bank_expr, local[s.dim] = _place(local[s.dim], s, self.ranges, self.vars, loc)
+            choices.append([(bank, None)] if bank is not None else
+                           [(k, ir.Compare(UInt(1), loc, "==", bank_expr, _c(k, loc)))
+                            for k in range(s.banks)])
+        counts = [s.banks for s in b.splits]
+        out = []
+        for combo in itertools.product(*choices):
+            conds = [c for _, c in combo if c is not None]
+            cond = None if not conds else conds[0] if len(conds) == 1 else \
+                ir.Logic(UInt(1), loc, "and", conds)
+            number = int(np.ravel_multi_index([k for k, _ in combo], counts))
+            out.append((cond, b.banks[number], local))
+        return out
+
+    def expr(self, e: ir.Expr) -> ir.Expr:
+        changes = {}
+        for fld in dataclasses.fields(e):
+            v = getattr(e, fld.name)
+            if isinstance(v, ir.Expr):
+                changes[fld.name] = self.expr(v)
+            elif isinstance(v, list) and v and isinstance(v[0], ir.Expr):
+                changes[fld.name] = [self.expr(x) for x in v]
+        e = dataclasses.replace(e, **changes) if changes else e
+        if not (isinstance(e, ir.Load) and id(e.buf) in self.banked):
+            return e
+        options = self._access(e.buf, e.indices, e.loc)
+        out = ir.Load(e.type, e.loc, options[-1][1], options[-1][2])
+        for cond, bank, local in reversed(options[:-1]):
+            out = ir.Select(e.type, e.loc, cond, ir.Load(e.type, e.loc, bank, local), out)
+        return out
+
+    def body(self, stmts: list) -> list:
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s: ir.Stmt) -> list:
+        if isinstance(s, ir.Assign):
+            return [ir.Assign(s.loc, s.var, self.expr(s.value))]
+        if isinstance(s, ir.Store):
+            value = self.expr(s.value)
+            if id(s.buf) not in self.banked:
+                return [ir.Store(s.loc, s.buf, [self.expr(i) for i in s.indices], value)]
+            options = self._access(s.buf, s.indices, s.loc)
+            if len(options) == 1:
+                return [ir.Store(s.loc, options[0][1], options[0][2], value)]
+            # a run-time bank: compute the value once, then store it in the selected bank
+            tmp = ir.Scalar(f"{s.buf.name}_wdata{len(self.temps)}", value.type, s.loc)
+            self.temps.append(tmp)
+            chain = [ir.Store(s.loc, options[-1][1], options[-1][2], ir.Ref(tmp.type, s.loc, tmp))]
+            for cond, bank, local in reversed(options[:-1]):
+                chain = [ir.If(s.loc, cond, [ir.Store(s.loc, bank, local,
+                                                      ir.Ref(tmp.type, s.loc, tmp))], chain)]
+            return [ir.Assign(s.loc, tmp, value), *chain]
+        if isinstance(s, ir.For):
+            return [dataclasses.replace(s, lo=self.expr(s.lo), hi=self.expr(s.hi),
+                                        body=self.body(s.body))]
+        if isinstance(s, ir.While):
+            return [ir.While(s.loc, self.expr(s.cond), self.body(s.body))]
+        if isinstance(s, ir.If):
+            return [ir.If(s.loc, self.expr(s.cond), self.body(s.then_body),
+                          self.body(s.else_body))]
+        if isinstance(s, ir.Call):
+            return [ir.Call(s.loc, s.callee, self._expand([self.expr(a) if isinstance(a, ir.Expr)
+                                                           else a for a in s.args]),
+                            self._expand(s.outs))]
+        raise TypeError(type(s).__name__)
+
+    def _expand(self, symbols: list) -> list:
+        out = []
+        for a in symbols:
+            out += self.banked[id(a)].banks if id(a) in self.banked else [a]
+        return out
+
+
+# --- the pass ---------------------------------------------------------------------------
+def _unify_across_calls(module: ir.Module):
+    """Give an array passed to a call and the callee's parameter the same partition."""
+    changed = True
+    while changed:
+        changed = False
+        for f in module.functions.values():
+            for s in ir.walk_stmts(f.body):
+                if not isinstance(s, ir.Call):
+                    continue
+                pairs = [*zip(s.args, s.callee.params), *zip(s.outs, s.callee.results)]
+                for a, p in pairs:
+                    if not isinstance(a, ir.Buffer) or a.partition == p.partition:
+                        continue
+                    if a.partition and p.partition:
+                        raise AlloScheduleError(
+                            f"{a.name} (in {f.name}) and {p.name} (in {s.callee.name}) are "
+                            f"partitioned differently but one is passed as the other",
+                            s.loc, hint="partition them alike (or only one of them: the "
+                                        "partition propagates across the call)")
+                    a.partition.update(p.partition)
+                    p.partition.update(a.partition)
+                    changed = True
+
+
+def bank_function(f: ir.Function):
+    banked = {id(b): bank_layout(b) for b in f.symbols()
+              if isinstance(b, ir.Buffer) and b.partition}
+    if not banked:
+        return
+    rw = _Rewriter(f, banked)
+    f.body = rw.body(f.body)
+    f.user_params, f.user_results = list(f.params), list(f.results)
+    f.params, f.results = rw._expand(f.params), rw._expand(f.results)
+    f.locals = rw._expand(f.locals) + rw.temps
+    f.banked = banked
+
+
+def bank_module(module: ir.Module) -> ir.Module:
+    """A copy of ``module`` with every partitioned array replaced by its banks."""
+    if not any(isinstance(b, ir.Buffer) and b.partition
+               for f in module.functions.values() for b in f.symbols()):
+        return module
+    module = copy.deepcopy(module)
+    _unify_across_calls(module)
+    for f in module.functions.values():
+        bank_function(f)
+    return module
+
+
+def bank_count(buf: ir.Buffer) -> int:
+    return math.prod(s.banks for s in dim_splits(buf))
