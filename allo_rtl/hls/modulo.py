@@ -197,8 +197,13 @@ def _explain(sch: ModuloSchedule, ports, lp: _LP, x, external_ids) -> str:
                 "w": "1 write port"}[key[1]]
         lines = ", ".join(str(op.loc.line) for op in group)
         what = "reads" if key[1] == "r" else "writes" if key[1] == "w" else "accesses"
-        return (f"II={sch.ii}: {buf.name} has {kind}, {len(group)} {what}/iteration at "
-                f"line(s) {lines}; partition {buf.name} or lower the unroll factor")
+        name = f"{buf.bank_of}'s bank {buf.name}" if buf.bank_of else buf.name
+        array = buf.bank_of or buf.name
+        fix = (f"buffer_at({array}, ...) keeps it in an on-chip memory with a read and a write "
+               f"port" if {op.kind for op in group} == {"load", "store"} else
+               f"partition {array} (further) or lower the unroll factor")
+        return (f"II={sch.ii}: {name} has {kind}, {len(group)} {what}/iteration at "
+                f"line(s) {lines}; {fix}")
     for row, tag in lp.tags.items():
         if abs(slack[row]) > 1e-6:
             continue

@@ -39,7 +39,7 @@ def find_buffer(module: ir.Module, target) -> tuple:
         if isinstance(sym, ir.Buffer) and sym.name == name:
             return f, sym
     arrays = ", ".join(s.name for s in f.symbols() if isinstance(s, ir.Buffer)) or "none"
-    raise AlloScheduleError(f"{f.name} has no array named {name!r}", f.loc,
+    raise AlloScheduleError(f"{f.name} has no array named {name!r}",
                             hint=f"arrays of {f.name}: {arrays}")
 
 
@@ -48,29 +48,28 @@ def partition(module: ir.Module, target, partition_type=Partition.Complete, dim:
     """Record the partition of ``target`` along ``dim`` (1-based; 0 = every dimension)."""
     f, buf = find_buffer(module, target)
     what = f"partition({buf.name}, dim={dim})"
-    kind = KIND_NAMES.get(partition_type)
-    if kind is None or isinstance(partition_type, bool):
-        raise AlloScheduleError(f"{what}: unknown partition type {partition_type!r}", buf.loc,
+    kind = KIND_NAMES.get(partition_type) if type(partition_type) is int else None
+    if kind is None:
+        raise AlloScheduleError(f"{what}: unknown partition type {partition_type!r}",
                                 hint="use allo.Partition.Complete, .Block or .Cyclic")
     rank = len(buf.shape)
     if not isinstance(dim, int) or isinstance(dim, bool) or not 0 <= dim <= rank:
         raise AlloScheduleError(f"{what}: {buf.name} has {rank} dimension(s); dim must be 1.."
-                                f"{rank}, or 0 for all of them", buf.loc)
+                                f"{rank}, or 0 for all of them")
     if not isinstance(factor, int) or isinstance(factor, bool) or factor < 0:
-        raise AlloScheduleError(f"{what}: factor must be an integer >= 0, got {factor!r}",
-                                buf.loc)
+        raise AlloScheduleError(f"{what}: factor must be an integer >= 0, got {factor!r}")
     dims = list(range(rank)) if dim == 0 else [dim - 1]
     for d in dims:
         extent = buf.shape[d]
         if kind != "complete" and not 1 <= factor <= extent:
             raise AlloScheduleError(
                 f"{what}: a {kind} partition needs 1 <= factor <= {extent} (the extent of "
-                f"dimension {d + 1} of {buf.name}), got {factor}", buf.loc,
+                f"dimension {d + 1} of {buf.name}), got {factor}",
                 hint="factor is the number of banks; Partition.Complete needs none")
         if d in buf.partition:
             old_kind, old_factor = buf.partition[d]
             raise AlloScheduleError(f"{what}: dimension {d + 1} of {buf.name} is already "
-                                    f"partitioned ({old_kind}, factor {old_factor})", buf.loc,
+                                    f"partitioned ({old_kind}, factor {old_factor})",
                                     hint="partition each dimension once")
     for d in dims:
         buf.partition[d] = (kind, buf.shape[d] if kind == "complete" else factor)
