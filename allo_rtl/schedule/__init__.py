@@ -13,6 +13,8 @@ from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
 from .handles import LoopNests, resolve
+from .compute_at import compute_at as compute_at_primitive
+from .inline import inline as inline_primitive
 from .partition import Partition
 from .partition import partition as partition_primitive
 
@@ -112,6 +114,20 @@ class Schedule:
         with _primitive(self, "parallel", (str(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
+
+    def compute_at(self, from_loop, target_loop):
+        """Move the producer nest's body at ``from_loop`` into the consumer's ``target_loop``."""
+        with _primitive(self, "compute_at", (str(from_loop), str(target_loop))):
+            f, src = self._loop(from_loop)
+            g, dst = self._loop(target_loop)
+            if f is not g:
+                raise AlloError("compute_at: both loops must belong to one kernel")
+            compute_at_primitive(f, src, dst)
+
+    def inline(self, axis=None):
+        """Replace every call of kernel ``axis`` by its body (Allo's ``inline``)."""
+        with _primitive(self, "inline", (axis,)):
+            inline_primitive(self.module, axis)
 
     # --- memory primitives ------------------------------------------------------------
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):

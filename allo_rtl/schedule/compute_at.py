@@ -1,0 +1,197 @@
+"""``compute_at(from_loop, target_loop)``: fuse a producer nest into a consumer nest.
+
+The loops from the top of each nest down to ``from_loop`` / ``target_loop`` must have the same
+constant bounds level by level; the body of ``from_loop`` moves to the start of the body of
+``target_loop`` with the producer's indices replaced by the consumer's. Fused, a producer
+iteration p runs before a consumer iteration q iff p <= q (lexicographically over the fused
+levels), so the move is legal iff every element both nests touch (one of them writing) is
+touched by the producer only at fused indices <= every consumer touch of it. That is checked
+exactly by enumerating both iteration spaces (constant bounds, indices computed from loop
+indices); anything the
+check cannot see is refused.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AlloScheduleError
+from ..ir import nodes as ir
+from .rewrite import clone_body, const_bounds, find_loop, ref
+
+MAX_POINTS = 1 << 20
+
+
+def _chain_to(top: ir.For, target: ir.For) -> list:
+    """Loops from ``top`` down to ``target``, each the only statement of the one above."""
+    chain, cur = [top], top
+    while cur is not target:
+        inner = [s for s in cur.body if isinstance(s, ir.For)]
+        if len(cur.body) != 1 or len(inner) != 1:
+            return None
+        cur = inner[0]
+        chain.append(cur)
+    return chain
+
+
+def _top_nest(f: ir.Function, loop: ir.For):
+    """(top-level statement index, loop chain from it to ``loop``) or an error."""
+    for k, s in enumerate(f.body):
+        if isinstance(s, ir.For) and any(x is loop for x in ir.loops([s])):
+            chain = _chain_to(s, loop)
+            if chain is not None:
+                return k, chain
+            raise AlloScheduleError(f"compute_at: the loops above {loop.name!r} are not a "
+                                    "perfect nest", s.loc,
+                                    hint="compute_at fuses perfectly nested loop levels")
+    raise AlloScheduleError(f"compute_at: loop {loop.name!r} is not in a top-level loop nest of "
+                            f"{f.name}", loop.loc)
+
+
+def _touched(body: list):
+    """(buffers written, buffers read, scalars written, scalars read) by ``body``."""
+    bw, br, sw, sr = set(), set(), set(), set()
+    for s in ir.walk_stmts(body):
+        for e in ir.stmt_exprs(s):
+            for x in ir.walk_exprs(e):
+                if isinstance(x, ir.Load):
+                    br.add(x.buf)
+                elif isinstance(x, ir.Ref):
+                    sr.add(x.var)
+        if isinstance(s, ir.Store):
+            bw.add(s.buf)
+        elif isinstance(s, ir.Assign):
+            sw.add(s.var)
+        elif isinstance(s, ir.For):
+            sw.add(s.var)
+        elif isinstance(s, ir.Call):
+            for a in s.args:
+                if isinstance(a, ir.Buffer):
+                    br.add(a)
+                    bw.add(a)
+            bw.update(o for o in s.outs if isinstance(o, ir.Buffer))
+            sw.update(o for o in s.outs if isinstance(o, ir.Scalar))
+    return bw, br, sw, sr
+
+
+# --- exact check over the iteration spaces ---------------------------------------------
+_COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+            ">": np.greater, ">=": np.greater_equal}
+
+
+def _index_values(e, env):
+    """An index expression evaluated over numpy arrays of loop indices (integer arithmetic,
+    comparisons, selects); None when it depends on anything else."""
+    if isinstance(e, ir.Const) and e.type.is_int:
+        return int(e.type.to_python(e.value))
+    if isinstance(e, ir.Ref):
+        return env.get(id(e.var))
+    if isinstance(e, ir.Cast) and e.type.is_int and e.operand.type.is_int:
+        return _index_values(e.operand, env)
+    if isinstance(e, (ir.BinOp, ir.Compare)) and e.op in ("+", "-", "*", *_COMPARE):
+        a, b = _index_values(e.lhs, env), _index_values(e.rhs, env)
+        if a is None or b is None:
+            return None
+        if e.op in _COMPARE:
+            return _COMPARE[e.op](a, b)
+        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+    if isinstance(e, ir.Select):
+        c, a, b = (_index_values(x, env) for x in (e.cond, e.if_true, e.if_false))
+        return None if c is None or a is None or b is None else np.where(c, a, b)
+    return None
+
+
+def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
+    """(element ids, fused rank) of every access to ``buf`` in ``nest`` (all iterations)."""
+    loops = [lp for lp in ir.loops([nest])]
+    ranges = {}
+    for lp in loops:
+        lo, hi, trips = const_bounds(lp, f"compute_at ({what})")
+        ranges[id(lp.var)] = np.arange(lo, hi, lp.step)
+    order = [id(lp.var) for lp in loops]
+    total = int(np.prod([len(ranges[v]) for v in order]))
+    if total > MAX_POINTS:
+        raise AlloScheduleError(f"compute_at: {what} has {total} iterations, too many to check "
+                                f"exactly (limit {MAX_POINTS})", nest.loc)
+    grids = np.meshgrid(*(ranges[v] for v in order), indexing="ij")
+    env = {v: g.reshape(-1) for v, g in zip(order, grids)}
+    rank = np.zeros(total, dtype=np.int64)
+    for lp in loops[:fused]:
+        v = id(lp.var)
+        rank = rank * len(ranges[v]) + (env[v] - ranges[v][0]) // lp.step
+    elements, ranks = [], []
+    for s in ir.walk_stmts([nest]):
+        found = [x.indices for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)
+                 if isinstance(x, ir.Load) and x.buf is buf]
+        if isinstance(s, ir.Store) and s.buf is buf:
+            found.append(s.indices)
+        for indices in found:
+            idx = [_index_values(i, env) for i in indices]
+            if any(i is None for i in idx):
+                raise AlloScheduleError(
+                    f"compute_at: an index of {buf.name} in {what} depends on more than the loop "
+                    "indices, so the fused order cannot be checked", s.loc)
+            idx = [np.broadcast_to(np.asarray(i), (total,)) for i in idx]
+            elements.append(np.ravel_multi_index(idx, buf.shape, mode="clip"))
+            ranks.append(rank)
+    return elements, ranks
+
+
+def _check_order(producer: ir.For, consumer: ir.For, fused: int, shared: set, loc):
+    for buf in sorted(shared, key=lambda b: b.name):
+        pe, pr = _accesses(producer, fused, buf, "the producer")
+        ce, cr = _accesses(consumer, fused, buf, "the consumer")
+        last = np.full(buf.type.size, -1, dtype=np.int64)
+        for e, r in zip(pe, pr):
+            np.maximum.at(last, e, r)
+        first = np.full(buf.type.size, np.iinfo(np.int64).max, dtype=np.int64)
+        for e, r in zip(ce, cr):
+            np.minimum.at(first, e, r)
+        bad = np.nonzero(last > first)[0]
+        if bad.size:
+            element = np.unravel_index(int(bad[0]), buf.shape)
+            raise AlloScheduleError(
+                f"compute_at would change results: element {buf.name}"
+                f"[{', '.join(map(str, element))}] is used by the consumer before the producer "
+                f"is done with it in the fused order", loc,
+                hint="compute at an outer loop, or reorder so the consumer needs only what "
+                     "earlier iterations produced")
+
+
+def compute_at(f: ir.Function, from_name: str, target_name: str):
+    src, _, _ = find_loop(f, from_name)
+    dst, _, _ = find_loop(f, target_name)
+    pk, pchain = _top_nest(f, src)
+    ck, cchain = _top_nest(f, dst)
+    what = f"compute_at({from_name!r}, {target_name!r})"
+    if pk >= ck:
+        raise AlloScheduleError(f"{what}: the producer loop must come before the consumer loop",
+                                src.loc)
+    if len(pchain) != len(cchain):
+        raise AlloScheduleError(f"{what}: {from_name!r} is at depth {len(pchain)} of its nest, "
+                                f"{target_name!r} at depth {len(cchain)}", src.loc,
+                                hint="fuse loops at the same level of the two nests")
+    for p, c in zip(pchain, cchain):
+        if const_bounds(p, what) != const_bounds(c, what) or p.step != c.step:
+            raise AlloScheduleError(f"{what}: loops {p.name!r} and {c.name!r} have different "
+                                    "bounds", p.loc, hint="only loops over the same range fuse")
+    producer, consumer = f.body[pk], f.body[ck]
+    pw, pr_, psw, psr = _touched([producer])
+    cw, cr_, csw, csr = _touched([consumer])
+    between = f.body[pk + 1:ck]
+    bw, br, bsw, bsr = _touched(between)
+    # the producer moves past the statements in between: they must not depend on each other
+    clash = (pw & (bw | br)) | (pr_ & bw) | (psw & (bsw | bsr)) | (psr & bsw)
+    if clash:
+        name = sorted(x.name for x in clash)[0]
+        raise AlloScheduleError(f"{what}: {name} is also used between the two loop nests, so "
+                                "the producer cannot move into the consumer", src.loc)
+    scalars = {v for v in (psw & (csw | csr)) | (psr & csw)
+               if not any(v is lp.var for lp in ir.loops([producer, consumer]))}
+    if scalars:
+        raise AlloScheduleError(f"{what}: scalar {sorted(v.name for v in scalars)[0]} is "
+                                "shared by the producer and the consumer", src.loc)
+    shared = (pw & (cw | cr_)) | (pr_ & cw)
+    _check_order(producer, consumer, len(pchain), shared, src.loc)
+    sub = {id(p.var): ref(c.var, c.loc) for p, c in zip(pchain, cchain)}
+    dst.body[:0] = clone_body(src.body, sub)
+    del f.body[pk]
