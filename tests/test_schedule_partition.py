@@ -280,3 +280,47 @@ def test_refuses_conflicting_partitions_across_a_call():
     lines, first = inspect.getsourcelines(twice_scaled)
     _assert_at(err, first + 1)
     assert "partitioned differently" in str(err.value)
+
+
+# --- reshape ------------------------------------------------------------------------------
+def test_reshape_alone_changes_no_hardware():
+    cycles = []
+    for reshaped in (False, True):
+        def schedule(s):
+            if reshaped:
+                s.reshape(s.A, (4, 16))
+        s, hw = _check(GEMM.kernel, schedule, GEMM.make_inputs, GEMM.reference, GEMM.inplace)
+        cycles.append(hw.cycles)
+    assert cycles[0] == cycles[1]
+    assert "A: int32[8, 8] reshape(4, 16)" in str(s)
+
+
+def test_reshape_then_partition_the_new_dim():
+    def schedule(s):
+        s.reorder("k", "j1")
+        s.unroll("j1", 4)
+        s.reshape(s.B, (8, 2, 4))             # B[k, j] -> B'[k, j // 4, j % 4]
+        s.partition(s.B, P.Complete, dim=3)    # = cyclic 4 over the columns
+        s.partition(s.C, P.Cyclic, dim=2, factor=4)
+        s.pipeline("j1")
+    s, hw = _check(GEMM.kernel, schedule, GEMM.make_inputs, GEMM.reference, GEMM.inplace)
+    f = hw.design.module.top_func
+    loop = next(lp for lp in ir.loops(f.body) if lp.name == "j1")
+    loads = {x.buf.name for st in ir.walk_stmts(loop.body) for e in ir.stmt_exprs(st)
+             for x in ir.walk_exprs(e) if isinstance(x, ir.Load)}
+    assert {"B_p0", "B_p1", "B_p2", "B_p3"} <= loads
+    assert not any(isinstance(st, ir.If) for st in ir.walk_stmts(loop.body))   # banks known
+
+
+def test_refuses_reshape_with_other_size():
+    err = _refused(lambda s: s.reshape(s.A, (3, 16))); line = _here()  # noqa: E702
+    _assert_at(err, line)
+    assert "64 elements" in str(err.value)
+
+
+def test_refuses_reshape_after_partition():
+    def late(s):
+        s.partition(s.A, P.Cyclic, dim=1, factor=2)
+        s.reshape(s.A, (64,))
+    err = _refused(late)
+    _assert_at(err, inspect.getsourcelines(late)[1] + 2)

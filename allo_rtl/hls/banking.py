@@ -27,8 +27,11 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.analysis import index_values
 from ..ir.types import UInt, index
 
+
+ENUMERATION_LIMIT = 1 << 16      # iterations evaluated to prove a bank constant
 
 # --- layout ---------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -47,10 +50,14 @@ class DimSplit:
         return i // self.block, i % self.block
 
 
+def view_shape(buf: ir.Buffer) -> tuple:
+    return buf.view_shape or buf.shape
+
+
 def dim_splits(buf: ir.Buffer) -> list:
     out = []
     for d, (kind, factor) in sorted(buf.partition.items()):
-        n = buf.shape[d]
+        n = view_shape(buf)[d]
         if kind == "cyclic":
             out.append(DimSplit(d, kind, n, factor, -(-n // factor), 1))
         else:
@@ -91,7 +98,7 @@ class BankedArray:
 
 def bank_layout(buf: ir.Buffer) -> BankedArray:
     splits = dim_splits(buf)
-    shape = list(buf.shape)
+    shape = list(view_shape(buf))
     for s in splits:
         shape[s.dim] = s.words
     counts = [s.banks for s in splits]
@@ -103,7 +110,7 @@ def bank_layout(buf: ir.Buffer) -> BankedArray:
         banks.append(bank)
     bank_of = np.zeros(buf.type.size, dtype=np.int64)
     offset_of = np.zeros(buf.type.size, dtype=np.int64)
-    for k, idx in enumerate(itertools.product(*(range(n) for n in buf.shape))):
+    for k, idx in enumerate(itertools.product(*(range(n) for n in view_shape(buf)))):
         local, coords = list(idx), []
         for s in splits:
             b, local[s.dim] = s.place(idx[s.dim])
@@ -241,6 +248,37 @@ def _place(e: ir.Expr, split: DimSplit, ranges, vars_by_id, loc):
     return None, bank_expr, local
 
 
+def reshaped_indices(indices: list, shape: tuple, view: tuple, loc) -> list:
+    """Indices into ``view`` of the element ``indices`` names in ``shape`` (same row-major
+    order): the flat index, then divided by each view stride; affine where strides allow."""
+    flat = None
+    for i, stride in zip(indices, _strides(shape)):
+        term = i if stride == 1 else _bin("*", i, _c(stride, loc), loc)
+        flat = term if flat is None else _bin("+", flat, term, loc)
+    size = math.prod(shape)
+    form = affine(flat)
+    refs = {id(x.var): x.var for x in ir.walk_exprs(flat) if isinstance(x, ir.Ref)}
+    out = []
+    for d, (stride, extent) in enumerate(zip(_strides(view), view)):
+        if form is not None and all(a % stride == 0 for a in form[0].values()):
+            q = ({v: a // stride for v, a in form[0].items()}, form[1] // stride)
+            if d == 0 or _fits(q, extent):
+                out.append(_rebuild(q, loc, refs))
+                continue
+        x = floordiv(flat, stride, size, loc)
+        out.append(x if d == 0 else modulo(x, extent, size, loc))
+    return out
+
+
+def _strides(shape) -> list:
+    return [math.prod(shape[k + 1:]) for k in range(len(shape))]
+
+
+def _fits(form, extent) -> bool:
+    """Constant forms already inside [0, extent); anything else needs the modulo."""
+    return not form[0] and 0 <= form[1] < extent
+
+
 # --- rewriting one function -------------------------------------------------------------
 class _Rewriter:
     def __init__(self, f: ir.Function, banked: dict):
@@ -248,14 +286,19 @@ class _Rewriter:
         self.ranges = loop_ranges(f.body)
         self.vars = {id(lp.var): lp.var for lp in ir.loops(f.body)}
         self.temps = []
+        self.stack = []                          # the loops around the statement rewritten
 
     def _access(self, buf, indices, loc):
         """[(condition or None, bank buffer, local indices)] for one access."""
         b = self.banked[id(buf)]
         local = [self.expr(i) for i in indices]
+        if buf.view_shape is not None:
+            local = reshaped_indices(local, buf.shape, buf.view_shape, loc)
         choices = []
         for s in b.splits:
             bank, bank_expr, local[s.dim] = _place(local[s.dim], s, self.ranges, self.vars, loc)
+            if bank is None:
+                bank = self._only_value(bank_expr)
             choices.append([(bank, None)] if bank is not None else
                            [(k, ir.Compare(UInt(1), loc, "==", bank_expr, _c(k, loc)))
                             for k in range(s.banks)])
@@ -268,6 +311,24 @@ class _Rewriter:
             number = int(np.ravel_multi_index([k for k, _ in combo], counts))
             out.append((cond, b.banks[number], local))
         return out
+
+    def _only_value(self, e: ir.Expr):
+        """The value of index expression ``e`` if it is the same in every iteration of the
+        loops around it (evaluated over all of them), else None."""
+        refs = {id(x.var) for x in ir.walk_exprs(e) if isinstance(x, ir.Ref)}
+        loops = [lp for lp in self.stack if id(lp.var) in refs]
+        if len(loops) != len(refs) or not all(
+                isinstance(lp.lo, ir.Const) and isinstance(lp.hi, ir.Const) for lp in loops):
+            return None
+        ranges = [np.arange(int(lp.lo.value), int(lp.hi.value), lp.step) for lp in loops]
+        if math.prod(len(r) for r in ranges) > ENUMERATION_LIMIT or any(not len(r) for r in ranges):
+            return None
+        grids = np.meshgrid(*ranges, indexing="ij")
+        values = index_values(e, {id(lp.var): g.reshape(-1) for lp, g in zip(loops, grids)})
+        if values is None:
+            return None
+        distinct = np.unique(np.asarray(values))
+        return int(distinct[0]) if distinct.size == 1 else None
 
     def expr(self, e: ir.Expr) -> ir.Expr:
         changes = {}
@@ -311,8 +372,10 @@ class _Rewriter:
                                                       ir.Ref(tmp.type, s.loc, tmp))], chain)]
             return [ir.Assign(s.loc, tmp, value), *chain]
         if isinstance(s, ir.For):
-            return [dataclasses.replace(s, lo=self.expr(s.lo), hi=self.expr(s.hi),
-                                        body=self.body(s.body))]
+            self.stack.append(s)
+            body = self.body(s.body)
+            self.stack.pop()
+            return [dataclasses.replace(s, lo=self.expr(s.lo), hi=self.expr(s.hi), body=body)]
         if isinstance(s, ir.While):
             return [ir.While(s.loc, self.expr(s.cond), self.body(s.body))]
         if isinstance(s, ir.If):

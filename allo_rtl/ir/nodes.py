@@ -60,6 +60,7 @@ class Buffer:
     # schedule's partition request, 0-based dim -> (kind, factor); applied when hardware is built
     partition: dict = field(default_factory=dict)
     bank_of: str = ""                   # for a bank: the partitioned array's name
+    view_shape: tuple | None = None     # schedule's reshape: the row-major shape partitions see
 
     @property
     def dtype(self) -> AlloType:

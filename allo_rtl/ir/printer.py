@@ -75,7 +75,8 @@ def _decl(sym) -> str:
         kind = "" if sym.kind in ("arg", "local") else f" ({sym.kind})"
         parts = "".join(f" partition({k}, dim={d + 1}{f', factor=' + str(f) if k != 'complete' else ''})"
                         for d, (k, f) in sorted(sym.partition.items()))
-        return f"{sym.name}: {sym.type!r}{kind}{parts}"
+        view = f" reshape{tuple(sym.view_shape)}" if sym.view_shape else ""
+        return f"{sym.name}: {sym.type!r}{kind}{view}{parts}"
     return f"{sym.name}: {sym.type!r}"
 
 

@@ -16,6 +16,7 @@ from .handles import LoopNests, resolve
 from .compute_at import compute_at as compute_at_primitive
 from .inline import inline as inline_primitive
 from .partition import Partition
+from .reshape import reshape as reshape_primitive
 from .partition import partition as partition_primitive
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
@@ -135,6 +136,13 @@ class Schedule:
         name = target.name if isinstance(target, ir.Buffer) else str(target)
         with _primitive(self, "partition", (name, partition_type, dim, factor)):
             partition_primitive(self.module, target, partition_type, dim, factor)
+
+    def reshape(self, target, shape):
+        """A new row-major shape of an array, for the partitions that follow."""
+        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        with _primitive(self, "reshape", (name, tuple(shape) if not isinstance(shape, int)
+                                          else (shape,))):
+            reshape_primitive(self.module, target, shape)
 
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):

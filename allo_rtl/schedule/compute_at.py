@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.analysis import index_values
 from .rewrite import clone_body, const_bounds, find_loop, ref
 
 MAX_POINTS = 1 << 20
@@ -74,32 +75,6 @@ def _touched(body: list):
 
 
 # --- exact check over the iteration spaces ---------------------------------------------
-_COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-            ">": np.greater, ">=": np.greater_equal}
-
-
-def _index_values(e, env):
-    """An index expression evaluated over numpy arrays of loop indices (integer arithmetic,
-    comparisons, selects); None when it depends on anything else."""
-    if isinstance(e, ir.Const) and e.type.is_int:
-        return int(e.type.to_python(e.value))
-    if isinstance(e, ir.Ref):
-        return env.get(id(e.var))
-    if isinstance(e, ir.Cast) and e.type.is_int and e.operand.type.is_int:
-        return _index_values(e.operand, env)
-    if isinstance(e, (ir.BinOp, ir.Compare)) and e.op in ("+", "-", "*", *_COMPARE):
-        a, b = _index_values(e.lhs, env), _index_values(e.rhs, env)
-        if a is None or b is None:
-            return None
-        if e.op in _COMPARE:
-            return _COMPARE[e.op](a, b)
-        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
-    if isinstance(e, ir.Select):
-        c, a, b = (_index_values(x, env) for x in (e.cond, e.if_true, e.if_false))
-        return None if c is None or a is None or b is None else np.where(c, a, b)
-    return None
-
-
 def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
     """(element ids, fused rank) of every access to ``buf`` in ``nest`` (all iterations)."""
     loops = [lp for lp in ir.loops([nest])]
@@ -125,7 +100,7 @@ def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
         if isinstance(s, ir.Store) and s.buf is buf:
             found.append(s.indices)
         for indices in found:
-            idx = [_index_values(i, env) for i in indices]
+            idx = [index_values(i, env) for i in indices]
             if any(i is None for i in idx):
                 raise AlloScheduleError(
                     f"compute_at: an index of {buf.name} in {what} depends on more than the loop "

@@ -52,7 +52,8 @@ def partition(module: ir.Module, target, partition_type=Partition.Complete, dim:
     if kind is None:
         raise AlloScheduleError(f"{what}: unknown partition type {partition_type!r}",
                                 hint="use allo.Partition.Complete, .Block or .Cyclic")
-    rank = len(buf.shape)
+    shape = buf.view_shape or buf.shape           # dims of a reshaped array's new shape
+    rank = len(shape)
     if not isinstance(dim, int) or isinstance(dim, bool) or not 0 <= dim <= rank:
         raise AlloScheduleError(f"{what}: {buf.name} has {rank} dimension(s); dim must be 1.."
                                 f"{rank}, or 0 for all of them")
@@ -60,7 +61,7 @@ def partition(module: ir.Module, target, partition_type=Partition.Complete, dim:
         raise AlloScheduleError(f"{what}: factor must be an integer >= 0, got {factor!r}")
     dims = list(range(rank)) if dim == 0 else [dim - 1]
     for d in dims:
-        extent = buf.shape[d]
+        extent = shape[d]
         if kind != "complete" and not 1 <= factor <= extent:
             raise AlloScheduleError(
                 f"{what}: a {kind} partition needs 1 <= factor <= {extent} (the extent of "
@@ -72,5 +73,5 @@ def partition(module: ir.Module, target, partition_type=Partition.Complete, dim:
                                     f"partitioned ({old_kind}, factor {old_factor})",
                                     hint="partition each dimension once")
     for d in dims:
-        buf.partition[d] = (kind, buf.shape[d] if kind == "complete" else factor)
+        buf.partition[d] = (kind, shape[d] if kind == "complete" else factor)
     return buf
