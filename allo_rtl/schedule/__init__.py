@@ -17,6 +17,7 @@ from .compute_at import compute_at as compute_at_primitive
 from .inline import inline as inline_primitive
 from .partition import Partition
 from .reshape import reshape as reshape_primitive
+from .unfold import unfold as unfold_primitive
 from .partition import partition as partition_primitive
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
@@ -129,6 +130,17 @@ class Schedule:
         """Replace every call of kernel ``axis`` by its body (Allo's ``inline``)."""
         with _primitive(self, "inline", (axis,)):
             inline_primitive(self.module, axis)
+
+    def unfold(self, band_name, axes):
+        """Unroll the band's spatial loops ``axes`` into processing elements; returns the
+        names of the PE kernels made (one per PE for each kernel called in the band)."""
+        with _primitive(self, "unfold", (str(band_name), tuple(axes) if not isinstance(
+                axes, int) else (axes,))):
+            fn, _, band = str(band_name).rpartition(":")
+            f = self.module.functions.get(fn or self.module.top)
+            if f is None:
+                raise AlloError(f"no kernel named {fn!r}")
+            return unfold_primitive(self.module, f, band, axes)
 
     # --- memory primitives ------------------------------------------------------------
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
