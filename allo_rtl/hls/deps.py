@@ -68,6 +68,8 @@ def affine(op: Op, nest: Nest, carried: set):
         for p, stride in zip(parts, op.attrs["strides"]):
             _add(out, p, stride)
         return out
+    if k == "binop" and op.attrs["op"] in (">>", "&"):
+        return _shift_or_mask(op, nest, carried)
     if k == "binop" and op.attrs["op"] in ("+", "-", "*", "<<"):
         a, b = (affine(o, nest, carried) for o in op.operands)
         if a is None or b is None:
@@ -88,6 +90,26 @@ def affine(op: Op, nest: Nest, carried: set):
             _add(out, b, a.get(None, 0))
             return out
     return None
+
+
+def _shift_or_mask(op: Op, nest: Nest, carried: set):
+    """``x >> s`` and ``x & (2**s - 1)`` stay affine when every variable part of x is a
+    multiple of 2**s (a bank-local index of a cyclic partition after unrolling: j = 4t)."""
+    a, b = (affine(o, nest, carried) for o in op.operands)
+    if a is None or b is None or set(b) != {None}:
+        return None
+    amount = b[None] if op.attrs["op"] == ">>" else (b[None] + 1).bit_length() - 1
+    if amount < 0 or (op.attrs["op"] == "&" and b[None] != (1 << amount) - 1):
+        return None
+    unit = 1 << amount
+    if any(c % unit for key, c in a.items() if key is not None):
+        return None
+    const = a.get(None, 0)
+    if op.attrs["op"] == "&":
+        return {None: const % unit}
+    out = {key: c // unit for key, c in a.items() if key is not None}
+    out[None] = const // unit
+    return out
 
 
 def _add(out: dict, form: dict, scale: int):

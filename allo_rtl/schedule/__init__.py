@@ -13,9 +13,10 @@ from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
 from .handles import LoopNests, resolve
+from .buffer_at import buffer_at as buffer_at_primitive
 from .compute_at import compute_at as compute_at_primitive
 from .inline import inline as inline_primitive
-from .partition import Partition
+from .partition import Partition, find_buffer
 from .reshape import reshape as reshape_primitive
 from .unfold import unfold as unfold_primitive
 from .partition import partition as partition_primitive
@@ -148,6 +149,21 @@ class Schedule:
         name = target.name if isinstance(target, ir.Buffer) else str(target)
         with _primitive(self, "partition", (name, partition_type, dim, factor)):
             partition_primitive(self.module, target, partition_type, dim, factor)
+
+    def _buffer_and_loop(self, primitive, target, axis):
+        f, buf = find_buffer(self.module, target)
+        g, loop = resolve(self.module, axis, f.name)
+        if g is not f:
+            raise AlloError(f"{primitive}: {buf.name} belongs to {f.name}, loop {loop!r} to "
+                            f"{g.name}")
+        return f, buf, loop
+
+    def buffer_at(self, target, axis):
+        """An on-chip buffer for the slice of ``target`` one iteration of ``axis`` uses."""
+        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        with _primitive(self, "buffer_at", (name, str(axis))):
+            f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
+            return buffer_at_primitive(f, buf, loop)
 
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""
