@@ -18,6 +18,7 @@ from .compute_at import compute_at as compute_at_primitive
 from .inline import inline as inline_primitive
 from .partition import Partition, find_buffer
 from .reshape import reshape as reshape_primitive
+from .reuse_at import reuse_at as reuse_at_primitive
 from .unfold import unfold as unfold_primitive
 from .partition import partition as partition_primitive
 
@@ -164,6 +165,13 @@ class Schedule:
         with _primitive(self, "buffer_at", (name, str(axis))):
             f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
             return buffer_at_primitive(f, buf, loop)
+
+    def reuse_at(self, target, axis):
+        """A line/window buffer so ``target`` is read once per element along ``axis``."""
+        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        with _primitive(self, "reuse_at", (name, str(axis))):
+            f, buf, loop = self._buffer_and_loop("reuse_at", target, axis)
+            return reuse_at_primitive(f, buf, loop)
 
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""

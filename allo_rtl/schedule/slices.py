@@ -3,6 +3,8 @@ index dimensions stay fixed during one iteration, and small builders for copy lo
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
@@ -104,11 +106,17 @@ class Namer:
         return self._fresh(base, self.loops)
 
 
-def copy_nest(names: Namer, prefix: str, extents: list, make_body, loc) -> list:
+def copy_nest(names: Namer, prefix: str, extents: list, make_body, loc,
+              straight_upto: int = 0) -> list:
     """Loops over ``extents`` (fresh index variables) around ``make_body(index refs)``; the
-    innermost is pipelined (a copy has no dependence between iterations)."""
+    innermost is pipelined (a copy has no dependence between iterations). Up to
+    ``straight_upto`` elements are copied by straight-line statements instead (no inner loop,
+    so an enclosing loop can still be pipelined)."""
     if not extents:
         return make_body([])
+    if math.prod(extents) <= straight_upto:
+        return [s for point in itertools.product(*(range(n) for n in extents))
+                for s in make_body([const(k, loc) for k in point])]
     loops = []
     for d, n in enumerate(extents):
         var = ir.Scalar(names.var(f"{prefix}_i{d}"), index, loc)

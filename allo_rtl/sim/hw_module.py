@@ -30,6 +30,7 @@ class HardwareModule:
         self.iface = interface_of(self.top)
         self.max_cycles = max_cycles
         self.cycles = None
+        self.reads = None                 # array -> words read in the last run (Amaranth sim)
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
 
@@ -41,8 +42,20 @@ class HardwareModule:
         else:
             result = self.cocotb(waves=bool(vcd)).run(raw, limit, waves_to=vcd)
         self.cycles = result.cycles
+        self.reads = self._reads_by_array(result.reads)
         boundary.write_back(self.top, args, result.raw_args, self._written)
         return boundary.convert_results(self.top, result.raw_results)
+
+    def _reads_by_array(self, per_port):
+        """Reads per caller-visible array (a partitioned array's banks summed)."""
+        if per_port is None:
+            return None
+        out = {}
+        for p in self.top.params + self.top.results:
+            if hasattr(p, "bank_of") and p.name in per_port:
+                key = p.bank_of or p.name
+                out[key] = out.get(key, 0) + per_port[p.name]
+        return out
 
     def cocotb(self, waves: bool = False):
         """The cocotb simulation of this design (built on first use, cached on disk)."""

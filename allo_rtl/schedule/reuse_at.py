@@ -1,0 +1,180 @@
+"""``reuse_at(target, axis)``: a reuse buffer (line buffer or window) so a sliding access
+pattern reads each element of ``target`` once per sweep of loop ``axis``.
+
+Inside ``axis`` (step 1, constant bounds lo..hi), exactly one dimension d of ``target`` is
+indexed ``axis + o`` where the offset o uses only constants and loops nested inside ``axis``
+(range omin..omax, span K); ``target`` is only read there. Other dimensions that do not change
+within an iteration and are the same in every access are dropped (one slice); the rest are kept
+in full. The buffer RB has the kept dimensions and K positions along d (in the target's
+order); RB[..., k, ...] holds
+``target[..., axis + omin + k]``:
+
+* before the loop, positions 0..K-2 are loaded for ``axis = lo``;
+* each iteration loads position K-1 (the new line or column), runs the body reading RB, then
+  shifts positions 1..K-1 down by one.
+
+Allo's conv2D: ``reuse_at(A, "y")`` gives a 3-line buffer over A's rows, and ``reuse_at(LB,
+"x")`` on it a 3x3 window; every element of A is then read once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AlloScheduleError
+from ..ir import nodes as ir
+from ..ir.analysis import index_values
+from ..ir.types import ArrayType
+from .rewrite import clone_expr, const, const_bounds, find_loop, ref
+from .slices import Namer, accesses_in, copy_nest, same_expr, uses, varying_ids
+
+STRAIGHT_UPTO = 16      # per-iteration copies up to this size are straight-line code
+
+
+def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
+    """(min, max) of the offsets over the loops inside ``loop`` (evaluated exactly)."""
+    inner = {id(lp.var): lp for lp in ir.loops(loop.body)}
+    lo_all, hi_all = None, None
+    for off, a in offsets:
+        refs = {id(x.var) for x in ir.walk_exprs(off) if isinstance(x, ir.Ref)}
+        loops = [inner[v] for v in refs if v in inner]
+        if len(loops) != len(refs):
+            raise AlloScheduleError(f"{what}: the offset of this access from the loop index "
+                                    "depends on values computed at run time", a.loc)
+        ranges = [np.arange(*const_bounds(lp, what)[:2], lp.step) for lp in loops]
+        grids = np.meshgrid(*ranges, indexing="ij") if loops else []
+        values = index_values(off, {id(lp.var): g.reshape(-1) for lp, g in zip(loops, grids)})
+        if values is None or np.size(values) == 0:
+            raise AlloScheduleError(f"{what}: cannot bound the offset of this access", a.loc)
+        lo_all = min(int(np.min(values)), lo_all if lo_all is not None else int(np.min(values)))
+        hi_all = max(int(np.max(values)), hi_all if hi_all is not None else int(np.max(values)))
+    return lo_all, hi_all
+
+
+def _split_index(e: ir.Expr, var: ir.Scalar):
+    """``var + o`` -> o (an expression without var), else None."""
+    if isinstance(e, ir.Ref) and e.var is var:
+        return const(0, e.loc)
+    if isinstance(e, ir.Cast):
+        return _split_index(e.operand, var)
+    if isinstance(e, ir.BinOp) and e.op == "+":
+        for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
+            if isinstance(a, ir.Ref) and a.var is var and not uses(b, {id(var)}):
+                return b
+            inner = _split_index(a, var)
+            if inner is not None and not uses(b, {id(var)}):
+                return ir.BinOp(e.type, e.loc, "+", inner, b)
+    if isinstance(e, ir.BinOp) and e.op == "-" and not uses(e.rhs, {id(var)}):
+        inner = _split_index(e.lhs, var)
+        if inner is not None:
+            return ir.BinOp(e.type, e.loc, "-", inner, e.rhs)
+    return None
+
+
+def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
+    loop, _, _ = find_loop(f, axis)
+    what = f"reuse_at({target.name}, {axis!r})"
+    if loop.step != 1:
+        raise AlloScheduleError(f"{what}: loop {axis!r} must have step 1", loop.loc)
+    lo, hi, trips = const_bounds(loop, what)
+    accesses = accesses_in(loop.body, target, what)
+    if not accesses:
+        raise AlloScheduleError(f"{what}: {target.name} is not read inside loop {axis!r}",
+                                loop.loc)
+    store = next((a for a in accesses if a.is_store), None)
+    if store is not None:
+        raise AlloScheduleError(f"{what}: {target.name} is written inside loop {axis!r}; a "
+                                "reuse buffer only serves reads", store.loc)
+    me = {id(loop.var)}
+    moving = [d for d in range(len(target.shape)) if any(uses(a.indices[d], me)
+                                                         for a in accesses)]
+    if len(moving) != 1:
+        raise AlloScheduleError(
+            f"{what}: {'no' if not moving else 'more than one'} dimension of {target.name} "
+            f"follows loop {axis!r}" + ("" if not moving else
+                                        f" (dimensions {', '.join(str(d + 1) for d in moving)})"),
+            accesses[0].loc, hint="reuse needs exactly one dimension indexed by the loop index "
+                                  "plus an offset")
+    d = moving[0]
+    offsets = []
+    for a in accesses:
+        off = _split_index(a.indices[d], loop.var)
+        if off is None or uses(off, me) or any(uses(a.indices[k], me)
+                                               for k in range(len(target.shape)) if k != d):
+            raise AlloScheduleError(f"{what}: dimension {d + 1} of {target.name} must be indexed "
+                                    f"{loop.var.name} + offset here", a.loc)
+        offsets.append((off, a))
+    omin, omax = _offset_range(loop, offsets, what)
+    span = omax - omin + 1
+    if lo + omin < 0 or hi - 1 + omax >= target.shape[d]:
+        raise AlloScheduleError(f"{what}: the reuse buffer would read {target.name} outside "
+                                f"0..{target.shape[d] - 1} along dimension {d + 1}", loop.loc)
+    # the other dimensions: dropped when fixed within an iteration and alike, else kept
+    others = _other_dims(loop, target, accesses, d, what)
+    kept = [k for k, e in enumerate(others) if e is None and k != d]
+    names = Namer(f)
+    layout = [k for k in range(len(target.shape)) if k == d or k in kept]   # target's order
+    shape = tuple(span if k == d else target.shape[k] for k in layout)
+    rb = ir.Buffer(names.var(f"{target.name}_reuse"), ArrayType(target.dtype, shape), "local",
+                   loop.loc)
+    f.locals.append(rb)
+    loc = loop.loc
+    for off, a in offsets:
+        pos = ir.BinOp(ir.INDEX, a.loc, "-", off, const(omin, a.loc)) if omin else off
+        a.node.buf, a.node.indices = rb, [pos if k == d else a.node.indices[k] for k in layout]
+
+    def target_at(refs, position: ir.Expr):        # target element for RB[refs, k]
+        it = iter(refs)
+        return [position if k == d else (next(it) if k in kept else clone_expr(others[k], {}))
+                for k in range(len(target.shape))]
+
+    def at(refs, k: int) -> list:                   # RB indices of position k
+        it = iter(refs)
+        return [const(k, loc) if j == d else next(it) for j in layout]
+
+    def load_position(k: int, base: ir.Expr):
+        return lambda r: [ir.Store(loc, rb, at(r, k), ir.Load(
+            target.dtype, loc, target, target_at(r, _plus(base, omin + k, loc))))]
+
+    extents = [target.shape[k] for k in kept]
+    prologue = []
+    for k in range(span - 1):
+        prologue += copy_nest(names, f"{rb.name}_init{k}", extents,
+                              load_position(k, const(lo, loc)), loc, STRAIGHT_UPTO)
+    fresh = copy_nest(names, f"{rb.name}_load", extents,
+                      load_position(span - 1, ref(loop.var, loc)), loc, STRAIGHT_UPTO)
+    shift = []
+    for k in range(span - 1):
+        shift += copy_nest(names, f"{rb.name}_shift{k}", extents, lambda r, k=k: [ir.Store(
+            loc, rb, at(r, k), ir.Load(target.dtype, loc, rb, at(r, k + 1)))], loc, STRAIGHT_UPTO)
+    loop.body = fresh + loop.body + shift
+    _insert_before(f.body, loop, prologue)
+    return rb
+
+
+def _plus(e: ir.Expr, k: int, loc) -> ir.Expr:
+    return e if k == 0 else ir.BinOp(ir.INDEX, loc, "+", e, const(k, loc))
+
+
+def _other_dims(loop, target, accesses, d, what) -> list:
+    """Fixed expressions of the dimensions other than d (None = kept in full)."""
+    varying = varying_ids(loop) | {id(loop.var)}
+    out = []
+    for k in range(len(target.shape)):
+        if k == d:
+            out.append(None)
+            continue
+        first = accesses[0].indices[k]
+        fixed = all(not uses(a.indices[k], varying) for a in accesses)
+        alike = fixed and all(same_expr(a.indices[k], first) for a in accesses)
+        out.append(first if alike else None)
+    return out
+
+
+def _insert_before(body: list, loop: ir.For, stmts: list) -> bool:
+    for k, s in enumerate(body):
+        if s is loop:
+            body[k:k] = stmts
+            return True
+        if any(_insert_before(b, loop, stmts) for b in ir.child_bodies(s)):
+            return True
+    return False
