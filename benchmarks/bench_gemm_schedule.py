@@ -50,7 +50,28 @@ def unrolled(factor):
     return schedule
 
 
-SCHEDULES = [none, pipelined, unrolled(2), unrolled(4), unrolled(8), unrolled(16)]
+def buffered(factor):
+    """Allo's gemm tutorial schedule (reorder, buffer_at, pipeline), then unroll + partition:
+    the row buffer C_buf is an on-chip memory with a read and a write port per bank."""
+    def schedule(s):
+        s.reorder("k", "j")
+        buf = s.buffer_at(s.C, axis="i")
+        s.pipeline("j0")
+        if factor > 1:
+            s.unroll("j", factor if factor < N else 0)
+            s.unroll("j0", factor)
+            for copy in ("C_buf_in_l0", "C_buf_out_l0"):
+                s.unroll(copy, factor)       # bank of each copy known at compile time
+            s.partition(s.B, allo.Partition.Cyclic, dim=2, factor=factor)
+            s.partition(buf, allo.Partition.Cyclic, dim=1, factor=factor)
+        s.pipeline("j" if factor < N else "k")
+    schedule.__name__ = "reorder+buffer_at" + (
+        f"+unroll{factor}+cyclic{factor}" if factor > 1 else "") + "+pipeline"
+    return schedule
+
+
+SCHEDULES = [none, pipelined, unrolled(2), unrolled(4), unrolled(8), unrolled(16),
+             buffered(1), buffered(4), buffered(16)]
 
 
 def measure(schedule):
@@ -73,13 +94,14 @@ def measure(schedule):
 
 
 def outer_trips(rows, target):
-    """Product of the trip counts of the loops enclosing ``target`` (report rows in order)."""
-    stack = []
-    for row in rows:
-        stack = stack[:row["level"]] + [row]
-        if row is target:
-            return int(np.prod([r["trip_count"] for r in stack[:-1]] or [1]))
-    return 1
+    """Product of the trip counts of the loops around the pipelined nest of ``target`` (report
+    rows in program order; ``nest_level`` is the depth of the nest's outermost flattened loop)."""
+    trips, level = 1, target["nest_level"]
+    for row in reversed(rows[:rows.index(target)]):
+        if row["level"] < level:
+            trips *= row["trip_count"]
+            level = row["level"]
+    return trips
 
 
 def main():
