@@ -205,3 +205,24 @@ def test_inline_refuses_unknown_and_top():
         s.inline()
     _assert_at(err, inspect.currentframe().f_lineno - 1)
     assert "top kernel" in str(err.value)
+
+
+def row_max(A: int32[N, N], r: int32) -> int32:
+    m: int32 = A[r, 0]
+    for j in range(1, N):
+        if A[r, j] > m:
+            m = A[r, j]
+    return m
+
+
+def max_of_rows(A: int32[N, N]) -> int32[N]:
+    out: int32[N] = 0
+    for i in range(N):
+        out[i] = row_max(A, i)
+    return out
+
+
+def test_inline_inside_a_loop():
+    s, hw = _check(max_of_rows, lambda s: s.inline("row_max"),
+                   lambda rng, e: [i32(rng, (N, N), e)], lambda a: a[0].max(axis=1))
+    assert "call" not in str(s)

@@ -324,3 +324,21 @@ def test_refuses_reshape_after_partition():
         s.reshape(s.A, (64,))
     err = _refused(late)
     _assert_at(err, inspect.getsourcelines(late)[1] + 2)
+
+
+def test_report_shows_unrolled_copies():
+    s = allo.customize(BLUR.kernel)
+    s.unroll("dx")
+    s.unroll("dy")
+    s.unroll("x", 2)
+    hw = s.build()
+    rows = {r["name"]: r["note"] for f in hw.report().to_dict()["functions"] for r in f["loops"]}
+    assert "body unrolled x2" in rows["x"]
+    assert "inner loops fully unrolled: dy x3 (each: dx x3)" in rows["x"]
+
+
+def test_reshape_on_a_second_kernel():
+    def schedule(s):
+        s.reshape(s.img, (4, 16))              # two image rows per reshaped row
+        s.partition(s.img, P.Cyclic, dim=1, factor=2)
+    _check(BLUR.kernel, schedule, BLUR.make_inputs, BLUR.reference, BLUR.inplace)

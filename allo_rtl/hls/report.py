@@ -44,6 +44,7 @@ class _Analyzer:
         note = sch.limit
         if len(names) > 1:
             note += f"; nest {', '.join(names)} flattened into one pipeline"
+        note += _unrolled(inner)
         self.loops.append({
             "name": inner.name, "line": inner.loc.line, "level": depth + len(names) - 1,
             "nest_level": depth,
@@ -71,7 +72,7 @@ class _Analyzer:
                 "not pipelined: II = cycles per iteration" if per_iter else
                 "iteration latency is data-dependent")
             entry_row.update({"trip_count": trips, "ii": per_iter, "depth": per_iter,
-                              "note": note})
+                              "note": note + _unrolled(r.loop)})
             if trips is None or per_iter is None:
                 return None
             return entry + trips * per_iter
@@ -113,6 +114,16 @@ def _functional_units(design: FunctionDesign) -> dict:
             elif op.kind in ("minmax", "select"):
                 units[f"{op.attrs.get('fn', 'mux')}{op.type.bits}"] += 1
     return dict(sorted(units.items()))
+
+
+def _unrolled(loop) -> str:
+    """The unrolled copies a loop's body holds, for the report."""
+    out = ""
+    if loop.attrs.get("unrolled"):
+        out += f"; body unrolled x{loop.attrs['unrolled']}"
+    if loop.attrs.get("unrolled_inner"):
+        out += f"; inner loops fully unrolled: {', '.join(loop.attrs['unrolled_inner'])}"
+    return out
 
 
 def _memories(design: FunctionDesign) -> list:

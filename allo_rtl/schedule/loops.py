@@ -38,6 +38,11 @@ def unroll(f: ir.Function, name: str, factor: int = 0):
             value = const(lo + t * loop.step, loop.loc)
             copies += clone_body(loop.body, {id(loop.var): value}, f"_u{t}" if t else "")
         body[k:k + 1] = copies
+        parent = _enclosing_loop(f.body, body)
+        if parent is not None:      # the report lists the copies on the loop around them
+            inner = loop.attrs.get("unrolled_inner")
+            parent.attrs.setdefault("unrolled_inner", []).append(
+                f"{name} x{trips}" + (f" (each: {', '.join(inner)})" if inner else ""))
         return
     new_body = []
     for u in range(factor):
@@ -48,6 +53,15 @@ def unroll(f: ir.Function, name: str, factor: int = 0):
         new_body += copy
     loop.body = new_body
     loop.step *= factor
+    loop.attrs["unrolled"] = loop.attrs.get("unrolled", 1) * factor
+
+
+def _enclosing_loop(body: list, inner: list):
+    """The For whose body list is ``inner`` (None at the top level)."""
+    for s in ir.walk_stmts(body):
+        if isinstance(s, ir.For) and s.body is inner:
+            return s
+    return None
 
 
 def split(f: ir.Function, name: str, factor: int):
