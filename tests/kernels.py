@@ -374,3 +374,25 @@ CASES = [
     Case("fixed_scale", fixed_scale, fixed_inputs, fixed_ref),
     Case("two_calls", two_calls, _ints((N,), (N,)), two_calls_ref),
 ]
+
+
+def check_schedule(kernel, schedule, make_inputs, reference, inplace=(), seed=7):
+    """Hardware of ``kernel`` under ``schedule`` == numpy ``reference`` == the interpreter of
+    the unscheduled kernel, on random and edge inputs. Returns (schedule, hardware, what the
+    schedule function returned)."""
+    import allo_rtl as allo
+    s = allo.customize(kernel)
+    made = schedule(s)
+    hw, plain = s.build(), allo.customize(kernel).build(target="python")
+    for edge in (False, True):
+        args = make_inputs(np.random.default_rng(seed), edge)
+        a_np, a_hw, a_py = copy_args(args), copy_args(args), copy_args(args)
+        expected = reference(a_np)
+        got_hw, got_py = hw(*a_hw), plain(*a_py)
+        if expected is not None:
+            assert_same(got_hw, expected)
+            assert_same(got_py, expected)
+        for k in inplace:
+            assert_same(a_hw[k], a_np[k])
+            assert_same(a_py[k], a_np[k])
+    return s, hw, made

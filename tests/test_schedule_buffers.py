@@ -11,26 +11,13 @@ from allo_rtl import int32
 from allo_rtl.errors import AlloScheduleError
 
 import kernels
-from kernels import assert_same, copy_args, i32, wrap32
+from kernels import assert_same, check_schedule, copy_args, i32, wrap32
 
 N = 8
 
 
 def _check(kernel, schedule, make_inputs, reference, inplace=()):
-    s = allo.customize(kernel)
-    made = schedule(s)
-    hw, plain = s.build(), allo.customize(kernel).build(target="python")
-    for edge in (False, True):
-        args = make_inputs(np.random.default_rng(21), edge)
-        a_np, a_hw, a_py = copy_args(args), copy_args(args), copy_args(args)
-        expected = reference(a_np)
-        got_hw, got_py = hw(*a_hw), plain(*a_py)
-        if expected is not None:
-            assert_same(got_hw, expected)
-            assert_same(got_py, expected)
-        for k in inplace:
-            assert_same(a_hw[k], a_np[k])
-    return s, hw, made
+    return check_schedule(kernel, schedule, make_inputs, reference, inplace, seed=21)
 
 
 def _pipelined(hw, name):

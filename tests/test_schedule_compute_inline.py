@@ -9,22 +9,13 @@ import allo_rtl as allo
 from allo_rtl import int32
 from allo_rtl.errors import AlloScheduleError
 
-from kernels import assert_same, copy_args, i32, wrap32
+from kernels import assert_same, check_schedule, copy_args, i32, wrap32
 
 N = 8
 
 
-def _check(kernel, schedule, make_inputs, reference):
-    s = allo.customize(kernel)
-    schedule(s)
-    hw = s.build()
-    plain = allo.customize(kernel).build(target="python")
-    for edge in (False, True):
-        args = make_inputs(np.random.default_rng(11), edge)
-        expected = reference(copy_args(args))
-        assert_same(hw(*copy_args(args)), expected)
-        assert_same(plain(*copy_args(args)), expected)
-    return s, hw
+def _check(kernel, schedule, make_inputs, reference, inplace=()):
+    return check_schedule(kernel, schedule, make_inputs, reference, inplace, seed=11)[:2]
 
 
 # --- compute_at -------------------------------------------------------------------------

@@ -14,30 +14,14 @@ from allo_rtl.ir import nodes as ir
 from allo_rtl.ir.types import ArrayType
 
 import kernels
-from kernels import EDGE, assert_same, copy_args, i32
+from kernels import EDGE, assert_same, check_schedule, copy_args, i32
 
 N = 8
 P = allo.Partition
 
 
 def _check(kernel, schedule, make_inputs, reference, inplace=()):
-    """Hardware of the scheduled kernel == numpy == interpreter of the plain kernel."""
-    s = allo.customize(kernel)
-    schedule(s)
-    hw = s.build()
-    plain = allo.customize(kernel).build(target="python")
-    for edge in (False, True):
-        args = make_inputs(np.random.default_rng(7), edge)
-        a_hw, a_np, a_py = copy_args(args), copy_args(args), copy_args(args)
-        expected = reference(a_np)
-        got_hw, got_py = hw(*a_hw), plain(*a_py)
-        if expected is not None:
-            assert_same(got_hw, expected)
-            assert_same(got_py, expected)
-        for k in inplace:
-            assert_same(a_hw[k], a_np[k])
-            assert_same(a_py[k], a_np[k])
-    return s, hw
+    return check_schedule(kernel, schedule, make_inputs, reference, inplace, seed=7)[:2]
 
 
 # --- layout, by hand --------------------------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.analysis import index_values
+from ..ir.analysis import affine_form, index_values
 from ..ir.types import UInt, index
 
 
@@ -153,27 +153,10 @@ def modulo(e: ir.Expr, f: int, extent: int, loc) -> ir.Expr:
 
 def affine(e: ir.Expr):
     """({id(var): coefficient}, constant) of an affine index expression, else None."""
-    if isinstance(e, ir.Const) and e.type.is_int:
-        return {}, int(e.type.to_python(e.value))
-    if isinstance(e, ir.Ref):
-        return {id(e.var): 1}, 0
-    if isinstance(e, ir.Cast) and e.type.is_int and e.operand.type.is_int:
-        return affine(e.operand)
-    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*"):
-        a, b = affine(e.lhs), affine(e.rhs)
-        if a is None or b is None:
-            return None
-        if e.op == "*":
-            if a[0] and b[0]:
-                return None
-            (coefs, c), k = (b, a[1]) if not a[0] else (a, b[1])
-            return {v: x * k for v, x in coefs.items()}, c * k
-        sign = 1 if e.op == "+" else -1
-        coefs = dict(a[0])
-        for v, x in b[0].items():
-            coefs[v] = coefs.get(v, 0) + sign * x
-        return coefs, a[1] + sign * b[1]
-    return None
+    form = affine_form(e)
+    if form is None:
+        return None
+    return {v: c for v, c in form.items() if v is not None}, form.get(None, 0)
 
 
 def loop_ranges(body: list) -> dict:

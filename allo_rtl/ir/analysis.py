@@ -62,3 +62,30 @@ def index_values(e: ir.Expr, env: dict):
         c, a, b = (index_values(x, env) for x in (e.cond, e.if_true, e.if_false))
         return None if c is None or a is None or b is None else np.where(c, a, b)
     return None
+
+
+def affine_form(e: ir.Expr):
+    """{id(var): coefficient, None: constant} of an affine integer expression, else None."""
+    if isinstance(e, ir.Const) and e.type.is_int:
+        return {None: int(e.type.to_python(e.value))}
+    if isinstance(e, ir.Ref):
+        return {id(e.var): 1}
+    if isinstance(e, ir.Cast):
+        return affine_form(e.operand)
+    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*"):
+        a, b = affine_form(e.lhs), affine_form(e.rhs)
+        if a is None or b is None:
+            return None
+        if e.op == "*":
+            if set(b) <= {None}:
+                a, b = b, a
+            if not set(a) <= {None}:
+                return None
+            k = a.get(None, 0)
+            return {v: c * k for v, c in b.items() if c * k}
+        sign = 1 if e.op == "+" else -1
+        out = dict(a)
+        for v, c in b.items():
+            out[v] = out.get(v, 0) + sign * c
+        return {v: c for v, c in out.items() if c or v is None}
+    return None

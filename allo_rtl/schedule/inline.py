@@ -12,28 +12,19 @@ import copy
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-
-
-def _fresh(name: str, taken: set) -> str:
-    out, k = name, 1
-    while out in taken:
-        out, k = f"{name}_{k}", k + 1
-    taken.add(out)
-    return out
+from .slices import Namer
 
 
 def _inline_call(module: ir.Module, caller: ir.Function, call: ir.Call) -> list:
     callee = call.callee
     memo = {id(f): f for f in module.functions.values()}    # never copy a kernel
-    names = {s.name for s in caller.symbols()}
-    loop_names = {lp.name for lp in ir.loops(caller.body)}
-    names |= {lp.var.name for lp in ir.loops(caller.body)}
+    names = Namer(caller)
     prologue = []
     for p, a in zip(callee.params, call.args):
         if isinstance(p, ir.Buffer):
             memo[id(p)] = a
         else:
-            local = ir.Scalar(_fresh(f"{callee.name}_{p.name}", names), p.type, p.loc)
+            local = ir.Scalar(names.var(f"{callee.name}_{p.name}"), p.type, p.loc)
             caller.locals.append(local)
             prologue.append(ir.Assign(call.loc, local, a))
             memo[id(p)] = local
@@ -43,15 +34,15 @@ def _inline_call(module: ir.Module, caller: ir.Function, call: ir.Call) -> list:
         fresh = copy.copy(sym)
         if isinstance(fresh, ir.Buffer):
             fresh.partition = dict(sym.partition)
-        fresh.name = _fresh(sym.name if sym.name not in names else f"{callee.name}_{sym.name}",
-                            names)
+        fresh.name = names.var(sym.name if sym.name not in names.vars
+                               else f"{callee.name}_{sym.name}")
         memo[id(sym)] = fresh
         caller.locals.append(fresh)
     body = copy.deepcopy(callee.body, memo)
     for lp in ir.loops(body):
-        lp.name = _fresh(lp.name, loop_names)
-        lp.var.name = _fresh(lp.var.name if lp.var.name not in names
-                             else f"{callee.name}_{lp.var.name}", names)
+        lp.name = names.loop(lp.name)
+        lp.var.name = names.var(lp.var.name if lp.var.name not in names.vars
+                                else f"{callee.name}_{lp.var.name}")
     return prologue + body
 
 

@@ -14,34 +14,9 @@ import itertools
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.analysis import affine_form as affine
 
 ANY = "*"
-
-
-def affine(e: ir.Expr):
-    if isinstance(e, ir.Const) and e.type.is_int:
-        return {None: int(e.type.to_python(e.value))}
-    if isinstance(e, ir.Ref):
-        return {id(e.var): 1}
-    if isinstance(e, ir.Cast):
-        return affine(e.operand)
-    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*"):
-        a, b = affine(e.lhs), affine(e.rhs)
-        if a is None or b is None:
-            return None
-        if e.op == "*":
-            if set(b) <= {None}:
-                a, b = b, a
-            if not set(a) <= {None}:
-                return None
-            k = a.get(None, 0)
-            return {v: c * k for v, c in b.items() if c * k}
-        sign = 1 if e.op == "+" else -1
-        out = dict(a)
-        for v, c in b.items():
-            out[v] = out.get(v, 0) + sign * c
-        return {v: c for v, c in out.items() if c or v is None}
-    return None
 
 
 def accesses(body: list) -> list:
