@@ -19,7 +19,7 @@ def pipeline(f: ir.Function, name: str, ii: int = 1):
 
 def parallel(f: ir.Function, name: str):
     loop, _, _ = find_loop(f, name)
-    legality.check_parallel(loop, f"parallel({name!r})")
+    legality.check_parallel(f, loop, f"parallel({name!r})")
     loop.attrs["parallel"] = True
 
 
@@ -121,8 +121,7 @@ def reorder(f: ir.Function, names: list):
                 raise AlloScheduleError(f"{what}: the bounds of {lp.name!r} depend on another "
                                         "loop of the nest", lp.loc,
                                         hint="only rectangular nests can be reordered")
-    perm = [chain.index(lp) for lp in new_order]
-    legality.check_reorder(chain[-1].body, chain, perm, what)
+    legality.check_reorder(chain, new_order, what)
     headers = [(lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc) for lp in new_order]
     for lp, (n, var, lo, hi, step, attrs, loc) in zip(chain, headers):
         lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc = n, var, lo, hi, step, attrs, loc
