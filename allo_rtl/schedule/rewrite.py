@@ -63,9 +63,11 @@ def ref(var: ir.Scalar, loc) -> ir.Ref:
     return ir.Ref(var.type, loc, var)
 
 
-def less(a: ir.Expr, bound: int, step: int, loc) -> ir.Expr:
-    """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail."""
-    return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, const(bound, loc))
+def less(a: ir.Expr, bound, step: int, loc) -> ir.Expr:
+    """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail; the
+    bound is an int or a (copied) run-time expression."""
+    bound = const(bound, loc) if isinstance(bound, int) else clone_expr(bound, {})
+    return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, bound)
 
 
 def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
