@@ -77,3 +77,53 @@ def test_guard_protecting_loads_in_a_bound_stays():
                                                 "memory") as err:
         s.reorder("j", "i.inner")
     _at(err, loaded_bound)
+
+
+# --- names ----------------------------------------------------------------------------------
+def mm(A: int32[4, 4], B: int32[4, 4]) -> int32[4, 4]:
+    C: int32[4, 4] = 0
+    for i, j, k in allo.grid(4, 4, 4):  # <-- loop
+        C[i, j] += A[i, k] * B[k, j]
+    return C
+
+
+def row(X: int32[4]) -> int32[4]:
+    Y: int32[4] = 0
+    for i in range(4):
+        Y[i] = X[i] + 1
+    return Y
+
+
+def caller(X: int32[4]) -> int32[4]:
+    return row(X)
+
+
+def test_unknown_band_is_a_schedule_and_an_attribute_error():
+    loops = allo.customize(mm).get_loops()
+    with pytest.raises(AlloScheduleError, match="mm has no loop band 'S_x_0'") as err:
+        _ = loops.S_x_0  # <-- error
+    _at(err, test_unknown_band_is_a_schedule_and_an_attribute_error)
+    assert isinstance(err.value, AttributeError) and err.value.hint == "bands: S_i_j_k_0"
+
+
+def test_unknown_loop_in_a_band():
+    band = allo.customize(mm).get_loops().S_i_j_k_0
+    with pytest.raises(AlloScheduleError, match="has no loop 'z'") as err:
+        _ = band["z"]  # <-- error
+    _at(err, test_unknown_loop_in_a_band)
+    assert isinstance(err.value, AttributeError) and "i, j, k" in err.value.hint
+
+
+def test_callee_loop_needs_its_kernel_prefix():
+    s = allo.customize(caller)
+    with pytest.raises(AlloScheduleError, match="caller has no loop named 'i'") as err:
+        s.unroll("i")  # <-- error
+    _at(err, test_callee_loop_needs_its_kernel_prefix)
+    assert "'row:i'" in err.value.hint
+
+
+def test_unknown_kernel_for_get_loops():
+    s = allo.customize(mm)
+    with pytest.raises(allo.AlloError, match="no kernel named 'nope'") as err:
+        s.get_loops("nope")  # <-- error
+    _at(err, test_unknown_kernel_for_get_loops)

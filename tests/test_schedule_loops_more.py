@@ -94,3 +94,73 @@ def test_fuse_through_a_split_guard():
     assert int(fused.hi.value) == 24 and isinstance(fused.body[0], ir.If)
     check("mvt", s)
     check("mvt", s, target=None, seeds=(0,))
+
+
+# --- loop handles ---------------------------------------------------------------------------
+def nests(A: int32[8, 8]) -> int32[8, 8]:
+    B: int32[8, 8] = 0
+    for i in range(8):
+        for j in range(8):
+            B[i, j] = A[i, j] + 1
+    for i, j in allo.grid(8, 8):
+        B[i, j] = B[i, j] * 3
+    for i, j in allo.grid(8, 8, name="C"):
+        B[i, j] -= 2
+    return B
+
+
+def test_band_names_follow_allo():
+    loops = allo.customize(nests).get_loops()
+    # Allo names a band after the loops of its top statement, counting loop statements
+    assert [repr(b) for b in loops] == ["S_i_0: i, j", "S_i_j_1: i1, j1", "C: i2, j2"]
+    assert loops.S_i_j_0 is loops.S_i_0                      # the whole chain, as an alias
+    assert loops.S_i1_j1_1 is loops.S_i_j_1                  # unique loop names, too
+    band = loops.S_i_j_1
+    assert (band.i.name, band["j"].name, band.i1.name) == ("i1", "j1", "i1")
+    assert not hasattr(band, "q") and not hasattr(loops, "S_q_0")
+    gemm = scheduled("gemm").get_loops()
+    assert [repr(b) for b in gemm] == ["S_i_j_0: i, j", "S_i_j_k_1: i1, j1, k"]
+
+
+def test_band_names_survive_rewrites():
+    s = allo.customize(nests)
+    loops = s.get_loops()
+    s.split(loops.S_i_0.i, 4)
+    loops = s.get_loops()
+    s.reorder(loops.S_i_0["i.outer"], loops.S_i_0.j, loops.S_i_0["i.inner"])
+    s.fuse(loops.S_i_0["i.outer"], loops.S_i_0.j)
+    s.unroll(s.get_loops().S_i_j_1.j, 2)
+    s.reorder(s.get_loops().C.j, s.get_loops().C.i)
+    loops = s.get_loops()
+    assert [repr(b) for b in loops] == ["S_i_0: i.outer_j_fused, i.inner", "S_i_j_1: i1, j1",
+                                        "C: j2, i2"]
+    A = np.arange(64, dtype=np.int32).reshape(8, 8)
+    assert np.array_equal(s.build(target="python")(A), (A + 1) * 3 - 2)
+
+
+def test_refused_primitive_leaves_no_band_stamp():
+    s = allo.customize(nests)
+    before = str(s)
+    with pytest.raises(allo.AlloError):
+        s.split("i", 9)
+    assert str(s) == before and "band=S_" not in before
+    s.split("i", 4)
+    assert "loop 'i.outer', band=S_i_0" in str(s)
+
+
+def test_primitives_are_recorded_with_the_callers_line():
+    s = allo.customize(CASE["gemm"].kernel)
+    s.split("i1", 4)
+    line = test_primitives_are_recorded_with_the_callers_line.__code__.co_firstlineno + 2
+    s.pipeline(s.get_loops().S_i_j_k_1["i.inner"], 2)
+    assert [p[:2] for p in s.primitives] == [("split", ("i1", 4)), ("pipeline", ("i1.inner", 2))]
+    assert (s.primitives[0][2].file, s.primitives[0][2].line) == (__file__, line)
+
+
+def test_callee_loops_by_handle_and_prefix():
+    s = allo.customize(CASE["two_calls"].kernel)
+    loops = s.get_loops("saxpy_row")
+    s.pipeline(loops.S_i_0.i)
+    s.split("saxpy_row:i", 4)
+    assert {"i.outer", "i.inner"} <= set(loop_names(s, "saxpy_row"))
+    check("two_calls", s)
