@@ -127,3 +127,167 @@ def test_unknown_kernel_for_get_loops():
     with pytest.raises(allo.AlloError, match="no kernel named 'nope'") as err:
         s.get_loops("nope")  # <-- error
     _at(err, test_unknown_kernel_for_get_loops)
+
+
+# --- ported from the loops branch: arguments ----------------------------------------------------
+def runtime_bound(A: int32[8], n: int32):
+    for i in range(n):  # <-- error
+        A[i] = i
+
+
+def test_axis_of_wrong_type():
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match="expected a loop name or handle") as err:
+        s.parallel(3)  # <-- error
+    _at(err, test_axis_of_wrong_type)
+
+
+@pytest.mark.parametrize("factor, match", [(True, "must be a positive integer"),
+                                           (5, "larger than the loop's 4 iterations")])
+def test_split_bad_factor(factor, match):
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match=match) as err:
+        s.split("j", factor)
+    _at(err, mm, "# <-- loop")
+
+
+def test_unroll_negative_factor():
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match="factor must be an integer >= 0") as err:
+        s.unroll("k", -2)
+    _at(err, mm, "# <-- loop")
+
+
+@pytest.mark.parametrize("ii", [-1, 1.5])
+def test_pipeline_bad_initiation_interval(ii):
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match="initiation_interval must be") as err:
+        s.pipeline("k", initiation_interval=ii)  # <-- error
+    _at(err, test_pipeline_bad_initiation_interval)
+
+
+def test_full_unroll_of_runtime_bounds():
+    s = allo.customize(runtime_bound)
+    with pytest.raises(AlloScheduleError, match="unroll.* fully needs constant bounds") as err:
+        s.unroll("i")
+    _at(err, runtime_bound)
+    s.unroll("i", 2)                    # a factor is fine: guarded copies
+
+
+# --- ported from the loops branch: reorder and fuse ------------------------------------------
+def two_nests(A: int32[4, 4]):
+    for i in range(4):  # <-- error
+        A[i, 0] = 0
+        for j in range(4):  # <-- inner
+            A[i, j] += 1
+        for j2 in range(4):
+            A[i, j2] *= 2
+
+
+def skew(A: int32[8, 8]):
+    for i in range(1, 8):
+        for j in range(7):
+            A[i, j] = A[i - 1, j + 1] + 1  # <-- error
+
+
+def triangle(A: int32[8, 8]):
+    for i in range(8):
+        for j in range(i + 1):  # <-- error
+            A[i, j] = 1
+
+
+def test_reorder_loops_of_different_nests():
+    s = allo.customize(two_nests)
+    with pytest.raises(AlloScheduleError, match="not one perfect nest") as err:
+        s.reorder("j2", "j")
+    _at(err, two_nests, "# <-- inner")
+
+
+@pytest.mark.parametrize("prim", ["reorder", "fuse"])
+def test_imperfect_nest(prim):
+    s = allo.customize(two_nests)
+    with pytest.raises(AlloScheduleError, match="not one perfect nest: the body of 'i'") as err:
+        getattr(s, prim)("i", "j")
+    _at(err, two_nests)
+
+
+def test_reorder_reversing_a_dependence_names_both_accesses():
+    s = allo.customize(skew)
+    with pytest.raises(AlloScheduleError, match="reverse the dependence") as err:
+        s.reorder("j", "i")
+    _at(err, skew)
+    line = _marked_line(skew)
+    assert f"A[i - 1, j + 1] (line {line}) on A[i, j] (line {line})" in str(err.value)
+    assert "distance (1, -1)" in str(err.value)
+
+
+def test_reorder_of_triangular_bounds():
+    s = allo.customize(triangle)
+    with pytest.raises(AlloScheduleError, match="bounds of 'j' depend on another loop") as err:
+        s.reorder("j", "i")
+    _at(err, triangle)
+
+
+def test_fuse_non_constant_bounds():
+    s = allo.customize(triangle)
+    with pytest.raises(AlloScheduleError, match="loop 'j' has bounds computed at run") as err:
+        s.fuse("i", "j")
+    _at(err, triangle)
+
+
+def test_fuse_listed_inner_first():
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match="consecutive and given outer to inner") as err:
+        s.fuse("j", "i")
+    _at(err, mm, "# <-- loop")
+
+
+# --- ported from the loops branch: parallel ---------------------------------------------------
+def prefix(A: int32[8]):
+    for i in range(1, 8):
+        A[i] = A[i] + A[i - 1]  # <-- error
+
+
+def int_sum(A: int32[4, 4]) -> int32:
+    v: int32 = 0
+    for i, j in allo.grid(4, 4):
+        v += A[i, j]  # <-- error
+    return v
+
+
+def test_parallel_on_carried_memory_dependence():
+    s = allo.customize(prefix)
+    with pytest.raises(AlloScheduleError, match=r"through A: .*distance 1") as err:
+        s.parallel("i")
+    _at(err, prefix)
+
+
+def test_parallel_on_accumulators():
+    s = allo.customize(int_sum)
+    with pytest.raises(AlloScheduleError, match="'j' depend on each other through v") as err:
+        s.parallel("j")
+    _at(err, int_sum)
+    s = allo.customize(mm)
+    with pytest.raises(AlloScheduleError, match=r"through C: C\[i, j\]") as err:
+        s.parallel("k")
+    _at(err, mm, "C[i, j] +=")
+
+
+# --- a refused primitive changes nothing --------------------------------------------------------
+def test_refused_primitives_leave_the_schedule_untouched():
+    s = allo.customize(skew)
+    before = str(s)
+    with pytest.raises(AlloScheduleError) as err:
+        s.reorder("j", "i")
+    _at(err, skew)
+    assert str(s) == before and s.primitives == []
+    s.split("j", 3)
+    before = str(s)
+    with pytest.raises(AlloScheduleError, match="reverse the dependence") as err:
+        s.reorder("j.inner", "i")
+    _at(err, skew)
+    with pytest.raises(AlloScheduleError, match="larger than") as err:
+        s.split("i", 99)
+    _at(err, skew, "for i in")
+    assert str(s) == before
+    assert [p[0] for p in s.primitives] == ["split"]

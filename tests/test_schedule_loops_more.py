@@ -1,6 +1,8 @@
 """Loop primitives beyond tests/test_schedule_loops.py: loops with run-time bounds, split
 guards that reorder and fuse move inward, and the registry kernels under schedules (the
 interpreter and, for some, the hardware against numpy)."""
+import inspect
+
 import numpy as np
 import pytest
 from kernels import CASES, assert_same, copy_args
@@ -141,8 +143,10 @@ def test_band_names_survive_rewrites():
 def test_refused_primitive_leaves_no_band_stamp():
     s = allo.customize(nests)
     before = str(s)
-    with pytest.raises(allo.AlloError):
+    with pytest.raises(allo.AlloError, match="larger than the loop's 8 iterations") as err:
         s.split("i", 9)
+    first = inspect.getsourcelines(nests)[1]
+    assert f"{__file__}:{first + 2}:" in str(err.value)               # for i in range(8)
     assert str(s) == before and "band=S_" not in before
     s.split("i", 4)
     assert "loop 'i.outer', band=S_i_0" in str(s)
@@ -164,3 +168,154 @@ def test_callee_loops_by_handle_and_prefix():
     s.split("saxpy_row:i", 4)
     assert {"i.outer", "i.inner"} <= set(loop_names(s, "saxpy_row"))
     check("two_calls", s)
+
+
+# --- registry kernels under schedules (ported from the loops branch) -----------------------------
+SCHEDULES = {
+    # split: dividing factor, tail guard, run-time bounds (syrk's j < i + 1)
+    "split-gemm-4": ("gemm", [("split", "i1", 4)]),
+    "split-gemm-3-tail": ("gemm", [("split", "i1", 3), ("split", "k", 5)]),
+    "split-jacobi-tail": ("jacobi_1d", [("split", "i", 4), ("split", "i1", 5)]),
+    "split-atax": ("atax", [("split", "j", 3)]),
+    # reorder: interchange, Allo's partial permutation, private scalar (blur)
+    "reorder-gemm": ("gemm", [("reorder", "k", "i1")]),
+    "reorder-bicg": ("bicg", [("reorder", "j", "i")]),
+    "reorder-mvt": ("mvt", [("reorder", "j", "i"), ("reorder", "j1", "i1")]),
+    "reorder-blur": ("blur", [("reorder", "x", "y"), ("reorder", "dx", "dy")]),
+    # fuse: two and three levels, after split, extents not powers of two (blur)
+    "fuse-gemm": ("gemm", [("fuse", "i", "j"), ("fuse", "i1", "j1", "k")]),
+    "fuse-atax-split": ("atax", [("split", "j", 3), ("fuse", "j.outer", "j.inner")]),
+    "fuse-blur": ("blur", [("fuse", "y", "x"), ("fuse", "dy", "dx")]),
+    # unroll: full, partial with and without tail, run-time bounds, outer loop with inner
+    "unroll-gemm-full": ("gemm", [("unroll", "k")]),
+    "unroll-gemm-partial": ("gemm", [("unroll", "j1", 4), ("unroll", "k", 3)]),
+    "unroll-jacobi": ("jacobi_1d", [("unroll", "i", 4), ("unroll", "i1", 0)]),
+    "unroll-syrk-runtime": ("syrk", [("unroll", "j", 2), ("unroll", "j1", 3)]),
+    "unroll-atax-outer": ("atax", [("unroll", "i", 2), ("unroll", "j", 0)]),
+    "unroll-after-fuse": ("gemm", [("fuse", "i", "j"), ("unroll", "i_j_fused", 4)]),
+    # annotations
+    "parallel-jacobi": ("jacobi_1d", [("parallel", "i"), ("pipeline", "i1", 2)]),
+    "parallel-gemm": ("gemm", [("parallel", "i1"), ("parallel", "j1"), ("pipeline", "k")]),
+    "callee-split": ("two_calls", [("split", "saxpy_row:i", 3),
+                                   ("unroll", "saxpy_row:i.inner")]),
+}
+
+
+@pytest.mark.parametrize("key", list(SCHEDULES))
+def test_interpreter_matches_numpy_after_schedule(key):
+    name, prims = SCHEDULES[key]
+    check(name, scheduled(name, *prims))
+
+
+@pytest.mark.parametrize("key", ["split-gemm-3-tail", "fuse-atax-split", "unroll-gemm-full",
+                                 "unroll-jacobi", "unroll-syrk-runtime", "reorder-blur",
+                                 "unroll-after-fuse"])
+def test_hardware_matches_numpy_after_schedule(key):
+    name, prims = SCHEDULES[key]
+    check(name, scheduled(name, *prims), target=None, seeds=(0,))
+
+
+def test_split_names_bounds_and_guard():
+    s = scheduled("gemm", ("split", "i1", 3))
+    outer, inner = loop(s, "i1.outer"), loop(s, "i1.inner")
+    assert (int(outer.hi.value), int(inner.hi.value)) == (3, 3)        # ceil(8 / 3) x 3
+    assert isinstance(inner.body[0], ir.If)                            # 8 % 3 != 0: tail guard
+    assert "i1" not in loop_names(s)
+    assert isinstance(loop(scheduled("gemm", ("split", "i1", 4)), "i1.inner").body[0], ir.For)
+
+
+def test_split_returns_outer_and_inner_handles():
+    s = allo.customize(CASE["gemm"].kernel)
+    h = s.split("i1", 2)
+    s.reorder(h.outer, "j1", h.inner)
+    assert loop_names(s)[2:5] == ["i1.outer", "j1", "i1.inner"]
+    check("gemm", s)
+
+
+def test_reorder_partial_permutation_keeps_unlisted_loops():
+    def k4(A: int32[2, 3, 4, 5]) -> int32[2, 3, 4, 5]:
+        C: int32[2, 3, 4, 5] = 0
+        for i, j, k, m in allo.grid(2, 3, 4, 5):
+            C[i, j, k, m] = A[i, j, k, m] + 1
+        return C
+
+    s = allo.customize(k4)
+    s.reorder("m", "i")                       # Allo: the listed loops swap their places
+    assert loop_names(s)[-4:] == ["m", "j", "k", "i"]
+    s.reorder("k", "j")
+    assert loop_names(s)[-4:] == ["m", "k", "j", "i"]
+    A = np.arange(120, dtype=np.int32).reshape(2, 3, 4, 5)
+    assert np.array_equal(s.build(target="python")(A), A + 1)
+
+
+def test_fuse_of_power_of_two_extents_divides_by_nothing():
+    s = scheduled("gemm", ("fuse", "i1", "j1", "k"))
+    assert int(loop(s, "i1_j1_k_fused").hi.value) == 512
+    ops = {e.op for st in ir.walk_stmts(s.top.body) for x in ir.stmt_exprs(st)
+           for e in ir.walk_exprs(x) if isinstance(e, ir.BinOp)}
+    assert {">>", "&"} <= ops and not ops & {"/", "//", "%"}
+
+
+def test_full_unroll_replicates_with_constant_indices():
+    s = scheduled("gemm", ("unroll", "k"))
+    assert "k" not in loop_names(s)
+    stores = [st for st in ir.walk_stmts(s.top.body) if isinstance(st, ir.Store)]
+    assert len(stores) == 1 + 8
+    ks = [[x for x in ir.walk_exprs(st.value) if isinstance(x, ir.Load) and x.buf.name == "B"]
+          for st in stores[1:]]
+    assert [int(b.indices[0].value) for (b,) in ks] == list(range(8))      # B[k, j]
+
+
+def test_unroll_outer_loop_renames_inner_copies():
+    s = scheduled("atax", ("unroll", "i", 2))
+    names = loop_names(s)
+    assert {"j", "j1", "j_u1", "j1_u1"} <= set(names) and len(set(names)) == len(names)
+    i_loop = loop(s, "i")
+    assert i_loop.step == 2 and not any(isinstance(x, ir.If) for x in i_loop.body)   # 8 % 2
+
+
+def test_pipeline_and_parallel_record_attributes():
+    s = scheduled("gemm", ("pipeline", "k", 2), ("parallel", "i1"))
+    assert loop(s, "k").attrs["pipeline"] == 2 and loop(s, "i1").attrs["parallel"] is True
+    assert "pipeline=2" in str(s) and "parallel=True" in str(s)
+
+
+def strided(A: int32[10, 10]) -> int32[10, 10]:
+    B: int32[10, 10] = 0
+    for i in range(9, -1, -2):
+        for j in range(1, 10, 3):
+            B[i, j] = A[i, j] * 2 + B[i, 9 - j]
+    return B
+
+
+STRIDED = [[("split", "i", 2)], [("split", "j", 2)], [("unroll", "i", 2)], [("unroll", "j")],
+           [("fuse", "i", "j")], [("reorder", "j", "i")],
+           [("split", "i", 3), ("fuse", "i.outer", "i.inner", "j")],
+           [("fuse", "i", "j"), ("split", "i_j_fused", 4), ("unroll", "i_j_fused.inner")]]
+
+
+@pytest.mark.parametrize("prims", STRIDED, ids=lambda p: "+".join(x[0] for x in p))
+def test_negative_and_non_unit_steps(prims):
+    A = np.arange(100, dtype=np.int32).reshape(10, 10)
+    expected = np.zeros((10, 10), dtype=np.int64)
+    for i in range(9, -1, -2):
+        for j in range(1, 10, 3):
+            expected[i, j] = A[i, j] * 2 + expected[i, 9 - j]
+    s = allo.customize(strided)
+    for prim, *args in prims:
+        getattr(s, prim)(*args)
+    assert np.array_equal(s.build(target="python")(A), expected)
+
+
+def test_rewrites_callable_on_ir_functions():
+    from allo_rtl.ir.verifier import verify_module
+    from allo_rtl.schedule import loops as L
+    s = allo.customize(CASE["gemm"].kernel)
+    f = s.top
+    assert L.split(f, "i1", 2) == ("i1.outer", "i1.inner")
+    L.reorder(f, ["k", "j1"])
+    assert L.fuse(f, ["i1.inner", "k"]) == "i1.inner_k_fused"
+    L.unroll(f, "j1", 2)
+    L.pipeline(f, "i1.inner_k_fused", 2)
+    verify_module(s.module)
+    check("gemm", s)
