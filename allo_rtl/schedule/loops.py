@@ -132,17 +132,17 @@ def perfect_band(f: ir.Function, names: list, primitive: str) -> tuple:
     loops = [find_loop(f, n)[0] for n in names]
     index_vars = {id(lp.var) for lp in ir.loops(f.body)}
     chain, guards = [], []
-    cur = next(lp for lp in ir.loops(f.body) if any(lp is x for x in loops))
+    cur = next(lp for lp in ir.loops(f.body) if lp in loops)
     while True:
         chain.append(cur)
-        if all(any(lp is x for x in chain) for lp in loops):
+        if all(lp in chain for lp in loops):
             return chain, guards
         body, met = cur.body, []
         while len(body) == 1 and _guard(body[0], index_vars):
             met.append(body[0])
             body = body[0].then_body
         if len(body) != 1 or not isinstance(body[0], ir.For):
-            missing = [lp.name for lp in loops if not any(lp is x for x in chain)]
+            missing = [lp.name for lp in loops if lp not in chain]
             raise AlloScheduleError(
                 f"{primitive}: loops {', '.join(names)} are not one perfect nest: the body "
                 f"of {cur.name!r} holds other statements before reaching "
@@ -174,7 +174,7 @@ def reorder(f: ir.Function, names: list):
         raise AlloScheduleError(f"{what}: a loop is named twice", f.loc)
     chain, guards = perfect_band(f, names, what)
     named = [find_loop(f, n)[0] for n in names]
-    slots = [k for k, lp in enumerate(chain) if any(lp is x for x in named)]
+    slots = [k for k, lp in enumerate(chain) if lp in named]
     new_order = list(chain)
     for slot, lp in zip(slots, named):
         new_order[slot] = lp
@@ -208,7 +208,7 @@ def fuse(f: ir.Function, names: list) -> str:
     what = f"fuse({', '.join(map(repr, names))})"
     chain, guards = perfect_band(f, names, what)
     named = [find_loop(f, n)[0] for n in names]
-    if len(chain) != len(named) or any(a is not b for a, b in zip(chain, named)):
+    if chain != named:
         raise AlloScheduleError(f"{what}: loops to fuse must be consecutive and given outer "
                                 "to inner", named[0].loc,
                                 hint=f"the nest is {', '.join(lp.name for lp in chain)}")
