@@ -2,9 +2,7 @@
 hardware customizations, and ``build`` for every target."""
 from __future__ import annotations
 
-import inspect
 from contextlib import contextmanager
-from pathlib import Path
 
 from ..errors import AlloError
 from ..frontend import parse_module
@@ -12,34 +10,24 @@ from ..ir import nodes as ir
 from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
-from .handles import LoopNests, resolve
 from .buffer_at import buffer_at as buffer_at_primitive
 from .compute_at import compute_at as compute_at_primitive
+from .handles import LoopNests, bands_kept, call_site, resolve
 from .inline import inline as inline_primitive
 from .partition import Partition, find_buffer
+from .partition import partition as partition_primitive
 from .reshape import reshape as reshape_primitive
 from .reuse_at import reuse_at as reuse_at_primitive
 from .unfold import unfold as unfold_primitive
-from .partition import partition as partition_primitive
-
-_PACKAGE = str(Path(__file__).resolve().parent.parent)
-
-
-def _call_site() -> ir.Loc:
-    """Where the user's script called the primitive (the first frame outside allo_rtl)."""
-    for frame in inspect.stack()[2:]:
-        name = str(Path(frame.filename).resolve())
-        if not name.startswith(_PACKAGE) and not name.endswith("contextlib.py"):
-            return ir.Loc(frame.filename, frame.lineno, 0)
-    return ir.UNKNOWN
 
 
 @contextmanager
 def _primitive(schedule, name, args):
     """Record the primitive; errors without a kernel line point at the user's call."""
-    loc = _call_site()
+    loc = call_site()
     try:
-        yield
+        with bands_kept(schedule.module):
+            yield
     except AlloError as e:
         if e.loc is None or getattr(e.loc, "line", 0) <= 0:
             e.loc = loc
@@ -73,9 +61,9 @@ class Schedule:
         raise AttributeError(f"kernel {self.module.top} has no array named {name!r}")
 
     def get_loops(self, fn: str | None = None) -> LoopNests:
-        """The loop bands of a function (default: the top), as Allo: ``loops.S_i_j_0.j``."""
+        """The loop bands of a function (default: the top), as Allo: ``loops.S_i_0.j``."""
         if fn is not None and fn not in self.module.functions:
-            raise AlloError(f"no kernel named {fn!r}",
+            raise AlloError(f"no kernel named {fn!r}", call_site(),
                             hint=f"kernels: {', '.join(self.module.functions)}")
         return LoopNests(self.module.functions[fn] if fn else self.top)
 

@@ -3,10 +3,22 @@ pipeline, parallel. Each checks what it needs (constant bounds, a perfect nest, 
 and raises ``AlloScheduleError`` at the loop's source line when it cannot apply."""
 from __future__ import annotations
 
+import itertools
+
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
 from . import legality
-from .rewrite import add, clone_body, const, const_bounds, find_loop, less, mul, ref
+from .rewrite import (
+    add,
+    clone_body,
+    const,
+    const_bounds,
+    find_loop,
+    less,
+    mul,
+    ref,
+    trip_count,
+)
 
 
 def pipeline(f: ir.Function, name: str, ii: int = 1):
@@ -19,7 +31,7 @@ def pipeline(f: ir.Function, name: str, ii: int = 1):
 
 def parallel(f: ir.Function, name: str):
     loop, _, _ = find_loop(f, name)
-    legality.check_parallel(loop, f"parallel({name!r})")
+    legality.check_parallel(f, loop, f"parallel({name!r})")
     loop.attrs["parallel"] = True
 
 
@@ -31,8 +43,9 @@ def unroll(f: ir.Function, name: str, factor: int = 0):
     if not isinstance(factor, int) or factor < 0:
         raise AlloScheduleError(f"unroll({name!r}): factor must be an integer >= 0 "
                                 f"(0 = fully), not {factor!r}", loop.loc)
-    lo, hi, trips = const_bounds(loop, f"unroll({name!r})")
-    if factor == 0 or factor >= trips:
+    trips = trip_count(loop)
+    if factor == 0 or (trips is not None and factor >= trips):
+        lo, _, trips = const_bounds(loop, f"unroll({name!r}) fully")
         copies = []
         for t in range(trips):
             value = const(lo + t * loop.step, loop.loc)
@@ -44,12 +57,15 @@ def unroll(f: ir.Function, name: str, factor: int = 0):
             parent.attrs.setdefault("unrolled_inner", []).append(
                 f"{name} x{trips}" + (f" (each: {', '.join(inner)})" if inner else ""))
         return
+    if trips is None:
+        check_stable_bounds(loop, f"unroll({name!r}, {factor})")
+    guarded = trips is None or trips % factor != 0
     new_body = []
     for u in range(factor):
         shifted = add(ref(loop.var, loop.loc), const(u * loop.step, loop.loc), loop.loc)
         copy = clone_body(loop.body, {id(loop.var): shifted}, f"_u{u}" if u else "")
-        if u and trips % factor:
-            copy = [ir.If(loop.loc, less(shifted, hi, loop.step, loop.loc), copy, [])]
+        if u and guarded:
+            copy = [ir.If(loop.loc, less(shifted, loop.hi, loop.step, loop.loc), copy, [])]
         new_body += copy
     loop.body = new_body
     loop.step *= factor
@@ -66,47 +82,80 @@ def _enclosing_loop(body: list, inner: list):
 
 def split(f: ir.Function, name: str, factor: int):
     """``name`` -> ``name.outer`` x ``name.inner`` (inner runs ``factor`` iterations); when
-    the factor does not divide the trip count the last outer iteration is guarded."""
+    the factor does not divide the trip count the last outer iteration is guarded. With
+    bounds computed at run time the outer loop runs over the original values, ``factor``
+    steps at a time (no division), and every iteration is guarded."""
     loop, body, k = find_loop(f, name)
     if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
         raise AlloScheduleError(f"split({name!r}, {factor!r}): the factor must be a positive "
                                 "integer", loop.loc)
-    lo, hi, trips = const_bounds(loop, f"split({name!r})")
-    if factor > trips:
+    trips = trip_count(loop)
+    if trips is not None and factor > trips:
         raise AlloScheduleError(f"split({name!r}, {factor}): the factor is larger than the "
                                 f"loop's {trips} iterations", loop.loc,
                                 hint=f"use a factor between 1 and {trips}")
+    if trips is None:
+        check_stable_bounds(loop, f"split({name!r}, {factor})")
     loc = loop.loc
     outer_var = ir.Scalar(loop.var.name + "_outer", loop.var.type, loc)
     inner_var = ir.Scalar(loop.var.name + "_inner", loop.var.type, loc)
-    flat = add(mul(ref(outer_var, loc), factor, loc), ref(inner_var, loc), loc)
-    index = add(const(lo, loc), mul(flat, loop.step, loc), loc)
+    if trips is not None:
+        flat = add(mul(ref(outer_var, loc), factor, loc), ref(inner_var, loc), loc)
+        index = add(const(int(loop.lo.value), loc), mul(flat, loop.step, loc), loc)
+        outer_bounds = (const(0, loc), const(-(-trips // factor), loc), 1)
+    else:
+        index = add(ref(outer_var, loc), mul(ref(inner_var, loc), loop.step, loc), loc)
+        outer_bounds = (loop.lo, loop.hi, loop.step * factor)
     inner_body = clone_body(loop.body, {id(loop.var): index})
-    if trips % factor:
-        inner_body = [ir.If(loc, less(index, hi, loop.step, loc), inner_body, [])]
-    attrs = dict(loop.attrs)
+    if trips is None or trips % factor:
+        inner_body = [ir.If(loc, less(index, loop.hi, loop.step, loc), inner_body, [])]
+    # the band name stays with the outer loop, pipeline/unroll hints go to the inner one
     inner = ir.For(loc, f"{name}.inner", inner_var, const(0, loc), const(factor, loc), 1,
-                   inner_body, attrs)
-    outer = ir.For(loc, f"{name}.outer", outer_var, const(0, loc),
-                   const(-(-trips // factor), loc), 1, [inner],
-                   {k: v for k, v in attrs.items() if k == "band"})
+                   inner_body, {k: v for k, v in loop.attrs.items() if k != "band"})
+    outer = ir.For(loc, f"{name}.outer", outer_var, *outer_bounds, [inner],
+                   {k: v for k, v in loop.attrs.items() if k == "band"})
     body[k] = outer
     return outer.name, inner.name
 
 
-def perfect_band(f: ir.Function, names: list, primitive: str) -> list:
-    """The loops from the outermost to the innermost named one, each the only statement of
-    its parent's body; a schedule error otherwise."""
+def check_stable_bounds(loop: ir.For, primitive: str):
+    """Guards that re-read a run-time bound inside the loop need a bound the body cannot
+    change (Python evaluates range() once)."""
+    assigned = {id(v) for v, _ in legality.assigned_scalars(loop.body)}
+    stored = {id(a.buf) for a in legality.accesses(loop.body) if a.write}
+    for x in (x for e in (loop.lo, loop.hi) for x in ir.walk_exprs(e)):
+        if (isinstance(x, ir.Ref) and id(x.var) in assigned) or \
+                (isinstance(x, ir.Load) and id(x.buf) in stored):
+            raise AlloScheduleError(f"{primitive}: the bounds of loop {loop.name!r} depend on "
+                                    "values its body changes", loop.loc,
+                                    hint="compute the bound into a variable before the loop")
+
+
+def _guard(s: ir.Stmt, index_vars: set) -> bool:
+    """An ``if`` without else around one statement, testing only loop indices (split's tail
+    guards): no iteration of a loop inside it changes what it tests, so it may sink below."""
+    return isinstance(s, ir.If) and not s.else_body and len(s.then_body) == 1 and all(
+        not isinstance(x, (ir.Load, ir.MathCall)) and
+        (not isinstance(x, ir.Ref) or id(x.var) in index_vars) for x in ir.walk_exprs(s.cond))
+
+
+def perfect_band(f: ir.Function, names: list, primitive: str) -> tuple:
+    """(loops from the outermost to the innermost named one, the guards between them): each
+    loop is the only statement of its parent's body, looking through guards; a schedule
+    error otherwise."""
     loops = [find_loop(f, n)[0] for n in names]
-    chain = []
-    start = next(lp for lp in ir.loops(f.body) if lp in loops)
-    cur = start
+    index_vars = {id(lp.var) for lp in ir.loops(f.body)}
+    chain, guards = [], []
+    cur = next(lp for lp in ir.loops(f.body) if lp in loops)
     while True:
         chain.append(cur)
         if all(lp in chain for lp in loops):
-            return chain
-        inner = [s for s in cur.body if isinstance(s, ir.For)]
-        if len(cur.body) != 1 or len(inner) != 1:
+            return chain, guards
+        body, met = cur.body, []
+        while len(body) == 1 and _guard(body[0], index_vars):
+            met.append(body[0])
+            body = body[0].then_body
+        if len(body) != 1 or not isinstance(body[0], ir.For):
             missing = [lp.name for lp in loops if lp not in chain]
             raise AlloScheduleError(
                 f"{primitive}: loops {', '.join(names)} are not one perfect nest: the body "
@@ -114,15 +163,30 @@ def perfect_band(f: ir.Function, names: list, primitive: str) -> list:
                 f"{', '.join(map(repr, missing))}", cur.loc,
                 hint="only perfectly nested loops (each the only statement of the one above) "
                      "can be reordered or fused")
-        cur = inner[0]
+        cur = body[0]
+        if met and any(isinstance(x, ir.Load) for e in (cur.lo, cur.hi) for x in ir.walk_exprs(e)):
+            raise AlloScheduleError(
+                f"{primitive}: the condition at line {met[0].loc.line} guards the bounds of "
+                f"loop {cur.name!r}, which read memory; moving it inward would read them "
+                "unguarded", met[0].loc, hint="compute the bound into a variable first")
+        guards += met
+
+
+def _wrap(guards: list, body: list) -> list:
+    """``body`` inside fresh copies of the guards (the first outermost)."""
+    for g in reversed(guards):
+        body = [ir.If(g.loc, g.cond, body, [])]
+    return body
 
 
 def reorder(f: ir.Function, names: list):
-    """Permute loops of one perfect nest; unnamed loops of the nest keep their places."""
+    """Permute loops of one perfect nest; unnamed loops of the nest keep their places, the
+    band name stays on the outermost loop, and guards between the loops (split tails) move
+    around the innermost body."""
     what = f"reorder({', '.join(map(repr, names))})"
     if len(set(names)) != len(names):
         raise AlloScheduleError(f"{what}: a loop is named twice", f.loc)
-    chain = perfect_band(f, names, what)
+    chain, guards = perfect_band(f, names, what)
     named = [find_loop(f, n)[0] for n in names]
     slots = [k for k, lp in enumerate(chain) if lp in named]
     new_order = list(chain)
@@ -135,18 +199,28 @@ def reorder(f: ir.Function, names: list):
                 raise AlloScheduleError(f"{what}: the bounds of {lp.name!r} depend on another "
                                         "loop of the nest", lp.loc,
                                         hint="only rectangular nests can be reordered")
-    perm = [chain.index(lp) for lp in new_order]
-    legality.check_reorder(chain[-1].body, chain, perm, what)
+    # guarded nests are not rectangles: the iteration running last may change
+    live_out = legality.read_after(f, chain[0]) if guards else set()
+    legality.check_reorder(chain, new_order, what, live_out)
+    inner_body = chain[-1].body
+    band = chain[0].attrs.get("band")
     headers = [(lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc) for lp in new_order]
     for lp, (n, var, lo, hi, step, attrs, loc) in zip(chain, headers):
-        lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.attrs, lp.loc = n, var, lo, hi, step, attrs, loc
+        lp.name, lp.var, lp.lo, lp.hi, lp.step, lp.loc = n, var, lo, hi, step, loc
+        lp.attrs = {k: v for k, v in attrs.items() if k != "band"}
+    if band is not None:
+        chain[0].attrs["band"] = band
+    for outer, inner in itertools.pairwise(chain):
+        outer.body = [inner]
+    chain[-1].body = _wrap(guards, inner_body)
 
 
 def fuse(f: ir.Function, names: list) -> str:
     """Consecutive loops of a perfect nest -> one loop over all their iterations, named
-    ``a_b_fused``; the original indices are recovered by division by constant extents."""
+    ``a_b_fused``; the original indices are recovered by division by constant extents, and
+    guards between the loops (split tails) wrap the body."""
     what = f"fuse({', '.join(map(repr, names))})"
-    chain = perfect_band(f, names, what)
+    chain, guards = perfect_band(f, names, what)
     named = [find_loop(f, n)[0] for n in names]
     if chain != named:
         raise AlloScheduleError(f"{what}: loops to fuse must be consecutive and given outer "
@@ -165,7 +239,7 @@ def fuse(f: ir.Function, names: list) -> str:
         digit = _digit(ref(var, loc), stride, t, loc)
         sub[id(lp.var)] = add(const(lo, loc), mul(digit, lp.step, loc), loc)
         stride *= t
-    body = clone_body(chain[-1].body, sub)
+    body = clone_body(_wrap(guards, chain[-1].body), sub)
     attrs = {}
     for lp in chain:
         attrs.update(lp.attrs)

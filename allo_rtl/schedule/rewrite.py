@@ -32,12 +32,17 @@ def _find(body: list, name: str):
 
 def const_bounds(loop: ir.For, primitive: str) -> tuple:
     """(lo, hi, trips) of a loop whose bounds are constants, else a schedule error."""
-    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
+    if trip_count(loop) is None:
         raise AlloScheduleError(f"{primitive} needs constant bounds, loop {loop.name!r} has "
                                 "bounds computed at run time", loop.loc)
-    lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
-    trips = max(0, -((lo - hi) // step)) if step > 0 else max(0, -((hi - lo) // -step))
-    return lo, hi, trips
+    return int(loop.lo.value), int(loop.hi.value), trip_count(loop)
+
+
+def trip_count(loop: ir.For) -> int | None:
+    """Iterations of a loop with constant bounds, None when they are computed at run time."""
+    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
+        return None
+    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
 
 
 def const(value: int, loc) -> ir.Const:
@@ -58,9 +63,11 @@ def ref(var: ir.Scalar, loc) -> ir.Ref:
     return ir.Ref(var.type, loc, var)
 
 
-def less(a: ir.Expr, bound: int, step: int, loc) -> ir.Expr:
-    """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail."""
-    return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, const(bound, loc))
+def less(a: ir.Expr, bound, step: int, loc) -> ir.Expr:
+    """``a < bound`` (or ``a > bound`` for negative steps), the guard of a loop's tail; the
+    bound is an int or a (copied) run-time expression."""
+    bound = const(bound, loc) if isinstance(bound, int) else clone_expr(bound, {})
+    return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, bound)
 
 
 def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
