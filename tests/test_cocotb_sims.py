@@ -21,11 +21,12 @@ SIMS = [pytest.param("icarus", marks=pytest.mark.icarus),
 
 @pytest.fixture(scope="module")
 def amaranth_cycles():
+    """(cycles, reads per array) of the Amaranth simulation."""
 
     def get(case, args):
         mod = allo.customize(case.kernel).build()
         mod(*copy_args(args))
-        return mod.cycles
+        return mod.cycles, mod.reads
     return get
 
 
@@ -42,7 +43,9 @@ def test_external_simulators_match_numpy_and_amaranth_cycles(sim, case, amaranth
     for k in case.inplace:
         assert_same(hw_args[k], np_args[k])
     check_dut_against_reference(s, args, got, hw_args)
-    assert mod.cycles == amaranth_cycles(case, args)
+    cycles, reads = amaranth_cycles(case, args)
+    assert mod.cycles == cycles and mod.reads == reads
+    assert sum(reads.values()) > 0
 
 
 def spin(x: allo.int32) -> allo.int32:

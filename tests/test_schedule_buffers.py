@@ -11,7 +11,7 @@ from allo_rtl import int32
 from allo_rtl.errors import AlloScheduleError
 
 import kernels
-from kernels import assert_same, check_schedule, copy_args, i32, wrap32
+from kernels import check_schedule, i32, wrap32
 
 N = 8
 
@@ -150,17 +150,15 @@ def test_reuse_reads_each_element_once(kernel, steps, shape, ref):
 
 
 def test_reuse_window_pipelines_at_ii_1():
-    s = allo.customize(conv2D)
-    lb = s.reuse_at(s.A, "y")
-    wb = s.reuse_at(lb, "x")
-    s.partition(lb, allo.Partition.Complete, dim=1)
-    s.partition(wb, allo.Partition.Complete, dim=0)
-    s.unroll("c")
-    s.unroll("r")
-    s.pipeline("x")
-    hw = s.build()
-    A = _image((8, 8))(np.random.default_rng(2), False)[0]
-    assert_same(hw(A.copy()), CASES[3][3]([A]))
+    def schedule(s):
+        lb = s.reuse_at(s.A, "y")
+        wb = s.reuse_at(lb, "x")
+        s.partition(lb, allo.Partition.Complete, dim=1)
+        s.partition(wb, allo.Partition.Complete, dim=0)
+        s.unroll("c")
+        s.unroll("r")
+        s.pipeline("x")
+    s, hw, _ = _check(conv2D, schedule, _image((8, 8)), CASES[3][3])
     assert _pipelined(hw, "x")["ii"] == 1 and hw.reads["A"] == 64
 
 

@@ -9,7 +9,7 @@ import allo_rtl as allo
 from allo_rtl import int32
 from allo_rtl.errors import AlloScheduleError
 
-from kernels import assert_same, check_schedule, copy_args, i32, wrap32
+from kernels import check_schedule, i32, wrap32
 
 N = 8
 

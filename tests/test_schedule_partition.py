@@ -14,7 +14,7 @@ from allo_rtl.ir import nodes as ir
 from allo_rtl.ir.types import ArrayType
 
 import kernels
-from kernels import EDGE, assert_same, check_schedule, copy_args, i32
+from kernels import EDGE, check_schedule, i32
 
 N = 8
 P = allo.Partition

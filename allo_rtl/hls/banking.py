@@ -365,12 +365,13 @@ class _Rewriter:
             return [ir.If(s.loc, self.expr(s.cond), self.body(s.then_body),
                           self.body(s.else_body))]
         if isinstance(s, ir.Call):
-            return [ir.Call(s.loc, s.callee, self._expand([self.expr(a) if isinstance(a, ir.Expr)
+            return [ir.Call(s.loc, s.callee, self.expand([self.expr(a) if isinstance(a, ir.Expr)
                                                            else a for a in s.args]),
-                            self._expand(s.outs))]
+                            self.expand(s.outs))]
         raise TypeError(type(s).__name__)
 
-    def _expand(self, symbols: list) -> list:
+    def expand(self, symbols: list) -> list:
+        """Symbols with every partitioned array replaced by its banks, in place."""
         out = []
         for a in symbols:
             out += self.banked[id(a)].banks if id(a) in self.banked else [a]
@@ -410,8 +411,8 @@ def bank_function(f: ir.Function):
     rw = _Rewriter(f, banked)
     f.body = rw.body(f.body)
     f.user_params, f.user_results = list(f.params), list(f.results)
-    f.params, f.results = rw._expand(f.params), rw._expand(f.results)
-    f.locals = rw._expand(f.locals) + rw.temps
+    f.params, f.results = rw.expand(f.params), rw.expand(f.results)
+    f.locals = rw.expand(f.locals) + rw.temps
     f.banked = banked
 
 
@@ -425,7 +426,3 @@ def bank_module(module: ir.Module) -> ir.Module:
     for f in module.functions.values():
         bank_function(f)
     return module
-
-
-def bank_count(buf: ir.Buffer) -> int:
-    return math.prod(s.banks for s in dim_splits(buf))

@@ -24,14 +24,13 @@ def slice_dims(loop: ir.For, target: ir.Buffer, accesses: list, primitive: str) 
     first = accesses[0]
     dims = []
     for d in range(len(target.shape)):
-        fixed = [not uses(a.indices[d], varying) for a in accesses]
-        if not any(fixed):
+        fixed = [a for a in accesses if not uses(a.indices[d], varying)]
+        if not fixed:
             dims.append(None)
             continue
-        if not all(fixed) or not all(same_expr(a.indices[d], first.indices[d])
-                                     for a in accesses):
-            odd = next(a for a in accesses if not fixed[accesses.index(a)] or
-                       not same_expr(a.indices[d], first.indices[d]))
+        odd = next((a for a in accesses if a not in fixed or
+                    not same_expr(a.indices[d], first.indices[d])), None)
+        if odd is not None:
             raise AlloScheduleError(
                 f"{primitive}: the accesses of {target.name} inside loop {loop.name!r} use "
                 f"different slices in dimension {d + 1}", odd.loc,

@@ -77,7 +77,7 @@ def _touched(body: list):
 # --- exact check over the iteration spaces ---------------------------------------------
 def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
     """(element ids, fused rank) of every access to ``buf`` in ``nest`` (all iterations)."""
-    loops = [lp for lp in ir.loops([nest])]
+    loops = ir.loops([nest])
     ranges = {}
     for lp in loops:
         lo, hi, trips = const_bounds(lp, f"compute_at ({what})")

@@ -33,7 +33,7 @@ STRAIGHT_UPTO = 16      # per-iteration copies up to this size are straight-line
 def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
     """(min, max) of the offsets over the loops inside ``loop`` (evaluated exactly)."""
     inner = {id(lp.var): lp for lp in ir.loops(loop.body)}
-    lo_all, hi_all = None, None
+    lows, highs = [], []
     for off, a in offsets:
         refs = {id(x.var) for x in ir.walk_exprs(off) if isinstance(x, ir.Ref)}
         loops = [inner[v] for v in refs if v in inner]
@@ -45,9 +45,9 @@ def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
         values = index_values(off, {id(lp.var): g.reshape(-1) for lp, g in zip(loops, grids)})
         if values is None or np.size(values) == 0:
             raise AlloScheduleError(f"{what}: cannot bound the offset of this access", a.loc)
-        lo_all = min(int(np.min(values)), lo_all if lo_all is not None else int(np.min(values)))
-        hi_all = max(int(np.max(values)), hi_all if hi_all is not None else int(np.max(values)))
-    return lo_all, hi_all
+        lows.append(int(np.min(values)))
+        highs.append(int(np.max(values)))
+    return min(lows), max(highs)
 
 
 def _split_index(e: ir.Expr, var: ir.Scalar):

@@ -14,7 +14,6 @@ from .rewrite import const, ref
 
 @dataclasses.dataclass(eq=False)
 class Access:
-    stmt: ir.Stmt               # the Store, or the statement whose expression holds the Load
     node: object                # the ir.Load or the ir.Store
     is_store: bool
 
@@ -36,10 +35,10 @@ def accesses_in(body: list, buf: ir.Buffer, primitive: str) -> list:
                                     "inside the loop, so its accesses cannot be redirected",
                                     s.loc, hint="inline the callee first (s.inline)")
         for e in ir.stmt_exprs(s):
-            out += [Access(s, x, False) for x in ir.walk_exprs(e)
+            out += [Access(x, False) for x in ir.walk_exprs(e)
                     if isinstance(x, ir.Load) and x.buf is buf]
         if isinstance(s, ir.Store) and s.buf is buf:
-            out.append(Access(s, s, True))
+            out.append(Access(s, True))
     return out
 
 

@@ -27,7 +27,7 @@ class SimResult:
     raw_results: list       # per kernel result: raw int, or object array of raw ints
     raw_args: list          # the arguments after the run (arrays as the memories hold them)
     cycles: int
-    reads: dict | None = None   # array port -> cycles the kernel read it (Amaranth sim only)
+    reads: dict | None = None   # array port -> cycles the kernel read it
 
 
 def _flat(raw) -> list:
@@ -50,14 +50,7 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         await ctx.tick()
         ctx.set(tb_top.start, 0)
         ticks = 1
-        reads = {p.name: 0 for p in iface.arrays}
-        ports = [(p.name, getattr(tb_top.kernel, p.signal("ce0")),
-                  getattr(tb_top.kernel, p.signal("we0"))) for p in iface.arrays]
-        while True:
-            for name, ce, we in ports:
-                reads[name] += ctx.get(ce) and not ctx.get(we)
-            if ctx.get(tb_top.done):
-                break
+        while not ctx.get(tb_top.done):
             if ticks >= max_cycles:
                 state = getattr(tb_top.kernel, "fsm_state", None)
                 outcome["timeout"] = (ticks, None if state is None else ctx.get(state))
@@ -65,7 +58,8 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             await ctx.tick()
             ticks += 1
         outcome["cycles"] = ctx.get(tb_top.cycles)
-        outcome["reads"] = reads
+        outcome["reads"] = {p.name: ctx.get(getattr(tb_top, f"host_{p.name}_reads"))
+                            for p in iface.arrays}
         outcome["scalars"] = {r.name: ctx.get(getattr(tb_top, r.name))
                               for r in iface.results if isinstance(r, ScalarPort)}
         outcome["arrays"] = {name: [ctx.get(mem.data[i]) for i in range(mem.depth)]

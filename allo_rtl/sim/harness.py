@@ -5,7 +5,8 @@ port, wired as a BRAM (synchronous read, latency 1, non-transparent). Each memor
 *host* port (write: ``host_X_addr/_we/_wdata``; read: ``host_X_raddr`` -> ``host_X_rdata`` one
 cycle later) through which a testbench loads inputs and reads results while the kernel idles.
 A hardware counter ``cycles`` measures the kernel's latency the same way on every simulator:
-1 at the edge that samples ``start``, +1 at each further edge until ``done`` is high.
+1 at the edge that samples ``start``, +1 at each further edge until ``done`` is high. A
+counter ``host_X_reads`` per array counts the cycles the kernel reads it during that run.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from amaranth.lib.wiring import In, Out
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
 
 CYCLE_COUNTER_BITS = 40
+READ_COUNTER_BITS = 32
 
 
 def harness_signature(iface: KernelInterface) -> wiring.Signature:
@@ -31,6 +33,7 @@ def harness_signature(iface: KernelInterface) -> wiring.Signature:
             members[f"host_{p.name}_wdata"] = In(hw_shape(p.dtype))
             members[f"host_{p.name}_raddr"] = In(p.addr_width)
             members[f"host_{p.name}_rdata"] = Out(hw_shape(p.dtype))
+            members[f"host_{p.name}_reads"] = Out(READ_COUNTER_BITS)
     return wiring.Signature(members)
 
 
@@ -60,10 +63,15 @@ class KernelHarness(wiring.Component):
         running = Signal()
         with m.If(self.start & ~running):
             m.d.sync += [self.cycles.eq(1), running.eq(1)]
+            m.d.sync += [getattr(self, f"host_{p.name}_reads").eq(0) for p in self.iface.arrays]
         with m.Elif(running & ~dut.done):
             m.d.sync += self.cycles.eq(self.cycles + 1)
         with m.Elif(dut.done):
             m.d.sync += running.eq(0)
+        for p in self.iface.arrays:
+            count = getattr(self, f"host_{p.name}_reads")
+            with m.If(running & getattr(dut, p.signal("ce0")) & ~getattr(dut, p.signal("we0"))):
+                m.d.sync += count.eq(count + 1)
         return m
 
     def _memory(self, m, dut, p: ArrayPort) -> Memory:

@@ -9,6 +9,7 @@ cycles with the same hardware counter. ``mod.verilog`` is the kernel's Verilog;
 """
 from __future__ import annotations
 
+from ..ir import nodes as ir
 from ..ir.analysis import written_buffers
 from ..rtl.build import HardwareDesign, Report
 from ..rtl.interface import interface_of
@@ -30,7 +31,7 @@ class HardwareModule:
         self.iface = interface_of(self.top)
         self.max_cycles = max_cycles
         self.cycles = None
-        self.reads = None                 # array -> words read in the last run (Amaranth sim)
+        self.reads = None                 # array -> words read in the last run
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
 
@@ -48,11 +49,9 @@ class HardwareModule:
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""
-        if per_port is None:
-            return None
         out = {}
         for p in self.top.params + self.top.results:
-            if hasattr(p, "bank_of") and p.name in per_port:
+            if isinstance(p, ir.Buffer):
                 key = p.bank_of or p.name
                 out[key] = out.get(key, 0) + per_port[p.name]
         return out

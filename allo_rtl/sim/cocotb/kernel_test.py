@@ -62,6 +62,8 @@ async def _run(dut, spec):
             return {"timeout": spec["max_cycles"], "state": state}
         await ReadOnly()
     out = {"cycles": int(dut.cycles.value),
+           "reads": {a["name"]: int(getattr(dut, f"host_{a['name']}_reads").value)
+                     for a in spec["arrays"]},
            "scalars": {s["name"]: read_int(getattr(dut, s["name"]), s["signed"])
                        for s in spec["scalars_out"]}}
     await RisingEdge(dut.clk)

@@ -132,7 +132,7 @@ class CocotbSimulation:
             raise timeout_error(self.design.name, out["timeout"], out.get("state"))
         outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
         return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
-                         out["cycles"])
+                         out["cycles"], out["reads"])
 
     def _copy_waves(self, dest, run_dir: Path):
         names = ["dump.vcd"] if self.sim == "verilator" else [f"{TOP}.fst", f"{TOP}.vcd"]
