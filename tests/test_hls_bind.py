@@ -29,7 +29,7 @@ def _bind(fn):
 
 def test_disjoint_lifetimes_share_one_register():
     block, sch, b = _bind(pairs)
-    loads = [op for op in block.ops if op.kind == "load"]
+    loads = [op for op in block.ops if op.info.is_load]
     assert [sch.start[op] for op in loads] == [0, 1, 2, 3]
     kept = [op for op in loads if op in sch.registered]
     assert kept == [loads[0], loads[2]]

@@ -15,7 +15,7 @@ def _only_block(fn, clock_ns=None):
 
 
 def _ops(block, kind):
-    return [op for op in block.ops if op.kind == kind]
+    return [op for op in block.ops if op.opcode == kind]
 
 
 def two_reads_one_port(A: int32[4], B: int32[4]):
@@ -27,7 +27,7 @@ def test_single_port_serializes_reads_and_chains_add_into_store():
     loads = _ops(block, "load")
     assert [sch.start[op] for op in loads] == [0, 1]       # one access per cycle on port A
     assert [sch.ready[op] for op in loads] == [1, 2]       # read latency 1
-    (add,) = _ops(block, "binop")
+    (add,) = _ops(block, "add")
     (store,) = _ops(block, "store")
     assert sch.start[add] == 2 and sch.start[store] == 2   # add chained into the store
     assert sch.length == 3
@@ -79,10 +79,10 @@ def long_chain(x: int32, y: int32) -> int32:
 
 def test_chaining_stops_at_the_clock_period():
     block, fast = _only_block(long_chain, clock_ns=100.0)
-    adds = _ops(block, "binop")
+    adds = _ops(block, "add")
     assert {fast.start[a] for a in adds} == {0}             # all chained in one cycle
     block, slow = _only_block(long_chain, clock_ns=3.5)     # one ~2.1-2.2 ns adder per cycle
-    adds = _ops(block, "binop")
+    adds = _ops(block, "add")
     assert [slow.start[a] for a in adds] == [0, 1, 2]
     assert adds[0] in slow.registered and adds[1] in slow.registered
 

@@ -22,12 +22,12 @@ def _nest(fn, clock_ns=None):
             break
         regions = loop.body
     ext = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
-    return (loop.body[0], [r.loop for r in nest], [int(r.lo.attrs["value"]) for r in nest],
+    return (loop.body[0], [r.loop for r in nest], [r.lo.value for r in nest],
             [r.static_trips for r in nest], TimingModel("generic", clock_ns), ext)
 
 
 def _ops(block, kind):
-    return [o for o in block.ops if o.kind == kind]
+    return [o for o in block.ops if o.opcode == kind]
 
 
 def copy(A: int32[8], B: int32[8]):
@@ -119,8 +119,8 @@ def test_register_recurrence_longer_than_the_clock_limits_ii():
     # one cycle: the recurrence v -> mul -> add -> v spans two positions -> II = 2
     block, *rest = _nest(chained, clock_ns=8.0)
     tm = rest[3]
-    mul = next(o for o in block.ops if o.kind == "binop" and o.attrs["op"] == "*")
-    add = next(o for o in block.ops if o.kind == "binop" and o.attrs["op"] == "+")
+    mul = next(o for o in block.ops if o.opcode == "mul")
+    add = next(o for o in block.ops if o.opcode == "add")
     assert tm.of(mul).delay_ns + tm.of(add).delay_ns > 8.0 - 0.3
     sch = modulo_schedule(block, *rest, 1)
     assert sch.ii == 2 and "recurrence through variable v" in sch.limit

@@ -5,6 +5,7 @@ import numpy as np
 import allo_rtl as allo
 from allo_rtl.hls.cdfg import Block, build_cdfg, LoopRegion
 from allo_rtl.hls.narrow import narrow_block
+from allo_rtl.ir.semantics import binop
 from allo_rtl.ir.types import int32
 
 
@@ -27,19 +28,19 @@ def _body_block(fn):
 
 def test_store_of_int32_narrows_mul_and_add_to_32_bits():
     block = _body_block(mac)
-    before = {op.attrs["op"]: op.type.bits for op in block.ops if op.kind == "binop"}
+    before = {op.info.symbol: op.type.bits for op in block.ops if op.info.semantics is binop}
     assert before == {"*": 64, "+": 65}
     narrow_block(block)
-    after = {op.attrs["op"]: op.type.bits for op in block.ops if op.kind == "binop"}
+    after = {op.info.symbol: op.type.bits for op in block.ops if op.info.semantics is binop}
     assert after == {"*": 32, "+": 32}
 
 
 def test_compare_and_division_keep_full_width():
     block = _body_block(compare_sum)
     narrow_block(block)
-    widths = {op.attrs["op"]: op.type.bits for op in block.ops if op.kind == "binop"}
+    widths = {op.info.symbol: op.type.bits for op in block.ops if op.info.semantics is binop}
     assert widths["*"] == 64                  # the division reads all 64 bits
-    adds = [op for op in block.ops if op.kind == "binop" and op.attrs["op"] == "+"]
+    adds = [op for op in block.ops if op.opcode == "add"]
     assert any(op.type.bits == 33 for op in adds)     # (A + B) > 0 needs the carry bit
 
 

@@ -17,7 +17,7 @@ def _block(fn):
 
 
 def _ops(block, kind, op=None):
-    return [o for o in block.ops if o.kind == kind and (op is None or o.attrs.get("op") == op)]
+    return [o for o in block.ops if (o.opcode == kind if op is None else o.info.symbol == op)]
 
 
 def two_reads_one_port(A: int32[4], B: int32[4]):

@@ -91,8 +91,8 @@ def resource_check(design, board: Board) -> list:
     muls = []
     for d in design.designs.values():
         for sch in d.schedules.values():
-            muls += [op for op in sch.block.ops if op.kind == "binop" and op.attrs["op"] == "*"
-                     and not any(o.kind == "const" for o in op.operands)]
+            muls += [op for op in sch.block.ops if op.info.resource == "mul"
+                     and not any(o.info.is_const for o in op.operands)]
     per_dsp = 16 if board.family == "ice40" else 18
     dsp_need = sum(math.ceil(max(o.type.hw_bits for o in op.operands) / per_dsp) ** 2
                    for op in muls)

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .list_schedule import BlockSchedule
-from .timing import divider_config
+from .optable import COMBINATIONAL
+from .divider_unit import divider_config
 
 
 @dataclass
@@ -60,37 +61,47 @@ def bind_registers(schedules, binding: Binding):
     return binding
 
 
-def mul_key(op) -> tuple:
-    """Multiplications of the same operand shapes can share one multiplier (exact product;
-    each user scales and wraps it into its own result type)."""
+def unit_key(op) -> tuple:
+    """Operations of one table entry class and the same operand shapes can share a unit: a
+    multiplier gives the exact product (each user scales and wraps it into its own type), a
+    divider is configured by width and signedness."""
+    if op.info.iterative:
+        cfg = divider_config(op)
+        return (cfg.width, cfg.signed)
     a, b = (o.type for o in op.operands)
     return (a.hw_bits, a.signed, b.hw_bits, b.signed)
 
 
+def _shared_slot(op, sch: BlockSchedule):
+    """When two ops of a block may use one unit: iterative units finish inside their block
+    and blocks never overlap, so the k-th iterative op of a block uses unit k (slot: the
+    block); combinational sharable units are shared per cycle (slot: the start cycle)."""
+    return None if op.info.iterative else sch.start[op]
+
+
 def bind_units(schedules, binding: Binding):
-    """Dividers are shared across blocks: the k-th division of a block (per divider width and
-    signedness) uses divider k. Blocks never overlap in time and a division finishes inside
-    its block, so no two users of one divider are ever in flight together. Integer
-    multiplications are shared the same way per cycle: the k-th multiplication (of one operand
-    shape) starting in a cycle uses multiplier k, so the schedule is unchanged and a function
-    needs only as many multipliers as one cycle uses; the cost is an input multiplexer. Other
-    operations keep a unit each (adders and logic are about as large as the multiplexer
-    sharing would add)."""
+    """Sharable operations (the table's ``sharable``: dividers, integer multipliers with no
+    constant operand) of one unit key use unit k for the k-th of them in their slot (see
+    ``_shared_slot``), so the schedule is unchanged and a function needs only as many units
+    as one slot uses; the cost is an input multiplexer. Other operations keep a unit each
+    (adders and logic are about as large as the multiplexer sharing would add)."""
     for sch, _ in schedules:
-        per_config = defaultdict(int)
-        muls = defaultdict(int)
+        used = defaultdict(int)
         for op in sch.block.ops:
-            if op.kind == "div":
-                cfg = divider_config(op)
-                key = (cfg.width, cfg.signed)
-                binding.unit_of[op] = ("div", *key, per_config[key])
-                per_config[key] += 1
-            elif (op.kind == "binop" and op.attrs["op"] == "*" and op.type.fracs == 0
-                  and all(o.kind != "const" for o in op.operands)):
-                key = (mul_key(op), sch.start[op])
-                binding.unit_of[op] = ("mul", mul_key(op), muls[key])
-                muls[key] += 1
-            elif op.kind in ("binop", "compare", "minmax", "select", "unary", "logic",
-                             "bitget", "bitslice", "addr"):
+            info = op.info
+            if info.sharable and _can_share(op):
+                key = (info.resource, unit_key(op))
+                slot = (key, _shared_slot(op, sch))
+                binding.unit_of[op] = (info.resource, unit_key(op), used[slot])
+                used[slot] += 1
+            elif info.unit == COMBINATIONAL:
                 binding.unit_of[op] = len(binding.unit_of)
     return binding
+
+
+def _can_share(op) -> bool:
+    """A multiplier by a constant is a few adders: not worth an input multiplexer; a
+    fixed-point product keeps its own scaling unit."""
+    if op.info.iterative:
+        return True
+    return op.type.fracs == 0 and all(not o.info.is_const for o in op.operands)

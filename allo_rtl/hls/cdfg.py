@@ -17,22 +17,31 @@ from dataclasses import dataclass, field
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.types import AlloType, UInt, index
-
-DIV_OPS = ("/", "//", "%")
+from .optable import BINARY, COMPARE, LOGIC, MATH, OPERATORS, UNARY, OpInfo
 
 
 @dataclass(eq=False)
 class Op:
-    kind: str           # const var load store binop div compare logic unary cast select
-                        # bitget bitslice minmax addr setvar
+    """One operation. ``opcode`` names its entry in the operator table (``optable``); the
+    typed fields below are set where the opcode uses them."""
+    opcode: str
     type: AlloType | None
     operands: list
     loc: ir.Loc
-    attrs: dict = field(default_factory=dict)
+    buf: ir.Buffer | None = None     # load, store, addr: the array
+    var: ir.Scalar | None = None     # var, setvar: the variable
+    value: int | None = None         # const: the raw value
+    width: int | None = None         # bitslice: bits taken
+    strides: tuple = ()              # addr: row-major strides of the indices
+    affine: object = None            # addr: the index's affine form, when known
     id: int = -1
 
+    @property
+    def info(self) -> OpInfo:
+        return OPERATORS[self.opcode]
+
     def __repr__(self):
-        return f"v{self.id}:{self.kind}"
+        return f"v{self.id}:{self.opcode}"
 
 
 @dataclass(eq=False)
@@ -58,9 +67,9 @@ class LoopRegion:
     @property
     def static_trips(self) -> int | None:
         """The trip count when both bounds are constants and it is at least one, else None."""
-        if self.lo.kind != "const" or self.hi.kind != "const":
+        if not (self.lo.info.is_const and self.hi.info.is_const):
             return None
-        lo, hi, step = int(self.lo.attrs["value"]), int(self.hi.attrs["value"]), self.loop.step
+        lo, hi, step = self.lo.value, self.hi.value, self.loop.step
         trips = -((lo - hi) // step) if step > 0 else -((hi - lo) // -step)
         return trips if trips >= 1 else None
 
@@ -68,9 +77,9 @@ class LoopRegion:
     def counter_width(self) -> int | None:
         """Bits of a signed counter holding every index value, when both bounds are constant
         (None: the full index width is needed)."""
-        if self.lo.kind != "const" or self.hi.kind != "const":
+        if not (self.lo.info.is_const and self.hi.info.is_const):
             return None
-        bounds = (int(self.lo.attrs["value"]), int(self.hi.attrs["value"]))
+        bounds = (self.lo.value, self.hi.value)
         return max(v.bit_length() for v in bounds) + 1
 
 
@@ -119,16 +128,18 @@ class _BlockBuilder:
         self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
         self.dead: set = set()         # stores overwritten before any read: dropped
 
-    def op(self, kind, typ, operands, loc, **attrs) -> Op:
+    def op(self, opcode, typ, operands, loc, **fields) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
         a load is identical only while no store to its buffer came in between)."""
-        if kind in ("store", "setvar", "var"):
-            return self.block.add(Op(kind, typ, list(operands), loc, attrs))
-        key = (kind, typ, tuple(id(o) for o in operands),
-               tuple(sorted((k, id(v) if k == "buf" else _hashable(v)) for k, v in attrs.items())),
-               self.store_epoch.get(id(attrs.get("buf")), 0) if kind == "load" else 0)
+        info = OPERATORS[opcode]
+        if info.is_store or info.reads_var or info.writes_var:
+            return self.block.add(Op(opcode, typ, list(operands), loc, **fields))
+        key = (opcode, typ, tuple(id(o) for o in operands),
+               tuple(sorted((k, id(v) if k == "buf" else _hashable(v))
+                            for k, v in fields.items())),
+               self.store_epoch.get(id(fields.get("buf")), 0) if info.is_load else 0)
         if key not in self.cse:
-            self.cse[key] = self.block.add(Op(kind, typ, list(operands), loc, attrs))
+            self.cse[key] = self.block.add(Op(opcode, typ, list(operands), loc, **fields))
         return self.cse[key]
 
     def store(self, buf, addr: Op, value: Op, loc):
@@ -141,7 +152,7 @@ class _BlockBuilder:
             self.dead.add(self.unread[key])
         self.forward = {k: v for k, v in self.forward.items() if k[0] != id(buf)}
         self.forward[key] = value
-        self.unread[key] = self.block.add(Op("store", None, [addr, value], loc, {"buf": buf}))
+        self.unread[key] = self.block.add(Op("store", None, [addr, value], loc, buf=buf))
 
     def load(self, buf, addr: Op, typ, loc) -> Op:
         key = (id(buf), id(addr))
@@ -179,20 +190,19 @@ class _BlockBuilder:
             raise AlloBackendError("float32 arithmetic is not supported in hardware yet", e.loc,
                                    hint="use Fixed(w, f) types, or build with target='python'")
         if isinstance(e, ir.Const):
-            return self.op("const", e.type, [], e.loc, value=e.value)
+            return self.op("const", e.type, [], e.loc, value=int(e.value))
         if isinstance(e, ir.Ref):
             return self.read_var(e.var, e.loc)
         if isinstance(e, ir.Load):
             return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
         if isinstance(e, ir.BinOp):
-            kind = "div" if e.op in DIV_OPS else "binop"
-            return self.op(kind, e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
+            return self.op(BINARY[e.op], e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
         if isinstance(e, ir.Compare):
-            return self.op("compare", e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc, op=e.op)
+            return self.op(COMPARE[e.op], e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
         if isinstance(e, ir.Logic):
-            return self.op("logic", e.type, [self.expr(o) for o in e.operands], e.loc, op=e.op)
+            return self.op(LOGIC[e.op], e.type, [self.expr(o) for o in e.operands], e.loc)
         if isinstance(e, ir.Unary):
-            return self.op("unary", e.type, [self.expr(e.operand)], e.loc, op=e.op)
+            return self.op(UNARY[e.op], e.type, [self.expr(e.operand)], e.loc)
         if isinstance(e, ir.Cast):
             return self.op("cast", e.type, [self.expr(e.operand)], e.loc)
         if isinstance(e, ir.Select):
@@ -204,10 +214,10 @@ class _BlockBuilder:
             return self.op("bitslice", e.type, [self.expr(e.operand), self.expr(e.lo)], e.loc,
                            width=e.width)
         if isinstance(e, ir.MathCall):
-            if e.fn not in ("min", "max", "abs"):
+            if e.fn not in MATH:
                 raise AlloBackendError(f"{e.fn}() is not supported in hardware yet", e.loc,
                                        hint="build with target='python'")
-            return self.op("minmax", e.type, [self.expr(a) for a in e.args], e.loc, fn=e.fn)
+            return self.op(MATH[e.fn], e.type, [self.expr(a) for a in e.args], e.loc)
         raise TypeError(f"unknown expression {type(e).__name__}")
 
     def address(self, buf: ir.Buffer, indices, loc) -> Op:
@@ -217,10 +227,10 @@ class _BlockBuilder:
             acc *= extent
         typ = UInt(max(1, (acc - 1).bit_length()))
         idx = [self.expr(i) for i in indices]
-        if all(o.kind == "const" for o in idx):     # a fixed element: a constant address
-            flat = sum(int(o.attrs["value"]) * s for o, s in zip(idx, strides))
+        if all(o.info.is_const for o in idx):     # a fixed element: a constant address
+            flat = sum(int(o.value) * s for o, s in zip(idx, strides))
             return self.op("const", typ, [], loc, value=typ.wrap(flat))
-        return self.op("addr", typ, idx, loc, strides=strides, buf=buf)
+        return self.op("addr", typ, idx, loc, strides=tuple(strides), buf=buf)
 
     def stmt(self, s):
         if isinstance(s, ir.Assign):
@@ -261,7 +271,7 @@ def _control_region(s):
         if s.var.type != index:
             raise AlloBackendError("loop indices must have type index", s.loc)
         lo, hi = b.expr(s.lo), b.expr(s.hi)
-        enter = b.op("compare", UInt(1), [lo, hi], s.loc, op="<" if s.step > 0 else ">")
+        enter = b.op("lt" if s.step > 0 else "gt", UInt(1), [lo, hi], s.loc)
         return LoopRegion(s, b.finish(), lo, hi, enter, build_regions(s.body))
     if isinstance(s, ir.While):
         cond = b.expr(s.cond)

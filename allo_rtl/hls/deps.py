@@ -48,11 +48,11 @@ class Nest:
 def affine(op: Op, nest: Nest, carried: set):
     """{key: coefficient} with keys None (constant), ("t", k) (the k-th loop's trip number)
     and ("sym", id) (a loop-invariant scalar); None when the value is not affine."""
-    k = op.kind
-    if k == "const":
-        return {None: int(op.attrs["value"])}
-    if k == "var":
-        v = op.attrs["var"]
+    k = op.opcode
+    if op.info.is_const:
+        return {None: int(op.value)}
+    if op.info.reads_var:
+        v = op.var
         if id(v) in nest.vars:             # index = lo + step * t
             j = nest.vars[id(v)]
             lo = {None: nest.los[j]} if nest.los[j] is not None else {("lo", j): 1}
@@ -65,16 +65,16 @@ def affine(op: Op, nest: Nest, carried: set):
         if any(p is None for p in parts):
             return None
         out: dict = {}
-        for p, stride in zip(parts, op.attrs["strides"]):
+        for p, stride in zip(parts, op.strides):
             _add(out, p, stride)
         return out
-    if k == "binop" and op.attrs["op"] in (">>", "&"):
+    if k in ("shr", "band"):
         return _shift_or_mask(op, nest, carried)
-    if k == "binop" and op.attrs["op"] in ("+", "-", "*", "<<"):
+    if k in ("add", "sub", "mul", "shl"):
         a, b = (affine(o, nest, carried) for o in op.operands)
         if a is None or b is None:
             return None
-        o = op.attrs["op"]
+        o = op.info.symbol
         out: dict = {}
         if o in ("+", "-"):
             _add(out, a, 1)
@@ -98,14 +98,14 @@ def _shift_or_mask(op: Op, nest: Nest, carried: set):
     a, b = (affine(o, nest, carried) for o in op.operands)
     if a is None or b is None or set(b) != {None}:
         return None
-    amount = b[None] if op.attrs["op"] == ">>" else (b[None] + 1).bit_length() - 1
-    if amount < 0 or (op.attrs["op"] == "&" and b[None] != (1 << amount) - 1):
+    amount = b[None] if op.info.symbol == ">>" else (b[None] + 1).bit_length() - 1
+    if amount < 0 or (op.info.symbol == "&" and b[None] != (1 << amount) - 1):
         return None
     unit = 1 << amount
     if any(c % unit for key, c in a.items() if key is not None):
         return None
     const = a.get(None, 0)
-    if op.attrs["op"] == "&":
+    if op.info.symbol == "&":
         return {None: const % unit}
     out = {key: c // unit for key, c in a.items() if key is not None}
     out[None] = const // unit

@@ -13,89 +13,82 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..ir import nodes as ir
 from .cdfg import Block, Op
+from .resources import resource_of
 from .timing import TimingModel
-
-STABLE = ("const", "var")      # values that hold still for the whole block
-
 
 @dataclass
 class BlockSchedule:
+    """Start and ready cycles of every op of one block (see ``schedule_text`` for a printer
+    and ``check.check_block`` for the checker)."""
     block: Block
     start: dict = field(default_factory=dict)       # op -> first cycle (0-based)
     ready: dict = field(default_factory=dict)       # op -> cycle its result is valid
     arrival: dict = field(default_factory=dict)     # op -> ns into the ready cycle
     registered: set = field(default_factory=set)    # ops whose value is kept in a register
     length: int = 1                                 # states the block takes
+    external_ids: frozenset = frozenset()           # buffers reached through ports
 
     def cycle_of_use(self, op: Op) -> int:
-        return self.start[op] if op.kind != "setvar" else self.length - 1
+        return self.start[op] if not op.info.writes_var else self.length - 1
 
 
-def port_classes(buf: ir.Buffer, external: bool) -> tuple:
-    """(class, capacity) pairs for a buffer's ports; each access uses one class."""
-    if external:
-        return (("rw", 1),)
-    return (("r", 1), ("w", 1))
+class _Occupancy:
+    """Starts per resource class and cycle, against the class's capacity."""
 
-
-class _PortTable:
     def __init__(self, external_ids: set):
         self.external = external_ids
         self.used = defaultdict(int)
 
-    def _cls(self, op: Op) -> str:
-        if id(op.attrs["buf"]) in self.external:
-            return "rw"
-        return "r" if op.kind == "load" else "w"
-
     def free(self, op: Op, cycle: int) -> bool:
-        return self.used[(id(op.attrs["buf"]), self._cls(op), cycle)] < 1
+        rc = resource_of(op, self.external)
+        return rc is None or rc.capacity is None or self.used[(rc, cycle)] < rc.capacity
 
     def take(self, op: Op, cycle: int):
-        self.used[(id(op.attrs["buf"]), self._cls(op), cycle)] += 1
+        rc = resource_of(op, self.external)
+        if rc is not None:
+            self.used[(rc, cycle)] += 1
 
 
 def schedule_block(block: Block, timing: TimingModel, external_ids: set,
                    extra_uses: tuple = ()) -> BlockSchedule:
     """Schedule ``block``; ``extra_uses`` are ops the FSM reads in the block's last cycle
     (loop/branch conditions)."""
-    sch = BlockSchedule(block)
-    ports = _PortTable(external_ids)
+    sch = BlockSchedule(block, external_ids=frozenset(external_ids))
+    units = _Occupancy(external_ids)
     reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
     limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
     loads, stores = defaultdict(list), defaultdict(list)
 
     def arrival_at(o: Op, cycle: int) -> float:
-        if o.kind == "const":
+        if o.info.is_const:
             return 0.0
-        if o.kind == "var" or cycle > sch.ready[o]:
+        if o.info.reads_var or cycle > sch.ready[o]:
             return reg_out
         return sch.arrival[o]
 
     for op in block.ops:
-        if op.kind == "setvar":
+        if op.info.writes_var:
             continue
         t = timing.of(op)
         cycle = max([sch.ready[o] for o in op.operands], default=0)
-        if op.kind in ("load", "store"):
-            key = id(op.attrs["buf"])
+        if op.info.is_memory:
+            key = id(op.buf)
             cycle = max([cycle] + [sch.start[s] + 1 for s in stores[key]])
-            if op.kind == "store":
+            if op.info.is_store:
                 cycle = max([cycle] + [sch.start[ld] for ld in loads[key]])
         while True:
             arr = max([arrival_at(o, cycle) for o in op.operands], default=0.0)
             if arr > reg_out and arr + t.delay_ns > limit:
                 cycle += 1          # break the chain: operands come from registers next cycle
                 continue
-            if op.kind in ("load", "store") and not ports.free(op, cycle):
+            if not units.free(op, cycle):
                 cycle += 1
                 continue
             break
-        if op.kind in ("load", "store"):
-            ports.take(op, cycle)
-            (loads if op.kind == "load" else stores)[id(op.attrs["buf"])].append(op)
+        units.take(op, cycle)
+        if op.info.is_memory:
+            (loads if op.info.is_load else stores)[id(op.buf)].append(op)
         sch.start[op] = cycle
         sch.ready[op] = cycle + t.latency
         sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
@@ -107,7 +100,7 @@ def finish_schedule(sch: BlockSchedule, min_last: int, extra_uses) -> BlockSched
     last = max([sch.ready[o] for o in sch.start] + [min_last])
     sch.length = last + 1
     for op in sch.block.ops:
-        if op.kind == "setvar":
+        if op.info.writes_var:
             sch.start[op] = sch.ready[op] = last
     _mark_registers(sch, extra_uses)
     return sch
@@ -117,8 +110,8 @@ def _mark_registers(sch: BlockSchedule, extra_uses):
     last = sch.length - 1
     for op in sch.block.ops:
         for o in op.operands:
-            if o.kind not in STABLE and sch.cycle_of_use(op) > sch.ready[o]:
+            if not o.info.stable and sch.cycle_of_use(op) > sch.ready[o]:
                 sch.registered.add(o)
     for o in extra_uses:
-        if o.kind not in STABLE and last > sch.ready[o]:
+        if not o.info.stable and last > sch.ready[o]:
             sch.registered.add(o)

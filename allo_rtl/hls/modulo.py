@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from .cdfg import Block
 from .deps import Nest, affine, min_distance
-from .sdc import _port_class, _Problem, memory_order, solve, timing_constraints
+from .resources import PORT_KINDS, groups, res_mii as resource_mii
+from .sdc import Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
 
 MAX_II = 64
@@ -48,6 +49,8 @@ class ModuloSchedule:
     carried_reads: set = field(default_factory=set)   # var ops of variables the body writes
     res_mii: int = 1
     limit: str = ""                    # why II is what it is, for people
+    external_ids: frozenset = frozenset()   # buffers reached through ports
+    mem_deps: list = field(default_factory=list)  # (x, y, d): y of iteration n+d after x of n
 
     @property
     def trips(self) -> int | None:
@@ -80,28 +83,27 @@ class ModuloSchedule:
 def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: TimingModel,
                     external_ids: set, requested_ii: int) -> ModuloSchedule:
     for op in block.ops:
-        if op.kind == "div":
-            raise NotPipelinable(f"the division at line {op.loc.line} uses the iterative "
-                                 "divider, which cannot start every cycle")
+        if op.info.iterative:
+            raise NotPipelinable(
+                f"the {op.info.noun or op.info.symbol} at line {op.loc.line} ({op.info.symbol}) "
+                f"runs on an iterative unit (busy {timing.of(op).latency} cycles), which "
+                "pipelines cannot share across iterations yet")
     nest = Nest(loops, los, trips)
-    written = {id(op.attrs["var"]) for op in block.ops if op.kind == "setvar"}
+    written = {id(op.var) for op in block.ops if op.info.writes_var}
     index_ops, carried = {}, set()
     for op in block.ops:
-        if op.kind == "var":
-            v = op.attrs["var"]
+        if op.info.reads_var:
+            v = op.var
             if id(v) in nest.vars:
                 index_ops[op] = nest.vars[id(v)]
             elif id(v) in written:
                 carried.add(op)
     addr_of = {}
     for op in block.ops:
-        if op.kind in ("load", "store"):
+        if op.info.is_memory:
             addr_of[op] = affine(op.operands[0], nest, written)
-    ports = defaultdict(list)
-    for op in block.ops:
-        if op.kind in ("load", "store"):
-            ports[(id(op.attrs["buf"]), _port_class(op, external_ids))].append(op)
-    res_mii = max([len(v) for v in ports.values()], default=1)
+    by_class = groups(block.ops, external_ids)
+    res_mii, _ = resource_mii(by_class, timing)
     first = max(requested_ii, res_mii)
     for ii in range(first, MAX_II + 1):
         x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
@@ -109,63 +111,52 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
-                             carried_reads=carried, res_mii=res_mii)
+                             carried_reads=carried, res_mii=res_mii,
+                             external_ids=frozenset(external_ids), mem_deps=problem.mem_deps)
         _fill(sch, x, problem, timing)
-        sch.limit = _explain(sch, ports, problem, x, external_ids)
+        sch.limit = _explain(sch, by_class, problem, x, timing)
         return sch
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-class _LP(_Problem):
-    """Difference constraints with tags, so the report can name the ones that bind."""
-
-    def __init__(self):
-        super().__init__()
-        self.tags = {}          # row -> (kind, detail)
-
-    def diff(self, v, u, c, tag=None):
-        if tag is not None:
-            self.tags[len(self.rows)] = tag
-        super().diff(v, u, c)
-
-
 def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
-    ops = [op for op in block.ops if op.kind not in ("const", "var") or op in index_ops
-           or op in carried]
+    ops = [op for op in block.ops if not op.info.stable or op in index_ops or op in carried]
     var = {op: k for k, op in enumerate(ops)}
     L = len(ops)
-    lp = _LP()
+    lp = Problem()
+    lp.mem_deps = []
     timing_constraints(lp, block.ops, var, L, timing)
     for op in index_ops:                    # the issue counters hold indices at position 0
         lp.diff(None, var[op], 0)
     # recurrences through variables
     reads = defaultdict(list)
     for op in carried:
-        reads[id(op.attrs["var"])].append(op)
+        reads[id(op.var)].append(op)
     for op in ops:
-        if op.kind == "setvar":
-            for rd in reads[id(op.attrs["var"])]:
+        if op.info.writes_var:
+            for rd in reads[id(op.var)]:
                 lp.diff(var[op], var[rd], 0)
                 lp.diff(var[rd], var[op], 1 - ii, tag=("var", rd, op))
     # memory: program order inside an iteration; ports: one cycle apart and, so that no two
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
-    ports = memory_order(lp, ops, var, external_ids)
-    for key, group in ports.items():
-        if len(group) > 1:
-            lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", key))
+    by_class = memory_order(lp, ops, var, external_ids)
+    for rc, group in by_class.items():
+        if rc.capacity == 1 and len(group) > 1:
+            lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
     for op in ops:
-        if op.kind in ("load", "store"):
-            accesses[id(op.attrs["buf"])].append(op)
+        if op.info.is_memory:
+            accesses[id(op.buf)].append(op)
     for group in accesses.values():
         for x in group:
             for y in group:
-                if x is y or x.kind == "load" and y.kind == "load":
+                if x is y or x.info.is_load and y.info.is_load:
                     continue
                 d = min_distance(addr_of[x], addr_of[y], nest)
                 if d is not None:
-                    gap = 1 if x.kind == "store" else 0
+                    gap = 1 if x.info.is_store else 0
+                    lp.mem_deps.append((x, y, d))
                     lp.diff(var[y], var[x], gap - d * ii, tag=("mem", x, y, d))
     # objective: depth, then register bits (one register per cycle a value lives)
     consumers = defaultdict(list)
@@ -185,22 +176,23 @@ def _fill(sch: ModuloSchedule, x, lp: _LP, timing: TimingModel):
     sch.depth = int(x[lp.L]) + 1
 
 
-def _explain(sch: ModuloSchedule, ports, lp: _LP, x, external_ids) -> str:
+def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
     """Why the achieved II: the request, a port, or a recurrence (binding constraint)."""
     if sch.ii == sch.requested_ii:
         return f"II={sch.ii} as requested"
     slack = lp.A @ x - lp.b
-    if sch.ii == sch.res_mii:
-        key, group = max(ports.items(), key=lambda kv: len(kv[1]))
-        buf = group[0].attrs["buf"]
-        kind = {"rw": "1 shared read/write port", "r": "1 read port",
-                "w": "1 write port"}[key[1]]
+    _, worst = resource_mii(by_class, timing)
+    if sch.ii == sch.res_mii and worst is not None and worst.kind == "port":
+        group = by_class[worst]
+        buf = group[0].buf
+        kind = PORT_KINDS[worst.port]
         lines = ", ".join(str(op.loc.line) for op in group)
-        what = "reads" if key[1] == "r" else "writes" if key[1] == "w" else "accesses"
+        what = ("reads" if worst.port == "r" else "writes" if worst.port == "w"
+                else "accesses")
         name = f"{buf.bank_of}'s bank {buf.name}" if buf.bank_of else buf.name
         array = buf.bank_of or buf.name
         fix = (f"buffer_at({array}, ...) keeps it in an on-chip memory with a read and a write "
-               f"port" if {op.kind for op in group} == {"load", "store"} else
+               f"port" if {op.info.role for op in group} == {"load", "store"} else
                f"partition {array} (further) or lower the unroll factor")
         return (f"II={sch.ii}: {name} has {kind}, {len(group)} {what}/iteration at "
                 f"line(s) {lines}; {fix}")
@@ -209,13 +201,13 @@ def _explain(sch: ModuloSchedule, ports, lp: _LP, x, external_ids) -> str:
             continue
         if tag[0] == "mem":
             _, a, b, d = tag
-            buf = a.attrs["buf"].name
-            return (f"II={sch.ii}: recurrence through {buf}: the {b.kind} at line "
-                    f"{b.loc.line} must follow the {a.kind} at line {a.loc.line} of the "
+            buf = a.buf.name
+            return (f"II={sch.ii}: recurrence through {buf}: the {b.opcode} at line "
+                    f"{b.loc.line} must follow the {a.opcode} at line {a.loc.line} of the "
                     f"iteration {d} before; the chain between them takes the cycles")
         if tag[0] == "var":
             _, rd, wr = tag
-            return (f"II={sch.ii}: recurrence through variable {rd.attrs['var'].name} "
+            return (f"II={sch.ii}: recurrence through variable {rd.var.name} "
                     f"(read at line {rd.loc.line}, written at line {wr.loc.line}): one "
                     "iteration's update must finish before the next reads it")
     return f"II={sch.ii}: timing of the loop body's recurrences"

@@ -17,30 +17,24 @@ from __future__ import annotations
 from ..ir.types import Int, UInt
 from .cdfg import Block, Op
 
-NARROWABLE_BINOPS = ("+", "-", "*", "&", "|", "^")
-
 
 def _narrowable(op: Op) -> bool:
+    """The table says the op's low bits depend only on its operands' low bits (integer
+    types only: fraction bits move with alignment)."""
     types = [op.type] + [o.type for o in op.operands]
     if any(t is None or not t.is_int or t.fracs for t in types):
         return False
-    if op.kind == "binop":
-        return op.attrs["op"] in NARROWABLE_BINOPS
-    if op.kind == "unary":
-        return op.attrs["op"] in ("-", "~")
-    return op.kind == "cast"
+    return op.info.narrowable
 
 
 def _demand_from(user: Op, operand: Op) -> int:
     """Low bits of ``operand`` that ``user`` needs."""
     full = operand.type.hw_bits
-    if user.kind == "store" and operand is user.operands[1]:
-        return min(full, user.attrs["buf"].dtype.hw_bits)
-    if user.kind == "setvar":
+    if user.info.is_store and operand is user.operands[1]:
+        return min(full, user.buf.dtype.hw_bits)
+    if user.info.writes_var:
         return min(full, user.type.hw_bits)
-    if _narrowable(user):
-        if user.kind == "cast" and user.type.hw_bits > full:
-            return full                       # widening: the sign bit matters
+    if _narrowable(user):               # (a widening user needs all ``full`` bits)
         return min(full, user.type.hw_bits)
     return full
 

@@ -8,12 +8,8 @@ from ..ir import nodes as ir
 from .cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
 from .synthesize import FunctionDesign
 
-FU_CLASSES = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",
-              "<<": "shl", ">>": "shr", "/": "div", "//": "floordiv", "%": "mod"}
-
-
 def _const(op):
-    return int(op.attrs["value"]) if op.kind == "const" else None
+    return op.value if op.info.is_const else None
 
 
 def _trips(r: LoopRegion):
@@ -92,27 +88,22 @@ class _Analyzer:
 
 
 def _functional_units(design: FunctionDesign) -> dict:
-    """Units by class and width; shared multipliers count once, with their users."""
+    """Units by class and width; shared units (multipliers, dividers) count once."""
     units = Counter()
     shared = {u for u in design.binding.unit_of.values() if isinstance(u, tuple)}
-    for u in shared:
-        if u[0] == "div":
-            units[f"divider{u[1]}{'s' if u[2] else 'u'}"] += 1
+    for resource, key, _ in shared:
+        if resource == "div":
+            width, signed = key
+            units[f"divider{width}{'s' if signed else 'u'}"] += 1
         else:
-            wa, _, wb, _ = u[1]
-            units[f"mul{wa}x{wb}"] += 1
+            units[f"{resource}{key[0]}x{key[2]}"] += 1
     blocks = [sch.block for sch in design.schedules.values()]
     blocks += [p.schedule.block for p in design.pipelines.values()]
     for block in blocks:
         for op in block.ops:
-            if isinstance(design.binding.unit_of.get(op), tuple):
+            if isinstance(design.binding.unit_of.get(op), tuple) or not op.info.report_name:
                 continue
-            if op.kind == "binop":
-                units[f"{FU_CLASSES[op.attrs['op']]}{op.type.bits}"] += 1
-            elif op.kind == "compare":
-                units[f"cmp{max(o.type.bits for o in op.operands)}"] += 1
-            elif op.kind in ("minmax", "select"):
-                units[f"{op.attrs.get('fn', 'mux')}{op.type.bits}"] += 1
+            units[f"{op.info.report_name}{op.info.unit_width(op)}"] += 1
     return dict(sorted(units.items()))
 
 

@@ -23,29 +23,32 @@ from collections import defaultdict
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
-from .cdfg import Block, Op
-from .list_schedule import STABLE, BlockSchedule, finish_schedule
+from ..errors import AlloBackendError
+from .cdfg import Block
+from .list_schedule import BlockSchedule, finish_schedule
+from .resources import groups
 from .timing import TimingModel
 
 
-class _Problem:
+class Problem:
+    """Difference constraints ``x_v - x_u >= c``, each optionally tagged with what it stands
+    for, so that a binding or broken constraint can be named to the user."""
+
     def __init__(self):
         self.rows, self.rhs = [], []          # each row: {var: coef}, meaning row . x >= rhs
+        self.tags = {}                        # row -> (kind, *detail)
 
-    def diff(self, v, u, c):
+    def diff(self, v, u, c, tag=None):
         """x_v - x_u >= c (a missing side, None, counts as 0)"""
+        if tag is not None:
+            self.tags[len(self.rows)] = tag
         row = {} if v is None else {v: 1.0}
         if u is not None:
-            row[u] = -1.0
+            row[u] = row.get(u, 0.0) - 1.0
         self.rows.append(row)
         self.rhs.append(float(c))
-
-
-def _port_class(op: Op, external_ids) -> str:
-    if id(op.attrs["buf"]) in external_ids:
-        return "rw"
-    return "r" if op.kind == "load" else "w"
 
 
 def _chain_constraints(ops, timing, prob, var, limit, reg_out):
@@ -54,14 +57,14 @@ def _chain_constraints(ops, timing, prob, var, limit, reg_out):
     # for each op: {source op: delay from the source's output to the end of this op}
     reach = {}
     for op in ops:
-        if op.kind in STABLE or op.kind == "setvar":
+        if op.info.stable or op.info.writes_var:
             continue
         here = defaultdict(float)
         own = t[op].delay_ns
         for o in op.operands:
-            if o.kind == "const":
+            if o.info.is_const:
                 continue
-            if o.kind == "var":
+            if o.info.reads_var:
                 here[None] = max(here[None], reg_out + own)
                 continue
             if t[o].latency > 0:               # a sequential source: its output register
@@ -75,7 +78,7 @@ def _chain_constraints(ops, timing, prob, var, limit, reg_out):
             if src is None or d <= limit:
                 continue
             cut = math.ceil(d / limit) - 1
-            prob.diff(var[op], var[src], cut + t[src].latency)
+            prob.diff(var[op], var[src], cut + t[src].latency, tag=("chain", src, op, d))
 
 
 def timing_constraints(prob, ops, var, L, timing):
@@ -88,7 +91,7 @@ def timing_constraints(prob, ops, var, L, timing):
         prob.diff(L, var[op], timing.of(op).latency)
         for o in op.operands:
             if o in var:
-                prob.diff(var[op], var[o], timing.of(o).latency)
+                prob.diff(var[op], var[o], timing.of(o).latency, tag=("dep", o, op))
     reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
     limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
     _chain_constraints(ops, timing, prob, var, limit, reg_out)
@@ -96,29 +99,42 @@ def timing_constraints(prob, ops, var, L, timing):
 
 def memory_order(prob, ops, var, external_ids) -> dict:
     """Program order on each buffer (load after store >= 1, store after load >= 0, store after
-    store >= 1) and one access per port class per cycle; returns port -> accesses in order."""
-    stores, loads, ports = defaultdict(list), defaultdict(list), defaultdict(list)
+    store >= 1) and, for each resource class of capacity 1 (a port), one start per cycle in
+    program order; returns resource class -> its ops in order."""
+    stores, loads = defaultdict(list), defaultdict(list)
     for op in ops:
-        if op.kind not in ("load", "store") or op not in var:
+        if not op.info.is_memory or op not in var:
             continue
-        key = id(op.attrs["buf"])
+        key = id(op.buf)
         for st in stores[key]:
-            prob.diff(var[op], var[st], 1)
-        if op.kind == "store":
+            prob.diff(var[op], var[st], 1, tag=("order", st, op))
+        if op.info.is_store:
             for ld in loads[key]:
-                prob.diff(var[op], var[ld], 0)
-        (stores if op.kind == "store" else loads)[key].append(op)
-        group = ports[(key, _port_class(op, external_ids))]
-        if group:
-            prob.diff(var[op], var[group[-1]], 1)
-        group.append(op)
-    return ports
+                prob.diff(var[op], var[ld], 0, tag=("order", ld, op))
+        (stores if op.info.is_store else loads)[key].append(op)
+    by_class = groups([op for op in ops if op in var], external_ids)
+    for rc, group in by_class.items():
+        if rc.capacity == 1:
+            for a, b in zip(group, group[1:]):
+                prob.diff(var[b], var[a], 1, tag=("resource", rc, a, b))
+    return by_class
+
+
+def _matrix(rows, n):
+    data, ri, ci = [], [], []
+    for r, row in enumerate(rows):
+        for k, c in row.items():
+            data.append(c)
+            ri.append(r)
+            ci.append(k)
+    return csr_matrix((data, (ri, ci)), shape=(len(rows), n))
 
 
 def solve(prob, var, L, consumers, timing):
     """Minimise the last cycle ``L``, then the register bits: one lifetime variable per value
     with consumers (``consumers``: value -> LP variables of its uses). Returns (integral
-    solution or None when infeasible, constraint matrix, right-hand side)."""
+    solution or None when infeasible, constraint matrix, right-hand side). The matrix is
+    sparse: a difference constraint has two entries, so large unrolled blocks stay cheap."""
     rows, rhs = list(prob.rows), list(prob.rhs)
     life = {}
     for o, users in consumers.items():
@@ -133,55 +149,106 @@ def solve(prob, var, L, consumers, timing):
     cost[L] = 1.0 + sum(o.type.hw_bits for o in life)
     for o, k in life.items():
         cost[k] = o.type.hw_bits
-    A = np.zeros((len(rows), n))
-    for r, row in enumerate(rows):
-        for k, c in row.items():
-            A[r, k] += c
+    A = _matrix(rows, n)
     b = np.array(rhs)
     res = linprog(cost, A_ub=-A, b_ub=-b, bounds=[(0, None)] * n, method="highs")
     if res.status == 2:
         return None, A, b
     if res.status != 0:
-        raise RuntimeError(f"SDC scheduling failed: {res.message}")
+        raise AlloBackendError(f"the scheduler's LP solver failed: {res.message}", None,
+                               hint="please report this kernel")
     return np.round(res.x).astype(int), A, b
 
 
+def broken_constraints(prob, n) -> list:
+    """The tags of a smallest-violation set of constraints of an infeasible problem: each
+    tagged constraint gets a slack variable and the total slack is minimised (elastic
+    filter), so the ones left with slack are those that cannot all hold together."""
+    tagged = sorted(prob.tags)
+    if not tagged:
+        return []
+    rows = [dict(r) for r in prob.rows]
+    for k, r in enumerate(tagged):
+        rows[r][n + k] = 1.0
+    m = n + len(tagged)
+    cost = np.zeros(m)
+    cost[n:] = 1.0
+    res = linprog(cost, A_ub=-_matrix(rows, m), b_ub=-np.array(prob.rhs),
+                  bounds=[(0, None)] * m, method="highs")
+    if res.status != 0:
+        return []
+    return [prob.tags[r] for k, r in enumerate(tagged) if res.x[n + k] > 1e-6]
+
+
+def describe(tag) -> str:
+    """A constraint tag in words, with the source lines of the ops it relates."""
+    kind = tag[0]
+    if kind == "dep":
+        _, a, b = tag
+        return f"line {b.loc.line} uses the {a.opcode} of line {a.loc.line}"
+    if kind == "chain":
+        _, a, b, d = tag
+        return (f"the chain from line {a.loc.line} to line {b.loc.line} takes {d:.1f} ns and "
+                "must be cut by registers")
+    if kind == "order":
+        _, a, b = tag
+        return (f"the {b.opcode} at line {b.loc.line} must follow the {a.opcode} at line "
+                f"{a.loc.line} (same array, program order)")
+    if kind == "resource":
+        _, rc, a, b = tag
+        return f"lines {a.loc.line} and {b.loc.line} share one {rc.kind} ({rc.port or ''})"
+    if kind == "bound":
+        return tag[1]
+    return repr(tag)
+
+
 def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
-                       extra_uses: tuple = ()) -> BlockSchedule:
+                       extra_uses: tuple = (), max_latency: int | None = None) -> BlockSchedule:
+    """``max_latency``: the block must finish within that many cycles (an upper bound; an
+    infeasible bound is explained with the constraints that conflict with it)."""
     ops = list(block.ops)
-    sched = [op for op in ops if op.kind not in STABLE and op.kind != "setvar"]
+    sched = [op for op in ops if not op.info.stable and not op.info.writes_var]
     var = {op: k for k, op in enumerate(sched)}
     L = len(sched)
-    prob = _Problem()
+    prob = Problem()
     timing_constraints(prob, ops, var, L, timing)
     memory_order(prob, sched, var, external_ids)
+    if max_latency is not None:
+        prob.diff(None, L, 1 - max_latency,
+                  tag=("bound", f"the block must take at most {max_latency} cycles"))
     consumers = defaultdict(list)
     for op in ops:
         for o in op.operands:
             if o in var:
-                consumers[o].append(L if op.kind == "setvar" else var[op])
+                consumers[o].append(L if op.info.writes_var else var[op])
     for o in extra_uses:
         if o in var:
             consumers[o].append(L)
     x, _, _ = solve(prob, var, L, consumers, timing)
     if x is None:
-        raise RuntimeError("SDC scheduling failed: the constraints are infeasible")
-    return _schedule_from(block, timing, x, var, L, extra_uses)
+        broken = broken_constraints(prob, L + 1)
+        first = next((op for op in ops if op.loc is not None), None)
+        raise AlloBackendError(
+            "no schedule satisfies the block's constraints: " +
+            "; ".join(describe(t) for t in broken) if broken else
+            "no schedule satisfies the block's constraints", first.loc if first else None,
+            hint="relax the latency bound, or lower the clock frequency")
+    return _schedule_from(block, timing, x, var, L, extra_uses, external_ids)
 
 
-def _schedule_from(block, timing, x, var, L, extra_uses) -> BlockSchedule:
-    sch = BlockSchedule(block)
+def _schedule_from(block, timing, x, var, L, extra_uses, external_ids) -> BlockSchedule:
+    sch = BlockSchedule(block, external_ids=frozenset(external_ids))
     reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
     for op in block.ops:
-        if op.kind in STABLE or op.kind == "setvar":
+        if op.info.stable or op.info.writes_var:
             continue
         t = timing.of(op)
         start = int(x[var[op]])
         arr = 0.0
         for o in op.operands:
-            if o.kind == "const":
+            if o.info.is_const:
                 continue
-            arr = max(arr, reg_out if o.kind == "var" or start > sch.ready[o] else sch.arrival[o])
+            arr = max(arr, reg_out if o.info.reads_var or start > sch.ready[o] else sch.arrival[o])
         sch.start[op] = start
         sch.ready[op] = start + t.latency
         sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns

@@ -105,7 +105,7 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
         if reason is None:
             block = r.body[0]
             narrow_block(block, ())
-            los = [int(x.lo.attrs["value"]) if x.static_trips else None for x in nest]
+            los = [x.lo.value if x.static_trips else None for x in nest]
             try:
                 sch = modulo_schedule(block, [x.loop for x in nest], los,
                                       [x.static_trips for x in nest], timing, external,

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .cdfg import Op
+from typing import TYPE_CHECKING
+
+from .divider_unit import divider_config
+
+if TYPE_CHECKING:
+    from .cdfg import Op
 
 DATA_DIR = Path(__file__).parent / "timing_data"
 FAMILIES = ("generic", "ice40", "ecp5")
@@ -37,68 +42,57 @@ class TimingModel:
         return d["base_ns"] + d["per_bit_ns"] * width
 
     def of(self, op: Op) -> OpTiming:
-        width = op.type.bits if op.type is not None else 1
-        ops = self.data["ops"]
-        kind = op.kind
-        if kind in ("const", "var", "setvar", "cast"):
-            return OpTiming(0, 0.0)
-        if kind == "load":
-            r = ops["mem_read"]
-            return OpTiming(r["latency"], r["setup_ns"], r["clock_to_out_ns"])
-        if kind == "store":
-            return OpTiming(0, ops["mem_write"]["setup_ns"])
-        if kind == "div":
-            from ..primitives.divider import divider_latency
-            latency = divider_latency(divider_config(op).width)
-            return OpTiming(latency, 0.3, ops["register"]["clock_to_out_ns"])
-        if kind == "binop":
-            cls = {"+": "add", "-": "add", "*": "mul", "<<": "shift", ">>": "shift"}.get(
-                op.attrs["op"], "logic")
-            if cls == "mul":    # a multiplier's depth follows its operands, not its product
-                width = max(o.type.hw_bits for o in op.operands)
-            return OpTiming(0, self._delay(cls, width))
-        if kind == "compare":
-            return OpTiming(0, self._delay("add", max(o.type.bits for o in op.operands)))
-        if kind == "unary":
-            return OpTiming(0, self._delay("add" if op.attrs["op"] == "-" else "logic", width))
-        if kind in ("logic", "bitget"):
-            return OpTiming(0, self._delay("logic", width))
-        if kind == "bitslice":
-            return OpTiming(0, self._delay("shift", width))
-        if kind == "select":
-            return OpTiming(0, self._delay("mux", width))
-        if kind == "minmax":
-            return OpTiming(0, self._delay("add", width) + self._delay("mux", width))
-        if kind == "addr":
-            terms = len(op.operands)
-            muls = sum(1 for s in op.attrs["strides"] if s & (s - 1))
-            return OpTiming(0, terms * self._delay("add", width) + muls * self._delay("mul", width))
-        raise KeyError(kind)
+        """Latency and delay of ``op``, by the timing rule its table entry names."""
+        return TIMING_RULES[op.info.timing](self, op)
+
+    def unit_ii(self, op: Op) -> int:
+        """Cycles before the unit running ``op`` can start another operation: 1 for
+        combinational and pipelined units and memory ports, the latency for an iterative
+        unit (the divider is busy until its result is out)."""
+        return max(1, self.of(op).latency) if op.info.iterative else 1
 
 
-@dataclass(frozen=True)
-class DividerConfig:
-    """How a div op maps onto a Divider: operand pre-shifts align fixed-point values."""
-
-    width: int
-    signed: bool
-    shift_a: int
-    shift_b: int
+def _width(op: Op) -> int:
+    return op.type.bits if op.type is not None else 1
 
 
-def divider_config(op: Op) -> DividerConfig:
-    (ta, tb), tr = [o.type for o in op.operands], op.type
-    if op.attrs["op"] == "%":            # C remainder of both values aligned to max fracs
-        f = max(ta.fracs, tb.fracs)
-        sa, sb = f - ta.fracs, f - tb.fracs
-    else:                                # quotient with tr.fracs fraction bits
-        sa = max(0, tr.fracs + tb.fracs - ta.fracs)
-        sb = max(0, ta.fracs - tr.fracs - tb.fracs)
-    signed = ta.signed or tb.signed
-    wa = ta.hw_bits + sa + (1 if signed and not ta.signed else 0)
-    wb = tb.hw_bits + sb + (1 if signed and not tb.signed else 0)
-    # one spare bit when signed: MIN / -1 must not wrap before the result is narrowed
-    return DividerConfig(max(wa, wb) + (1 if signed else 0), signed, sa, sb)
+def _operand_bits(op: Op) -> int:
+    return max(o.type.bits for o in op.operands)
+
+
+def _mem_read(tm, op):
+    r = tm.data["ops"]["mem_read"]
+    return OpTiming(r["latency"], r["setup_ns"], r["clock_to_out_ns"])
+
+
+def _divider(tm, op):
+    from ..primitives.divider import divider_latency
+    latency = divider_latency(divider_config(op).width)
+    return OpTiming(latency, 0.3, tm.data["ops"]["register"]["clock_to_out_ns"])
+
+
+def _address(tm, op):
+    width = _width(op)
+    muls = sum(1 for s in op.strides if s & (s - 1))
+    return OpTiming(0, len(op.operands) * tm._delay("add", width) + muls * tm._delay("mul", width))
+
+
+# rule name (``OpInfo.timing``) -> (model, op) -> OpTiming
+TIMING_RULES = {
+    "free": lambda tm, op: OpTiming(0, 0.0),
+    "mem_read": _mem_read,
+    "mem_write": lambda tm, op: OpTiming(0, tm.data["ops"]["mem_write"]["setup_ns"]),
+    "divider": _divider,
+    "add": lambda tm, op: OpTiming(0, tm._delay("add", _width(op))),
+    "logic": lambda tm, op: OpTiming(0, tm._delay("logic", _width(op))),
+    "shift": lambda tm, op: OpTiming(0, tm._delay("shift", _width(op))),
+    "mux": lambda tm, op: OpTiming(0, tm._delay("mux", _width(op))),
+    # a multiplier's depth follows its operands, not its product
+    "mul": lambda tm, op: OpTiming(0, tm._delay("mul", max(o.type.hw_bits for o in op.operands))),
+    "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
+    "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
+    "address": _address,
+}
 
 
 @lru_cache(maxsize=None)

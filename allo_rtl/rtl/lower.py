@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from amaranth.hdl import Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Const, Module, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..hls.cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
 from ..hls.synthesize import FunctionDesign
-from ..hls.timing import divider_config
 from ..ir import nodes as ir
-from ..primitives import arith
-from ..primitives.divider import Divider
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
@@ -173,10 +170,10 @@ class _Lowering:
         return self.vars[id(v)]
 
     def value_at(self, op, cycle: int, sch):
-        if op.kind == "const":
-            return Const(int(op.attrs["value"]), hw_shape(op.type))
-        if op.kind == "var":
-            return self.var(op.attrs["var"])
+        if op.info.is_const:
+            return Const(op.value, hw_shape(op.type))
+        if op.info.reads_var:
+            return self.var(op.var)
         if cycle == sch.ready[op]:
             return self.vals[op]
         return self.regs[op]
@@ -231,7 +228,7 @@ class _Lowering:
         if width is not None:   # the index stays between constant bounds: a narrow counter
             self.vars[id(loop.var)] = Signal(signed(width), name=f"var_{loop.var.name}")
         var = self.var(loop.var)
-        if r.hi.kind == "const":
+        if r.hi.info.is_const:
             hi = at(r.hi)
             last.sync.append(var.eq(at(r.lo)))
         else:
@@ -268,7 +265,7 @@ class _Lowering:
         loop = r.loop
         var = Signal(signed(r.counter_width), name=f"var_{loop.var.name}")
         self.vars[id(loop.var)] = var
-        lo, hi = (int(o.attrs["value"]) for o in (r.lo, r.hi))
+        lo, hi = r.lo.value, r.hi.value
         body_entry, body_exits = self.seq(r.body)
         if body_entry is None:
             return None, []
@@ -351,28 +348,24 @@ class _Lowering:
         return sts[0], sts[-1], (lambda op: self.value_at(op, last, sch))
 
     def lower_op(self, op, sch, sts):
-        if op.kind in ("const", "var"):
+        info = op.info
+        if info.stable:
             return
         c = sch.start[op]
         args = [self.value_at(o, c, sch) for o in op.operands]
-        types = [o.type for o in op.operands]
-        if op.kind == "store":
-            sts[c].comb += self.buffers[id(op.attrs["buf"])].write(*args)
+        if info.is_store:
+            sts[c].comb += self.buffers[id(op.buf)].write(*args)
             return
-        if op.kind == "setvar":
-            sts[c].sync.append(self.var(op.attrs["var"]).eq(args[0]))
+        if info.writes_var:
+            sts[c].sync.append(self.var(op.var).eq(args[0]))
             return
-        if op.kind == "load":
-            bp = self.buffers[id(op.attrs["buf"])]
+        if info.is_load:
+            bp = self.buffers[id(op.buf)]
             sts[c].comb += bp.read(args[0])
             value = bp.q
-        elif op.kind == "div":
-            value = self.divide(op, args, sts[c])
-        elif self.shared_mul(op):
-            value = self.multiply(op, args, sts[c])
         else:
-            value = self.combinational(op, args, types)
-        sig = Signal(hw_shape(op.type), name=f"{op.kind}{op.id}_l{op.loc.line}")
+            value = self.compute(op, args, sts[c])
+        sig = Signal(hw_shape(op.type), name=f"{op.opcode}{op.id}_l{op.loc.line}")
         self.m.d.comb += sig.eq(value)
         self.vals[op] = sig
         if op in sch.registered:
@@ -380,79 +373,45 @@ class _Lowering:
             sts[sch.ready[op]].sync.append(reg.eq(sig))
             self.regs[op] = reg
 
-    def combinational(self, op, args, types):
-        k, t = op.kind, op.type
-        if k == "binop":
-            return arith.binop_value(op.attrs["op"], args[0], types[0], args[1], types[1], t)
-        if k == "compare":
-            return arith.compare_value(op.attrs["op"], args[0], types[0], args[1], types[1])
-        if k == "logic":
-            out = args[0]
-            for a in args[1:]:
-                out = (out & a) if op.attrs["op"] == "and" else (out | a)
-            return out
-        if k == "unary":
-            return arith.unary_value(op.attrs["op"], args[0], types[0], t)
-        if k == "cast":
-            return arith.cast_value(args[0], types[0], t)
-        if k == "select":
-            return Mux(args[0], args[1], args[2])
-        if k == "bitget":
-            return arith.bit_get_value(args[0], types[0], args[1])
-        if k == "bitslice":
-            return arith.bit_slice_value(args[0], types[0], args[1], op.attrs["width"])
-        if k == "minmax":
-            return arith.minmax_abs_value(op.attrs["fn"], args, types, t)
-        if k == "addr":
-            total = 0
-            for v, stride in zip(args, op.attrs["strides"]):
-                total = total + (v * stride if stride != 1 else v)
-            return total
-        raise KeyError(k)
+    def compute(self, op, args, state):
+        """The value of a computing op started in ``state``: on its iterative unit, on a
+        shared unit, or as its own combinational logic (the table's builders)."""
+        if op.info.iterative:
+            return self.iterative(op, args, state)
+        if self.shared(op):
+            return self.on_shared_unit(op, args, state)
+        return self.combinational(op, args, [o.type for o in op.operands])
 
-    def shared_mul(self, op) -> bool:
-        """A multiplication bound to a multiplier other operations use too."""
+    @staticmethod
+    def combinational(op, args, types):
+        return op.info.build(op, args, types)
+
+    def shared(self, op) -> bool:
+        """An op bound to a unit other operations use too."""
         unit = self.design.binding.unit_of.get(op)
-        return isinstance(unit, tuple) and unit[0] == "mul" and self.unit_users[unit] > 1
+        return isinstance(unit, tuple) and self.unit_users[unit] > 1
 
-    def multiply(self, op, args, state):
-        """A multiplication on a shared multiplier: drive its inputs in this state, take the
-        exact product and wrap it into the op's type."""
+    def on_shared_unit(self, op, args, state):
+        """Drive the shared unit's inputs in this state, take its core result and finish it
+        into the op's type (a multiplier: the exact product, scaled and wrapped)."""
         unit = self.design.binding.unit_of[op]
         if unit not in self.multipliers:
-            wa, sa, wb, sb = unit[1]
-            ua = Signal(signed(wa) if sa else unsigned(wa), name=f"mul{len(self.multipliers)}_a")
-            ub = Signal(signed(wb) if sb else unsigned(wb), name=f"mul{len(self.multipliers)}_b")
-            product = Signal(signed(wa + wb) if sa or sb else unsigned(wa + wb),
-                             name=f"mul{len(self.multipliers)}_p")
-            self.m.d.comb += product.eq(ua * ub)
-            self.multipliers[unit] = (ua, ub, product)
-        ua, ub, product = self.multipliers[unit]
+            resource, (wa, sa, wb, sb), _ = unit
+            k = len(self.multipliers)
+            ua = Signal(signed(wa) if sa else unsigned(wa), name=f"{resource}{k}_a")
+            ub = Signal(signed(wb) if sb else unsigned(wb), name=f"{resource}{k}_b")
+            core = op.info.core(ua, ub)
+            out = Signal(core.shape(), name=f"{resource}{k}_p")
+            self.m.d.comb += out.eq(core)
+            self.multipliers[unit] = (ua, ub, out)
+        ua, ub, out = self.multipliers[unit]
         state.comb += [ua.eq(args[0]), ub.eq(args[1])]
-        ta, tb = (o.type for o in op.operands)
-        return arith.product_value(product, ta, tb, op.type)
+        return op.info.finish(out, op, [o.type for o in op.operands])
 
-    def divide(self, op, args, state):
-        cfg = divider_config(op)
+    def iterative(self, op, args, state):
         unit = self.design.binding.unit_of[op]
         if unit not in self.dividers:       # shared by the binding across blocks
-            self.dividers[unit] = Divider(cfg.width, cfg.signed)
-            self.m.submodules[f"div{len(self.dividers) - 1}_w{cfg.width}"] = self.dividers[unit]
-        div = self.dividers[unit]
-        a, b = args
-        # operands are driven only in the starting state: the divider samples them with start
-        state.comb += [div.start.eq(1),
-                       div.dividend.eq(a << cfg.shift_a if cfg.shift_a else a),
-                       div.divisor.eq(b << cfg.shift_b if cfg.shift_b else b)]
-        q, r = div.quotient, div.remainder
-        if op.attrs["op"] == "%":
-            return r
-        if op.attrs["op"] == "//" and cfg.signed:
-            # floor = truncated quotient - 1 when the remainder is nonzero and its sign
-            # (the dividend's) differs from the divisor's; the divisor's sign is kept at start
-            d_neg = Signal(name=f"div{op.id}_dneg")
-            d_zero = Signal(name=f"div{op.id}_dzero")
-            state.sync += [d_neg.eq(b < 0), d_zero.eq(b == 0)]
-            adjust = (r != 0) & ~d_zero & ((r < 0) != d_neg)
-            return Mux(adjust, q - 1, q)
-        return q
+            self.dividers[unit] = op.info.new_unit(op)
+            self.m.submodules[f"{unit[0]}{len(self.dividers) - 1}_w{unit[1][0]}"] = \
+                self.dividers[unit]
+        return op.info.drive(self.dividers[unit], op, args, state.comb, state.sync)

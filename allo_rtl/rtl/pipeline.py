@@ -49,7 +49,7 @@ class PipelineLowering:
         for p in range(1, sch.depth):
             m.d.sync += self.valid[p].eq(self.valid[p - 1])
         if self.static:
-            los = [int(r.lo.attrs["value"]) for r in self.regions]
+            los = [r.lo.value for r in self.regions]
             lasts = [lo + (t - 1) * r.loop.step
                      for lo, t, r in zip(los, sch.nest.trips, self.regions)]
             at_last = [i == v for i, v in zip(self.idx, lasts)]
@@ -90,10 +90,10 @@ class PipelineLowering:
     # --- values -------------------------------------------------------------------------
     def value(self, op, pos: int):
         sch = self.sch
-        if op.kind == "const":
-            return Const(int(op.attrs["value"]), hw_shape(op.type))
-        if op.kind == "var" and op not in sch.start:
-            return self.low.var(op.attrs["var"])          # loop-invariant
+        if op.info.is_const:
+            return Const(op.value, hw_shape(op.type))
+        if op.info.reads_var and op not in sch.start:
+            return self.low.var(op.var)          # loop-invariant
         if pos == sch.ready[op]:
             return self.vals[op]
         return self.chain(op, pos)
@@ -104,37 +104,38 @@ class PipelineLowering:
         if pos not in regs:
             assert pos > self.sch.ready[op], (op, pos)
             prev = self.value(op, pos - 1)
-            reg = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.kind}{op.id}_p{pos}")
+            reg = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.opcode}{op.id}_p{pos}")
             self.m.d.sync += reg.eq(prev)
             regs[pos] = reg
         return regs[pos]
 
     def lower_op(self, op, state):
         low, sch, m = self.low, self.sch, self.m
-        if op.kind == "const" or op.kind == "var" and op not in sch.start:
+        info = op.info
+        if info.is_const or info.reads_var and op not in sch.start:
             return
-        if op.kind == "var":
+        if info.reads_var:
             k = sch.index_ops.get(op)
-            self.vals[op] = self.idx[k] if k is not None else low.var(op.attrs["var"])
+            self.vals[op] = self.idx[k] if k is not None else low.var(op.var)
             return
         p = sch.start[op]
         args = [self.value(o, p) for o in op.operands]
         types = [o.type for o in op.operands]
         valid = self.valid[p]
-        if op.kind == "store":
-            bp = low.buffers[id(op.attrs["buf"])]
+        if info.is_store:
+            bp = low.buffers[id(op.buf)]
             self._at(state, valid, comb=bp.write(*args))
             return
-        if op.kind == "setvar":
-            self._at(state, valid, sync=[low.var(op.attrs["var"]).eq(args[0])])
+        if info.writes_var:
+            self._at(state, valid, sync=[low.var(op.var).eq(args[0])])
             return
-        if op.kind == "load":
-            bp = low.buffers[id(op.attrs["buf"])]
+        if info.is_load:
+            bp = low.buffers[id(op.buf)]
             self._at(state, valid, comb=bp.read(args[0]))
             value = bp.q
         else:
             value = low.combinational(op, args, types)
-        sig = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.kind}{op.id}_l{op.loc.line}")
+        sig = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.opcode}{op.id}_l{op.loc.line}")
         m.d.comb += sig.eq(value)
         self.vals[op] = sig
 
