@@ -51,6 +51,7 @@ class ModuloSchedule:
     limit: str = ""                    # why II is what it is, for people
     external_ids: frozenset = frozenset()   # buffers reached through ports
     mem_deps: list = field(default_factory=list)  # (x, y, d): y of iteration n+d after x of n
+    addr_of: dict = field(default_factory=dict)   # memory op -> affine address (deps.affine)
 
     @property
     def trips(self) -> int | None:
@@ -112,7 +113,8 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
                              carried_reads=carried, res_mii=res_mii,
-                             external_ids=frozenset(external_ids), mem_deps=problem.mem_deps)
+                             external_ids=frozenset(external_ids), mem_deps=problem.mem_deps,
+                             addr_of=addr_of)
         _fill(sch, x, problem, timing)
         sch.limit = _explain(sch, by_class, problem, x, timing)
         return sch

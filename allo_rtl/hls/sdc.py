@@ -71,8 +71,8 @@ def _chain_constraints(ops, timing, prob, var, limit, reg_out):
                 here[o] = max(here[o], t[o].out_ns + own)
             for src, d in reach.get(o, {}).items():
                 here[src] = max(here[src], d + own)
-            if t[o].latency == 0:
-                here[o] = max(here[o], t[o].delay_ns + own)
+            if t[o].latency == 0:      # a chain starting at o: its inputs leave registers
+                here[o] = max(here[o], reg_out + t[o].delay_ns + own)
         reach[op] = here
         for src, d in here.items():
             if src is None or d <= limit:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from .bind import Binding, bind_registers, bind_units
+from .check import check_block, check_modulo
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
 from .list_schedule import BlockSchedule, schedule_block
@@ -113,6 +114,7 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
             except NotPipelinable as e:
                 reason = str(e)
             else:
+                check_modulo(sch, timing)
                 design.pipelines[id(nest[0])] = Pipeline(list(nest), sch)
                 bodies.add(id(block))
                 continue
@@ -140,6 +142,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel,
             continue
         narrow_block(block, uses)
         sch = SCHEDULERS[scheduler](block, timing, external, uses)
+        check_block(sch, timing)
         design.schedules[id(block)] = sch
         scheduled.append((sch, uses))
     bind_registers(scheduled, design.binding)
