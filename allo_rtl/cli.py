@@ -59,6 +59,9 @@ def main(argv=None) -> int:
     p_b.add_argument("--mode", choices=("uart", "bist"), default="uart")
     p_b.add_argument("--clock-mhz", type=float, default=None,
                      help="clock to check timing against (default: the board oscillator)")
+    p_d = sub.add_parser("dump", help="print the CDFG, block and modulo schedules per function")
+    p_d.add_argument("target")
+    p_d.add_argument("--function", default="all", help="only this function (default: all)")
     sub.add_parser("boards", help="list the supported boards")
     args = parser.parse_args(argv)
     if args.command is None:
@@ -77,6 +80,8 @@ def main(argv=None) -> int:
             print(f"wrote {Path(args.output) / (mod.design.name + '.v')}")
         elif args.command == "report":
             print(s.build().report())
+        elif args.command == "dump":
+            print(s.build().design.dump(args.function))
         elif args.command == "build":
             mod = s.build(target="board", board=args.board, project=args.output,
                           mode=args.mode, clock_mhz=args.clock_mhz)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+from ..errors import AlloError
 from ..hls.banking import bank_module
+from ..hls.printer import format_design
 from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
@@ -40,6 +42,17 @@ class HardwareDesign:
         if self._verilog is None:
             self._verilog = verilog.convert(self.component(), name=self.name, emit_src=False)
         return self._verilog
+
+    def dump(self, what: str = "all") -> str:
+        """The HLS stage's decisions per function, callees first: its CDFG, every block's
+        schedule and every pipeline's modulo schedule (``what``: "all", or a function
+        name)."""
+        names = list(self.designs) if what == "all" else [what]
+        unknown = [n for n in names if n not in self.designs]
+        if unknown:
+            raise AlloError(f"dump: no function named {unknown[0]!r}",
+                            hint=f"functions: {', '.join(self.designs)}")
+        return "\n\n".join(format_design(self.designs[n]) for n in names)
 
     def report_dict(self, cycles=None) -> dict:
         return {"top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,

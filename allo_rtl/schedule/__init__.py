@@ -179,10 +179,26 @@ class Schedule:
         * "board": a bitstream for ``board=NAME`` in ``project=DIR`` (``mode="uart"`` host
           link or ``"bist"``); ``mod.board_report`` and ``mod.report()`` carry Fmax and
           utilization. Talk to the board with ``allo_rtl.boards.Device(port, s)``.
+
+        ``dump=True`` prints what the scheduler decided for every function (CDFG, block
+        schedules, modulo schedules; ``mod.design.dump()`` returns the same text);
+        ``dump="file.txt"`` writes it there.
         """
+        dump = options.pop("dump", None)
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
             return ReferenceModule(self.module)
+        mod = self._build_hardware(target, project, family, clock_ns, **options)
+        if dump:
+            text = mod.design.dump()
+            if dump is True:
+                print(text)
+            else:
+                from pathlib import Path
+                Path(dump).write_text(text + "\n")
+        return mod
+
+    def _build_hardware(self, target, project, family, clock_ns, **options):
         if target in (None, "amaranth", "verilog", "icarus", "verilator"):
             from ..rtl.build import HardwareDesign
             from ..sim.hw_module import HardwareModule
