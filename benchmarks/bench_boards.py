@@ -69,11 +69,11 @@ def check_baseline(design, factory, make, name):
     iface = interface_of(top)
     rng = np.random.default_rng(1)
     args = make(rng)
-    raw = boundary.convert_args(top, [a.copy() for a in args])
+    raw = boundary.convert_args(top, [a.copy() for a in args], design.top_banks)
     res = simulate(factory, iface, raw, max_cycles=200_000)
     ref_args = [a.copy() for a in args]
     expected = allo.customize(CASES[name][0]).build(target="python")(*ref_args)
-    got = boundary.convert_results(top, res.raw_results)
+    got = boundary.convert_results(top, res.raw_results, design.top_banks)
     after = [boundary.array_out(p.type, r) for p, r in zip(top.params, res.raw_args)]
     ok = (got is None or np.array_equal(got, expected)) and all(
         np.array_equal(a, b) for a, b in zip(after, ref_args))

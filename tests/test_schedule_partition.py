@@ -108,7 +108,7 @@ def test_dynamic_bank_load_and_store():
             h[v] = kernels.wrap32(np.int64(h[v]) + 1)
     s, hw = _check(histogram, lambda s: s.partition(s.H, P.Cyclic, dim=1, factor=3),
                    make, ref, inplace=(1,))
-    f = bank_module(s.module).top_func
+    f = bank_module(s.module)[0].top_func
     assert any(isinstance(x, ir.If) for x in ir.walk_stmts(f.body))      # run-time bank
 
 
@@ -151,7 +151,7 @@ def _gemm_schedule(s, partition):
 def test_unrolled_accesses_pick_their_bank_at_compile_time():
     s = allo.customize(GEMM.kernel)
     _gemm_schedule(s, True)
-    f = bank_module(s.module).top_func
+    f = bank_module(s.module)[0].top_func
     loop = next(lp for lp in ir.loops(f.body) if lp.name == "j1")
     for st in ir.walk_stmts(loop.body):
         assert not isinstance(st, ir.If)

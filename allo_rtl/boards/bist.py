@@ -110,7 +110,7 @@ def bist_core(design, inputs=None, seed: int = 0) -> BistCore:
             else:
                 raw.append(draw())
     else:
-        raw = boundary.convert_args(top, list(inputs))
+        raw = boundary.convert_args(top, list(inputs), design.top_banks)
     init = {p.name: [int(v) for v in r.reshape(-1)] for p, r in zip(iface.params, raw)
             if isinstance(p, ArrayPort)}
     scalars = {p.name: int(r) for p, r in zip(iface.params, raw) if isinstance(p, ScalarPort)}

@@ -11,6 +11,7 @@ from amaranth.hdl import Module
 from amaranth.sim import Simulator
 
 from ..errors import AlloError
+from ..hls.banking import bank_module
 from ..ir.analysis import written_buffers
 from ..rtl.interface import interface_of
 from ..sim import boundary
@@ -107,7 +108,10 @@ class Device:
     """A kernel on a board (or the simulated board), callable like ``s.build()``."""
 
     def __init__(self, port, schedule, baud: int = 115200, timeout: float = 10.0):
-        self.top = schedule.module.top_func
+        # the board runs the banked design: split partitioned arrays as the build does
+        module, banks = bank_module(schedule.module)
+        self.top = module.top_func
+        self.banks = banks.get(module.top)
         self.iface = interface_of(self.top)
         self.protocol = Protocol(self.iface)
         self.transport = SerialTransport(port, baud, timeout) if isinstance(port, str) else port
@@ -115,10 +119,11 @@ class Device:
         self.cycles = None
 
     def __call__(self, *args):
-        raw = boundary.convert_args(self.top, args)
+        raw = boundary.convert_args(self.top, args, self.banks)
         replies = self.transport.run(self.protocol.transactions(raw))
         cycles, arrays, scalars = self.protocol.decode(replies)
         outcome = {"arrays": arrays, "scalars": scalars}
         self.cycles = cycles
-        boundary.write_back(self.top, args, _args_after(self.iface, raw, outcome), self._written)
-        return boundary.convert_results(self.top, _results(self.iface, outcome))
+        boundary.write_back(self.top, args, _args_after(self.iface, raw, outcome), self._written,
+                            self.banks)
+        return boundary.convert_results(self.top, _results(self.iface, outcome), self.banks)

@@ -12,9 +12,9 @@ bank and a load may be issued to all candidate banks. An access whose bank is kn
 time (the index is affine in loop indices whose steps keep the bank fixed, or its range stays
 in one block) goes to that bank alone; otherwise a ``Select`` over the candidate banks reads and
 an ``If`` chain writes. Partitions are unified across calls first (Allo propagates a partition
-to callers and callees). The top function keeps its caller-visible signature in
-``user_params``/``user_results`` and ``banked``, which ``sim/boundary.py`` uses to split numpy
-arrays into banks and merge them back.
+to callers and callees). Each changed function's caller-visible signature and bank layouts are
+returned as a ``FunctionBanks`` (part of the build result), which ``sim/boundary.py`` uses to
+split numpy arrays into banks and merge them back.
 """
 from __future__ import annotations
 
@@ -403,26 +403,44 @@ def _unify_across_calls(module: ir.Module):
                     changed = True
 
 
-def bank_function(f: ir.Function):
+@dataclasses.dataclass
+class FunctionBanks:
+    """How banking changed one function's signature: the parameters and results its caller
+    sees, and how each partitioned one is spread over the banks that replaced it (a result
+    of the build, read by the report and by ``sim/boundary.py``; the IR keeps only banks)."""
+    user_params: list
+    user_results: list
+    arrays: dict                      # id(partitioned array) -> BankedArray
+
+    def banks_of(self, buf) -> list:
+        b = self.arrays.get(id(buf))
+        return [buf] if b is None else b.banks
+
+
+def bank_function(f: ir.Function) -> FunctionBanks | None:
     banked = {id(b): bank_layout(b) for b in f.symbols()
               if isinstance(b, ir.Buffer) and b.partition}
     if not banked:
-        return
+        return None
     rw = _Rewriter(f, banked)
     f.body = rw.body(f.body)
-    f.user_params, f.user_results = list(f.params), list(f.results)
+    banks = FunctionBanks(list(f.params), list(f.results), banked)
     f.params, f.results = rw.expand(f.params), rw.expand(f.results)
     f.locals = rw.expand(f.locals) + rw.temps
-    f.banked = banked
+    return banks
 
 
-def bank_module(module: ir.Module) -> ir.Module:
-    """A copy of ``module`` with every partitioned array replaced by its banks."""
+def bank_module(module: ir.Module) -> tuple:
+    """(a copy of ``module`` with every partitioned array replaced by its banks, function
+    name -> FunctionBanks for the functions that changed)."""
     if not any(isinstance(b, ir.Buffer) and b.partition
                for f in module.functions.values() for b in f.symbols()):
-        return module
+        return module, {}
     module = copy.deepcopy(module)
     _unify_across_calls(module)
+    banks = {}
     for f in module.functions.values():
-        bank_function(f)
-    return module
+        fb = bank_function(f)
+        if fb is not None:
+            banks[f.name] = fb
+    return module, banks

@@ -119,7 +119,8 @@ def _unrolled(loop) -> str:
 
 def _memories(design: FunctionDesign) -> list:
     f = design.function
-    out, banks_of = [], {b.array.name: b for b in f.banked.values()}
+    arrays = design.banks.arrays.values() if design.banks is not None else ()
+    out, banks_of = [], {b.array.name: b for b in arrays}
     for b in f.symbols():
         if not isinstance(b, ir.Buffer) or (b.bank_of and b.bank_of in banks_of and
                                             b is not banks_of[b.bank_of].banks[0]):

@@ -30,6 +30,7 @@ class FunctionDesign:
     binding: Binding = field(default_factory=Binding)
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
+    banks: object = None              # banking.FunctionBanks when partitions changed it
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -131,10 +132,10 @@ class PipelineWarning(UserWarning):
 SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
-def synthesize_function(f: ir.Function, timing: TimingModel,
-                        scheduler: str = "sdc") -> FunctionDesign:
+def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
+                        banks=None) -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
-    design = FunctionDesign(f, build_cdfg(f), external_ids=external)
+    design = FunctionDesign(f, build_cdfg(f), external_ids=external, banks=banks)
     scheduled = []
     pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):
@@ -150,8 +151,12 @@ def synthesize_function(f: ir.Function, timing: TimingModel,
     return design
 
 
-def synthesize_module(module: ir.Module, timing: TimingModel, scheduler: str = "sdc") -> dict:
-    """name -> FunctionDesign for every function (callees first, as the module lists them)."""
+def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None = None,
+                      scheduler: str = "sdc") -> dict:
+    """name -> FunctionDesign for every function (callees first, as the module lists them);
+    ``banks``: function name -> banking.FunctionBanks (from ``banking.bank_module``)."""
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
-    return {name: synthesize_function(f, timing, scheduler) for name, f in module.functions.items()}
+    banks = banks or {}
+    return {name: synthesize_function(f, timing, scheduler, banks.get(name))
+            for name, f in module.functions.items()}

@@ -222,11 +222,6 @@ class Function:
     loc: Loc = UNKNOWN
     locals: list = field(default_factory=list)   # Scalars and Buffers declared in the body
     returns_tuple: bool = False         # ``return a, b`` (vs a single value)
-    # after banking (hls/banking.py): the signature the caller sees, and how each partitioned
-    # array of it is spread over the bank buffers that replaced it (id(array) -> BankedArray)
-    user_params: list | None = None
-    user_results: list | None = None
-    banked: dict = field(default_factory=dict)
 
     def symbols(self):
         return [*self.params, *self.locals, *[r for r in self.results if r not in self.params]]

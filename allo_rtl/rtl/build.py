@@ -23,15 +23,21 @@ class HardwareDesign:
 
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None):
         t0 = time.perf_counter()
-        self.module = bank_module(module)      # partitioned arrays become their banks
+        # partitioned arrays become their banks; how, per function, is part of the result
+        self.module, self.banks = bank_module(module)
         self.timing = TimingModel(family, clock_ns)
-        self.designs = synthesize_module(self.module, self.timing)
+        self.designs = synthesize_module(self.module, self.timing, self.banks)
         self.synthesis_seconds = time.perf_counter() - t0
         self._verilog = None
 
     @property
     def name(self) -> str:
         return self.module.top
+
+    @property
+    def top_banks(self):
+        """How banking changed the top function's signature (None: it did not)."""
+        return self.banks.get(self.module.top)
 
     def component(self) -> KernelComponent:
         """A fresh Amaranth component of the top function."""

@@ -66,53 +66,56 @@ def array_out(typ, raw: np.ndarray) -> np.ndarray:
     return out
 
 
-def _user_params(f: ir.Function) -> list:
-    return f.params if f.user_params is None else f.user_params
+def _user_params(f: ir.Function, banks) -> list:
+    return f.params if banks is None else banks.user_params
 
 
-def _user_results(f: ir.Function) -> list:
-    return f.results if f.user_results is None else f.user_results
+def _user_results(f: ir.Function, banks) -> list:
+    return f.results if banks is None else banks.user_results
 
 
-def _regroup(f: ir.Function, symbols: list, raws: list):
+def _regroup(symbols: list, raws: list, banks):
     """(caller-visible symbol, its raw value, hardware symbols) with banks merged back."""
     k = 0
+    arrays = {} if banks is None else banks.arrays
     for p in symbols:
-        b = f.banked.get(id(p))
+        b = arrays.get(id(p))
         n = 1 if b is None else len(b.banks)
         part = raws[k:k + n]
         yield p, (part[0] if b is None else b.merge(part)), ([p] if b is None else b.banks)
         k += n
 
 
-def check_arity(f: ir.Function, args):
-    params = _user_params(f)
+def check_arity(f: ir.Function, args, banks=None):
+    params = _user_params(f, banks)
     if len(args) != len(params):
         names = ", ".join(p.name for p in params)
         raise AlloArgumentError(f"{f.name} takes {len(params)} arguments ({names}), "
                                 f"got {len(args)}", f.loc)
 
 
-def convert_args(f: ir.Function, args) -> list:
-    """Raw values, one per hardware parameter (a partitioned array split into its banks)."""
-    check_arity(f, args)
+def convert_args(f: ir.Function, args, banks=None) -> list:
+    """Raw values, one per hardware parameter. ``banks`` (``hls.banking.FunctionBanks``, from
+    the build) says how partitioned arrays are split into their banks."""
+    check_arity(f, args, banks)
+    arrays = {} if banks is None else banks.arrays
     out = []
-    for p, a in zip(_user_params(f), args):
+    for p, a in zip(_user_params(f, banks), args):
         raw = array_in(f, p, a) if isinstance(p, ir.Buffer) else scalar_in(f, p, a)
-        out += f.banked[id(p)].split(raw) if id(p) in f.banked else [raw]
+        out += arrays[id(p)].split(raw) if id(p) in arrays else [raw]
     return out
 
 
-def write_back(f: ir.Function, args, raw_args, written: set):
+def write_back(f: ir.Function, args, raw_args, written: set, banks=None):
     """Update, in place, the caller's arrays that the kernel wrote."""
-    for (p, raw, hw), a in zip(_regroup(f, _user_params(f), raw_args), args):
+    for (p, raw, hw), a in zip(_regroup(_user_params(f, banks), raw_args, banks), args):
         if isinstance(p, ir.Buffer) and any(id(h) in written for h in hw):
             a[...] = array_out(p.type, raw).astype(a.dtype, copy=False)
 
 
-def convert_results(f: ir.Function, raw_results: list):
+def convert_results(f: ir.Function, raw_results: list, banks=None):
     values = [array_out(r.type, v) if isinstance(r, ir.Buffer) else r.type.to_python(v)
-              for r, v, _ in _regroup(f, _user_results(f), raw_results)]
+              for r, v, _ in _regroup(_user_results(f, banks), raw_results, banks)]
     if not values:
         return None
     return tuple(values) if f.returns_tuple else values[0]

@@ -36,7 +36,7 @@ class HardwareModule:
         self.board_report = None          # set by target="board" builds
 
     def __call__(self, *args, vcd=None, max_cycles=None):
-        raw = boundary.convert_args(self.top, args)
+        raw = boundary.convert_args(self.top, args, self.design.top_banks)
         limit = max_cycles or self.max_cycles
         if self.simulator == "amaranth":
             result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd)
@@ -44,8 +44,9 @@ class HardwareModule:
             result = self.cocotb(waves=bool(vcd)).run(raw, limit, waves_to=vcd)
         self.cycles = result.cycles
         self.reads = self._reads_by_array(result.reads)
-        boundary.write_back(self.top, args, result.raw_args, self._written)
-        return boundary.convert_results(self.top, result.raw_results)
+        banks = self.design.top_banks
+        boundary.write_back(self.top, args, result.raw_args, self._written, banks)
+        return boundary.convert_results(self.top, result.raw_results, banks)
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""
