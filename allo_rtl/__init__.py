@@ -8,7 +8,10 @@ from .errors import AlloError
 from .ir.types import (Fixed, Float, Index, Int, UFixed, UInt, bool, float16, float32, float64,
                        index, int1, int8, int16, int32, int64, uint1, uint8, uint16, uint32,
                        uint64)
-from .schedule import Partition, Schedule, customize
+from .schedule import Partition, Schedule, customize, register_build_driver
+from .driver import build as _build
+
+register_build_driver(_build)
 
 __version__ = "0.1.0"
 

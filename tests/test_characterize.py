@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from allo_rtl.hls import characterize as ch
+from allo_rtl.tools import characterize as ch
 from allo_rtl.hls.timing import DATA_DIR, FAMILIES, TimingModel
 
 REPO = Path(__file__).resolve().parent.parent

