@@ -282,6 +282,11 @@ class _Rewriter:
             bank, bank_expr, local[s.dim] = _place(local[s.dim], s, self.ranges, self.vars, loc)
             if bank is None:
                 bank = self._only_value(bank_expr)
+            if bank is not None and not 0 <= bank < s.banks:
+                raise AlloScheduleError(
+                    f"{buf.name}: this access's index along dimension {s.dim + 1} is always "
+                    f"outside 0..{s.extent - 1}", loc,
+                    hint="check the index (the partition needs every access inside the array)")
             choices.append([(bank, None)] if bank is not None else
                            [(k, ir.Compare(UInt(1), loc, "==", bank_expr, _c(k, loc)))
                             for k in range(s.banks)])

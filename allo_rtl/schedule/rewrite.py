@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.analysis import index_values
 from ..ir.types import UInt, index
 
 
@@ -83,6 +86,16 @@ def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
     return dataclasses.replace(e, **changes)
 
 
+def _known_guard(cond: ir.Expr):
+    """True/False when ``cond`` compares index values that are all constants (a split or
+    unroll guard after full unrolling, ``3 + 1 < 4``), else None. Folding it keeps dead
+    copies, whose indices may lie outside the array, out of later passes."""
+    if not (isinstance(cond, ir.Compare) and cond.lhs.type == index):
+        return None
+    value = index_values(cond, {})
+    return None if value is None or np.ndim(value) else bool(value)
+
+
 def clone_body(body: list, sub: dict, suffix: str = "") -> list:
     """A copy of ``body`` with variables in ``sub`` replaced; loops inside get fresh index
     variables and ``suffix`` appended to their names (handles stay unique)."""
@@ -102,8 +115,13 @@ def clone_body(body: list, sub: dict, suffix: str = "") -> list:
         elif isinstance(s, ir.While):
             out.append(ir.While(s.loc, clone_expr(s.cond, sub), clone_body(s.body, sub, suffix)))
         elif isinstance(s, ir.If):
-            out.append(ir.If(s.loc, clone_expr(s.cond, sub), clone_body(s.then_body, sub, suffix),
-                             clone_body(s.else_body, sub, suffix)))
+            cond = clone_expr(s.cond, sub)
+            known = _known_guard(cond)
+            if known is None:
+                out.append(ir.If(s.loc, cond, clone_body(s.then_body, sub, suffix),
+                                 clone_body(s.else_body, sub, suffix)))
+            else:       # a loop guard made constant by unrolling: keep the branch taken
+                out += clone_body(s.then_body if known else s.else_body, sub, suffix)
         elif isinstance(s, ir.Call):
             out.append(ir.Call(s.loc, s.callee,
                                [clone_expr(a, sub) if isinstance(a, ir.Expr) else a

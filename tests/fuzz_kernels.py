@@ -1,0 +1,335 @@
+"""Random well-typed kernels and schedules for differential fuzzing (hypothesis strategies, so
+a failure shrinks to a small kernel).
+
+A sample is Python source text (written to a file, so errors and the frontend see real lines)
+with one top kernel ``k`` and sometimes a sub-kernel ``sub``: loop nests with constant,
+triangular and offset bounds, if/else on comparisons, integer arithmetic over mixed
+``Int``/``UInt`` widths 1..64 (``+ - * & | ^ << >> // %``), bit get and slices, casts, a
+fixed-point accumulation, local arrays, and sub-kernel calls; plus a random schedule (split,
+reorder, unroll, pipeline, partition, buffer_at). Inputs are drawn per sample, edge values
+included. ``run_sample`` checks interpreter == hardware (results, in-place arrays) and, when
+the report knows it, the latency estimate == measured cycles; a refused schedule must carry a
+location in the sample's file.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from hypothesis import strategies as st
+
+import allo_rtl as allo
+
+N = 4                                  # array extent per dimension
+WIDTHS = (1, 2, 3, 5, 8, 12, 16, 17, 31, 32, 33, 48, 63, 64)
+FIXED = ((12, 4), (16, 8), (8, 3), (20, 10))
+
+
+@dataclass
+class Arg:
+    name: str
+    type: str               # source text of the element type: "Int(12)", "UInt(5)", ...
+    signed: bool
+    bits: int
+    fracs: int = 0
+    shape: tuple = ()       # () for a scalar
+
+
+@dataclass
+class Sample:
+    source: str
+    args: list
+    schedule: list = field(default_factory=list)    # (primitive, args) applied in order
+    inputs: list = field(default_factory=list)
+
+
+def _type(signed: bool, bits: int) -> str:
+    return f"{'Int' if signed else 'UInt'}({bits})"
+
+
+class _Body:
+    """Builds the statements of one kernel, tracking what is in scope."""
+
+    def __init__(self, draw, args):
+        self.draw, self.args = draw, args
+        self.lines: list = []
+        self.scalars = [a for a in args if not a.shape and not a.fracs]
+        self.loop_vars: list = []          # (name, exclusive upper bound <= N)
+        self.n_locals = 0
+        self.loops: list = []              # loop names for the schedule
+
+    def pick(self, options):
+        return options[self.draw(st.integers(0, len(options) - 1))]
+
+    # --- expressions ------------------------------------------------------------
+    def leaf(self) -> str:
+        kinds = ["const", "scalar"] + (["loop"] if self.loop_vars else []) + \
+                (["array"] if self.loop_vars and self.arrays() else [])
+        kind = self.pick(kinds)
+        if kind == "const":
+            return str(self.draw(st.sampled_from([0, 1, -1, 2, 3, 7, 100, -128, 255,
+                                                  2**31 - 1, -2**31])))
+        if kind == "scalar":
+            return self.pick(self.scalars).name
+        if kind == "loop":
+            return self.pick(self.loop_vars)[0]
+        arr = self.pick(self.arrays())
+        return f"{arr.name}[{self.index(arr)}]"
+
+    def arrays(self):
+        return [a for a in self.args if a.shape and not a.fracs]
+
+    def index(self, arr) -> str:
+        return ", ".join(self.pick(self.loop_vars)[0] for _ in arr.shape)
+
+    def expr(self, depth: int = 2) -> str:
+        if depth == 0 or self.draw(st.integers(0, 3)) == 0:
+            return self.leaf()
+        form = self.pick(["bin", "bin", "bin", "shift", "div", "cast", "bit", "slice",
+                          "select", "minmax"])
+        a = self.expr(depth - 1)
+        if form == "bin":
+            op = self.pick(["+", "-", "*", "&", "|", "^"])
+            return f"({a} {op} {self.expr(depth - 1)})"
+        if form == "shift":
+            return f"({a} {self.pick(['<<', '>>'])} {self.draw(st.integers(0, 5))})"
+        if form == "div":
+            return f"({a} {self.pick(['//', '%'])} {self.expr(depth - 1)})"
+        if form == "cast":
+            return f"{self.pick(['int8', 'int16', 'int32', 'uint8', 'uint16', 'int64'])}({a})"
+        if form == "bit":
+            return f"{self.pick(self.scalars).name}[{self.draw(st.integers(0, 3))}]"
+        if form == "slice":
+            s = self.pick([x for x in self.scalars if x.bits >= 4] or self.scalars)
+            lo = self.draw(st.integers(0, max(0, s.bits - 2)))
+            hi = self.draw(st.integers(lo + 1, min(s.bits, lo + 8)))
+            return f"{s.name}[{lo}:{hi}]"
+        if form == "select":
+            return f"({a} if {self.cond()} else {self.expr(depth - 1)})"
+        return f"{self.pick(['min', 'max'])}({a}, {self.expr(depth - 1)})"
+
+    def cond(self) -> str:
+        return f"{self.leaf()} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {self.leaf()}"
+
+    # --- statements ---------------------------------------------------------------
+    def local(self, pad: str) -> str:
+        name = f"t{self.n_locals}"
+        self.n_locals += 1
+        bits = self.pick(WIDTHS)
+        signed = self.draw(st.booleans())
+        self.lines.append(f"{pad}{name}: {_type(signed, bits)} = {self.expr()}")
+        self.scalars.append(Arg(name, _type(signed, bits), signed, bits))
+        return name
+
+    def statements(self, pad: str, budget: int, depth: int):
+        for _ in range(budget):
+            kind = self.pick(["local", "store", "acc", "loop", "if"] if depth < 2 else
+                             ["local", "store", "acc", "if"])
+            if kind == "local":
+                self.local(pad)
+            elif kind == "store" and self.loop_vars and self.outputs():
+                out = self.pick(self.outputs())
+                self.lines.append(f"{pad}{out.name}[{self.index(out)}] = {self.expr()}")
+            elif kind == "acc":
+                self.lines.append(f"{pad}acc = acc + {self.expr(1)}")
+            elif kind == "loop":
+                self.loop(pad, depth)
+            else:
+                self.lines.append(f"{pad}if {self.cond()}:")
+                self.statements(pad + "    ", 1, depth + 1)
+                self.lines.append(f"{pad}else:")
+                self.lines.append(f"{pad}    acc = acc ^ {self.expr(1)}")
+
+    def outputs(self):
+        return [a for a in self.arrays() if a.name.startswith("B")]
+
+    def loop(self, pad: str, depth: int):
+        var = "ijk"[len(self.loop_vars)] if len(self.loop_vars) < 3 else None
+        if var is None:
+            return
+        outer = self.loop_vars[-1][0] if self.loop_vars else None
+        form = self.pick(["full", "full", "tri", "offset"] if outer else ["full", "offset"])
+        if form == "full":
+            rng = f"range({N})"
+        elif form == "tri":
+            rng = f"range({outer}, {N})"
+        else:
+            rng = f"range(1, {N})"
+        self.lines.append(f"{pad}for {var} in {rng}:")
+        self.loops.append(var)
+        self.loop_vars.append((var, N))
+        kept = len(self.scalars)
+        self.statements(pad + "    ", self.draw(st.integers(1, 3)), depth + 1)
+        del self.scalars[kept:]            # locals of the body are out of scope after it
+        self.loop_vars.pop()
+
+
+@st.composite
+def samples(draw) -> Sample:
+    """One random kernel with its inputs and a random schedule."""
+    args = []
+    for k in range(draw(st.integers(1, 3))):
+        bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
+        args.append(Arg(f"x{k}", _type(signed, bits), signed, bits))
+    for name in ("A", "B"):
+        bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
+        dims = draw(st.integers(1, 2))
+        args.append(Arg(name, _type(signed, bits), signed, bits, shape=(N,) * dims))
+    w, f = draw(st.sampled_from(FIXED))
+    args.append(Arg("F", f"Fixed({w}, {f})", True, w, f, shape=(N,)))
+    body = _Body(draw, args)
+    body.statements("    ", draw(st.integers(1, 4)), 0)
+    use_sub = draw(st.booleans())
+    acc_bits = draw(st.sampled_from((8, 16, 32, 33, 64)))
+    lines = []
+    if use_sub:
+        lines += ["def sub(p: int32, q: int32) -> int32:",
+                  "    r: int32 = p * 3 - q",
+                  "    if r > q:",
+                  "        r = r // (q | 1)",
+                  "    return r", "", ""]
+    sig = ", ".join(f"{a.name}: {a.type}[{', '.join(map(str, a.shape))}]" if a.shape
+                    else f"{a.name}: {a.type}" for a in args)
+    lines.append(f"def k({sig}) -> (Int({acc_bits}), Fixed(24, 10)):")
+    lines.append(f"    acc: Int({acc_bits}) = 0")
+    lines.append("    fx: Fixed(24, 10) = 0.0")
+    lines.append(f"    for m in range({N}):")
+    lines.append("        fx = fx + F[m] * F[m] - F[m]")
+    lines += body.lines
+    if use_sub:
+        lines.append(f"    acc = acc + sub(int32(acc), int32({body.scalars[0].name}))")
+    lines.append("    return acc, fx")
+    source = "from allo_rtl.ir.types import Int, UInt, Fixed, int8, int16, int32, int64, " \
+             "uint8, uint16\n\n\n" + "\n".join(lines) + "\n"
+    schedule = draw(_schedules(body.loops))
+    return Sample(source, args, schedule, _inputs(draw, args))
+
+
+def _schedules(loops):
+    prims = [st.tuples(st.just("pipeline"), st.sampled_from(loops or ["m"])),
+             st.tuples(st.just("unroll"), st.sampled_from(loops or ["m"]),
+                       st.sampled_from([0, 2])),
+             st.tuples(st.just("split"), st.sampled_from(loops or ["m"]),
+                       st.sampled_from([2, 3])),
+             st.tuples(st.just("partition"), st.sampled_from(["A", "B", "F"]),
+                       st.sampled_from(["Cyclic", "Block", "Complete"]),
+                       st.sampled_from([0, 1]), st.sampled_from([2, 4])),
+             st.tuples(st.just("pipeline"), st.just("m"))]
+    if len(loops) >= 2:
+        prims.append(st.tuples(st.just("reorder"), st.permutations(loops[:2])))
+    return st.lists(st.one_of(prims), max_size=3)
+
+
+def _edge_ints(a: Arg):
+    lo = -(1 << (a.bits - 1)) if a.signed else 0
+    hi = (1 << (a.bits - 1)) - 1 if a.signed else (1 << a.bits) - 1
+    return [lo, hi, 0, 1, -1 if a.signed else 2, lo + 1, hi - 1]
+
+
+def _inputs(draw, args):
+    out = []
+    for a in args:
+        if a.fracs:
+            scale = 1 << a.fracs
+            lo, hi = -(1 << (a.bits - 1)), (1 << (a.bits - 1)) - 1
+            raws = [draw(st.integers(lo // 4, hi // 4)) for _ in range(int(np.prod(a.shape)))]
+            out.append(np.array([r / scale for r in raws]).reshape(a.shape))
+            continue
+        ints = st.one_of(st.sampled_from(_edge_ints(a)),
+                         st.integers(min(_edge_ints(a)), max(_edge_ints(a))))
+        if a.shape:
+            vals = [draw(ints) for _ in range(int(np.prod(a.shape)))]
+            out.append(np.array(vals, dtype=np.int64 if a.signed or a.bits < 64
+                                else np.uint64).reshape(a.shape))
+        else:
+            out.append(draw(ints))
+    return out
+
+
+# --- running one sample ----------------------------------------------------------------
+_counter = itertools.count()
+
+
+def load_kernel(sample: Sample, workdir: Path):
+    """Write the sample to a file and import it (the frontend reads real source lines)."""
+    path = workdir / f"fuzz_sample_{next(_counter)}.py"
+    path.write_text(sample.source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.k, path
+
+
+def apply_schedule(s, schedule, path: Path) -> list:
+    """Apply what can be applied; every refusal must point into the sample's file or be a
+    schedule-call error with a location. Returns the primitives that were applied."""
+    applied = []
+    for prim in schedule:
+        name, *params = prim
+        try:
+            if name == "partition":
+                arr, kind, dim, factor = params
+                s.partition(getattr(s, arr), getattr(allo.Partition, kind), dim=dim,
+                            factor=factor)
+            elif name == "reorder":
+                s.reorder(*params[0])
+            else:
+                getattr(s, name)(*params)
+        except allo.AlloError as e:
+            assert e.loc is not None and getattr(e.loc, "line", 0) > 0, \
+                f"{name}{tuple(params)} refused without a location: {e}"
+            continue
+        applied.append(prim)
+    return applied
+
+
+def _copy(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def same(a, b) -> bool:
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+def run_sample(sample: Sample, workdir: Path, targets=(None,)) -> dict:
+    """Interpreter vs each hardware target; raises AssertionError on any disagreement."""
+    kernel, path = load_kernel(sample, workdir)
+    try:
+        s = allo.customize(kernel)
+    except allo.AlloError as e:                 # the generator made something refused
+        assert e.loc is not None and Path(e.loc.file) == path, f"refusal without location: {e}"
+        return {"refused": "customize"}
+    applied = apply_schedule(s, sample.schedule, path)
+    ref_args = _copy(sample.inputs)
+    expected = s.build(target="python")(*ref_args)
+    cycles = {}
+    for target in targets:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                mod = s.build(target=target)
+            except allo.AlloError as e:
+                assert e.loc is not None, f"build refused without location: {e}"
+                return {"refused": "build", "applied": applied}
+        hw_args = _copy(sample.inputs)
+        got = mod(*hw_args, max_cycles=2_000_000)
+        assert same(got, expected), f"{target}: got {got}, interpreter {expected}"
+        for h, r in zip(hw_args, ref_args):
+            assert same(h, r) if isinstance(h, np.ndarray) else True, \
+                f"{target}: in-place arrays differ"
+        cycles[target] = mod.cycles
+        top = next(f for f in mod.design.report_dict()["functions"]
+                   if f["function"] == mod.design.module.top)
+        if top["latency_estimate"] is not None:
+            assert top["latency_estimate"] == mod.cycles, \
+                f"{target}: report says {top['latency_estimate']} cycles, measured {mod.cycles}"
+    assert len(set(cycles.values())) <= 1, f"simulators disagree on cycles: {cycles}"
+    return {"applied": applied, "cycles": cycles}
