@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
+from ..ir.affine import affine_of, flat_address
 from ..ir.types import AlloType, UInt, index
 
 DIV_OPS = ("/", "//", "%")
@@ -118,6 +119,7 @@ class _BlockBuilder:
         self.forward: dict = {}        # (id(Buffer), id(addr op)) -> value last stored there
         self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
         self.dead: set = set()         # stores overwritten before any read: dropped
+        self.forms: dict = {}          # id(Scalar) -> affine form of its value (or None)
 
     def op(self, kind, typ, operands, loc, **attrs) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -220,10 +222,13 @@ class _BlockBuilder:
         if all(o.kind == "const" for o in idx):     # a fixed element: a constant address
             flat = sum(int(o.attrs["value"]) * s for o, s in zip(idx, strides))
             return self.op("const", typ, [], loc, value=typ.wrap(flat))
-        return self.op("addr", typ, idx, loc, strides=strides, buf=buf)
+        op = self.op("addr", typ, idx, loc, strides=strides, buf=buf)
+        op.attrs.setdefault("affine", flat_address(indices, strides, self.forms))  # hls/deps.py
+        return op
 
     def stmt(self, s):
         if isinstance(s, ir.Assign):
+            self.forms[id(s.var)] = affine_of(s.value, self.forms)
             self.write_var(s.var, self.expr(s.value))
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)

@@ -23,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .cdfg import Block
-from .deps import Nest, affine, min_distance
+from ..ir.affine import Nest
+from .deps import address_form, min_distance
 from .sdc import _port_class, _Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
 
@@ -83,7 +84,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
         if op.kind == "div":
             raise NotPipelinable(f"the division at line {op.loc.line} uses the iterative "
                                  "divider, which cannot start every cycle")
-    nest = Nest(loops, los, trips)
+    nest = Nest(loops, trips)
     written = {id(op.attrs["var"]) for op in block.ops if op.kind == "setvar"}
     index_ops, carried = {}, set()
     for op in block.ops:
@@ -96,7 +97,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     addr_of = {}
     for op in block.ops:
         if op.kind in ("load", "store"):
-            addr_of[op] = affine(op.operands[0], nest, written)
+            addr_of[op] = address_form(op.operands[0], written)
     ports = defaultdict(list)
     for op in block.ops:
         if op.kind in ("load", "store"):
