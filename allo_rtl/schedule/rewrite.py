@@ -6,6 +6,7 @@ import dataclasses
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.affine import loop_range
 from ..ir.types import UInt, index
 
 
@@ -40,9 +41,8 @@ def const_bounds(loop: ir.For, primitive: str) -> tuple:
 
 def trip_count(loop: ir.For) -> int | None:
     """Iterations of a loop with constant bounds, None when they are computed at run time."""
-    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
-        return None
-    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
+    r = loop_range(loop)
+    return None if r is None else len(r)
 
 
 def const(value: int, loc) -> ir.Const:
