@@ -63,9 +63,9 @@ def test_what_is_not_affine(expr):
 
 def test_assigned_scalars_are_substituted():
     k = ir.Scalar("k", index)
-    bound = {id(k): affine_of(_b("+", _r(I), _c(2)))}
+    bound = {id(k): (_b("+", _r(I), _c(2)), {})}
     assert str(affine_of(_b("*", _r(k), _c(3)), bound)) == "3*i + 6"
-    assert affine_of(_r(k), {id(k): None}) is None
+    assert affine_of(_r(k), {id(k): (_b("*", _r(I), _r(J)), {})}) is None
     assert affine_of(_b("+", _r(I), _r(J))) == affine_of(_b("+", _r(J), _r(I)))
 
 
@@ -174,8 +174,13 @@ def test_a_large_nest_is_bounded_not_enumerated():
     i, j, k = (ir.Scalar(n, index) for n in "ijk")
     nest = Nest([_Loop(v, 0, 1, 64) for v in (i, j, k)], [64] * 3)
     assert nest.deltas() is None
-    c = Affine(((i, 64), (j, 1)), 0)         # C[i, j] flattened, in loops i, j, k
+    c = Affine(((i, 64), (j, 1)), 0)         # C[i, j] flattened, in loops i, j, k: every k
     assert dependence([c], [c], nest).forward == 1
+    c = Affine(((i, 64), (k, 1)), 0)         # C[i, j] in loops i, k, j: after a sweep of j
+    found = dependence([c], [c], nest)
+    assert found.forward == 64 and found.patterns == ((0, -1, 0), (0, 1, 0))
+    # A[2i + 4j] against A[2i + 4j + 1] over 64 x 64 x 64: the GCD test still sees it
+    assert dependence([Affine(((i, 2), (j, 4)))], [Affine(((i, 2), (j, 4)), 1)], nest) is None
 
 
 # --- the bounded grid -------------------------------------------------------------------
@@ -239,7 +244,7 @@ def test_legality_and_modulo_scheduler_agree():
     nest = Nest(loops)
     store = next(op for op in block.ops if op.kind == "store")
     load = next(op for op in block.ops if op.kind == "load")
-    forms = [address_form(op.operands[0], set()) for op in (store, load)]
+    forms = [address_form(op.operands[0], set(), nest) for op in (store, load)]
     assert str(forms[0]) == "2*i + 6*j + 3"
     assert min_distance(forms[0], forms[1], nest) is None
     assert min_distance(forms[1], forms[0], nest) is None
@@ -265,9 +270,9 @@ def shifted(A: int32[9], B: int32[9]):
 def test_block_local_scalars_keep_addresses_affine():
     """``k = i + 1; B[k]``: the CDFG forwards k's value, and the form attached to the address
     op substitutes it, so the modulo scheduler still sees B[i + 1]."""
-    block, _ = _pipelined_block(shifted)
+    block, loops = _pipelined_block(shifted)
     store = next(op for op in block.ops if op.kind == "store")
-    assert str(address_form(store.operands[0], set())) == "i + 1"
+    assert str(address_form(store.operands[0], set(), Nest(loops))) == "i + 1"
 
 
 def test_int8_constant_is_its_value():

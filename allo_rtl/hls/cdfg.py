@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
-from ..ir.affine import affine_of, flat_address
+from ..ir.affine import IndexedAddress
 from ..ir.types import AlloType, UInt, index
 
 DIV_OPS = ("/", "//", "%")
@@ -119,7 +119,7 @@ class _BlockBuilder:
         self.forward: dict = {}        # (id(Buffer), id(addr op)) -> value last stored there
         self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
         self.dead: set = set()         # stores overwritten before any read: dropped
-        self.forms: dict = {}          # id(Scalar) -> affine form of its value (or None)
+        self.assigned: dict = {}       # id(Scalar) -> (value, self.assigned then), for IR forms
 
     def op(self, kind, typ, operands, loc, **attrs) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -223,12 +223,13 @@ class _BlockBuilder:
             flat = sum(int(o.attrs["value"]) * s for o, s in zip(idx, strides))
             return self.op("const", typ, [], loc, value=typ.wrap(flat))
         op = self.op("addr", typ, idx, loc, strides=strides, buf=buf)
-        op.attrs.setdefault("affine", flat_address(indices, strides, self.forms))  # hls/deps.py
+        op.attrs.setdefault("affine", IndexedAddress(tuple(indices), tuple(strides),
+                                                     dict(self.assigned)))  # for hls/deps.py
         return op
 
     def stmt(self, s):
         if isinstance(s, ir.Assign):
-            self.forms[id(s.var)] = affine_of(s.value, self.forms)
+            self.assigned[id(s.var)] = (s.value, dict(self.assigned))
             self.write_var(s.var, self.expr(s.value))
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)

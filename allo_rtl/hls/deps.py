@@ -1,7 +1,9 @@
 """Loop-carried memory dependences of a pipelined block, for the modulo scheduler.
 
-The CDFG builder gives every address op the affine form of its flattened address over IR
-scalars (``op.attrs["affine"]``, from ``ir/affine.py``); a constant address is its value. The
+The CDFG builder gives every address op its address as the IR spells it
+(``op.attrs["affine"]``, an ``ir.affine.IndexedAddress``); its affine form over IR scalars is
+taken with the nest's loop bounds and steps known (so ``j >> 2`` for j stepping by 4 stays
+affine), and a constant address is its value. The
 smallest *flattened* distance (iterations of the whole nest in issue order) at which two
 accesses meet comes from the dependence engine schedule legality uses too
 (``ir.affine.dependence``), so both stages see the same dependences in one loop. Anything not
@@ -13,12 +15,13 @@ from ..ir.affine import Affine, Nest, dependence
 from .cdfg import Op
 
 
-def address_form(addr: Op, written: set) -> Affine | None:
-    """The affine form of a load's or store's address op; None when it is not affine or uses
-    a scalar the block writes (``written``: ids), whose value differs between iterations."""
+def address_form(addr: Op, written: set, nest: Nest) -> Affine | None:
+    """The affine form of a load's or store's address op in ``nest``; None when it is not
+    affine or uses a scalar the block writes (``written``: ids), whose value differs between
+    iterations."""
     if addr.kind == "const":
         return Affine((), int(addr.attrs["value"]))
-    form = addr.attrs.get("affine")
+    form = addr.attrs["affine"].form(nest.lattice)
     if form is None or any(id(v) in written for v in form.vars):
         return None
     return form

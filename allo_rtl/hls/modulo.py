@@ -97,7 +97,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     addr_of = {}
     for op in block.ops:
         if op.kind in ("load", "store"):
-            addr_of[op] = address_form(op.operands[0], written)
+            addr_of[op] = address_form(op.operands[0], written, nest)
     ports = defaultdict(list)
     for op in block.ops:
         if op.kind in ("load", "store"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from fractions import Fraction
 from math import gcd, prod
 
 import numpy as np
@@ -100,15 +101,17 @@ def _integral(t) -> bool:
     return t is not None and t.is_int and not t.fracs
 
 
-def affine_of(e: ir.Expr, bound: dict | None = None) -> Affine | None:
+def affine_of(e: ir.Expr, bound: dict | None = None, lattice: dict | None = None):
     """The affine form of an integer expression, or None (not affine, or not an integer).
 
     Understands constants, scalars, casts (index values stay in range, so a cast does not
     wrap them), unary minus, ``+ - *`` (one side constant), ``<<`` by a constant, and ``x >> s``
-    / ``x & (2**s - 1)`` when every scalar coefficient of x is a multiple of 2**s (a bank-local
-    index of a cyclic partition after unrolling: ``j = 4t + c``), which are then exact.
-    ``bound``: id(Scalar) -> form (or None: not affine) of scalars assigned earlier in the same
-    straight-line code, substituted for their references.
+    / ``x & (2**s - 1)`` when they are exact (see ``_shift_or_mask``).
+    ``bound``: id(Scalar) -> (expression, the ``bound`` in force there) of scalars assigned
+    earlier in the same straight-line code, substituted for their references.
+    ``lattice``: id(Scalar) -> (lo, step) of loop indices known to take only the values
+    ``lo + step * t``; with it a shift of an index by its step is exact, with a rational
+    coefficient (``j >> 2`` is ``j/4`` when j steps by 4 from 0).
     """
     if not _integral(e.type):
         return None
@@ -116,16 +119,17 @@ def affine_of(e: ir.Expr, bound: dict | None = None) -> Affine | None:
         return Affine((), int(e.type.to_python(e.value)))
     if isinstance(e, ir.Ref):
         if bound is not None and id(e.var) in bound:
-            return bound[id(e.var)]
+            value, then = bound[id(e.var)]
+            return affine_of(value, then, lattice)
         return Affine.of(e.var)
     if isinstance(e, ir.Cast):
-        return affine_of(e.operand, bound)
+        return affine_of(e.operand, bound, lattice)
     if isinstance(e, ir.Unary) and e.op == "-":
-        a = affine_of(e.operand, bound)
+        a = affine_of(e.operand, bound, lattice)
         return None if a is None else a.scaled(-1)
     if not isinstance(e, ir.BinOp) or e.op not in ("+", "-", "*", "<<", ">>", "&"):
         return None
-    a, b = affine_of(e.lhs, bound), affine_of(e.rhs, bound)
+    a, b = affine_of(e.lhs, bound, lattice), affine_of(e.rhs, bound, lattice)
     if a is None or b is None:
         return None
     if e.op in ("+", "-"):
@@ -133,36 +137,72 @@ def affine_of(e: ir.Expr, bound: dict | None = None) -> Affine | None:
     if e.op == "*":
         return b.scaled(a.const) if a.is_constant else a.scaled(b.const) if b.is_constant \
             else None
-    if not b.is_constant:
+    if not b.is_constant or not _whole(b.const):
         return None
     if e.op == "<<":
-        return a.scaled(1 << b.const) if 0 <= b.const < 64 else None
-    return _shift_or_mask(a, e.op, b.const)
+        return a.scaled(1 << int(b.const)) if 0 <= b.const < 64 else None
+    return _shift_or_mask(a, e.op, int(b.const), lattice or {})
 
 
-def _shift_or_mask(a: Affine, op: str, k: int) -> Affine | None:
-    """``a >> k`` or ``a & k`` when exact: the scalar part of ``a`` is a multiple of the unit
-    2**s, so it passes through the shift whole and the mask keeps only the constant's bits."""
+def _whole(x) -> bool:
+    return Fraction(x).denominator == 1
+
+
+def _shift_or_mask(a: Affine, op: str, k: int, lattice: dict) -> Affine | None:
+    """``a >> k`` or ``a & k`` (k = 2**s - 1) when exact. Written over the trip numbers t of
+    the lattice's indices (other scalars: any integer), ``a = sum(c' * t) + K``; when every c'
+    and K are integers and each c' a multiple of 2**s (a bank-local index of a cyclic
+    partition after unrolling: ``j = 4t + c``), the scalar part passes through the shift whole
+    and the mask keeps only K's low bits."""
     amount = k if op == ">>" else (k + 1).bit_length() - 1
     if amount < 0 or amount >= 64 or (op == "&" and k != (1 << amount) - 1):
         return None
     unit = 1 << amount
-    if any(c % unit for _, c in a.terms):
+    base = a.const + sum(c * lattice.get(id(v), (0, 1))[0] for v, c in a.terms)
+    per_trip = [c * lattice.get(id(v), (0, 1))[1] for v, c in a.terms]
+    if not _whole(base) or any(not _whole(c) or c % unit for c in per_trip):
         return None
     if op == "&":
-        return Affine((), a.const % unit)
-    return Affine(tuple((v, c // unit) for v, c in a.terms), a.const // unit)
+        return Affine((), int(base) % unit)
+    # t = (v - lo) / step, so (c * step / unit) * t is (c / unit) * (v - lo)
+    terms = tuple((v, Fraction(c) / unit) for v, c in a.terms)
+    offset = sum(Fraction(c) / unit * lattice.get(id(v), (0, 1))[0] for v, c in a.terms)
+    return Affine(tuple((v, _tidy(c)) for v, c in terms), _tidy(int(base) // unit - offset))
 
 
-def flat_address(indices: list, strides: list, bound: dict | None = None) -> Affine | None:
+def _tidy(x):
+    """A Fraction that is a whole number as an int (forms print and compare plainly)."""
+    return int(x) if _whole(x) else x
+
+
+def flat_address(indices: list, strides: list, bound: dict | None = None,
+                 lattice: dict | None = None) -> Affine | None:
     """The form of the row-major element number ``sum(index * stride)``, or None."""
     out = Affine()
     for i, stride in zip(indices, strides):
-        form = affine_of(i, bound)
+        form = affine_of(i, bound, lattice)
         if form is None:
             return None
         out = out.plus(form, stride)
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class IndexedAddress:
+    """An address as the IR spells it, kept on a CDFG address op (``attrs["affine"]``): the
+    row-major ``sum(index * stride)`` with the values of scalars assigned before it in the
+    same block (``bound``, as ``affine_of`` takes it). Its form depends on what the user of
+    the op knows about the loops around it (``lattice``), so it is computed on request."""
+
+    indices: tuple
+    strides: tuple
+    bound: dict
+
+    def form(self, lattice: dict | None = None) -> Affine | None:
+        return flat_address(self.indices, self.strides, self.bound, lattice)
+
+    def __str__(self):
+        return str(self.form())
 
 
 # --- evaluating index expressions over grids --------------------------------------------
@@ -261,6 +301,13 @@ class Nest:
                         for k in range(len(trips))]
         self._deltas = False
 
+    @property
+    def lattice(self) -> dict:
+        """id(index) -> (lo, step) of the levels with a constant lower bound, for
+        ``affine_of``."""
+        return {id(lp.var): (int(lp.lo.value), lp.step) for lp in self.loops
+                if isinstance(lp.lo, ir.Const)}
+
     def deltas(self) -> np.ndarray | None:
         """Every difference of two iteration vectors of the nest (rows), or None when a trip
         count is unknown or there are more than ENUMERATION_LIMIT."""
@@ -305,7 +352,13 @@ def _equations(x: list, y: list, nest: Nest, free: set):
         # the same invariant terms cancel; an index i = lo + step * t contributes c * step * delta
         lhs = Affine(tuple((v, c * nest.steps[nest.vars[id(v)]]) for v, c in fx.terms
                            if id(v) in nest.vars))
-        eqs.append((lhs, fx.const - fy.const))
+        rhs = fx.const - fy.const
+        if any(not _whole(c) for _, c in lhs.terms):
+            exact = False       # a rational form not on this nest's lattice: no equation
+            continue
+        # both sides are integers on the lattice: a fractional gap is never closed (0 == 1)
+        eqs.append((Affine(tuple((v, int(c)) for v, c in lhs.terms)), rhs) if _whole(rhs)
+                   else (Affine(), 1))
     return eqs, exact
 
 
@@ -330,24 +383,52 @@ def _forced(eqs: list, nest: Nest) -> dict | None:
     return d
 
 
-def _bounded_feasible(eqs: list, nest: Nest, ranges: dict) -> bool:
-    """Banerjee's and the GCD test: each equation's right side lies between the extremes of
-    its left side over the distance ranges, and is a multiple of the gcd of the coefficients
-    of the distances not fixed by their range."""
+TIGHTEN_ROUNDS = 20           # bound propagation passes (each only narrows; stopping is safe)
+
+
+def _ceil_div(a, c: int):
+    return a if a in (INF, -INF) else -(-a // c)
+
+
+def _floor_div(a, c: int):
+    return a if a in (INF, -INF) else a // c
+
+
+def _tighten(eqs: list, box: dict) -> dict | None:
+    """Narrow each distance range ``box`` (id(level var) -> [lo, hi], infinite ends allowed)
+    to the values with which every equation can still hold given the other ranges (Banerjee's
+    bounds, propagated to a fixed point), then apply the GCD test; None when no integer
+    solution is left. Sound: a value is removed only when no equation can hold with it."""
+    box = {k: list(v) for k, v in box.items()}
+    if any(lo > hi for lo, hi in box.values()):
+        return None             # a loop that never runs
+    for _ in range(TIGHTEN_ROUNDS):
+        changed = False
+        for lhs, rhs in eqs:
+            for v, c in lhs.terms:
+                others = [(c2, box[id(u)]) for u, c2 in lhs.terms if u is not v]
+                rest_lo = sum(min(c2 * lo, c2 * hi) for c2, (lo, hi) in others)
+                rest_hi = sum(max(c2 * lo, c2 * hi) for c2, (lo, hi) in others)
+                lo, hi = (rhs - rest_hi, rhs - rest_lo) if c > 0 else (rest_lo - rhs, rest_hi - rhs)
+                lo, hi = _ceil_div(lo, abs(c)), _floor_div(hi, abs(c))
+                rng = box[id(v)]
+                if lo > rng[0] or hi < rng[1]:
+                    rng[0], rng[1], changed = max(rng[0], lo), min(rng[1], hi), True
+                if rng[0] > rng[1]:
+                    return None
+        if not changed:
+            break
     for lhs, rhs in eqs:
-        lo, hi = lhs.interval(ranges)
-        if not lo <= rhs <= hi:
-            return False
         g, rest = 0, rhs
         for v, c in lhs.terms:
-            vlo, vhi = ranges[id(v)]
-            if vlo is not None and vlo == vhi:
-                rest -= c * vlo
+            lo, hi = box[id(v)]
+            if lo == hi:
+                rest -= c * lo
             else:
                 g = gcd(g, c)
         if rest % g if g else rest:
-            return False
-    return True
+            return None
+    return box
 
 
 def _sign(values) -> int:
@@ -358,28 +439,30 @@ def _sign(values) -> int:
 
 
 def _bounded(eqs: list, nest: Nest, d: dict):
-    """(patterns, forward, backward) from bounds alone: every sign pattern Banerjee/GCD cannot
-    rule out; flattened distances exact when every level is forced, else 1 (unknown)."""
-    bound = [None if t is None else t - 1 for t in nest.trips]
+    """(patterns, forward, backward) from bounds alone: every sign pattern whose distance box
+    survives ``_tighten``; a flattened distance is the smallest the surviving boxes allow (at
+    least 1), exact when the box is one point."""
+    bound = [INF if t is None else t - 1 for t in nest.trips]
     choices = [[_sign([d[k]])] if k in d else [0] if bound[k] == 0 else [-1, 0, 1]
                for k in range(len(bound))]
-    patterns = []
+    known = None not in nest.weights
+    patterns, ahead, behind = [], [], []
     for signs in itertools.product(*choices):
         if not any(signs):
             continue            # the same iteration: program order inside it is kept
-        ranges = {id(lp.var): (d[k], d[k]) if k in d else (0, 0) if sg == 0 else
-                  (1, bound[k]) if sg > 0 else (None if bound[k] is None else -bound[k], -1)
-                  for k, (lp, sg) in enumerate(zip(nest.loops, signs))}
-        if _bounded_feasible(eqs, nest, ranges):
-            patterns.append(signs)
-    forward = backward = None
-    if len(d) == len(bound) and patterns and None not in nest.weights:
-        flat = sum(d[k] * w for k, w in enumerate(nest.weights))
-        forward, backward = (flat, None) if flat > 0 else (None, -flat)
-    else:
-        forward = 1 if any(_sign(p) > 0 for p in patterns) else None
-        backward = 1 if any(_sign(p) < 0 for p in patterns) else None
-    return patterns, forward, backward
+        box = {id(lp.var): (d[k], d[k]) if k in d else (0, 0) if sg == 0 else
+               (1, bound[k]) if sg > 0 else (-bound[k], -1)
+               for k, (lp, sg) in enumerate(zip(nest.loops, signs))}
+        box = _tighten(eqs, box)
+        if box is None:
+            continue
+        patterns.append(signs)
+        ranges = [box[id(lp.var)] for lp in nest.loops]
+        flat_lo = sum(w * r[0] for w, r in zip(nest.weights, ranges)) if known else -INF
+        flat_hi = sum(w * r[1] for w, r in zip(nest.weights, ranges)) if known else INF
+        (ahead if _sign(signs) > 0 else behind).append(
+            max(1, flat_lo) if _sign(signs) > 0 else max(1, -flat_hi))
+    return patterns, min(ahead, default=None), min(behind, default=None)
 
 
 def _enumerated(eqs: list, nest: Nest, deltas: np.ndarray):
