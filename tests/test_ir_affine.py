@@ -3,19 +3,21 @@ written here (every pair of iterations), the bounded grid, and legality and the 
 scheduler agreeing on one loop."""
 import itertools
 import random
+import warnings
 
 import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.hls.cdfg import Block, LoopRegion, build_cdfg
 from allo_rtl.hls.deps import address_form, min_distance
+from allo_rtl.hls.synthesize import PipelineWarning
 from allo_rtl.ir import affine as aff
 from allo_rtl.ir import nodes as ir
 from allo_rtl.ir.affine import (ANY, Affine, GridTooLarge, Nest, affine_of, dependence, grid,
                                 loop_grid)
 from allo_rtl.ir.types import Fixed, index, int8, int32
 from allo_rtl.schedule.legality import memory_dependences
+from test_hls_modulo import _nest as innermost_nest
 
 L = ir.UNKNOWN
 
@@ -225,22 +227,11 @@ def strided(A: int32[32]):
             A[2 * i + 6 * j + 3] = A[2 * i + 6 * j] + 1
 
 
-def _pipelined_block(fn):
-    f = allo.customize(fn).top
-    regions, nest = build_cdfg(f).body, []
-    while True:
-        loop = next(r for r in regions if isinstance(r, LoopRegion))
-        nest.append(loop)
-        if isinstance(loop.body[0], Block):
-            return loop.body[0], [r.loop for r in nest]
-        regions = loop.body
-
-
 def test_legality_and_modulo_scheduler_agree():
     """Odd elements written, even ones read: never the same element. The modulo scheduler's
     enumeration always knew; legality's Banerjee bounds (no GCD) used to report a dependence
     of unknown direction, refusing reorder("j", "i")."""
-    block, loops = _pipelined_block(strided)
+    block, loops, *_ = innermost_nest(strided)
     nest = Nest(loops)
     store = next(op for op in block.ops if op.kind == "store")
     load = next(op for op in block.ops if op.kind == "load")
@@ -270,10 +261,50 @@ def shifted(A: int32[9], B: int32[9]):
 def test_block_local_scalars_keep_addresses_affine():
     """``k = i + 1; B[k]``: the CDFG forwards k's value, and the form attached to the address
     op substitutes it, so the modulo scheduler still sees B[i + 1]."""
-    block, loops = _pipelined_block(shifted)
+    block, loops, *_ = innermost_nest(shifted)
     store = next(op for op in block.ops if op.kind == "store")
     assert str(address_form(store.operands[0], set(), Nest(loops))) == "i + 1"
 
 
 def test_int8_constant_is_its_value():
     assert affine_of(_c(-3, int8)) == Affine((), -3)
+
+
+def test_bank_local_shifts_are_exact_on_the_lattice():
+    """After unroll x4 + cyclic 4, bank-local subscripts read ``(j + c) >> 2`` with j stepping
+    by 4: exact (a rational coefficient) only once the step is known."""
+    plus = _b(">>", _b("+", _r(J), _c(1)), _c(2))
+    assert affine_of(plus) is None                       # j alone may be odd
+    assert str(affine_of(plus, lattice={id(J): (0, 4)})) == "1/4*j"
+    assert str(affine_of(_b("&", _b("+", _r(J), _c(1)), _c(3)), lattice={id(J): (0, 4)})) == "1"
+    assert affine_of(plus, lattice={id(J): (0, 2)}) is None
+
+
+def rowbuf(A: int32[16, 16], C: int32[4, 16]):
+    for i in range(4):
+        for k in range(16):
+            for j in range(16):
+                C[i, j] = C[i, j] + A[k, j]
+
+
+def test_banked_row_buffer_pipelines_at_ii_1():
+    """Each bank word of the row buffer is updated once per sweep of j (4 iterations of the
+    flattened nest): II=1. Taking ``j >> 2`` as unknown would force distance 1 and II=2."""
+    s = allo.customize(rowbuf)
+    buf = s.buffer_at(s.C, axis="i")
+    s.unroll("j", 4)
+    s.partition(buf, allo.Partition.Cyclic, dim=1, factor=4)
+    s.partition(s.A, allo.Partition.Cyclic, dim=2, factor=4)
+    s.pipeline("j")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PipelineWarning)     # the copy-in loop is not pipelined
+        mod = s.build()
+    top = next(f for f in mod.report().to_dict()["functions"] if f["function"] == "rowbuf")
+    row = next(r for r in top["loops"] if r["name"] == "j")
+    assert row["flattened"] == ["k", "j"] and row["ii"] == 1
+    A = np.arange(256, dtype=np.int32).reshape(16, 16)
+    got, want = np.ones((4, 16), dtype=np.int32), np.ones((4, 16), dtype=np.int32)
+    mod(A, got)
+    s.build(target="python")(A, want)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(want, np.broadcast_to(A.sum(axis=0) + 1, (4, 16)))
