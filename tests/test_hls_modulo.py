@@ -8,7 +8,8 @@ from allo_rtl.hls.deps import min_distance
 from allo_rtl.hls.modulo import NotPipelinable, modulo_schedule
 from allo_rtl.hls.timing import TimingModel
 from allo_rtl.ir import nodes as ir
-from allo_rtl.ir.affine import Affine, Nest
+from allo_rtl.ir.affine import Affine
+from allo_rtl.ir.dependence import Nest
 from allo_rtl.ir.types import index, int32
 
 

@@ -1,4 +1,4 @@
-"""ir/affine: forms of typical subscripts, the dependence engine against a brute-force model
+"""ir/affine and ir/dependence: forms of typical subscripts, the dependence engine against a brute-force model
 written here (every pair of iterations), the bounded grid, and legality and the modulo
 scheduler agreeing on one loop."""
 import itertools
@@ -11,10 +11,10 @@ import pytest
 import allo_rtl as allo
 from allo_rtl.hls.deps import address_form, min_distance
 from allo_rtl.hls.synthesize import PipelineWarning
-from allo_rtl.ir import affine as aff
+from allo_rtl.ir import dependence as dep
 from allo_rtl.ir import nodes as ir
-from allo_rtl.ir.affine import (ANY, Affine, GridTooLarge, Nest, affine_of, dependence, grid,
-                                loop_grid)
+from allo_rtl.ir.affine import Affine, GridTooLarge, affine_of, grid, loop_grid
+from allo_rtl.ir.dependence import ANY, Nest, dependence
 from allo_rtl.ir.types import Fixed, index, int8, int32
 from allo_rtl.schedule.legality import memory_dependences
 from test_hls_modulo import _nest as innermost_nest
@@ -144,7 +144,7 @@ def test_enumerated_distances_are_exact(seed):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_bounded_distances_are_conservative(seed, monkeypatch):
-    monkeypatch.setattr(aff, "ENUMERATION_LIMIT", 0)     # Banerjee + GCD only
+    monkeypatch.setattr(dep, "ENUMERATION_LIMIT", 0)     # Banerjee + GCD only
     rng = random.Random(100 + seed)
     for _ in range(60):
         x, y, loops = _random_case(rng)

@@ -6,12 +6,13 @@ taken with the nest's loop bounds and steps known (so ``j >> 2`` for j stepping 
 affine), and a constant address is its value. The
 smallest *flattened* distance (iterations of the whole nest in issue order) at which two
 accesses meet comes from the dependence engine schedule legality uses too
-(``ir.affine.dependence``), so both stages see the same dependences in one loop. Anything not
+(``ir.dependence.dependence``), so both stages see the same dependences in one loop. Anything not
 provably affine gets the conservative distance 1 ("may depend on the next iteration").
 """
 from __future__ import annotations
 
-from ..ir.affine import Affine, Nest, dependence
+from ..ir.affine import Affine
+from ..ir.dependence import Nest, dependence
 from .cdfg import Op
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .cdfg import Block
-from ..ir.affine import Nest
+from ..ir.dependence import Nest
 from .deps import address_form, min_distance
 from .sdc import _port_class, _Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel

@@ -10,7 +10,7 @@ a subscript that are not levels:
   iterations in unknown ways, so a subscript using one gives no constraint;
 * everything else (enclosing loop indices, parameters) is the same in both.
 
-Affine forms and distances come from ``ir/affine.py``, the engine the modulo scheduler uses
+Affine forms and distances come from ``ir/affine.py`` and ``ir/dependence.py``, the engine the modulo scheduler uses
 too: exact over every distance vector of a small chain, Banerjee and GCD bounds on a large one
 (a forced distance longer than the loop, or a subscript equation no distance in range can
 satisfy, is no dependence). Scalars assigned in a
@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.affine import ANY, Nest, affine_of, dependence
+from ..ir.affine import affine_of
 from ..ir.analysis import written_buffers
+from ..ir.dependence import ANY, Nest, dependence
 from ..ir.printer import format_expr
 from .rewrite import find_loop
 
