@@ -1,6 +1,6 @@
-"""ir/affine and ir/dependence: forms of typical subscripts, the dependence engine against a brute-force model
-written here (every pair of iterations), the bounded grid, and legality and the modulo
-scheduler agreeing on one loop."""
+"""ir/affine and ir/dependence: forms of typical subscripts, the dependence engine against a
+brute-force model written here (every pair of iterations), the bounded grid, and legality and
+the modulo scheduler agreeing on one loop."""
 import itertools
 import random
 import warnings

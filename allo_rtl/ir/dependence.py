@@ -61,7 +61,7 @@ class Nest:
                 try:
                     self._deltas = grid([range(1 - t, t) for t in self.trips], ENUMERATION_LIMIT)
                 except GridTooLarge:
-                    pass
+                    pass            # too many to enumerate: the bounds decide
         return self._deltas
 
 
@@ -73,7 +73,8 @@ class Distance:
     ``vector``: per level the distance the subscripts force, or ANY. ``patterns``: the sign
     vectors of delta that may occur. ``exact``: every subscript gave an equation with at most
     one unknown distance. ``forward``/``backward``: the smallest flattened distance with y after
-    x / x after y; None when that order never happens; 1 when it is not known."""
+    x / x after y (when not enumerated, a lower bound, at least 1); None when that order never
+    happens."""
 
     vector: tuple
     patterns: tuple
@@ -101,8 +102,8 @@ def _equations(x: list, y: list, nest: Nest, free: set):
             exact = False       # a rational form not on this nest's lattice: no equation
             continue
         # both sides are integers on the lattice: a fractional gap is never closed (0 == 1)
-        eqs.append((Affine(tuple((v, int(c)) for v, c in lhs.terms)), rhs) if is_integer(rhs)
-                   else (Affine(), 1))
+        eqs.append((Affine(tuple((v, int(c)) for v, c in lhs.terms)), int(rhs))
+                   if is_integer(rhs) else (Affine(), 1))
     return eqs, exact
 
 
@@ -153,7 +154,9 @@ def _tighten(eqs: list, box: dict) -> dict | None:
                 others = [(c2, box[id(u)]) for u, c2 in lhs.terms if u is not v]
                 rest_lo = sum(min(c2 * lo, c2 * hi) for c2, (lo, hi) in others)
                 rest_hi = sum(max(c2 * lo, c2 * hi) for c2, (lo, hi) in others)
-                lo, hi = (rhs - rest_hi, rhs - rest_lo) if c > 0 else (rest_lo - rhs, rest_hi - rhs)
+                # c * v = rhs - rest, so v lies in [rhs - rest_hi, rhs - rest_lo] / c
+                lo, hi = (rhs - rest_hi, rhs - rest_lo) if c > 0 else \
+                    (rest_lo - rhs, rest_hi - rhs)
                 lo, hi = _ceil_div(lo, abs(c)), _floor_div(hi, abs(c))
                 rng = box[id(v)]
                 if lo > rng[0] or hi < rng[1]:

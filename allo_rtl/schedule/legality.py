@@ -10,13 +10,14 @@ a subscript that are not levels:
   iterations in unknown ways, so a subscript using one gives no constraint;
 * everything else (enclosing loop indices, parameters) is the same in both.
 
-Affine forms and distances come from ``ir/affine.py`` and ``ir/dependence.py``, the engine the modulo scheduler uses
-too: exact over every distance vector of a small chain, Banerjee and GCD bounds on a large one
-(a forced distance longer than the loop, or a subscript equation no distance in range can
-satisfy, is no dependence). Scalars assigned in a
-loop body are *private* (assigned first in every iteration), *reduction* (only ever updated as
-``v = v op e`` with a wrapping integer op that reassociates exactly) or *carried*. Float and
-fixed-point updates are carried: reordering them changes the rounding.
+Affine forms come from ``ir/affine.py`` and distances from ``ir/dependence.py``, the engine
+the modulo scheduler uses too: exact over every distance vector of a small chain, Banerjee and
+GCD bounds on a large one (a forced distance longer than the loop, or a subscript equation no
+distance in range can satisfy, is no dependence).
+
+Scalars assigned in a loop body are *private* (assigned first in every iteration), *reduction*
+(only ever updated as ``v = v op e`` with a wrapping integer op that reassociates exactly) or
+*carried*. Float and fixed-point updates are carried: reordering them changes the rounding.
 """
 from __future__ import annotations
 
