@@ -308,3 +308,26 @@ def test_banked_row_buffer_pipelines_at_ii_1():
     s.build(target="python")(A, want)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(want, np.broadcast_to(A.sum(axis=0) + 1, (4, 16)))
+
+
+def gemm64(A: int32[64, 64], B: int32[64, 64], C: int32[64, 64]):
+    for i in range(64):
+        for k in range(64):
+            for j in range(64):
+                C[i, j] = C[i, j] + A[i, k] * B[k, j]
+
+
+def test_a_large_flattened_nest_agrees_with_legality():
+    """127**3 distance vectors are too many to enumerate. Legality's vector (0, *, 0) says the
+    update of C[i, j] is carried by k alone; the modulo scheduler used to take distance 1 for
+    any nest that large and now bounds it to 64 (one sweep of j), the true distance."""
+    block, loops, *_ = innermost_nest(gemm64)
+    nest = Nest(loops)
+    assert nest.deltas() is None
+    store = next(op for op in block.ops if op.kind == "store")
+    load = next(op for op in block.ops if op.kind == "load" and op.attrs["buf"].name == "C")
+    st, ld = (address_form(op.operands[0], set(), nest) for op in (store, load))
+    assert min_distance(st, ld, nest) == 64 and min_distance(ld, st, nest) == 64
+    (dep,) = [d for d in memory_dependences(ir.loops(allo.customize(gemm64).top.body))
+              if d.src is not d.dst]
+    assert dep.vector == (0, ANY, 0)
