@@ -331,3 +331,20 @@ def test_a_large_flattened_nest_agrees_with_legality():
     (dep,) = [d for d in memory_dependences(ir.loops(allo.customize(gemm64).top.body))
               if d.src is not d.dst]
     assert dep.vector == (0, ANY, 0)
+
+
+def halves(A: int32[8]):
+    for j in range(0, 16, 2):
+        A[j >> 1] = A[j >> 1] + 1
+
+
+def test_legality_takes_shifts_on_the_loop_lattice():
+    """``j >> 1`` with j stepping by 2 is j/2: each iteration its own element, so the loop may
+    run in parallel (taken as unknown, the subscript used to refuse it)."""
+    s = allo.customize(halves)
+    (loop,) = ir.loops(s.top.body)
+    assert memory_dependences([loop]) == []
+    s.parallel("j")
+    out = np.zeros(8, dtype=np.int32)
+    s.build(target="python")(out)
+    np.testing.assert_array_equal(out, np.ones(8, dtype=np.int32))

@@ -49,6 +49,11 @@ class Affine:
     def is_constant(self) -> bool:
         return not self.terms
 
+    @property
+    def is_integral(self) -> bool:
+        """Integer coefficients and constant (a shift on a lattice may give fractions)."""
+        return all(is_integer(c) for _, c in self.terms) and is_integer(self.const)
+
     def _key(self):
         return frozenset((id(v), c) for v, c in self.terms), self.const
 

@@ -48,22 +48,24 @@ class Access:
     text: str                    # as in messages: A[i - 1, j + 1]
 
 
-def _access(buf, indices, write, loc) -> Access:
-    forms = [affine_of(i) for i in indices]
-    text = ", ".join(str(a) if a is not None else format_expr(i) for a, i in zip(forms, indices))
+def _access(buf, indices, write, loc, lattice) -> Access:
+    forms = [affine_of(i, lattice=lattice) for i in indices]
+    text = ", ".join(str(a) if a is not None and a.is_integral else format_expr(i)
+                     for a, i in zip(forms, indices))
     return Access(buf, forms, write, loc, f"{buf.name}[{text}]")
 
 
-def accesses(body: list) -> list:
+def accesses(body: list, lattice: dict | None = None) -> list:
     """Every array access in ``body``, nested statements included, in program order. A call
-    reads each buffer it is passed, whole, and writes those its callee writes."""
+    reads each buffer it is passed, whole, and writes those its callee writes. ``lattice``: the
+    (lo, step) of loop indices around, which keep shifts by a step affine (``affine_of``)."""
     out = []
     for s in ir.walk_stmts(body):
         for x in (x for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)):
             if isinstance(x, ir.Load):
-                out.append(_access(x.buf, x.indices, False, x.loc))
+                out.append(_access(x.buf, x.indices, False, x.loc, lattice))
         if isinstance(s, ir.Store):
-            out.append(_access(s.buf, s.indices, True, s.loc))
+            out.append(_access(s.buf, s.indices, True, s.loc, lattice))
         elif isinstance(s, ir.Call):
             written = written_buffers(s.callee)
             for a, p in zip(s.args, s.callee.params):
@@ -150,7 +152,7 @@ def memory_dependences(chain: list) -> list:
     body = chain[-1].body
     nest = Nest(chain)
     free = {id(lp.var) for lp in ir.loops(body)} | {id(v) for v, _ in assigned_scalars(body)}
-    accs = accesses(body)
+    accs = accesses(body, nest.lattice)
     deps = []
     for i, x in enumerate(accs):
         for y in accs[i:]:
