@@ -22,9 +22,6 @@ import numpy as np
 
 from . import nodes as ir
 
-INF = float("inf")
-
-
 # --- affine forms -----------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Affine:
@@ -37,9 +34,6 @@ class Affine:
     @staticmethod
     def of(var) -> Affine:
         return Affine(((var, 1),), 0)
-
-    def coef(self, var) -> int:
-        return next((c for v, c in self.terms if v is var), 0)
 
     @property
     def vars(self) -> list:
@@ -80,12 +74,11 @@ class Affine:
 
     def interval(self, ranges: dict) -> tuple:
         """(min, max) over scalars ranging independently over ``ranges`` (id(var) -> (lo, hi),
-        inclusive; None for an unbounded end): the extremes of each term are at the ends of its
-        range. Infinite ends are ``-INF``/``INF``. Every scalar of the form must have a range."""
+        inclusive): a linear form takes its extremes at the ends of each range. Every scalar of
+        the form must have a range."""
         lo = hi = self.const
         for v, c in self.terms:
-            vlo, vhi = ranges[id(v)]
-            ends = [-c * INF if vlo is None else c * vlo, c * INF if vhi is None else c * vhi]
+            ends = [c * end for end in ranges[id(v)]]
             lo, hi = lo + min(ends), hi + max(ends)
         return lo, hi
 

@@ -21,9 +21,10 @@ from math import gcd, prod
 import numpy as np
 
 from . import nodes as ir
-from .affine import INF, Affine, GridTooLarge, grid, is_integer, loop_range
+from .affine import Affine, GridTooLarge, grid, is_integer, loop_range
 
 ANY = "*"                      # a distance the subscripts do not force
+INF = float("inf")             # the open end of a run-time trip count's distance range
 ENUMERATION_LIMIT = 250_000    # distance vectors enumerated exactly; beyond, Banerjee + GCD
 
 
