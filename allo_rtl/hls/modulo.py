@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .cdfg import Block
 from ..ir.dependence import Nest
+from .cdfg import Block
 from .deps import address_form, min_distance
 from .sdc import _port_class, _Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
