@@ -4,11 +4,13 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.hls.cdfg import Block, LoopRegion, build_cdfg
-from allo_rtl.hls.deps import Nest, min_distance
+from allo_rtl.hls.deps import min_distance
 from allo_rtl.hls.modulo import NotPipelinable, modulo_schedule
 from allo_rtl.hls.timing import TimingModel
 from allo_rtl.ir import nodes as ir
-from allo_rtl.ir.types import int32
+from allo_rtl.ir.affine import Affine
+from allo_rtl.ir.dependence import Nest
+from allo_rtl.ir.types import index, int32
 
 
 def _nest(fn, clock_ns=None):
@@ -143,18 +145,23 @@ def test_divisions_are_not_pipelined():
 
 
 class _Loop:
-    def __init__(self):
-        self.var, self.step = object(), 1
+    def __init__(self, var):
+        self.var, self.step = var, 1
+
+
+def _form(*terms, const=0):
+    return Affine(tuple(terms), const)
 
 
 def test_distances_in_a_flattened_nest():
-    nest = Nest([_Loop(), _Loop(), _Loop()], [0, 0, 0], [8, 8, 8])
-    c_ij = {("t", 0): 8, ("t", 1): 1}          # C[i, j] in loops (i, j, k): reused every k
+    i, j, k = (ir.Scalar(n, index) for n in "ijk")
+    nest = Nest([_Loop(i), _Loop(j), _Loop(k)], [8, 8, 8])
+    c_ij = _form((i, 8), (j, 1))               # C[i, j] in loops (i, j, k): reused every k
     assert min_distance(c_ij, c_ij, nest) == 1
-    c_ij_ikj = {("t", 0): 8, ("t", 2): 1}      # C[i, j] in loops (i, k, j): reused after 8
+    c_ij_ikj = _form((i, 8), (k, 1))           # C[i, j] in loops (i, k, j): reused after 8
     assert min_distance(c_ij_ikj, c_ij_ikj, nest) == 8
-    one = Nest([_Loop()], [0], [8])
-    assert min_distance({("t", 0): 1}, {("t", 0): 1, None: -1}, one) == 1   # A[i] -> A[i-1]
-    assert min_distance({("t", 0): 1, None: -1}, {("t", 0): 1}, one) is None
-    assert min_distance({("t", 0): 2}, {("t", 0): 2, None: 1}, one) is None  # even vs odd
-    assert min_distance(None, {("t", 0): 1}, one) == 1                      # unknown: safe
+    one = Nest([_Loop(i)], [8])
+    assert min_distance(_form((i, 1)), _form((i, 1), const=-1), one) == 1   # A[i] -> A[i-1]
+    assert min_distance(_form((i, 1), const=-1), _form((i, 1)), one) is None
+    assert min_distance(_form((i, 2)), _form((i, 2), const=1), one) is None  # even vs odd
+    assert min_distance(None, _form((i, 1)), one) == 1                      # unknown: safe

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.analysis import affine_form, index_values
+from ..ir.affine import Affine, GridTooLarge, affine_of, index_values, loop_grid, loop_range
 from ..ir.types import UInt, index
 
 
@@ -151,75 +151,59 @@ def modulo(e: ir.Expr, f: int, extent: int, loc) -> ir.Expr:
     return _bin("-", e, _bin("*", floordiv(e, f, extent, loc), _c(f, loc), loc), loc)
 
 
-def affine(e: ir.Expr):
-    """({id(var): coefficient}, constant) of an affine index expression, else None."""
-    form = affine_form(e)
-    if form is None:
-        return None
-    return {v: c for v, c in form.items() if v is not None}, form.get(None, 0)
-
-
 def loop_ranges(body: list) -> dict:
-    """id(loop var) -> (first, last, step) of loops with constant bounds and >= 1 trip."""
+    """id(loop var) -> (first, last) of the loops with constant bounds and at least one trip,
+    the ranges ``Affine.interval`` takes."""
     out = {}
     for lp in ir.loops(body):
-        if isinstance(lp.lo, ir.Const) and isinstance(lp.hi, ir.Const):
-            lo, hi = int(lp.lo.value), int(lp.hi.value)
-            trips = len(range(lo, hi, lp.step))
-            if trips:
-                out[id(lp.var)] = (lo, lo + (trips - 1) * lp.step, lp.step)
+        r = loop_range(lp)
+        if r:
+            out[id(lp.var)] = (min(r[0], r[-1]), max(r[0], r[-1]))
     return out
 
 
-def _interval(form, ranges):
-    coefs, c = form
-    lo = hi = c
-    for v, a in coefs.items():
-        first, last, _ = ranges[v]
-        lo += min(a * first, a * last)
-        hi += max(a * first, a * last)
-    return lo, hi
-
-
-def _static_bank(form, split: DimSplit, ranges):
+def _static_bank(form: Affine | None, split: DimSplit, ranges: dict, steps: dict):
     """The bank every execution of this index lands in, or None."""
-    if form is None or any(v not in ranges for v in form[0]):
+    if form is None or any(id(v) not in ranges for v in form.vars):
         return None
-    lo, hi = _interval(form, ranges)
+    lo, hi = form.interval(ranges)
     if split.kind == "cyclic":
-        coefs, c = form
-        if all((a * ranges[v][2]) % split.banks == 0 for v, a in coefs.items()):
-            return (c + sum(a * ranges[v][0] for v, a in coefs.items())) % split.banks
+        if all((c * steps[id(v)]) % split.banks == 0 for v, c in form.terms):
+            first = form.const + sum(c * ranges[id(v)][0] for v, c in form.terms)
+            return first % split.banks
         return lo % split.banks if lo == hi else None
     return lo // split.block if lo // split.block == hi // split.block else None
 
 
-def _rebuild(form, loc, vars_by_id) -> ir.Expr:
-    coefs, c = form
+def _rebuild(form: Affine, loc) -> ir.Expr:
     e = None
-    for v, a in coefs.items():
-        if a == 0:
-            continue
-        term = ir.Ref(index, loc, vars_by_id[v])
+    for v, a in form.terms:
+        term = ir.Ref(index, loc, v)
         term = term if a == 1 else _bin("*", term, _c(a, loc), loc)
         e = term if e is None else _bin("+", e, term, loc)
     if e is None:
-        return _c(c, loc)
-    return e if c == 0 else _bin("+", e, _c(c, loc), loc)
+        return _c(form.const, loc)
+    return e if form.const == 0 else _bin("+", e, _c(form.const, loc), loc)
 
 
-def _place(e: ir.Expr, split: DimSplit, ranges, vars_by_id, loc):
+def _divided(form: Affine, f: int, const: int) -> Affine:
+    """The scalar part of ``form`` divided by f (its coefficients are multiples of f), plus
+    ``const // f``."""
+    return Affine(tuple((v, a // f) for v, a in form.terms), const // f)
+
+
+def _place(e: ir.Expr, split: DimSplit, ranges: dict, steps: dict, loc):
     """(static bank or None, bank expression, bank-local index expression) of index e."""
-    form = affine(e)
-    bank = _static_bank(form, split, ranges)
+    form = affine_of(e)
+    bank = _static_bank(form, split, ranges, steps)
     if split.words == 1:
         local = _c(0, loc)
     elif split.kind == "cyclic":
         f = split.banks
-        exact = bank is not None and all(a % f == 0 for a in form[0].values()) \
-            and (form[1] - bank) % f == 0
-        local = (_rebuild(({v: a // f for v, a in form[0].items()}, (form[1] - bank) // f),
-                          loc, vars_by_id) if exact else floordiv(e, f, split.extent, loc))
+        exact = bank is not None and all(a % f == 0 for _, a in form.terms) \
+            and (form.const - bank) % f == 0
+        local = (_rebuild(_divided(form, f, form.const - bank), loc) if exact
+                 else floordiv(e, f, split.extent, loc))
     elif bank is not None:
         local = _bin("-", e, _c(bank * split.block, loc), loc) if bank else e
     else:
@@ -239,14 +223,13 @@ def reshaped_indices(indices: list, shape: tuple, view: tuple, loc) -> list:
         term = i if stride == 1 else _bin("*", i, _c(stride, loc), loc)
         flat = term if flat is None else _bin("+", flat, term, loc)
     size = math.prod(shape)
-    form = affine(flat)
-    refs = {id(x.var): x.var for x in ir.walk_exprs(flat) if isinstance(x, ir.Ref)}
+    form = affine_of(flat)
     out = []
     for d, (stride, extent) in enumerate(zip(_strides(view), view)):
-        if form is not None and all(a % stride == 0 for a in form[0].values()):
-            q = ({v: a // stride for v, a in form[0].items()}, form[1] // stride)
+        if form is not None and all(a % stride == 0 for _, a in form.terms):
+            q = _divided(form, stride, form.const)
             if d == 0 or _fits(q, extent):
-                out.append(_rebuild(q, loc, refs))
+                out.append(_rebuild(q, loc))
                 continue
         x = floordiv(flat, stride, size, loc)
         out.append(x if d == 0 else modulo(x, extent, size, loc))
@@ -257,9 +240,9 @@ def _strides(shape) -> list:
     return [math.prod(shape[k + 1:]) for k in range(len(shape))]
 
 
-def _fits(form, extent) -> bool:
+def _fits(form: Affine, extent: int) -> bool:
     """Constant forms already inside [0, extent); anything else needs the modulo."""
-    return not form[0] and 0 <= form[1] < extent
+    return form.is_constant and 0 <= form.const < extent
 
 
 # --- rewriting one function -------------------------------------------------------------
@@ -267,7 +250,7 @@ class _Rewriter:
     def __init__(self, f: ir.Function, banked: dict):
         self.f, self.banked = f, banked          # id(buffer) -> BankedArray
         self.ranges = loop_ranges(f.body)
-        self.vars = {id(lp.var): lp.var for lp in ir.loops(f.body)}
+        self.steps = {id(lp.var): lp.step for lp in ir.loops(f.body)}
         self.temps = []
         self.stack = []                          # the loops around the statement rewritten
 
@@ -279,7 +262,7 @@ class _Rewriter:
             local = reshaped_indices(local, buf.shape, buf.view_shape, loc)
         choices = []
         for s in b.splits:
-            bank, bank_expr, local[s.dim] = _place(local[s.dim], s, self.ranges, self.vars, loc)
+            bank, bank_expr, local[s.dim] = _place(local[s.dim], s, self.ranges, self.steps, loc)
             if bank is None:
                 bank = self._only_value(bank_expr)
             if bank is not None and not 0 <= bank < s.banks:
@@ -305,14 +288,13 @@ class _Rewriter:
         loops around it (evaluated over all of them), else None."""
         refs = {id(x.var) for x in ir.walk_exprs(e) if isinstance(x, ir.Ref)}
         loops = [lp for lp in self.stack if id(lp.var) in refs]
-        if len(loops) != len(refs) or not all(
-                isinstance(lp.lo, ir.Const) and isinstance(lp.hi, ir.Const) for lp in loops):
+        if len(loops) != len(refs):
             return None
-        ranges = [np.arange(int(lp.lo.value), int(lp.hi.value), lp.step) for lp in loops]
-        if math.prod(len(r) for r in ranges) > ENUMERATION_LIMIT or any(not len(r) for r in ranges):
+        try:
+            env = loop_grid(loops, ENUMERATION_LIMIT)
+        except GridTooLarge:
             return None
-        grids = np.meshgrid(*ranges, indexing="ij")
-        values = index_values(e, {id(lp.var): g.reshape(-1) for lp, g in zip(loops, grids)})
+        values = None if env is None else index_values(e, env)
         if values is None:
             return None
         distinct = np.unique(np.asarray(values))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
+from ..ir.affine import IndexedAddress
 from ..ir.types import AlloType, UInt, index
 from .optable import BINARY, COMPARE, LOGIC, MATH, OPERATORS, UNARY, OpInfo
 
@@ -127,6 +128,7 @@ class _BlockBuilder:
         self.forward: dict = {}        # (id(Buffer), id(addr op)) -> value last stored there
         self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
         self.dead: set = set()         # stores overwritten before any read: dropped
+        self.assigned: dict = {}       # id(Scalar) -> (value, self.assigned then), for IR forms
 
     def op(self, opcode, typ, operands, loc, **fields) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -230,10 +232,14 @@ class _BlockBuilder:
         if all(o.info.is_const for o in idx):     # a fixed element: a constant address
             flat = sum(int(o.value) * s for o, s in zip(idx, strides))
             return self.op("const", typ, [], loc, value=typ.wrap(flat))
-        return self.op("addr", typ, idx, loc, strides=tuple(strides), buf=buf)
+        op = self.op("addr", typ, idx, loc, strides=tuple(strides), buf=buf)
+        if op.affine is None:       # the address as the IR spells it, for hls/deps.py
+            op.affine = IndexedAddress(tuple(indices), tuple(strides), dict(self.assigned))
+        return op
 
     def stmt(self, s):
         if isinstance(s, ir.Assign):
+            self.assigned[id(s.var)] = (s.value, dict(self.assigned))
             self.write_var(s.var, self.expr(s.value))
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)

@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..ir.dependence import Nest
 from .cdfg import Block
-from .deps import Nest, affine, min_distance
+from .deps import address_form, min_distance
 from .resources import PORT_KINDS, groups, res_mii as resource_mii
 from .sdc import Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
@@ -89,7 +90,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
                 f"the {op.info.noun or op.info.symbol} at line {op.loc.line} ({op.info.symbol}) "
                 f"runs on an iterative unit (busy {timing.of(op).latency} cycles), which "
                 "pipelines cannot share across iterations yet")
-    nest = Nest(loops, los, trips)
+    nest = Nest(loops, trips)
     written = {id(op.var) for op in block.ops if op.info.writes_var}
     index_ops, carried = {}, set()
     for op in block.ops:
@@ -102,7 +103,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     addr_of = {}
     for op in block.ops:
         if op.info.is_memory:
-            addr_of[op] = affine(op.operands[0], nest, written)
+            addr_of[op] = address_form(op.operands[0], written, nest)
     by_class = groups(block.ops, external_ids)
     res_mii, _ = resource_mii(by_class, timing)
     first = max(requested_ii, res_mii)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.analysis import index_values
+from ..ir.affine import GridTooLarge, index_values, loop_grid, loop_range
 from .rewrite import clone_body, const_bounds, find_loop, ref
 
 MAX_POINTS = 1 << 20
@@ -78,21 +78,18 @@ def _touched(body: list):
 def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
     """(element ids, fused rank) of every access to ``buf`` in ``nest`` (all iterations)."""
     loops = ir.loops([nest])
-    ranges = {}
     for lp in loops:
-        lo, hi, trips = const_bounds(lp, f"compute_at ({what})")
-        ranges[id(lp.var)] = np.arange(lo, hi, lp.step)
-    order = [id(lp.var) for lp in loops]
-    total = int(np.prod([len(ranges[v]) for v in order]))
-    if total > MAX_POINTS:
-        raise AlloScheduleError(f"compute_at: {what} has {total} iterations, too many to check "
-                                f"exactly (limit {MAX_POINTS})", nest.loc)
-    grids = np.meshgrid(*(ranges[v] for v in order), indexing="ij")
-    env = {v: g.reshape(-1) for v, g in zip(order, grids)}
+        const_bounds(lp, f"compute_at ({what})")
+    try:
+        env = loop_grid(loops, MAX_POINTS)
+    except GridTooLarge as e:
+        raise AlloScheduleError(f"compute_at: {what} has {e.points} iterations, too many to "
+                                f"check exactly (limit {e.limit})", nest.loc) from None
+    total = len(env[id(loops[0].var)])
     rank = np.zeros(total, dtype=np.int64)
     for lp in loops[:fused]:
-        v = id(lp.var)
-        rank = rank * len(ranges[v]) + (env[v] - ranges[v][0]) // lp.step
+        r = loop_range(lp)
+        rank = rank * len(r) + (env[id(lp.var)] - r.start) // lp.step
     elements, ranks = [], []
     for s in ir.walk_stmts([nest]):
         found = [x.indices for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)

@@ -10,91 +10,32 @@ a subscript that are not levels:
   iterations in unknown ways, so a subscript using one gives no constraint;
 * everything else (enclosing loop indices, parameters) is the same in both.
 
-Trip counts bound the distances (Banerjee): a forced distance longer than the loop, or a
-subscript equation no distance in range can satisfy, is no dependence. Scalars assigned in a
-loop body are *private* (assigned first in every iteration), *reduction* (only ever updated as
-``v = v op e`` with a wrapping integer op that reassociates exactly) or *carried*. Float and
-fixed-point updates are carried: reordering them changes the rounding.
+Affine forms come from ``ir/affine.py`` and distances from ``ir/dependence.py``, the engine
+the modulo scheduler uses too: exact over every distance vector of a small chain, Banerjee and
+GCD bounds on a large one (a forced distance longer than the loop, or a subscript equation no
+distance in range can satisfy, is no dependence).
+
+Scalars assigned in a loop body are *private* (assigned first in every iteration), *reduction*
+(only ever updated as ``v = v op e`` with a wrapping integer op that reassociates exactly) or
+*carried*. Float and fixed-point updates are carried: reordering them changes the rounding.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
+from ..ir.affine import affine_of
 from ..ir.analysis import written_buffers
+from ..ir.dependence import ANY, Nest, dependence
 from ..ir.printer import format_expr
-from .rewrite import find_loop, trip_count
+from .rewrite import find_loop
 
-ANY = "*"
 REDUCTION_OPS = ("+", "*", "&", "|", "^")      # associative and commutative modulo 2**n
-
-
-# --- affine forms -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Affine:
-    coefs: tuple        # ((Scalar, coefficient), ...), no zero coefficients
-    const: int
-
-    def coef(self, var) -> int:
-        return next((c for v, c in self.coefs if v is var), 0)
-
-    @property
-    def vars(self) -> list:
-        return [v for v, _ in self.coefs]
-
-    def __str__(self):
-        out = ""
-        for v, c in self.coefs:
-            term = v.name if abs(c) == 1 else f"{abs(c)}*{v.name}"
-            out += f" {'-' if c < 0 else '+'} {term}" if out else ("-" if c < 0 else "") + term
-        if not out:
-            return str(self.const)
-        return out + (f" {'-' if self.const < 0 else '+'} {abs(self.const)}" if self.const else "")
-
-
-def _combine(a: Affine, b: Affine, scale: int) -> Affine:
-    coefs = {id(v): [v, c] for v, c in a.coefs}
-    for v, c in b.coefs:
-        coefs.setdefault(id(v), [v, 0])[1] += scale * c
-    return Affine(tuple((v, c) for v, c in coefs.values() if c), a.const + scale * b.const)
-
-
-def _scale(a: Affine, k: int) -> Affine:
-    return Affine(tuple((v, c * k) for v, c in a.coefs if c * k), a.const * k)
 
 
 def _integral(t) -> bool:
     return t.is_int and not t.fracs
-
-
-def affine(e: ir.Expr) -> Affine | None:
-    """The affine form of an integer expression, or None (not affine, or not an integer)."""
-    if not _integral(e.type):
-        return None
-    if isinstance(e, ir.Const):
-        return Affine((), int(e.type.to_python(e.value)))
-    if isinstance(e, ir.Ref):
-        return Affine(((e.var, 1),), 0)
-    if isinstance(e, ir.Cast):          # casts of index values: subscripts stay in range
-        return affine(e.operand)
-    if isinstance(e, ir.Unary) and e.op == "-":
-        a = affine(e.operand)
-        return None if a is None else _scale(a, -1)
-    if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "<<"):
-        a, b = affine(e.lhs), affine(e.rhs)
-        if a is None or b is None:
-            return None
-        if e.op in ("+", "-"):
-            return _combine(a, b, 1 if e.op == "+" else -1)
-        if e.op == "<<":
-            return _scale(a, 1 << b.const) if not b.coefs and 0 <= b.const < 64 else None
-        if not a.coefs:
-            return _scale(b, a.const)
-        if not b.coefs:
-            return _scale(a, b.const)
-    return None
 
 
 # --- accesses and scalars ---------------------------------------------------------------
@@ -107,22 +48,24 @@ class Access:
     text: str                    # as in messages: A[i - 1, j + 1]
 
 
-def _access(buf, indices, write, loc) -> Access:
-    forms = [affine(i) for i in indices]
-    text = ", ".join(str(a) if a is not None else format_expr(i) for a, i in zip(forms, indices))
+def _access(buf, indices, write, loc, lattice) -> Access:
+    forms = [affine_of(i, lattice=lattice) for i in indices]
+    text = ", ".join(str(a) if a is not None and a.is_integral else format_expr(i)
+                     for a, i in zip(forms, indices))
     return Access(buf, forms, write, loc, f"{buf.name}[{text}]")
 
 
-def accesses(body: list) -> list:
+def accesses(body: list, lattice: dict | None = None) -> list:
     """Every array access in ``body``, nested statements included, in program order. A call
-    reads each buffer it is passed, whole, and writes those its callee writes."""
+    reads each buffer it is passed, whole, and writes those its callee writes. ``lattice``: the
+    (lo, step) of loop indices around, which keep shifts by a step affine (``affine_of``)."""
     out = []
     for s in ir.walk_stmts(body):
         for x in (x for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)):
             if isinstance(x, ir.Load):
-                out.append(_access(x.buf, x.indices, False, x.loc))
+                out.append(_access(x.buf, x.indices, False, x.loc, lattice))
         if isinstance(s, ir.Store):
-            out.append(_access(s.buf, s.indices, True, s.loc))
+            out.append(_access(s.buf, s.indices, True, s.loc, lattice))
         elif isinstance(s, ir.Call):
             written = written_buffers(s.callee)
             for a, p in zip(s.args, s.callee.params):
@@ -195,89 +138,6 @@ class Dependence:
     patterns: list               # the feasible non-zero sign patterns of the vector
 
 
-def _equations(x: Access, y: Access, levels: list, free: set, steps: list):
-    """Subscript equalities ``sum c * t == rhs`` over the distances ``t`` of the levels, as
-    ``({id(level var): c}, rhs)``, and whether every subscript gave one."""
-    eqs, exact = [], True
-    for fx, fy in zip(x.index, y.index):
-        if fx is None or fy is None:
-            exact = False
-            continue
-        used = {id(v): v for v in [*fx.vars, *fy.vars]}.values()
-        if any(id(v) in free for v in used) or any(fx.coef(v) != fy.coef(v) for v in used):
-            exact = False       # e.g. A[i] against A[2*i], or an inner loop's index
-            continue
-        eqs.append(({id(v): fx.coef(v) * st for v, st in zip(levels, steps) if fx.coef(v)},
-                    fx.const - fy.const))
-    return eqs, exact
-
-
-def _solve(eqs: list) -> dict | None:
-    """Distances forced by equations with one unknown left; None: no integer solution."""
-    d, changed = {}, True
-    while changed:
-        changed = False
-        for a, rhs in eqs:
-            unknown = [v for v in a if v not in d]
-            r = rhs - sum(c * d[v] for v, c in a.items() if v in d)
-            if not unknown and r:
-                return None
-            if len(unknown) == 1:
-                v = unknown[0]
-                if r % a[v]:
-                    return None
-                d[v] = r // a[v]
-                changed = True
-    return d
-
-
-INF = float("inf")
-
-
-def _feasible(eqs: list, ranges: dict) -> bool:
-    """Banerjee's test: each equation's right side lies between the extremes of its left side
-    over the distance ranges ``{var: (lo, hi)}`` (None: unbounded)."""
-    for a, rhs in eqs:
-        lo = hi = 0
-        for v, c in a.items():
-            vlo, vhi = ranges[v]
-            ends = [-c * INF if vlo is None else c * vlo, c * INF if vhi is None else c * vhi]
-            lo, hi = lo + min(ends), hi + max(ends)
-        if not lo <= rhs <= hi:
-            return False
-    return True
-
-
-def _distance(x: Access, y: Access, levels: list, free: set, trips: list, steps: list):
-    """(vector, exact, feasible sign patterns) of the distance from ``x`` to ``y``, or None
-    when they never touch one element in different iterations of the levels."""
-    ids = [id(v) for v in levels]
-    eqs, exact = ([], False) if x.index is None or y.index is None else \
-        _equations(x, y, levels, free, steps)
-    d = _solve(eqs)
-    if d is None:
-        return None
-    if any(len([v for v in a if v not in d]) > 1 for a, _ in eqs):
-        exact = False
-    bound = {v: None if n is None else n - 1 for v, n in zip(ids, trips)}
-    if any(v in d and bound[v] is not None and abs(d[v]) > bound[v] for v in ids):
-        return None             # further apart than the loop runs
-    choices = [[(d[v] > 0) - (d[v] < 0)] if v in d else [0] if bound[v] == 0 else [-1, 0, 1]
-               for v in ids]
-    patterns = []
-    for signs in itertools.product(*choices):
-        if not any(signs):
-            continue            # the same iteration: program order inside it is kept
-        ranges = {v: (d[v], d[v]) if v in d else (0, 0) if sg == 0 else
-                  (1, bound[v]) if sg > 0 else (None if bound[v] is None else -bound[v], -1)
-                  for v, sg in zip(ids, signs)}
-        if _feasible(eqs, ranges):
-            patterns.append(signs)
-    if not patterns:
-        return None
-    return tuple(d.get(v, ANY) for v in ids), exact, patterns
-
-
 def _lex_sign(vec) -> int:
     for c in vec:
         if c:
@@ -290,23 +150,21 @@ def memory_dependences(chain: list) -> list:
     outer first) carried by at least one loop of the chain. Fixed vectors are oriented
     lexicographically positive (src runs first)."""
     body = chain[-1].body
-    levels = [lp.var for lp in chain]
+    nest = Nest(chain)
     free = {id(lp.var) for lp in ir.loops(body)} | {id(v) for v, _ in assigned_scalars(body)}
-    trips = [trip_count(lp) for lp in chain]
-    steps = [lp.step for lp in chain]
-    accs = accesses(body)
+    accs = accesses(body, nest.lattice)
     deps = []
     for i, x in enumerate(accs):
         for y in accs[i:]:
             if x.buf is not y.buf or not (x.write or y.write):
                 continue
-            found = _distance(x, y, levels, free, trips, steps)
+            found = dependence(x.index, y.index, nest, free)
             if found is None:
                 continue
-            vec, exact, patterns = found
+            vec = found.vector
             if ANY not in vec and _lex_sign(vec) < 0:
                 x, y, vec = y, x, tuple(-c for c in vec)
-            deps.append(Dependence(x, y, vec, exact, patterns))
+            deps.append(Dependence(x, y, vec, found.exact, list(found.patterns)))
     return deps
 
 

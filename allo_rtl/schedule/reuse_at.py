@@ -22,16 +22,18 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.analysis import index_values
+from ..ir.affine import GridTooLarge, index_values, loop_grid
 from ..ir.types import ArrayType
 from .rewrite import clone_expr, const, const_bounds, find_loop, ref
 from .slices import Namer, accesses_in, copy_nest, same_expr, uses, varying_ids
 
 STRAIGHT_UPTO = 16      # per-iteration copies up to this size are straight-line code
+MAX_POINTS = 1 << 20    # inner iterations evaluated to bound an offset
 
 
 def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
-    """(min, max) of the offsets over the loops inside ``loop`` (evaluated exactly)."""
+    """(min, max) of the offsets over the loops inside ``loop`` (evaluated exactly over at
+    most MAX_POINTS of their iterations)."""
     inner = {id(lp.var): lp for lp in ir.loops(loop.body)}
     lows, highs = [], []
     for off, a in offsets:
@@ -40,9 +42,14 @@ def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
         if len(loops) != len(refs):
             raise AlloScheduleError(f"{what}: the offset of this access from the loop index "
                                     "depends on values computed at run time", a.loc)
-        ranges = [np.arange(*const_bounds(lp, what)[:2], lp.step) for lp in loops]
-        grids = np.meshgrid(*ranges, indexing="ij") if loops else []
-        values = index_values(off, {id(lp.var): g.reshape(-1) for lp, g in zip(loops, grids)})
+        for lp in loops:
+            const_bounds(lp, what)
+        try:
+            values = index_values(off, loop_grid(loops, MAX_POINTS))
+        except GridTooLarge as e:
+            raise AlloScheduleError(f"{what}: the loops inside {loop.name!r} run {e.points} "
+                                    f"iterations, too many to bound the offset of this access "
+                                    f"(limit {e.limit})", a.loc) from None
         if values is None or np.size(values) == 0:
             raise AlloScheduleError(f"{what}: cannot bound the offset of this access", a.loc)
         lows.append(int(np.min(values)))

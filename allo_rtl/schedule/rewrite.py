@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from ..ir.analysis import index_values
+from ..ir.affine import index_values, loop_range
 from ..ir.types import UInt, index
 
 
@@ -43,9 +43,8 @@ def const_bounds(loop: ir.For, primitive: str) -> tuple:
 
 def trip_count(loop: ir.For) -> int | None:
     """Iterations of a loop with constant bounds, None when they are computed at run time."""
-    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
-        return None
-    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
+    r = loop_range(loop)
+    return None if r is None else len(r)
 
 
 def const(value: int, loc) -> ir.Const:
