@@ -11,10 +11,12 @@ from .context import FunctionContext
 from .expressions import cast_to
 from .source import KernelSource
 from .statements import StmtBuilder
+from .templates import bind, is_template
 
 
 class ModuleBuilder:
-    def __init__(self):
+    def __init__(self, frames=None):
+        self.frames = frames or []       # the customize caller's frames (scope.py)
         self.functions: dict = {}
         self.by_pyfunc: dict = {}
         self.in_progress: list = []
@@ -39,13 +41,15 @@ class ModuleBuilder:
             self.by_pyfunc[key] = f
         return self.by_pyfunc[key]
 
-    def call_kernel(self, eb, fn, node):
-        """Emit a Call of sub-kernel ``fn``; the value is its result(s)."""
+    def call_kernel(self, eb, fn, node, params=None):
+        """Emit a Call of sub-kernel ``fn`` (``params``: its template instantiation); the
+        value is its result(s)."""
         ctx = eb.ctx
-        if getattr(fn, "__allo_template__", None):
-            raise ctx.error(f"template kernel {fn.__name__} cannot be called directly", node,
-                            hint="instantiate it at the top level with allo.customize")
-        callee = self.function_for(fn, call_node=node, caller=ctx)
+        if params is None and is_template(fn):
+            raise ctx.error(f"template kernel {fn.__name__} needs its parameters here", node,
+                            hint=f"call it as {fn.__name__}[...](...) with one value per "
+                                 "parameter, e.g. kernel[int32, 8](A)")
+        callee = self.function_for(fn, params, call_node=node, caller=ctx)
         if len(node.args) != len(callee.params):
             raise ctx.type_error(f"{callee.name} takes {len(callee.params)} arguments, "
                                  f"got {len(node.args)}", node)
@@ -167,19 +171,11 @@ class FunctionBuilder:
         return out
 
 
-def parse_module(fn, instantiate=None) -> ir.Module:
-    """Parse ``fn`` and every kernel it calls into a verified IR module."""
-    params = {}
-    names = getattr(fn, "__allo_template__", None)
-    if names:
-        if instantiate is None or len(instantiate) != len(names):
-            raise AlloTypeError(f"template kernel {fn.__name__} has parameters {list(names)}; "
-                                f"pass instantiate=[...] with {len(names)} values",
-                                hint=f"allo.customize({fn.__name__}, instantiate=[int32, 16])")
-        params = dict(zip(names, instantiate))
-    elif instantiate:
-        raise AlloTypeError(f"{fn.__name__} is not a template; instantiate= is not needed",
-                            hint="declare parameters with @allo.template('T', 'M')")
-    mb = ModuleBuilder()
+def parse_module(fn, instantiate=None, frames=None) -> ir.Module:
+    """Parse ``fn`` and every kernel it calls into a verified IR module. ``frames`` are the
+    caller's frames (``scope.caller_frames``) whose names the kernels may use."""
+    KernelSource.check_function(fn)
+    params = bind(fn, instantiate)
+    mb = ModuleBuilder(frames)
     top = mb.function_for(fn, params)
     return verify_module(ir.Module(mb.functions, top.name))

@@ -28,7 +28,7 @@ class FunctionContext:
     def __init__(self, source, module_builder, params: dict):
         self.src = source
         self.mb = module_builder
-        self.env = {**source.namespace(), **params}
+        self.env = {**source.namespace(module_builder.frames), **params}
         self.symbols: dict = {}
         self.locals: list = []
         self.used_names: set = set()
@@ -121,6 +121,14 @@ class FunctionContext:
             self.locals.append(self.const_buffers[key])
         return self.const_buffers[key]
 
+    def eval_static(self, node):
+        """The Python value of an expression over the kernel's names (template arguments)."""
+        try:
+            return eval(compile(ast.Expression(node), self.src.file, "eval"), dict(self.env))
+        except Exception as err:   # noqa: BLE001 - any failure is the user's expression
+            raise self.error(f"cannot evaluate {ast.unparse(node)!r} at compile time: {err}",
+                             node, hint="template arguments are types and integers") from None
+
     def eval_annotation(self, node):
         """Evaluate a type annotation (an expression or a string) in the kernel's namespace."""
         expr = node
@@ -136,6 +144,11 @@ class FunctionContext:
         except Exception as err:   # noqa: BLE001 - any failure is the user's annotation
             raise self.type_error(f"cannot evaluate annotation {ast.unparse(node)!r}: {err}", node,
                                   hint="annotate with Allo types, e.g. int32, Fixed(12, 4), int32[8, 8]") from None
+        if isinstance(value, T.UnresolvedArray):
+            bad = next(d for d in value.shape if not T.is_integer(d))
+            raise self.type_error(f"array dimension {bad!r} in {ast.unparse(node)!r} is not an "
+                                  "integer", node, hint="dimensions are integers or template "
+                                  "parameters given a value by instantiate=[...]")
         if isinstance(value, T.Float) and value.bits != 32:
             raise self.type_error(f"{value!r} is not supported in hardware; use float32", node)
         if isinstance(value, T.ArrayType) and isinstance(value.dtype, T.Float) and value.dtype.bits != 32:

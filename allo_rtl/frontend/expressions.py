@@ -17,6 +17,7 @@ from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
 from . import arrays
+from .templates import bind, is_template
 
 BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
           ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
@@ -271,6 +272,8 @@ class ExprBuilder:
 
     # --- calls ----------------------------------------------------------------------
     def build_Call(self, node):
+        if isinstance(node.func, ast.Subscript):      # kernel[int8, 4](...): a template
+            return self.call_instantiated(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
         if node.keywords:
@@ -312,6 +315,19 @@ class ExprBuilder:
         raise self.ctx.error(f"cannot call {ast.unparse(node.func)!r} in a kernel", node,
                              hint="kernels can call other typed kernels, min/max/abs, type casts "
                                   "and allo.* builtins")
+
+    def call_instantiated(self, node):
+        fn = self.python_object(node.func.value)
+        if not inspect.isfunction(fn) or not is_template(fn):
+            raise self.ctx.error(f"{ast.unparse(node.func.value)} is not a template kernel; "
+                                 "call it without [...]", node.func)
+        sub = node.func.slice
+        values = [self.ctx.eval_static(e) for e in (sub.elts if isinstance(sub, ast.Tuple)
+                                                    else [sub])]
+        params = bind(fn, values, self.ctx.loc(node.func))
+        if node.keywords:
+            raise self.ctx.error("keyword arguments are not supported in kernel calls", node)
+        return self.ctx.mb.call_kernel(self, fn, node, params)
 
     def args(self, node, n):
         if len(node.args) != n:

@@ -39,6 +39,10 @@ class AlloType:
     def __getitem__(self, shape) -> ArrayType:
         if not isinstance(shape, tuple):
             shape = (shape,)
+        if not all(is_integer(d) for d in shape):
+            # e.g. int32[N] with N a PEP 695 parameter: Python evaluates the annotation when
+            # the def runs; the frontend evaluates it again once N is instantiated
+            return UnresolvedArray(self, shape)
         return ArrayType(self, shape)
 
     # --- classification -------------------------------------------------------------
@@ -218,6 +222,21 @@ class Float(AlloType):
 
     def __repr__(self):
         return f"float{self.bits}"
+
+
+def is_integer(d) -> builtins.bool:
+    return isinstance(d, (int, np.integer)) and not isinstance(d, builtins.bool)
+
+
+class UnresolvedArray:
+    """An array annotation whose dimensions are not numbers yet (``int32[N]`` while ``N`` is a
+    template parameter). Never a kernel type: the frontend re-evaluates the annotation."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, shape
+
+    def __repr__(self):
+        return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
 
 
 class ArrayType:

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from ..errors import AlloError
 from ..frontend import parse_module
+from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
 from ..ir.printer import format_module
 from ..ir.verifier import verify_module
@@ -232,7 +233,7 @@ class _SplitHandles:
 
 def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:
     """Parse and type-check ``fn`` (and the kernels it calls) into a Schedule."""
-    s = Schedule(parse_module(fn, instantiate))
+    s = Schedule(parse_module(fn, instantiate, caller_frames(2)))
     if verbose:
         print(s)
     return s
