@@ -8,7 +8,11 @@ from .errors import AlloError
 from .ir.types import (Fixed, Float, Index, Int, UFixed, UInt, bool, float16, float32, float64,
                        index, int1, int8, int16, int32, int64, uint1, uint8, uint16, uint32,
                        uint64)
+from .ir import types as _types
 from .schedule import Partition, Schedule, customize
+
+globals().update({f"{p}int{n}": getattr(_types, f"{p}int{n}")       # int2 ... uint512
+                  for n in _types.INT_TYPE_WIDTHS for p in ("", "u")})
 
 __version__ = "0.1.0"
 

@@ -281,6 +281,14 @@ def cast(raw, src: AlloType, dst: AlloType):
 
 int1, int8, int16, int32, int64 = Int(1), Int(8), Int(16), Int(32), Int(64)
 uint1, uint8, uint16, uint32, uint64 = UInt(1), UInt(8), UInt(16), UInt(32), UInt(64)
+# Allo names every intN/uintN an Allo program may import (int2, uint12, int512, ...)
+INT_TYPE_WIDTHS = (*range(1, 65), 128, 256, 512)
+for _n in INT_TYPE_WIDTHS:
+    globals().setdefault(f"int{_n}", Int(_n))
+    globals().setdefault(f"uint{_n}", UInt(_n))
+__all__ += [f"{p}int{_n}" for _n in INT_TYPE_WIDTHS for p in ("", "u")
+            if f"{p}int{_n}" not in __all__]
+del _n
 index = Index()
 bool = UInt(1)  # noqa: A001 - Allo's name for the 1-bit type
 float16, float32, float64 = Float(16), Float(32), Float(64)
