@@ -113,7 +113,7 @@ def wrong_sub_arg(A: int32[8]) -> int32:
     return callee_arr(A)  # <-- error
 
 
-def bit_store(x: int32) -> int32:
+def bit_store(x: float32) -> float32:
     x[3] = 1  # <-- error
     return x
 

@@ -6,7 +6,9 @@ import ast
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir import nodes as ir
 from ..ir import types as T
+from ..ir.analysis import written_buffers
 from ..ir.verifier import verify_module
+from . import views
 from .context import FunctionContext
 from .expressions import cast_to
 from .source import KernelSource
@@ -53,9 +55,14 @@ class ModuleBuilder:
         if len(node.args) != len(callee.params):
             raise ctx.type_error(f"{callee.name} takes {len(callee.params)} arguments, "
                                  f"got {len(node.args)}", node)
-        args = []
+        args, rows = [], []
         for a, p in zip(node.args, callee.params):
-            v = eb.build(a)
+            row = views.split(eb, a) if isinstance(p, ir.Buffer) else None
+            if row:                       # a row A[i] passed as a 1-D array: copied in
+                v = views.read_row(eb, *row, a)
+                rows.append((row, v, p, a))
+            else:
+                v = eb.build(a)
             if isinstance(p, ir.Buffer):
                 if not isinstance(v, ir.Buffer) or v.type != p.type:
                     got = v.type if isinstance(v, (ir.Buffer, ir.Expr)) else "a tuple"
@@ -75,6 +82,10 @@ class ModuleBuilder:
             else:
                 outs.append(ctx.new_scalar(f"{callee.name}_ret", r.type, node))
         ctx.emit(ir.Call(ctx.loc(node), callee, args, outs))
+        written = written_buffers(callee)
+        for (buf, prefix), tmp, p, a in rows:      # ... and copied back if the callee writes it
+            if id(p) in written:
+                views.write_row(eb, buf, prefix, tmp, a)
         values = [o if isinstance(o, ir.Buffer) else ir.Ref(o.type, ctx.loc(node), o) for o in outs]
         if not values:
             return None

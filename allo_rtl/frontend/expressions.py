@@ -25,6 +25,7 @@ BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv:
 CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
           ast.GtE: ">="}
 BOOL = T.UInt(1)
+VALUE_METHODS = ("reverse",)
 
 
 # --- small constructors -----------------------------------------------------------------
@@ -235,6 +236,10 @@ class ExprBuilder:
                     raise self.ctx.error("array slices are not supported; index every dimension",
                                          node, hint="copy with a loop: for i in range(n): B[i] = A[i]")
                 indices += [self.index(e) for e in elts]
+            if len(indices) < len(value.shape) and not subs:      # A[i]: a row of A
+                from . import views
+                return views.read_row(self, value, [views.stable(self, i, node)
+                                                    for i in indices], node)
             if len(indices) != len(value.shape):
                 raise self.ctx.type_error(
                     f"{value.name} has {len(value.shape)} dimensions but is indexed with "
@@ -274,6 +279,9 @@ class ExprBuilder:
     def build_Call(self, node):
         if isinstance(node.func, ast.Subscript):      # kernel[int8, 4](...): a template
             return self.call_instantiated(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in VALUE_METHODS and \
+                self.is_kernel_value(node.func.value):
+            return self.value_method(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
         if node.keywords:
@@ -315,6 +323,20 @@ class ExprBuilder:
         raise self.ctx.error(f"cannot call {ast.unparse(node.func)!r} in a kernel", node,
                              hint="kernels can call other typed kernels, min/max/abs, type casts "
                                   "and allo.* builtins")
+
+    def is_kernel_value(self, node) -> bool:
+        """True unless ``node`` is a (dotted) name of a Python object such as ``allo``."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return not isinstance(node, ast.Name) or node.id in self.ctx.symbols
+
+    def value_method(self, node):
+        """``x.reverse()`` (Allo's methods on kernel values)."""
+        from . import bits
+        if node.args or node.keywords:
+            raise self.ctx.error(f".{node.func.attr}() takes no arguments", node)
+        value = self.scalar(node.func.value)
+        return bits.reverse(self, value, node)
 
     def call_instantiated(self, node):
         fn = self.python_object(node.func.value)

@@ -7,7 +7,7 @@ import copy as pycopy
 from .. import dsl
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import arrays
+from . import arrays, bits, views
 from .expressions import ExprBuilder, cast_to, truth
 
 LOOP_HINTS = ("name", "pipeline", "unroll")
@@ -154,21 +154,48 @@ class StmtBuilder:
         while isinstance(base, ast.Subscript):
             subs.insert(0, base.slice)
             base = base.value
+        if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id), ir.Scalar):
+            return self.store_bits_of_scalar(self.ctx.symbols[base.id], subs, value, node)
         buf = self.eb.build(base)
         if not isinstance(buf, ir.Buffer):
-            raise self.ctx.error("assigning to bits (x[3] = ...) is not supported yet", node,
-                                 hint="build the value with shifts and masks instead")
+            raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)
         if buf.kind == "const":
             raise self.ctx.type_error(f"{buf.name!r} is a constant array", node)
-        elts = [e for s in subs for e in (s.elts if isinstance(s, ast.Tuple) else [s])]
-        if len(elts) != len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts):
+        elts, k = [], 0
+        while k < len(subs) and len(elts) < len(buf.shape):
+            elts += subs[k].elts if isinstance(subs[k], ast.Tuple) else [subs[k]]
+            k += 1
+        field_subs = subs[k:]
+        if len(elts) > len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts) or \
+                len(field_subs) > 1 or (field_subs and len(elts) < len(buf.shape)):
             raise self.ctx.type_error(
-                f"store into {buf.name} needs exactly {len(buf.shape)} indices", node,
-                hint="array slices and bit stores are not supported")
+                f"store into {buf.name} needs {len(buf.shape)} indices (then at most one bit "
+                "index or slice)", node, hint="array slices are not supported")
+        indices = [self.eb.index(e) for e in elts]
+        if len(elts) < len(buf.shape):                # A[i] = row
+            if not isinstance(value, ir.Buffer):
+                raise self.ctx.type_error(
+                    f"store into {buf.name} needs exactly {len(buf.shape)} indices", node,
+                    hint="a row A[i] can only be assigned an array of the row's shape")
+            return views.write_row(self.eb, buf, indices, value, node)
         if not isinstance(value, ir.Expr):
             raise self.ctx.type_error(f"cannot store an array into one element of {buf.name}", node)
-        indices = [self.eb.index(e) for e in elts]
-        self.ctx.emit(ir.Store(self.ctx.loc(node), buf, indices, cast_to(value, buf.dtype)))
+        loc = self.ctx.loc(node)
+        if field_subs:                                # A[i][lo:hi] = v
+            old = ir.Load(buf.dtype, loc, buf, indices)
+            value = bits.insert(self.eb, old, field_subs[0], value, node)
+        self.ctx.emit(ir.Store(loc, buf, indices, cast_to(value, buf.dtype)))
+
+    def store_bits_of_scalar(self, sym, subs, value, node):
+        """``x[3] = b`` / ``x[0:4] = v`` on a scalar variable."""
+        if len(subs) != 1:
+            raise self.ctx.error("a scalar takes one bit index or slice: x[3] = b, x[0:4] = v",
+                                 node)
+        if not isinstance(value, ir.Expr):
+            raise self.ctx.type_error("cannot store an array into bits of a scalar", node)
+        loc = self.ctx.loc(node)
+        new = bits.insert(self.eb, ir.Ref(sym.type, loc, sym), subs[0], value, node)
+        self.ctx.emit(ir.Assign(loc, sym, new))
 
     def stmt_AugAssign(self, node):
         load = pycopy.deepcopy(node.target)
