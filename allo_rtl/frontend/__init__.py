@@ -11,7 +11,7 @@ from ..ir.verifier import verify_module
 from . import views
 from .context import FunctionContext
 from .expressions import cast_to
-from .source import KernelSource
+from .source import KernelSource, NestedKernel
 from .statements import StmtBuilder
 from .templates import bind, is_template
 
@@ -32,7 +32,8 @@ class ModuleBuilder:
         if key not in self.by_pyfunc:
             self.in_progress.append(fn)
             try:
-                f = FunctionBuilder(KernelSource(fn), self, params or {}).build()
+                source = fn.source if isinstance(fn, NestedKernel) else KernelSource(fn)
+                f = FunctionBuilder(source, self, params or {}).build()
             finally:
                 self.in_progress.pop()
             name, k = f.name, 1
@@ -141,6 +142,8 @@ class FunctionBuilder:
 
     def results(self, ret, types, tuple_ret, tree):
         ctx = self.ctx
+        if ret is not None and isinstance(ret.value, ast.Constant) and ret.value.value is None:
+            ret = ast.copy_location(ast.Return(value=None), ret)      # `return None`
         if ret is None or ret.value is None:
             if types:
                 raise ctx.type_error(f"{tree.name} declares a return type but returns nothing",
@@ -171,6 +174,8 @@ class FunctionBuilder:
         if isinstance(v, ir.Buffer):
             if v.kind == "local" and v.type == typ and v not in done:
                 v.kind = "result"
+                if v.name.startswith("_"):     # a temporary: ports need a public name
+                    v.name = ctx.unique(f"ret{k}")
                 return v
             out = ctx.new_buffer(f"ret{k}", typ, ret, kind="result")
             from .arrays import copy

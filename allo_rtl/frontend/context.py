@@ -36,6 +36,11 @@ class FunctionContext:
         self.bodies: list = [[]]
         self.fresh: set = set()          # ids of temp buffers no name refers to yet
         self.const_buffers: dict = {}
+        self.const_types: dict = {}      # ConstExpr locals: name -> declared type
+        self.scope: list = [0]           # path of the scopes being built (one per body)
+        self.scopes_made = 0
+        self.declared_in: dict = {}      # name -> scope path where it was declared
+        self.meta_chain = None           # after a meta_if/elif: whether a body was taken
 
     # --- errors ---------------------------------------------------------------------
     def loc(self, node) -> ir.Loc:
@@ -57,11 +62,26 @@ class FunctionContext:
 
     @contextmanager
     def nested(self, body: list):
+        """Emit into ``body``, in a new scope: a name declared inside may be declared again
+        in a later sibling scope (as Allo allows), though it stays readable after."""
         self.bodies.append(body)
+        self.scopes_made += 1
+        self.scope.append(self.scopes_made)
         try:
             yield body
         finally:
             self.bodies.pop()
+            self.scope.pop()
+
+    def may_declare(self, name) -> bool:
+        """False if ``name`` is already declared in this scope or an enclosing one."""
+        if name not in self.symbols and name not in self.const_types:
+            return True
+        path = self.declared_in.get(name)
+        return path is not None and tuple(self.scope[:len(path)]) != path
+
+    def declared(self, name):
+        self.declared_in[name] = tuple(self.scope)
 
     # --- names and symbols ----------------------------------------------------------
     def unique(self, base: str) -> str:
@@ -121,16 +141,32 @@ class FunctionContext:
             self.locals.append(self.const_buffers[key])
         return self.const_buffers[key]
 
-    def eval_static(self, node):
-        """The Python value of an expression over the kernel's names (template arguments)."""
+    def eval_static(self, node, what="a template argument"):
+        """The Python value of an expression over the kernel's names (template arguments,
+        ConstExpr values, meta conditions), computed when the kernel is parsed."""
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in self.symbols:
+                raise self.error(f"{n.id!r} is a kernel variable; {what} is computed when the "
+                                 "kernel is parsed", n, hint="use a ConstExpr, a meta_for index "
+                                 "or a global instead")
         try:
             return eval(compile(ast.Expression(node), self.src.file, "eval"), dict(self.env))
         except Exception as err:   # noqa: BLE001 - any failure is the user's expression
             raise self.error(f"cannot evaluate {ast.unparse(node)!r} at compile time: {err}",
-                             node, hint="template arguments are types and integers") from None
+                             node, hint=f"{what} must be computable from globals, template "
+                                        "parameters, ConstExprs and meta_for indices, not "
+                                        "from kernel variables") from None
 
     def eval_annotation(self, node):
         """Evaluate a type annotation (an expression or a string) in the kernel's namespace."""
+        value = self.annotation_value(node)
+        if isinstance(value, T.ConstExprAnnotation):
+            raise self.type_error("ConstExpr[...] marks a local constant, not a parameter or "
+                                  "result type", node, hint="n: ConstExpr[int32] = 4")
+        return self.check_type(value, node)
+
+    def annotation_value(self, node):
+        """The Python value of an annotation (an expression or a string)."""
         expr = node
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
@@ -144,6 +180,10 @@ class FunctionContext:
         except Exception as err:   # noqa: BLE001 - any failure is the user's annotation
             raise self.type_error(f"cannot evaluate annotation {ast.unparse(node)!r}: {err}", node,
                                   hint="annotate with Allo types, e.g. int32, Fixed(12, 4), int32[8, 8]") from None
+        return value
+
+    def check_type(self, value, node):
+        """``value`` if it is a type a kernel can use; else an error at ``node``."""
         if isinstance(value, T.UnresolvedArray):
             bad = next(d for d in value.shape if not T.is_integer(d))
             raise self.type_error(f"array dimension {bad!r} in {ast.unparse(node)!r} is not an "

@@ -17,6 +17,7 @@ from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
 from . import arrays
+from .source import NestedKernel
 from .templates import bind, is_template
 
 BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -116,6 +117,8 @@ class ExprBuilder:
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, ir.Buffer):
             return sym
+        if node.id in self.ctx.const_types:          # a ConstExpr keeps its declared type
+            return const(self.ctx.env[node.id], self.ctx.const_types[node.id], self.ctx.loc(node))
         return self.from_python(self.ctx.lookup_global(node.id, node), node.id, node)
 
     def build_Attribute(self, node):
@@ -284,6 +287,8 @@ class ExprBuilder:
             return self.value_method(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
+        if fn is dsl.concat:
+            return self.call_concat(node)
         if node.keywords:
             raise self.ctx.error(f"keyword arguments are not supported in calls of "
                                  f"{ast.unparse(node.func)}", node)
@@ -312,17 +317,31 @@ class ExprBuilder:
             if isinstance(a, ir.Buffer) or isinstance(b, ir.Buffer):
                 return arrays.elementwise(self, dsl.ARRAY_BINOPS[fn], a, b, node)
             return self.binop(dsl.ARRAY_BINOPS[fn], a, b, node)
+        if fn is dsl.copy:
+            (a,) = self.args(node, 1)
+            return arrays.copy_of(self, a, node)
         if fn is dsl.matmul:
             a, b = self.args(node, 2)
             return arrays.matmul(self, a, b, node)
         if fn in dsl.LOOP_ITERATORS or fn is range:
             raise self.ctx.error(f"{ast.unparse(node.func)}(...) can only be iterated by a for loop",
                                  node)
-        if inspect.isfunction(fn):
+        if inspect.isfunction(fn) or isinstance(fn, NestedKernel):
             return self.ctx.mb.call_kernel(self, fn, node)
         raise self.ctx.error(f"cannot call {ast.unparse(node.func)!r} in a kernel", node,
                              hint="kernels can call other typed kernels, min/max/abs, type casts "
                                   "and allo.* builtins")
+
+    def call_concat(self, node):
+        kws = {k.arg: k.value for k in node.keywords}
+        if set(kws) - {"axis"} or not 2 <= len(node.args) + len(kws) <= 3 or len(node.args) < 2:
+            raise self.ctx.error("allo.concat takes (x, y, axis=0)", node)
+        axis_node = node.args[2] if len(node.args) == 3 else kws.get("axis")
+        axis = 0 if axis_node is None else self.ctx.eval_static(axis_node, what="the axis")
+        if not isinstance(axis, int):
+            raise self.ctx.error("allo.concat's axis must be an integer constant", axis_node)
+        a, b = self.build(node.args[0]), self.build(node.args[1])
+        return arrays.concat(self, a, b, axis, node)
 
     def is_kernel_value(self, node) -> bool:
         """True unless ``node`` is a (dotted) name of a Python object such as ``allo``."""

@@ -58,3 +58,26 @@ class KernelSource:
     def namespace(self, frames=None) -> dict:
         """The names the kernel can refer to (see scope.py for the precedence)."""
         return kernel_namespace(self.fn, frames)
+
+
+class NestedSource(KernelSource):
+    """The source of a ``def`` written inside a kernel: same file and offsets as the
+    enclosing kernel; it sees the enclosing kernel's names (not its variables)."""
+
+    def __init__(self, parent: KernelSource, tree, env: dict):
+        self.fn, self.file, self.tree, self._env = None, parent.file, tree, env
+        self.col_offset, self.line_offset = parent.col_offset, parent.line_offset
+
+    def namespace(self, frames=None) -> dict:
+        return dict(self._env)
+
+
+class NestedKernel:
+    """What the name of a nested ``def`` stands for while the enclosing kernel is built."""
+
+    def __init__(self, ctx, tree):
+        self.__name__ = tree.name
+        self.source = NestedSource(ctx.src, tree, dict(ctx.env))
+
+    def __repr__(self):
+        return f"<nested kernel {self.__name__}>"

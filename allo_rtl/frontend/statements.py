@@ -4,26 +4,27 @@ from __future__ import annotations
 import ast
 import copy as pycopy
 
+import numpy as np
+
 from .. import dsl
+from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import arrays, bits, views
+from . import arrays, bits, meta, views
 from .expressions import ExprBuilder, cast_to, truth
+from .source import NestedKernel
 
 LOOP_HINTS = ("name", "pipeline", "unroll")
 REFUSED = {
     ast.Break: "break is not supported in kernels; use a while loop with a flag",
     ast.Continue: "continue is not supported in kernels; use if/else inside the loop",
     ast.Try: "try/except is not supported in kernels",
-    ast.With: "with-blocks are not supported in kernels",
     ast.Raise: "raise is not supported in kernels",
     ast.Assert: "assert is not supported in kernels",
     ast.Import: "imports belong outside the kernel",
     ast.ImportFrom: "imports belong outside the kernel",
     ast.Global: "global declarations are not supported; pass values as arguments",
     ast.Nonlocal: "nonlocal declarations are not supported",
-    ast.FunctionDef: "nested function definitions are not supported; define the sub-kernel "
-                     "at module level and call it",
     ast.ClassDef: "class definitions are not supported in kernels",
     ast.Delete: "del is not supported in kernels",
     ast.Return: "only one return, as the kernel's last statement, is supported",
@@ -46,7 +47,26 @@ class StmtBuilder:
         if method is None:
             raise self.ctx.error(f"{type(node).__name__} statements are not supported in kernels",
                                  node)
+        if not isinstance(node, ast.With):
+            self.ctx.meta_chain = None          # a meta_elif must directly follow its meta_if
         method(node)
+        if not isinstance(node, ast.With):
+            self.ctx.meta_chain = None
+
+    def stmt_With(self, node):
+        meta.with_block(self, node)
+
+    def stmt_FunctionDef(self, node):
+        """A ``def`` inside a kernel: a sub-kernel the rest of the body may call."""
+        name = node.name
+        if not self.ctx.may_declare(name):
+            raise self.ctx.error(f"{name!r} is already a variable of this kernel", node,
+                                 hint="give the nested kernel another name")
+        for a in node.args.args:          # checked here even if the kernel is never called
+            if a.annotation is None:
+                raise self.ctx.type_error(f"parameter {a.arg!r} of nested kernel {name} has no "
+                                          "type annotation", a, hint=f"write {a.arg}: int32 ...")
+        self.ctx.env[name] = NestedKernel(self.ctx, node)
 
     def stmt_Pass(self, node):
         pass
@@ -64,10 +84,21 @@ class StmtBuilder:
         if not isinstance(node.target, ast.Name):
             raise self.ctx.error("annotated targets must be plain names: x: int32 = 0", node)
         name = node.target.id
-        if name in self.ctx.symbols:
+        if not self.ctx.may_declare(name):
             raise self.ctx.type_error(f"{name!r} is declared twice", node,
                                       hint="drop the annotation to assign to the existing variable")
-        typ = self.ctx.eval_annotation(node.annotation)
+        ann = self.ctx.annotation_value(node.annotation)
+        if isinstance(ann, T.ConstExprAnnotation):
+            return meta.declare_constexpr(self, node, ann)
+        typ = self.ctx.check_type(ann, node.annotation)
+        self.ctx.const_types.pop(name, None)
+        self.ctx.declared(name)
+        if isinstance(node.value, (ast.List, ast.Tuple)) and isinstance(typ, T.ArrayType):
+            rom = self.list_literal(node.value, typ)
+            buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.bind(name, buf)
+            arrays.copy(self.eb, buf, rom, node)
+            return
         if isinstance(typ, T.ArrayType):
             value = self.eb.build(node.value) if node.value is not None else None
             if (isinstance(value, ir.Buffer) and id(value) in self.ctx.fresh
@@ -86,6 +117,25 @@ class StmtBuilder:
             value = self.eb.scalar(node.value)
             self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, typ)))
         self.ctx.bind(name, var)
+
+    def list_literal(self, node, typ):
+        """``[1, 2, 3]`` for an array: a constant array (a ROM) of the declared type."""
+        try:
+            values = np.array(self.ctx.eval_static(node, what="an array literal"), dtype=object)
+        except AlloError:
+            raise self.ctx.error("array literals hold constants only", node,
+                                 hint="fill the array with a loop for computed values") from None
+        if values.shape != typ.shape:
+            raise self.ctx.type_error(f"a literal of shape {values.shape} cannot initialize "
+                                      f"{typ!r}", node, hint="give one value per element")
+        raw = np.empty(typ.shape, dtype=object)
+        for idx, v in np.ndenumerate(values):
+            if not isinstance(v, (int, float, np.integer, np.floating)):
+                raise self.ctx.type_error(f"array literal element {v!r} is not a number", node)
+            raw[idx] = typ.dtype.from_python(v)
+        rom = self.ctx.new_buffer("_lit", typ, node, kind="const", init=raw)
+        self.ctx.locals.append(rom)
+        return rom
 
     def check_value(self, value, node):
         if isinstance(value, tuple):

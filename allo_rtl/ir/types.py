@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
     "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
-    "index", "bool", "float16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
+    "ConstExpr", "index", "bool", "float16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
 
 MAX_BITS = 512
@@ -237,6 +237,24 @@ class UnresolvedArray:
 
     def __repr__(self):
         return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
+
+
+class ConstExpr:
+    """Allo's marker for a compile-time constant local: ``n: ConstExpr[int32] = M // 2``. The
+    value is computed by Python when the kernel is parsed and used as a constant."""
+
+    def __class_getitem__(cls, dtype):
+        return ConstExprAnnotation(dtype)
+
+
+class ConstExprAnnotation:
+    """What ``ConstExpr[T]`` evaluates to."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __repr__(self):
+        return f"ConstExpr[{self.dtype!r}]"
 
 
 class ArrayType:
