@@ -126,6 +126,7 @@ class FunctionBuilder:
             typ = ctx.eval_annotation(a.annotation)
             if isinstance(typ, T.ArrayType):
                 sym = ir.Buffer(ctx.unique(a.arg), typ, "arg", ctx.loc(a))
+                ctx.record_memory(sym, typ, a)
             else:
                 sym = ir.Scalar(ctx.unique(a.arg), typ, ctx.loc(a))
             ctx.bind(a.arg, sym)

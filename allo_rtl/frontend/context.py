@@ -112,6 +112,13 @@ class FunctionContext:
             self.fresh.add(id(b))
         return b
 
+    def record_memory(self, buf, typ, node):
+        """Keep an ``@ Memory(...)`` request on the array and say it is not mapped yet."""
+        if typ.memory is not None:
+            from ..memory import warn_unmapped
+            buf.memory = typ.memory
+            warn_unmapped(buf.name, typ.memory, self.loc(node))
+
     def bind(self, name, sym):
         self.symbols[name] = sym
         self.fresh.discard(id(sym))
@@ -189,6 +196,12 @@ class FunctionContext:
             raise self.type_error(f"array dimension {bad!r} in {ast.unparse(node)!r} is not an "
                                   "integer", node, hint="dimensions are integers or template "
                                   "parameters given a value by instantiate=[...]")
+        memory = getattr(value, "memory", None)
+        if memory is not None:
+            from ..memory import Memory
+            if not isinstance(memory, Memory):
+                raise self.type_error(f"`@ {memory!r}` is not supported on a type; allo-rtl "
+                                      "takes `@ allo.memory.Memory(...)` only", node)
         if isinstance(value, T.Float) and value.bits != 32:
             raise self.type_error(f"{value!r} is not supported in hardware; use float32", node)
         if isinstance(value, T.ArrayType) and isinstance(value.dtype, T.Float) and value.dtype.bits != 32:

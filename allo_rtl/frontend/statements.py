@@ -107,6 +107,7 @@ class StmtBuilder:
                 self.ctx.bind(name, value)
                 return
             buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.record_memory(buf, typ, node)
             self.ctx.bind(name, buf)
             if value is not None:
                 self.check_value(value, node.value)

@@ -238,6 +238,11 @@ class UnresolvedArray:
     def __repr__(self):
         return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
 
+    def __matmul__(self, spec):
+        out = UnresolvedArray(self.dtype, self.shape)
+        out.memory = spec
+        return out
+
 
 class ConstExpr:
     """Allo's marker for a compile-time constant local: ``n: ConstExpr[int32] = M // 2``. The
@@ -258,7 +263,10 @@ class ConstExprAnnotation:
 
 
 class ArrayType:
-    """A multi-dimensional array of a scalar type with a static shape."""
+    """A multi-dimensional array of a scalar type with a static shape. ``T[4] @ Memory(...)``
+    is the same type with an implementation request in ``memory`` (not part of equality)."""
+
+    memory = None
 
     def __init__(self, dtype: AlloType, shape: tuple):
         for dim in shape:
@@ -276,6 +284,11 @@ class ArrayType:
 
     def __hash__(self):
         return hash((self.dtype, self.shape))
+
+    def __matmul__(self, spec):
+        out = ArrayType(self.dtype, self.shape)
+        out.memory = spec
+        return out
 
     def __repr__(self):
         return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
