@@ -146,7 +146,7 @@ def test_meta_errors_point_at_the_line():
         y: int32 = 1
         for i in range(4):
             A[i] = y
-        y: int32 = 2
+        y: int8 = 2                                   # another type: refused
 
     def other_with(A: int32[4]):
         with open("f"):
@@ -160,3 +160,17 @@ def test_meta_errors_point_at_the_line():
         with pytest.raises(allo.AlloError, match=msg) as e:
             allo.customize(kernel)
         assert "test_allo_compat_meta.py" in str(e.value), kernel.__name__
+
+
+def redeclare_same_type(A: int32[2]) -> int32:
+    a_: int32 = A[0]
+    a_: int32 = a_ * 3                  # Allo: the same type again is an assignment
+    tmp: int32[2] = [1, 2]
+    tmp: int32[2] = [M, 4]
+    return a_ + tmp[0] + tmp[1]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_redeclaration_with_the_same_type_assigns(target):
+    a = np.array([7, 0], dtype=np.int32)
+    assert allo.customize(redeclare_same_type).build(target=target)(a) == 7 * 3 + 10 + 4

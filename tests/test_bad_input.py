@@ -133,7 +133,7 @@ def while_else(A: int32[4]):
 
 def redeclared(x: int32) -> int32:
     y: int32 = x
-    y: int32 = 2  # <-- error
+    y: Int(8) = 2  # <-- error
     return y
 
 

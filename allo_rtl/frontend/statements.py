@@ -84,13 +84,21 @@ class StmtBuilder:
         if not isinstance(node.target, ast.Name):
             raise self.ctx.error("annotated targets must be plain names: x: int32 = 0", node)
         name = node.target.id
-        if not self.ctx.may_declare(name):
-            raise self.ctx.type_error(f"{name!r} is declared twice", node,
-                                      hint="drop the annotation to assign to the existing variable")
         ann = self.ctx.annotation_value(node.annotation)
         if isinstance(ann, T.ConstExprAnnotation):
+            if not self.ctx.may_declare(name):
+                raise self.ctx.type_error(f"{name!r} is declared twice", node)
             return meta.declare_constexpr(self, node, ann)
         typ = self.ctx.check_type(ann, node.annotation)
+        if not self.ctx.may_declare(name):
+            sym = self.ctx.symbols.get(name)
+            if getattr(sym, "type", None) == typ and node.value is not None and \
+                    sym in self.ctx.locals:
+                # Allo: re-declaring with the same type in the same scope is an assignment
+                return self.redeclared_assign(node, sym, typ)
+            raise self.ctx.type_error(f"{name!r} is declared twice with another type", node,
+                                      hint="use a new name, or drop the annotation to assign "
+                                           "to the existing variable")
         self.ctx.const_types.pop(name, None)
         self.ctx.declared(name)
         if isinstance(node.value, (ast.List, ast.Tuple)) and isinstance(typ, T.ArrayType):
@@ -118,6 +126,12 @@ class StmtBuilder:
             value = self.eb.scalar(node.value)
             self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, typ)))
         self.ctx.bind(name, var)
+
+    def redeclared_assign(self, node, sym, typ):
+        if isinstance(typ, T.ArrayType) and isinstance(node.value, (ast.List, ast.Tuple)):
+            return arrays.copy(self.eb, sym, self.list_literal(node.value, typ), node)
+        target = ast.copy_location(ast.Name(node.target.id, ast.Store()), node.target)
+        self.stmt_Assign(ast.copy_location(ast.Assign(targets=[target], value=node.value), node))
 
     def list_literal(self, node, typ):
         """``[1, 2, 3]`` for an array: a constant array (a ROM) of the declared type."""
