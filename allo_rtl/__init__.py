@@ -6,7 +6,8 @@
 from .dsl import (add, concat, copy, div, exp, grid, log, matmul, meta_elif, meta_else, meta_for,
                   meta_if, mul, reduction, sqrt, sub, template)
 from .errors import AlloError
-from .ir.types import (ConstExpr, Fixed, Float, Index, Int, UFixed, UInt, bool, float16, float32, float64,
+from .ir.types import (ConstExpr, Fixed, Float, Index, Int, UFixed, UInt, bfloat16, bool, float16,
+                       float32, float64,
                        index, int1, int8, int16, int32, int64, uint1, uint8, uint16, uint32,
                        uint64)
 from .ir import types as _types
@@ -22,7 +23,7 @@ __all__ = ["customize", "Schedule", "Partition",
            "mul", "div", "exp", "log", "sqrt", "template", "meta_if", "meta_elif", "meta_else",
            "meta_for", "copy", "concat", "ConstExpr", "Int", "UInt", "Fixed", "UFixed",
            "Float", "Index", "bool", "index", "int1", "int8", "int16", "int32", "int64", "uint1",
-           "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"]
+           "uint8", "uint16", "uint32", "uint64", "float16", "bfloat16", "float32", "float64"]
 
 
 def __getattr__(name):

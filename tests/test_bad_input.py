@@ -82,10 +82,6 @@ def bad_fixed(x: "Fixed(4, 8)"):  # <-- error
     pass
 
 
-def float64_kernel(x: allo.float64) -> allo.float64:  # <-- error
-    return x
-
-
 def recursive(n: int32) -> int32:
     return recursive(n - 1)  # <-- error
 
@@ -159,7 +155,7 @@ def shadowed_index(A: int32[4]):
 
 BAD = [attribute_of_value, shadowed_index, missing_annotation, unknown_name, uses_break, uses_try, nested_def, array_slice,
        wrong_index_count, float_bitop, store_to_constant, shape_mismatch, matmul_mismatch,
-       bad_width, bad_fixed, float64_kernel, recursive, calls_python, dynamic_grid, early_return,
+       bad_width, bad_fixed, recursive, calls_python, dynamic_grid, early_return,
        wrong_sub_arg, bit_store, assign_loop_index, while_else, redeclared, not_a_type, zero_step]
 
 

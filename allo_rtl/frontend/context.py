@@ -202,10 +202,6 @@ class FunctionContext:
             if not isinstance(memory, Memory):
                 raise self.type_error(f"`@ {memory!r}` is not supported on a type; allo-rtl "
                                       "takes `@ allo.memory.Memory(...)` only", node)
-        if isinstance(value, T.Float) and value.bits != 32:
-            raise self.type_error(f"{value!r} is not supported in hardware; use float32", node)
-        if isinstance(value, T.ArrayType) and isinstance(value.dtype, T.Float) and value.dtype.bits != 32:
-            raise self.type_error(f"{value.dtype!r} arrays are not supported; use float32", node)
         if not isinstance(value, (T.AlloType, T.ArrayType)):
             raise self.type_error(f"annotation {ast.unparse(node)!r} is not an Allo type "
                                   f"(it is {type(value).__name__})", node,

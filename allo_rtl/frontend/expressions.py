@@ -31,7 +31,25 @@ VALUE_METHODS = ("reverse",)
 
 # --- small constructors -----------------------------------------------------------------
 def const(value, typ, loc) -> ir.Const:
-    return ir.Const(typ, loc, typ.from_python(value) if not typ.is_float else np.float32(value))
+    return ir.Const(typ, loc, typ.from_python(value))
+
+
+def float_literal(v: float, loc) -> ir.Const:
+    """A Python float in a kernel: float32, remembering the exact value so that next to a
+    float16/bfloat16/float64 operand it takes that type (numpy's weak Python scalars)."""
+    c = const(v, T.float32, loc)
+    c.literal = v
+    return c
+
+
+def literal_as(e, other_type):
+    """``e`` retyped to the float type ``other_type`` if ``e`` is a float literal."""
+    literal = getattr(e, "literal", None)
+    if literal is None or not other_type.is_float or other_type == e.type:
+        return e
+    c = const(literal, other_type, e.loc)
+    c.literal = literal
+    return c
 
 
 def int_const_type(v: int):
@@ -45,6 +63,8 @@ def cast_to(e: ir.Expr, typ, loc=None) -> ir.Expr:
     if e.type == typ:
         return e
     if isinstance(e, ir.Const):
+        if getattr(e, "literal", None) is not None and typ.is_float:
+            return const(e.literal, typ, e.loc)          # x: float64 = 0.1 stays exact
         return ir.Const(typ, e.loc, T.cast(e.value, e.type, typ))
     return ir.Cast(typ, loc or e.loc, e)
 
@@ -108,7 +128,7 @@ class ExprBuilder:
         if isinstance(v, int):
             return const(v, int_const_type(v), self.ctx.loc(node))
         if isinstance(v, float):
-            return const(v, T.float32, self.ctx.loc(node))
+            return float_literal(v, self.ctx.loc(node))
         raise self.ctx.type_error(f"constant {v!r} cannot be used in a kernel", node)
 
     def build_Name(self, node):
@@ -152,7 +172,7 @@ class ExprBuilder:
             t = numpy_scalar_type(value) or int_const_type(int(value))
             return const(int(value), t, loc)
         if isinstance(value, (float, np.floating)):
-            return const(float(value), T.float32, loc)
+            return float_literal(float(value), loc)
         if isinstance(value, np.ndarray):
             return self.ctx.const_buffer(name, value, node)
         raise self.ctx.type_error(
@@ -175,6 +195,7 @@ class ExprBuilder:
         raise self.ctx.type_error("a tuple cannot be used in arithmetic", node)
 
     def binop(self, op, lhs, rhs, node):
+        lhs, rhs = literal_as(lhs, rhs.type), literal_as(rhs, lhs.type)
         tr = rules.binop_type(op, lhs.type, rhs.type)
         if tr is None:
             raise self.ctx.type_error(

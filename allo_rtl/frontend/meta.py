@@ -28,7 +28,7 @@ def declare_constexpr(sb, node, ann: T.ConstExprAnnotation):
     if not isinstance(value, (int, float, np.integer, np.floating)):
         raise ctx.type_error(f"ConstExpr {name!r} must be a number, not "
                              f"{type(value).__name__}", node.value)
-    ctx.env[name] = float(np.float32(value)) if typ.is_float else \
+    ctx.env[name] = float(typ.from_python(value)) if typ.is_float else \
         typ.to_python(typ.from_python(value))
     ctx.const_types[name] = typ
     ctx.declared(name)

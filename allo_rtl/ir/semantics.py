@@ -32,11 +32,10 @@ def _trunc_div(num: int, den: int) -> int:
 
 def binop(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType):
     """Raw result of ``a op b`` in result type ``tr``."""
-    if tr.is_float:
-        x = np.float32(cast(a, ta, tr))
-        y = np.float32(cast(b, tb, tr))
+    if tr.is_float:               # in the result's format, rounded as numpy/ml_dtypes do
+        x, y = cast(a, ta, tr), cast(b, tb, tr)
         with np.errstate(all="ignore"):
-            return np.float32({"+": np.add, "-": np.subtract, "*": np.multiply,
+            return tr.np_type({"+": np.add, "-": np.subtract, "*": np.multiply,
                                "/": np.divide, "//": np.floor_divide,
                                "%": np.fmod}[op](x, y))
     a, b = int(a), int(b)
@@ -85,7 +84,7 @@ def compare(op: str, a, ta: AlloType, b, tb: AlloType) -> int:
 
 def unary(op: str, a, ta: AlloType, tr: AlloType):
     if op == "-":
-        return np.float32(-a) if tr.is_float else tr.wrap(-int(a))
+        return tr.np_type(-a) if tr.is_float else tr.wrap(-int(a))
     if op == "~":
         return tr.wrap(~int(a))
     if op == "not":
@@ -111,14 +110,15 @@ def bit_slice(a, ta: AlloType, lo: int, width: int) -> int:
 
 
 def math_call(fn: str, args: list, types: list, tr: AlloType):
-    """exp/log/sqrt (float32), abs/min/max (any type, computed exactly then wrapped)."""
+    """exp/log/sqrt (in the float format ``tr``, as numpy computes it), abs/min/max (any
+    type, computed exactly then wrapped)."""
     if fn in ("exp", "log", "sqrt"):
-        x = np.float32(cast(args[0], types[0], tr))
+        x = cast(args[0], types[0], tr)
         with np.errstate(all="ignore"):
-            return np.float32(getattr(np, fn)(x))
+            return tr.np_type(getattr(np, fn)(x))
     if tr.is_float:
-        xs = [np.float32(cast(a, t, tr)) for a, t in zip(args, types)]
-        return np.float32({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
+        xs = [cast(a, t, tr) for a, t in zip(args, types)]
+        return tr.np_type({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
                            "max": lambda: max(xs)}[fn]())
     exact = [int(a) << (tr.fracs - t.fracs) for a, t in zip(args, types)]
     if fn == "abs":

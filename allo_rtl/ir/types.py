@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
     "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
-    "ConstExpr", "index", "bool", "float16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
+    "ConstExpr", "index", "bool", "float16", "bfloat16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
 
 MAX_BITS = 512
@@ -199,29 +199,51 @@ class UFixed(Fixed):
 
 
 class Float(AlloType):
-    """IEEE binary floating point; allo-rtl computes in ``float32`` only."""
+    """IEEE binary floating point: float16, bfloat16 (``Float(16, 7)``), float32, float64.
+
+    A value is carried as the numpy scalar of its format (``bfloat16`` from ml_dtypes), so the
+    interpreter rounds exactly as numpy / ml_dtypes do. Hardware computes none of them yet."""
+
+    FORMATS = {(16, 10): "float16", (16, 7): "bfloat16", (32, 23): "float32",
+               (64, 52): "float64"}
 
     def __init__(self, bits: int, fracs: int | None = None):
         if bits not in (16, 32, 64):
             raise AlloTypeError(f"float width must be 16, 32 or 64, not {bits!r}")
         self.bits = bits
         self.fracs = {16: 10, 32: 23, 64: 52}[bits] if fracs is None else fracs
+        if (self.bits, self.fracs) not in self.FORMATS:
+            raise AlloTypeError(f"no float format has {bits} bits with {self.fracs} mantissa "
+                                "bits; use float16, bfloat16, float32 or float64")
+
+    @property
+    def np_type(self):
+        """The numpy scalar type of this format."""
+        name = self.FORMATS[(self.bits, self.fracs)]
+        if name == "bfloat16":
+            try:
+                import ml_dtypes
+            except ImportError:
+                raise AlloTypeError("bfloat16 needs the ml_dtypes package "
+                                    "(pip install ml_dtypes)") from None
+            return ml_dtypes.bfloat16
+        return getattr(np, name)
 
     def wrap(self, raw):
-        return np.float32(raw)
+        return self.np_type(raw)
 
     def from_python(self, value):
-        return np.float32(value)
+        return self.np_type(value)
 
     def to_python(self, raw):
-        return np.float32(raw)
+        return self.np_type(raw)
 
     @property
     def numpy_dtype(self):
-        return np.dtype(f"float{self.bits}")
+        return np.dtype(self.np_type)
 
     def __repr__(self):
-        return f"float{self.bits}"
+        return self.FORMATS[(self.bits, self.fracs)]
 
 
 def is_integer(d) -> builtins.bool:
@@ -303,8 +325,8 @@ def cast(raw, src: AlloType, dst: AlloType):
     """Convert a raw value of type ``src`` to the raw value of type ``dst``."""
     if dst.is_float:
         if src.is_float:
-            return np.float32(raw)
-        return np.float32(raw / (1 << src.fracs)) if src.fracs else np.float32(raw)
+            return dst.np_type(raw)
+        return dst.np_type(raw / (1 << src.fracs)) if src.fracs else dst.np_type(int(raw))
     if src.is_float:
         return dst.from_python(float(raw))
     return dst.wrap(_shift(int(raw), dst.fracs - src.fracs))
@@ -323,4 +345,5 @@ del _n
 index = Index()
 bool = UInt(1)  # noqa: A001 - Allo's name for the 1-bit type
 float16, float32, float64 = Float(16), Float(32), Float(64)
+bfloat16 = Float(16, 7)
 i32, f32 = int32, float32

@@ -8,6 +8,7 @@ from ..errors import AlloError
 from ..frontend import parse_module
 from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
+from ..ir.float_formats import refuse_non_float32
 from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
@@ -202,6 +203,8 @@ class Schedule:
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
             return ReferenceModule(self.module)
+        if target in (None, "amaranth", "verilog", "icarus", "verilator", "board"):
+            refuse_non_float32(self.module)
         if target in (None, "amaranth", "verilog", "icarus", "verilator"):
             from ..rtl.build import HardwareDesign
             from ..sim.hw_module import HardwareModule
