@@ -4,7 +4,8 @@
 ``reduction``, the array builtins and the types.
 """
 from .dsl import (add, concat, copy, div, exp, grid, log, matmul, meta_elif, meta_else, meta_for,
-                  meta_if, mul, reduction, sqrt, sub, template)
+                  meta_if, mul, reduction, sqrt, sub, template, tanh, sin, cos, tan, log2, log10,
+                  power, relu)
 from .errors import AlloError
 from .ir.types import (ConstExpr, Fixed, Float, Index, Int, UFixed, UInt, bfloat16, bool, float16,
                        float32, float64,
@@ -21,7 +22,8 @@ __version__ = "0.1.0"
 __all__ = ["customize", "Schedule", "Partition",
            "AlloError", "grid", "reduction", "matmul", "add", "sub",
            "mul", "div", "exp", "log", "sqrt", "template", "meta_if", "meta_elif", "meta_else",
-           "meta_for", "copy", "concat", "ConstExpr", "Int", "UInt", "Fixed", "UFixed",
+           "meta_for", "copy", "concat", "ConstExpr", "tanh", "sin", "cos", "tan", "log2", "log10",
+           "power", "relu", "Int", "UInt", "Fixed", "UFixed",
            "Float", "Index", "bool", "index", "int1", "int8", "int16", "int32", "int64", "uint1",
            "uint8", "uint16", "uint32", "uint64", "float16", "bfloat16", "float32", "float64"]
 

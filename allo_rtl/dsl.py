@@ -68,8 +68,41 @@ def template(*params):
     return mark
 
 
+def tanh(x):
+    return np.tanh(x)
+
+
+def sin(x):
+    return np.sin(x)
+
+
+def cos(x):
+    return np.cos(x)
+
+
+def tan(x):
+    return np.tan(x)
+
+
+def log2(x):
+    return np.log2(x)
+
+
+def log10(x):
+    return np.log10(x)
+
+
+def power(x, y):
+    return np.power(x, y)
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
 ARRAY_BINOPS = {add: "+", sub: "-", mul: "*", div: "/"}
-MATH_FUNCS = {exp: "exp", log: "log", sqrt: "sqrt"}
+MATH_FUNCS = {exp: "exp", log: "log", sqrt: "sqrt", tanh: "tanh", sin: "sin", cos: "cos",
+              tan: "tan", log2: "log2", log10: "log10"}
 LOOP_ITERATORS = (grid, reduction)
 
 

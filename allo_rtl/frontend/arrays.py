@@ -146,3 +146,13 @@ def copy_of(eb, src, node):
     out = eb.ctx.new_buffer("_copy", src.type, node, fresh=True)
     copy(eb, out, src, node)
     return out
+
+
+def elementwise_max(eb, src: ir.Buffer, floor: ir.Expr, node):
+    """``max(src[...], floor)`` into a fresh array (``allo.relu``)."""
+    loc = eb.ctx.loc(node)
+    out = eb.ctx.new_buffer("_relu", src.type, node, fresh=True)
+    idx, body = loop_nest(eb, src.shape, node, out.name)
+    body.append(ir.Store(loc, out, idx, ir.MathCall(src.dtype, loc, "max",
+                                                    [_element(src, idx, loc), floor])))
+    return out

@@ -26,7 +26,7 @@ BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv:
 CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
           ast.GtE: ">="}
 BOOL = T.UInt(1)
-VALUE_METHODS = ("reverse",)
+VALUE_METHODS = ("reverse", "bitcast")
 
 
 # --- small constructors -----------------------------------------------------------------
@@ -338,6 +338,18 @@ class ExprBuilder:
             if isinstance(a, ir.Buffer) or isinstance(b, ir.Buffer):
                 return arrays.elementwise(self, dsl.ARRAY_BINOPS[fn], a, b, node)
             return self.binop(dsl.ARRAY_BINOPS[fn], a, b, node)
+        if fn is dsl.relu:
+            (a,) = self.args(node, 1)
+            if isinstance(a, ir.Buffer):
+                zero = const(0, a.dtype, loc)
+                return arrays.elementwise_max(self, a, zero, node)
+            a = self.need_scalar(a, node)
+            return ir.MathCall(a.type, loc, "max", [a, const(0, a.type, loc)])
+        if fn is dsl.power:
+            a, b = self.args(node, 2)
+            a, b = self.need_scalar(a, node), self.need_scalar(b, node)
+            typ = rules.math_type(rules.select_type(a.type, b.type))
+            return ir.MathCall(typ, loc, "power", [a, b])
         if fn is dsl.copy:
             (a,) = self.args(node, 1)
             return arrays.copy_of(self, a, node)
@@ -376,7 +388,22 @@ class ExprBuilder:
         if node.args or node.keywords:
             raise self.ctx.error(f".{node.func.attr}() takes no arguments", node)
         value = self.scalar(node.func.value)
+        if node.func.attr == "bitcast":
+            return self.bitcast(value, node)
         return bits.reverse(self, value, node)
+
+    def bitcast(self, value, node):
+        """Integers of 16/32/64 bits to the float of that width, floats to Int(width)."""
+        t = value.type
+        if t.is_float:
+            target = T.Int(t.bits)
+        elif t.is_int and not isinstance(t, T.Index) and t.bits in (16, 32, 64):
+            target = T.Float(t.bits)
+        else:
+            raise self.ctx.type_error(f"bitcast() of {t!r}: Allo reinterprets 16/32/64-bit "
+                                      "integers as floats and floats as integers", node,
+                                      hint="slice the value to 16, 32 or 64 bits first")
+        return ir.MathCall(target, self.ctx.loc(node), "bitcast", [value])
 
     def call_instantiated(self, node):
         fn = self.python_object(node.func.value)

@@ -109,13 +109,27 @@ def bit_slice(a, ta: AlloType, lo: int, width: int) -> int:
     return (int(a) >> lo) & ((1 << width) - 1)
 
 
+FLOAT_FUNCS = ("exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "log2", "log10", "power")
+
+
+def bitcast(a, ta: AlloType, tr: AlloType):
+    """The same bits read as another type of the same width (Allo's ``x.bitcast()``)."""
+    if ta.is_float:
+        pattern = int(np.array(a, dtype=ta.numpy_dtype).view(f"uint{ta.bits}"))
+        return tr.wrap(pattern)
+    pattern = np.array(int(a) & ((1 << ta.bits) - 1), dtype=f"uint{ta.bits}")
+    return tr.np_type(pattern.view(tr.numpy_dtype)[()])
+
+
 def math_call(fn: str, args: list, types: list, tr: AlloType):
     """exp/log/sqrt (in the float format ``tr``, as numpy computes it), abs/min/max (any
     type, computed exactly then wrapped)."""
-    if fn in ("exp", "log", "sqrt"):
-        x = cast(args[0], types[0], tr)
+    if fn in FLOAT_FUNCS:
+        xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):
-            return tr.np_type(getattr(np, fn)(x))
+            return tr.np_type(getattr(np, fn)(*xs))
+    if fn == "bitcast":
+        return bitcast(args[0], types[0], tr)
     if tr.is_float:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         return tr.np_type({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
@@ -126,4 +140,4 @@ def math_call(fn: str, args: list, types: list, tr: AlloType):
     return tr.wrap(min(exact) if fn == "min" else max(exact))
 
 
-__all__ = ["binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]
+__all__ = ["bitcast", "binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]

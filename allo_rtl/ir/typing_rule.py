@@ -137,5 +137,5 @@ def select_type(t1: AlloType, t2: AlloType) -> AlloType:
 
 
 def math_type(t: AlloType) -> AlloType:
-    """exp/log/sqrt/...: float32 for every operand up to 32 bits (float64 is refused)."""
+    """exp/log/sqrt/tanh/...: the operand's float format; float32 for integer operands."""
     return t if t.is_float else float32
