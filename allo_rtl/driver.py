@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import AlloError
+from .ir.float_formats import refuse_non_float32
 
 PYTHON_TARGETS = ("python", "llvm")
 HARDWARE_TARGETS = (None, "amaranth", "verilog", "icarus", "verilator")
@@ -27,6 +28,8 @@ def build(module, target=None, project=None, family: str = "generic",
     if target in PYTHON_TARGETS:
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    if target in HARDWARE_TARGETS or target == "board":
+        refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
     if target in HARDWARE_TARGETS:
         mod = _simulated(module, target, project, family, clock_ns, **options)
     elif target == "board":

@@ -6,6 +6,7 @@ plain Python/numpy implementations, so a kernel still runs as ordinary Python fo
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -67,6 +68,78 @@ def template(*params):
     return mark
 
 
+def tanh(x):
+    return np.tanh(x)
+
+
+def sin(x):
+    return np.sin(x)
+
+
+def cos(x):
+    return np.cos(x)
+
+
+def tan(x):
+    return np.tan(x)
+
+
+def log2(x):
+    return np.log2(x)
+
+
+def log10(x):
+    return np.log10(x)
+
+
+def power(x, y):
+    return np.power(x, y)
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
 ARRAY_BINOPS = {add: "+", sub: "-", mul: "*", div: "/"}
-MATH_FUNCS = {exp: "exp", log: "log", sqrt: "sqrt"}
+MATH_FUNCS = {exp: "exp", log: "log", sqrt: "sqrt", tanh: "tanh", sin: "sin", cos: "cos",
+              tan: "tan", log2: "log2", log10: "log10"}
 LOOP_ITERATORS = (grid, reduction)
+
+
+# --- compile-time (meta) control: the frontend expands these while building the IR -------
+@contextmanager
+def meta_if(cond):
+    """``with allo.meta_if(cond):`` keeps its body only if ``cond`` is true at compile time."""
+    yield
+
+
+@contextmanager
+def meta_elif(cond):
+    """After a ``meta_if``/``meta_elif`` whose bodies were dropped: like ``meta_if``."""
+    yield
+
+
+@contextmanager
+def meta_else():
+    """After a ``meta_if``/``meta_elif`` chain: kept only if no earlier body was."""
+    yield
+
+
+@contextmanager
+def meta_for(lb, ub=None, step=1):
+    """``with allo.meta_for(n) as i:`` repeats its body for ``i`` in ``range(...)``, with
+    ``i`` a compile-time integer (the copies are separate code, no loop remains)."""
+    yield lb
+
+
+def copy(x):
+    """A copy of array ``x`` (a new array in the kernel)."""
+    return np.copy(x)
+
+
+def concat(x, y, axis=0):
+    """Arrays ``x`` and ``y`` joined along ``axis`` (the other dimensions must agree)."""
+    return np.concatenate((x, y), axis=axis)
+
+
+META_BLOCKS = (meta_if, meta_elif, meta_else, meta_for)

@@ -82,10 +82,6 @@ def bad_fixed(x: "Fixed(4, 8)"):  # <-- error
     pass
 
 
-def float64_kernel(x: allo.float64) -> allo.float64:  # <-- error
-    return x
-
-
 def recursive(n: int32) -> int32:
     return recursive(n - 1)  # <-- error
 
@@ -113,7 +109,7 @@ def wrong_sub_arg(A: int32[8]) -> int32:
     return callee_arr(A)  # <-- error
 
 
-def bit_store(x: int32) -> int32:
+def bit_store(x: float32) -> float32:
     x[3] = 1  # <-- error
     return x
 
@@ -133,7 +129,7 @@ def while_else(A: int32[4]):
 
 def redeclared(x: int32) -> int32:
     y: int32 = x
-    y: int32 = 2  # <-- error
+    y: Int(8) = 2  # <-- error
     return y
 
 
@@ -159,7 +155,7 @@ def shadowed_index(A: int32[4]):
 
 BAD = [attribute_of_value, shadowed_index, missing_annotation, unknown_name, uses_break, uses_try, nested_def, array_slice,
        wrong_index_count, float_bitop, store_to_constant, shape_mismatch, matmul_mismatch,
-       bad_width, bad_fixed, float64_kernel, recursive, calls_python, dynamic_grid, early_return,
+       bad_width, bad_fixed, recursive, calls_python, dynamic_grid, early_return,
        wrong_sub_arg, bit_store, assign_loop_index, while_else, redeclared, not_a_type, zero_step]
 
 

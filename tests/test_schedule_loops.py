@@ -99,7 +99,7 @@ def test_results_unchanged_on_imperfect_nest(name):
 def test_names_and_handles_follow_allo():
     s = allo.customize(gemm)
     loops = s.get_loops()
-    assert [b for b in map(repr, loops)] == ["S_i_j_k_0: i, j, k"]
+    assert [repr(b) for _, b in loops] == ["S_i_j_k_0: i, j, k"]   # (name, band) as Allo
     parts = s.split(loops.S_i_j_k_0.j, 4)
     assert (str(parts.outer), str(parts.inner)) == ("j.outer", "j.inner")
     band = s.get_loops()["S_i_j.outer_j.inner_k_0"]

@@ -114,14 +114,14 @@ def nests(A: int32[8, 8]) -> int32[8, 8]:
 def test_band_names_follow_allo():
     loops = allo.customize(nests).get_loops()
     # Allo names a band after the loops of its top statement, counting loop statements
-    assert [repr(b) for b in loops] == ["S_i_0: i, j", "S_i_j_1: i1, j1", "C: i2, j2"]
+    assert [repr(b) for _, b in loops] == ["S_i_0: i, j", "S_i_j_1: i1, j1", "C: i2, j2"]
     assert loops.S_i_j_0 is loops.S_i_0                      # the whole chain, as an alias
     assert loops.S_i1_j1_1 is loops.S_i_j_1                  # unique loop names, too
     band = loops.S_i_j_1
     assert (band.i.name, band["j"].name, band.i1.name) == ("i1", "j1", "i1")
     assert not hasattr(band, "q") and not hasattr(loops, "S_q_0")
     gemm = scheduled("gemm").get_loops()
-    assert [repr(b) for b in gemm] == ["S_i_j_0: i, j", "S_i_j_k_1: i1, j1, k"]
+    assert [repr(b) for _, b in gemm] == ["S_i_j_0: i, j", "S_i_j_k_1: i1, j1, k"]
 
 
 def test_band_names_survive_rewrites():
@@ -134,7 +134,7 @@ def test_band_names_survive_rewrites():
     s.unroll(s.get_loops().S_i_j_1.j, 2)
     s.reorder(s.get_loops().C.j, s.get_loops().C.i)
     loops = s.get_loops()
-    assert [repr(b) for b in loops] == ["S_i_0: i.outer_j_fused, i.inner", "S_i_j_1: i1, j1",
+    assert [repr(b) for _, b in loops] == ["S_i_0: i.outer_j_fused, i.inner", "S_i_j_1: i1, j1",
                                         "C: j2, i2"]
     A = np.arange(64, dtype=np.int32).reshape(8, 8)
     assert np.array_equal(s.build(target="python")(A), (A + 1) * 3 - 2)

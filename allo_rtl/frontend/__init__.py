@@ -6,15 +6,19 @@ import ast
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir import nodes as ir
 from ..ir import types as T
+from ..ir.analysis import written_buffers
 from ..ir.verifier import verify_module
+from . import views
 from .context import FunctionContext
 from .expressions import cast_to
-from .source import KernelSource
+from .source import KernelSource, NestedKernel
 from .statements import StmtBuilder
+from .templates import bind, is_template
 
 
 class ModuleBuilder:
-    def __init__(self):
+    def __init__(self, frames=None):
+        self.frames = frames or []       # the customize caller's frames (scope.py)
         self.functions: dict = {}
         self.by_pyfunc: dict = {}
         self.in_progress: list = []
@@ -28,7 +32,8 @@ class ModuleBuilder:
         if key not in self.by_pyfunc:
             self.in_progress.append(fn)
             try:
-                f = FunctionBuilder(KernelSource(fn), self, params or {}).build()
+                source = fn.source if isinstance(fn, NestedKernel) else KernelSource(fn)
+                f = FunctionBuilder(source, self, params or {}).build()
             finally:
                 self.in_progress.pop()
             name, k = f.name, 1
@@ -39,19 +44,26 @@ class ModuleBuilder:
             self.by_pyfunc[key] = f
         return self.by_pyfunc[key]
 
-    def call_kernel(self, eb, fn, node):
-        """Emit a Call of sub-kernel ``fn``; the value is its result(s)."""
+    def call_kernel(self, eb, fn, node, params=None):
+        """Emit a Call of sub-kernel ``fn`` (``params``: its template instantiation); the
+        value is its result(s)."""
         ctx = eb.ctx
-        if getattr(fn, "__allo_template__", None):
-            raise ctx.error(f"template kernel {fn.__name__} cannot be called directly", node,
-                            hint="instantiate it at the top level with allo.customize")
-        callee = self.function_for(fn, call_node=node, caller=ctx)
+        if params is None and is_template(fn):
+            raise ctx.error(f"template kernel {fn.__name__} needs its parameters here", node,
+                            hint=f"call it as {fn.__name__}[...](...) with one value per "
+                                 "parameter, e.g. kernel[int32, 8](A)")
+        callee = self.function_for(fn, params, call_node=node, caller=ctx)
         if len(node.args) != len(callee.params):
             raise ctx.type_error(f"{callee.name} takes {len(callee.params)} arguments, "
                                  f"got {len(node.args)}", node)
-        args = []
+        args, rows = [], []
         for a, p in zip(node.args, callee.params):
-            v = eb.build(a)
+            row = views.split(eb, a) if isinstance(p, ir.Buffer) else None
+            if row:                       # a row A[i] passed as a 1-D array: copied in
+                v = views.read_row(eb, *row, a)
+                rows.append((row, v, p, a))
+            else:
+                v = eb.build(a)
             if isinstance(p, ir.Buffer):
                 if not isinstance(v, ir.Buffer) or v.type != p.type:
                     got = v.type if isinstance(v, (ir.Buffer, ir.Expr)) else "a tuple"
@@ -71,6 +83,10 @@ class ModuleBuilder:
             else:
                 outs.append(ctx.new_scalar(f"{callee.name}_ret", r.type, node))
         ctx.emit(ir.Call(ctx.loc(node), callee, args, outs))
+        written = written_buffers(callee)
+        for (buf, prefix), tmp, p, a in rows:      # ... and copied back if the callee writes it
+            if id(p) in written:
+                views.write_row(eb, buf, prefix, tmp, a)
         values = [o if isinstance(o, ir.Buffer) else ir.Ref(o.type, ctx.loc(node), o) for o in outs]
         if not values:
             return None
@@ -110,6 +126,7 @@ class FunctionBuilder:
             typ = ctx.eval_annotation(a.annotation)
             if isinstance(typ, T.ArrayType):
                 sym = ir.Buffer(ctx.unique(a.arg), typ, "arg", ctx.loc(a))
+                ctx.record_memory(sym, typ, a)
             else:
                 sym = ir.Scalar(ctx.unique(a.arg), typ, ctx.loc(a))
             ctx.bind(a.arg, sym)
@@ -126,6 +143,8 @@ class FunctionBuilder:
 
     def results(self, ret, types, tuple_ret, tree):
         ctx = self.ctx
+        if ret is not None and isinstance(ret.value, ast.Constant) and ret.value.value is None:
+            ret = ast.copy_location(ast.Return(value=None), ret)      # `return None`
         if ret is None or ret.value is None:
             if types:
                 raise ctx.type_error(f"{tree.name} declares a return type but returns nothing",
@@ -156,6 +175,8 @@ class FunctionBuilder:
         if isinstance(v, ir.Buffer):
             if v.kind == "local" and v.type == typ and v not in done:
                 v.kind = "result"
+                if v.name.startswith("_"):     # a temporary: ports need a public name
+                    v.name = ctx.unique(f"ret{k}")
                 return v
             out = ctx.new_buffer(f"ret{k}", typ, ret, kind="result")
             from .arrays import copy
@@ -167,19 +188,11 @@ class FunctionBuilder:
         return out
 
 
-def parse_module(fn, instantiate=None) -> ir.Module:
-    """Parse ``fn`` and every kernel it calls into a verified IR module."""
-    params = {}
-    names = getattr(fn, "__allo_template__", None)
-    if names:
-        if instantiate is None or len(instantiate) != len(names):
-            raise AlloTypeError(f"template kernel {fn.__name__} has parameters {list(names)}; "
-                                f"pass instantiate=[...] with {len(names)} values",
-                                hint=f"allo.customize({fn.__name__}, instantiate=[int32, 16])")
-        params = dict(zip(names, instantiate))
-    elif instantiate:
-        raise AlloTypeError(f"{fn.__name__} is not a template; instantiate= is not needed",
-                            hint="declare parameters with @allo.template('T', 'M')")
-    mb = ModuleBuilder()
+def parse_module(fn, instantiate=None, frames=None) -> ir.Module:
+    """Parse ``fn`` and every kernel it calls into a verified IR module. ``frames`` are the
+    caller's frames (``scope.caller_frames``) whose names the kernels may use."""
+    KernelSource.check_function(fn)
+    params = bind(fn, instantiate)
+    mb = ModuleBuilder(frames)
     top = mb.function_for(fn, params)
     return verify_module(ir.Module(mb.functions, top.name))

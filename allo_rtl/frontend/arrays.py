@@ -109,3 +109,50 @@ def matmul(eb, a, b, node):
     acc = eb.binop("+", ir.Load(typ, loc, out, [i, j]), prod, node)
     red.body.append(ir.Store(loc, out, [i, j], cast_to(acc, typ, loc)))
     return out
+
+
+def concat(eb, a, b, axis, node):
+    """``allo.concat(a, b, axis)``: a fresh array, ``a`` then ``b`` along ``axis``."""
+    from .expressions import cast_to
+    if not (isinstance(a, ir.Buffer) and isinstance(b, ir.Buffer)):
+        raise eb.ctx.type_error("allo.concat joins two arrays", node)
+    if len(a.shape) != len(b.shape) or not -len(a.shape) <= axis < len(a.shape):
+        raise eb.ctx.type_error(f"allo.concat of shapes {a.shape} and {b.shape} along axis "
+                                f"{axis}", node, hint="both arrays need the same rank")
+    axis %= len(a.shape)
+    if any(x != y for d, (x, y) in enumerate(zip(a.shape, b.shape)) if d != axis):
+        raise eb.ctx.type_error(f"allo.concat: shapes {a.shape} and {b.shape} differ outside "
+                                f"axis {axis}", node)
+    if a.dtype != b.dtype:
+        raise eb.ctx.type_error(f"allo.concat of {a.dtype!r} and {b.dtype!r} arrays", node,
+                                hint="cast one array first so both have one element type")
+    shape = tuple(x + y if d == axis else x for d, (x, y) in enumerate(zip(a.shape, b.shape)))
+    out = eb.ctx.new_buffer("_cat", T.ArrayType(a.dtype, shape), node, fresh=True)
+    loc = eb.ctx.loc(node)
+    for src, offset in ((a, 0), (b, a.shape[axis])):
+        idx, body = loop_nest(eb, src.shape, node, out.name)
+        dst = list(idx)
+        if offset:
+            dst[axis] = ir.BinOp(T.index, loc, "+", idx[axis], ir.Const(T.index, loc, offset))
+        body.append(ir.Store(loc, out, dst, cast_to(_element(src, idx, loc), a.dtype, loc)))
+    return out
+
+
+def copy_of(eb, src, node):
+    """``allo.copy(A)``: a fresh array with A's values."""
+    if not isinstance(src, ir.Buffer):
+        raise eb.ctx.type_error("allo.copy copies an array", node,
+                                hint="a scalar is copied by assigning it")
+    out = eb.ctx.new_buffer("_copy", src.type, node, fresh=True)
+    copy(eb, out, src, node)
+    return out
+
+
+def elementwise_max(eb, src: ir.Buffer, floor: ir.Expr, node):
+    """``max(src[...], floor)`` into a fresh array (``allo.relu``)."""
+    loc = eb.ctx.loc(node)
+    out = eb.ctx.new_buffer("_relu", src.type, node, fresh=True)
+    idx, body = loop_nest(eb, src.shape, node, out.name)
+    body.append(ir.Store(loc, out, idx, ir.MathCall(src.dtype, loc, "max",
+                                                    [_element(src, idx, loc), floor])))
+    return out

@@ -28,7 +28,7 @@ class FunctionContext:
     def __init__(self, source, module_builder, params: dict):
         self.src = source
         self.mb = module_builder
-        self.env = {**source.namespace(), **params}
+        self.env = {**source.namespace(module_builder.frames), **params}
         self.symbols: dict = {}
         self.locals: list = []
         self.used_names: set = set()
@@ -36,6 +36,11 @@ class FunctionContext:
         self.bodies: list = [[]]
         self.fresh: set = set()          # ids of temp buffers no name refers to yet
         self.const_buffers: dict = {}
+        self.const_types: dict = {}      # ConstExpr locals: name -> declared type
+        self.scope: list = [0]           # path of the scopes being built (one per body)
+        self.scopes_made = 0
+        self.declared_in: dict = {}      # name -> scope path where it was declared
+        self.meta_chain = None           # after a meta_if/elif: whether a body was taken
 
     # --- errors ---------------------------------------------------------------------
     def loc(self, node) -> ir.Loc:
@@ -57,11 +62,26 @@ class FunctionContext:
 
     @contextmanager
     def nested(self, body: list):
+        """Emit into ``body``, in a new scope: a name declared inside may be declared again
+        in a later sibling scope (as Allo allows), though it stays readable after."""
         self.bodies.append(body)
+        self.scopes_made += 1
+        self.scope.append(self.scopes_made)
         try:
             yield body
         finally:
             self.bodies.pop()
+            self.scope.pop()
+
+    def may_declare(self, name) -> bool:
+        """False if ``name`` is already declared in this scope or an enclosing one."""
+        if name not in self.symbols and name not in self.const_types:
+            return True
+        path = self.declared_in.get(name)
+        return path is not None and tuple(self.scope[:len(path)]) != path
+
+    def declared(self, name):
+        self.declared_in[name] = tuple(self.scope)
 
     # --- names and symbols ----------------------------------------------------------
     def unique(self, base: str) -> str:
@@ -92,6 +112,13 @@ class FunctionContext:
             self.fresh.add(id(b))
         return b
 
+    def record_memory(self, buf, typ, node):
+        """Keep an ``@ Memory(...)`` request on the array and say it is not mapped yet."""
+        if typ.memory is not None:
+            from ..memory import warn_unmapped
+            buf.memory = typ.memory
+            warn_unmapped(buf.name, typ.memory, self.loc(node))
+
     def bind(self, name, sym):
         self.symbols[name] = sym
         self.fresh.discard(id(sym))
@@ -121,8 +148,32 @@ class FunctionContext:
             self.locals.append(self.const_buffers[key])
         return self.const_buffers[key]
 
+    def eval_static(self, node, what="a template argument"):
+        """The Python value of an expression over the kernel's names (template arguments,
+        ConstExpr values, meta conditions), computed when the kernel is parsed."""
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in self.symbols:
+                raise self.error(f"{n.id!r} is a kernel variable; {what} is computed when the "
+                                 "kernel is parsed", n, hint="use a ConstExpr, a meta_for index "
+                                 "or a global instead")
+        try:
+            return eval(compile(ast.Expression(node), self.src.file, "eval"), dict(self.env))
+        except Exception as err:   # noqa: BLE001 - any failure is the user's expression
+            raise self.error(f"cannot evaluate {ast.unparse(node)!r} at compile time: {err}",
+                             node, hint=f"{what} must be computable from globals, template "
+                                        "parameters, ConstExprs and meta_for indices, not "
+                                        "from kernel variables") from None
+
     def eval_annotation(self, node):
         """Evaluate a type annotation (an expression or a string) in the kernel's namespace."""
+        value = self.annotation_value(node)
+        if isinstance(value, T.ConstExprAnnotation):
+            raise self.type_error("ConstExpr[...] marks a local constant, not a parameter or "
+                                  "result type", node, hint="n: ConstExpr[int32] = 4")
+        return self.check_type(value, node)
+
+    def annotation_value(self, node):
+        """The Python value of an annotation (an expression or a string)."""
         expr = node
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
@@ -136,10 +187,21 @@ class FunctionContext:
         except Exception as err:   # noqa: BLE001 - any failure is the user's annotation
             raise self.type_error(f"cannot evaluate annotation {ast.unparse(node)!r}: {err}", node,
                                   hint="annotate with Allo types, e.g. int32, Fixed(12, 4), int32[8, 8]") from None
-        if isinstance(value, T.Float) and value.bits != 32:
-            raise self.type_error(f"{value!r} is not supported in hardware; use float32", node)
-        if isinstance(value, T.ArrayType) and isinstance(value.dtype, T.Float) and value.dtype.bits != 32:
-            raise self.type_error(f"{value.dtype!r} arrays are not supported; use float32", node)
+        return value
+
+    def check_type(self, value, node):
+        """``value`` if it is a type a kernel can use; else an error at ``node``."""
+        if isinstance(value, T.UnresolvedArray):
+            bad = next(d for d in value.shape if not T.is_integer(d))
+            raise self.type_error(f"array dimension {bad!r} in {ast.unparse(node)!r} is not an "
+                                  "integer", node, hint="dimensions are integers or template "
+                                  "parameters given a value by instantiate=[...]")
+        memory = getattr(value, "memory", None)
+        if memory is not None:
+            from ..memory import Memory
+            if not isinstance(memory, Memory):
+                raise self.type_error(f"`@ {memory!r}` is not supported on a type; allo-rtl "
+                                      "takes `@ allo.memory.Memory(...)` only", node)
         if not isinstance(value, (T.AlloType, T.ArrayType)):
             raise self.type_error(f"annotation {ast.unparse(node)!r} is not an Allo type "
                                   f"(it is {type(value).__name__})", node,

@@ -17,6 +17,8 @@ from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
 from . import arrays
+from .source import NestedKernel
+from .templates import bind, is_template
 
 BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
           ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<",
@@ -24,11 +26,30 @@ BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv:
 CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
           ast.GtE: ">="}
 BOOL = T.UInt(1)
+VALUE_METHODS = ("reverse", "bitcast")
 
 
 # --- small constructors -----------------------------------------------------------------
 def const(value, typ, loc) -> ir.Const:
-    return ir.Const(typ, loc, typ.from_python(value) if not typ.is_float else np.float32(value))
+    return ir.Const(typ, loc, typ.from_python(value))
+
+
+def float_literal(v: float, loc) -> ir.Const:
+    """A Python float in a kernel: float32, remembering the exact value so that next to a
+    float16/bfloat16/float64 operand it takes that type (numpy's weak Python scalars)."""
+    c = const(v, T.float32, loc)
+    c.literal = v
+    return c
+
+
+def literal_as(e, other_type):
+    """``e`` retyped to the float type ``other_type`` if ``e`` is a float literal."""
+    literal = getattr(e, "literal", None)
+    if literal is None or not other_type.is_float or other_type == e.type:
+        return e
+    c = const(literal, other_type, e.loc)
+    c.literal = literal
+    return c
 
 
 def int_const_type(v: int):
@@ -42,6 +63,8 @@ def cast_to(e: ir.Expr, typ, loc=None) -> ir.Expr:
     if e.type == typ:
         return e
     if isinstance(e, ir.Const):
+        if getattr(e, "literal", None) is not None and typ.is_float:
+            return const(e.literal, typ, e.loc)          # x: float64 = 0.1 stays exact
         return ir.Const(typ, e.loc, T.cast(e.value, e.type, typ))
     return ir.Cast(typ, loc or e.loc, e)
 
@@ -105,7 +128,7 @@ class ExprBuilder:
         if isinstance(v, int):
             return const(v, int_const_type(v), self.ctx.loc(node))
         if isinstance(v, float):
-            return const(v, T.float32, self.ctx.loc(node))
+            return float_literal(v, self.ctx.loc(node))
         raise self.ctx.type_error(f"constant {v!r} cannot be used in a kernel", node)
 
     def build_Name(self, node):
@@ -114,6 +137,8 @@ class ExprBuilder:
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, ir.Buffer):
             return sym
+        if node.id in self.ctx.const_types:          # a ConstExpr keeps its declared type
+            return const(self.ctx.env[node.id], self.ctx.const_types[node.id], self.ctx.loc(node))
         return self.from_python(self.ctx.lookup_global(node.id, node), node.id, node)
 
     def build_Attribute(self, node):
@@ -147,7 +172,7 @@ class ExprBuilder:
             t = numpy_scalar_type(value) or int_const_type(int(value))
             return const(int(value), t, loc)
         if isinstance(value, (float, np.floating)):
-            return const(float(value), T.float32, loc)
+            return float_literal(float(value), loc)
         if isinstance(value, np.ndarray):
             return self.ctx.const_buffer(name, value, node)
         raise self.ctx.type_error(
@@ -170,6 +195,7 @@ class ExprBuilder:
         raise self.ctx.type_error("a tuple cannot be used in arithmetic", node)
 
     def binop(self, op, lhs, rhs, node):
+        lhs, rhs = literal_as(lhs, rhs.type), literal_as(rhs, lhs.type)
         tr = rules.binop_type(op, lhs.type, rhs.type)
         if tr is None:
             raise self.ctx.type_error(
@@ -234,6 +260,10 @@ class ExprBuilder:
                     raise self.ctx.error("array slices are not supported; index every dimension",
                                          node, hint="copy with a loop: for i in range(n): B[i] = A[i]")
                 indices += [self.index(e) for e in elts]
+            if len(indices) < len(value.shape) and not subs:      # A[i]: a row of A
+                from . import views
+                return views.read_row(self, value, [views.stable(self, i, node)
+                                                    for i in indices], node)
             if len(indices) != len(value.shape):
                 raise self.ctx.type_error(
                     f"{value.name} has {len(value.shape)} dimensions but is indexed with "
@@ -271,8 +301,15 @@ class ExprBuilder:
 
     # --- calls ----------------------------------------------------------------------
     def build_Call(self, node):
+        if isinstance(node.func, ast.Subscript):      # kernel[int8, 4](...): a template
+            return self.call_instantiated(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in VALUE_METHODS and \
+                self.is_kernel_value(node.func.value):
+            return self.value_method(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
+        if fn is dsl.concat:
+            return self.call_concat(node)
         if node.keywords:
             raise self.ctx.error(f"keyword arguments are not supported in calls of "
                                  f"{ast.unparse(node.func)}", node)
@@ -301,17 +338,85 @@ class ExprBuilder:
             if isinstance(a, ir.Buffer) or isinstance(b, ir.Buffer):
                 return arrays.elementwise(self, dsl.ARRAY_BINOPS[fn], a, b, node)
             return self.binop(dsl.ARRAY_BINOPS[fn], a, b, node)
+        if fn is dsl.relu:
+            (a,) = self.args(node, 1)
+            if isinstance(a, ir.Buffer):
+                zero = const(0, a.dtype, loc)
+                return arrays.elementwise_max(self, a, zero, node)
+            a = self.need_scalar(a, node)
+            return ir.MathCall(a.type, loc, "max", [a, const(0, a.type, loc)])
+        if fn is dsl.power:
+            a, b = self.args(node, 2)
+            a, b = self.need_scalar(a, node), self.need_scalar(b, node)
+            typ = rules.math_type(rules.select_type(a.type, b.type))
+            return ir.MathCall(typ, loc, "power", [a, b])
+        if fn is dsl.copy:
+            (a,) = self.args(node, 1)
+            return arrays.copy_of(self, a, node)
         if fn is dsl.matmul:
             a, b = self.args(node, 2)
             return arrays.matmul(self, a, b, node)
         if fn in dsl.LOOP_ITERATORS or fn is range:
             raise self.ctx.error(f"{ast.unparse(node.func)}(...) can only be iterated by a for loop",
                                  node)
-        if inspect.isfunction(fn):
+        if inspect.isfunction(fn) or isinstance(fn, NestedKernel):
             return self.ctx.mb.call_kernel(self, fn, node)
         raise self.ctx.error(f"cannot call {ast.unparse(node.func)!r} in a kernel", node,
                              hint="kernels can call other typed kernels, min/max/abs, type casts "
                                   "and allo.* builtins")
+
+    def call_concat(self, node):
+        kws = {k.arg: k.value for k in node.keywords}
+        if set(kws) - {"axis"} or not 2 <= len(node.args) + len(kws) <= 3 or len(node.args) < 2:
+            raise self.ctx.error("allo.concat takes (x, y, axis=0)", node)
+        axis_node = node.args[2] if len(node.args) == 3 else kws.get("axis")
+        axis = 0 if axis_node is None else self.ctx.eval_static(axis_node, what="the axis")
+        if not isinstance(axis, int):
+            raise self.ctx.error("allo.concat's axis must be an integer constant", axis_node)
+        a, b = self.build(node.args[0]), self.build(node.args[1])
+        return arrays.concat(self, a, b, axis, node)
+
+    def is_kernel_value(self, node) -> bool:
+        """True unless ``node`` is a (dotted) name of a Python object such as ``allo``."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return not isinstance(node, ast.Name) or node.id in self.ctx.symbols
+
+    def value_method(self, node):
+        """``x.reverse()`` (Allo's methods on kernel values)."""
+        from . import bits
+        if node.args or node.keywords:
+            raise self.ctx.error(f".{node.func.attr}() takes no arguments", node)
+        value = self.scalar(node.func.value)
+        if node.func.attr == "bitcast":
+            return self.bitcast(value, node)
+        return bits.reverse(self, value, node)
+
+    def bitcast(self, value, node):
+        """Integers of 16/32/64 bits to the float of that width, floats to Int(width)."""
+        t = value.type
+        if t.is_float:
+            target = T.Int(t.bits)
+        elif t.is_int and not isinstance(t, T.Index) and t.bits in (16, 32, 64):
+            target = T.Float(t.bits)
+        else:
+            raise self.ctx.type_error(f"bitcast() of {t!r}: Allo reinterprets 16/32/64-bit "
+                                      "integers as floats and floats as integers", node,
+                                      hint="slice the value to 16, 32 or 64 bits first")
+        return ir.MathCall(target, self.ctx.loc(node), "bitcast", [value])
+
+    def call_instantiated(self, node):
+        fn = self.python_object(node.func.value)
+        if not inspect.isfunction(fn) or not is_template(fn):
+            raise self.ctx.error(f"{ast.unparse(node.func.value)} is not a template kernel; "
+                                 "call it without [...]", node.func)
+        sub = node.func.slice
+        values = [self.ctx.eval_static(e) for e in (sub.elts if isinstance(sub, ast.Tuple)
+                                                    else [sub])]
+        params = bind(fn, values, self.ctx.loc(node.func))
+        if node.keywords:
+            raise self.ctx.error("keyword arguments are not supported in kernel calls", node)
+        return self.ctx.mb.call_kernel(self, fn, node, params)
 
     def args(self, node, n):
         if len(node.args) != n:

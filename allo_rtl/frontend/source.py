@@ -7,16 +7,21 @@ import textwrap
 
 from ..errors import AlloSyntaxError
 from ..ir.nodes import Loc
+from .scope import kernel_namespace
 
 
 class KernelSource:
     """The parsed ``def`` of a kernel plus what is needed to map AST positions to the file."""
 
-    def __init__(self, fn):
+    @staticmethod
+    def check_function(fn):
         if not inspect.isfunction(fn):
             raise AlloSyntaxError(
                 f"allo.customize expects a Python function, not {type(fn).__name__}",
                 hint="pass the kernel function itself: allo.customize(gemm)")
+
+    def __init__(self, fn):
+        self.check_function(fn)
         self.fn = fn
         try:
             lines, first = inspect.getsourcelines(fn)
@@ -50,13 +55,29 @@ class KernelSource:
         return Loc(self.file, self.line_offset + getattr(node, "lineno", 1),
                    getattr(node, "col_offset", 0) + self.col_offset)
 
-    def namespace(self) -> dict:
-        """Globals, then closure variables, the kernel can refer to."""
-        env = dict(self.fn.__globals__)
-        if self.fn.__closure__:
-            for name, cell in zip(self.fn.__code__.co_freevars, self.fn.__closure__):
-                try:
-                    env[name] = cell.cell_contents
-                except ValueError:   # a cell not filled yet
-                    pass
-        return env
+    def namespace(self, frames=None) -> dict:
+        """The names the kernel can refer to (see scope.py for the precedence)."""
+        return kernel_namespace(self.fn, frames)
+
+
+class NestedSource(KernelSource):
+    """The source of a ``def`` written inside a kernel: same file and offsets as the
+    enclosing kernel; it sees the enclosing kernel's names (not its variables)."""
+
+    def __init__(self, parent: KernelSource, tree, env: dict):
+        self.fn, self.file, self.tree, self._env = None, parent.file, tree, env
+        self.col_offset, self.line_offset = parent.col_offset, parent.line_offset
+
+    def namespace(self, frames=None) -> dict:
+        return dict(self._env)
+
+
+class NestedKernel:
+    """What the name of a nested ``def`` stands for while the enclosing kernel is built."""
+
+    def __init__(self, ctx, tree):
+        self.__name__ = tree.name
+        self.source = NestedSource(ctx.src, tree, dict(ctx.env))
+
+    def __repr__(self):
+        return f"<nested kernel {self.__name__}>"

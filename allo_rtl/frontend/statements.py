@@ -4,26 +4,27 @@ from __future__ import annotations
 import ast
 import copy as pycopy
 
+import numpy as np
+
 from .. import dsl
+from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import arrays
+from . import arrays, bits, meta, views
 from .expressions import ExprBuilder, cast_to, truth
+from .source import NestedKernel
 
 LOOP_HINTS = ("name", "pipeline", "unroll")
 REFUSED = {
     ast.Break: "break is not supported in kernels; use a while loop with a flag",
     ast.Continue: "continue is not supported in kernels; use if/else inside the loop",
     ast.Try: "try/except is not supported in kernels",
-    ast.With: "with-blocks are not supported in kernels",
     ast.Raise: "raise is not supported in kernels",
     ast.Assert: "assert is not supported in kernels",
     ast.Import: "imports belong outside the kernel",
     ast.ImportFrom: "imports belong outside the kernel",
     ast.Global: "global declarations are not supported; pass values as arguments",
     ast.Nonlocal: "nonlocal declarations are not supported",
-    ast.FunctionDef: "nested function definitions are not supported; define the sub-kernel "
-                     "at module level and call it",
     ast.ClassDef: "class definitions are not supported in kernels",
     ast.Delete: "del is not supported in kernels",
     ast.Return: "only one return, as the kernel's last statement, is supported",
@@ -46,7 +47,26 @@ class StmtBuilder:
         if method is None:
             raise self.ctx.error(f"{type(node).__name__} statements are not supported in kernels",
                                  node)
+        if not isinstance(node, ast.With):
+            self.ctx.meta_chain = None          # a meta_elif must directly follow its meta_if
         method(node)
+        if not isinstance(node, ast.With):
+            self.ctx.meta_chain = None
+
+    def stmt_With(self, node):
+        meta.with_block(self, node)
+
+    def stmt_FunctionDef(self, node):
+        """A ``def`` inside a kernel: a sub-kernel the rest of the body may call."""
+        name = node.name
+        if not self.ctx.may_declare(name):
+            raise self.ctx.error(f"{name!r} is already a variable of this kernel", node,
+                                 hint="give the nested kernel another name")
+        for a in node.args.args:          # checked here even if the kernel is never called
+            if a.annotation is None:
+                raise self.ctx.type_error(f"parameter {a.arg!r} of nested kernel {name} has no "
+                                          "type annotation", a, hint=f"write {a.arg}: int32 ...")
+        self.ctx.env[name] = NestedKernel(self.ctx, node)
 
     def stmt_Pass(self, node):
         pass
@@ -64,10 +84,29 @@ class StmtBuilder:
         if not isinstance(node.target, ast.Name):
             raise self.ctx.error("annotated targets must be plain names: x: int32 = 0", node)
         name = node.target.id
-        if name in self.ctx.symbols:
-            raise self.ctx.type_error(f"{name!r} is declared twice", node,
-                                      hint="drop the annotation to assign to the existing variable")
-        typ = self.ctx.eval_annotation(node.annotation)
+        ann = self.ctx.annotation_value(node.annotation)
+        if isinstance(ann, T.ConstExprAnnotation):
+            if not self.ctx.may_declare(name):
+                raise self.ctx.type_error(f"{name!r} is declared twice", node)
+            return meta.declare_constexpr(self, node, ann)
+        typ = self.ctx.check_type(ann, node.annotation)
+        if not self.ctx.may_declare(name):
+            sym = self.ctx.symbols.get(name)
+            if getattr(sym, "type", None) == typ and node.value is not None and \
+                    sym in self.ctx.locals:
+                # Allo: re-declaring with the same type in the same scope is an assignment
+                return self.redeclared_assign(node, sym, typ)
+            raise self.ctx.type_error(f"{name!r} is declared twice with another type", node,
+                                      hint="use a new name, or drop the annotation to assign "
+                                           "to the existing variable")
+        self.ctx.const_types.pop(name, None)
+        self.ctx.declared(name)
+        if isinstance(node.value, (ast.List, ast.Tuple)) and isinstance(typ, T.ArrayType):
+            rom = self.list_literal(node.value, typ)
+            buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.bind(name, buf)
+            arrays.copy(self.eb, buf, rom, node)
+            return
         if isinstance(typ, T.ArrayType):
             value = self.eb.build(node.value) if node.value is not None else None
             if (isinstance(value, ir.Buffer) and id(value) in self.ctx.fresh
@@ -76,6 +115,7 @@ class StmtBuilder:
                 self.ctx.bind(name, value)
                 return
             buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.record_memory(buf, typ, node)
             self.ctx.bind(name, buf)
             if value is not None:
                 self.check_value(value, node.value)
@@ -86,6 +126,31 @@ class StmtBuilder:
             value = self.eb.scalar(node.value)
             self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, typ)))
         self.ctx.bind(name, var)
+
+    def redeclared_assign(self, node, sym, typ):
+        if isinstance(typ, T.ArrayType) and isinstance(node.value, (ast.List, ast.Tuple)):
+            return arrays.copy(self.eb, sym, self.list_literal(node.value, typ), node)
+        target = ast.copy_location(ast.Name(node.target.id, ast.Store()), node.target)
+        self.stmt_Assign(ast.copy_location(ast.Assign(targets=[target], value=node.value), node))
+
+    def list_literal(self, node, typ):
+        """``[1, 2, 3]`` for an array: a constant array (a ROM) of the declared type."""
+        try:
+            values = np.array(self.ctx.eval_static(node, what="an array literal"), dtype=object)
+        except AlloError:
+            raise self.ctx.error("array literals hold constants only", node,
+                                 hint="fill the array with a loop for computed values") from None
+        if values.shape != typ.shape:
+            raise self.ctx.type_error(f"a literal of shape {values.shape} cannot initialize "
+                                      f"{typ!r}", node, hint="give one value per element")
+        raw = np.empty(typ.shape, dtype=object)
+        for idx, v in np.ndenumerate(values):
+            if not isinstance(v, (int, float, np.integer, np.floating)):
+                raise self.ctx.type_error(f"array literal element {v!r} is not a number", node)
+            raw[idx] = typ.dtype.from_python(v)
+        rom = self.ctx.new_buffer("_lit", typ, node, kind="const", init=raw)
+        self.ctx.locals.append(rom)
+        return rom
 
     def check_value(self, value, node):
         if isinstance(value, tuple):
@@ -154,21 +219,48 @@ class StmtBuilder:
         while isinstance(base, ast.Subscript):
             subs.insert(0, base.slice)
             base = base.value
+        if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id), ir.Scalar):
+            return self.store_bits_of_scalar(self.ctx.symbols[base.id], subs, value, node)
         buf = self.eb.build(base)
         if not isinstance(buf, ir.Buffer):
-            raise self.ctx.error("assigning to bits (x[3] = ...) is not supported yet", node,
-                                 hint="build the value with shifts and masks instead")
+            raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)
         if buf.kind == "const":
             raise self.ctx.type_error(f"{buf.name!r} is a constant array", node)
-        elts = [e for s in subs for e in (s.elts if isinstance(s, ast.Tuple) else [s])]
-        if len(elts) != len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts):
+        elts, k = [], 0
+        while k < len(subs) and len(elts) < len(buf.shape):
+            elts += subs[k].elts if isinstance(subs[k], ast.Tuple) else [subs[k]]
+            k += 1
+        field_subs = subs[k:]
+        if len(elts) > len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts) or \
+                len(field_subs) > 1 or (field_subs and len(elts) < len(buf.shape)):
             raise self.ctx.type_error(
-                f"store into {buf.name} needs exactly {len(buf.shape)} indices", node,
-                hint="array slices and bit stores are not supported")
+                f"store into {buf.name} needs {len(buf.shape)} indices (then at most one bit "
+                "index or slice)", node, hint="array slices are not supported")
+        indices = [self.eb.index(e) for e in elts]
+        if len(elts) < len(buf.shape):                # A[i] = row
+            if not isinstance(value, ir.Buffer):
+                raise self.ctx.type_error(
+                    f"store into {buf.name} needs exactly {len(buf.shape)} indices", node,
+                    hint="a row A[i] can only be assigned an array of the row's shape")
+            return views.write_row(self.eb, buf, indices, value, node)
         if not isinstance(value, ir.Expr):
             raise self.ctx.type_error(f"cannot store an array into one element of {buf.name}", node)
-        indices = [self.eb.index(e) for e in elts]
-        self.ctx.emit(ir.Store(self.ctx.loc(node), buf, indices, cast_to(value, buf.dtype)))
+        loc = self.ctx.loc(node)
+        if field_subs:                                # A[i][lo:hi] = v
+            old = ir.Load(buf.dtype, loc, buf, indices)
+            value = bits.insert(self.eb, old, field_subs[0], value, node)
+        self.ctx.emit(ir.Store(loc, buf, indices, cast_to(value, buf.dtype)))
+
+    def store_bits_of_scalar(self, sym, subs, value, node):
+        """``x[3] = b`` / ``x[0:4] = v`` on a scalar variable."""
+        if len(subs) != 1:
+            raise self.ctx.error("a scalar takes one bit index or slice: x[3] = b, x[0:4] = v",
+                                 node)
+        if not isinstance(value, ir.Expr):
+            raise self.ctx.type_error("cannot store an array into bits of a scalar", node)
+        loc = self.ctx.loc(node)
+        new = bits.insert(self.eb, ir.Ref(sym.type, loc, sym), subs[0], value, node)
+        self.ctx.emit(ir.Assign(loc, sym, new))
 
     def stmt_AugAssign(self, node):
         load = pycopy.deepcopy(node.target)

@@ -61,6 +61,7 @@ class Buffer:
     partition: dict = field(default_factory=dict)
     bank_of: str = ""                   # for a bank: the partitioned array's name
     view_shape: tuple | None = None     # schedule's reshape: the row-major shape partitions see
+    memory: object = None               # an allo.memory.Memory request (recorded, reported)
 
     @property
     def dtype(self) -> AlloType:

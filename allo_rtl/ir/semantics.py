@@ -32,11 +32,10 @@ def _trunc_div(num: int, den: int) -> int:
 
 def binop(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType):
     """Raw result of ``a op b`` in result type ``tr``."""
-    if tr.is_float:
-        x = np.float32(cast(a, ta, tr))
-        y = np.float32(cast(b, tb, tr))
+    if tr.is_float:               # in the result's format, rounded as numpy/ml_dtypes do
+        x, y = cast(a, ta, tr), cast(b, tb, tr)
         with np.errstate(all="ignore"):
-            return np.float32({"+": np.add, "-": np.subtract, "*": np.multiply,
+            return tr.np_type({"+": np.add, "-": np.subtract, "*": np.multiply,
                                "/": np.divide, "//": np.floor_divide,
                                "%": np.fmod}[op](x, y))
     a, b = int(a), int(b)
@@ -85,7 +84,7 @@ def compare(op: str, a, ta: AlloType, b, tb: AlloType) -> int:
 
 def unary(op: str, a, ta: AlloType, tr: AlloType):
     if op == "-":
-        return np.float32(-a) if tr.is_float else tr.wrap(-int(a))
+        return tr.np_type(-a) if tr.is_float else tr.wrap(-int(a))
     if op == "~":
         return tr.wrap(~int(a))
     if op == "not":
@@ -110,15 +109,30 @@ def bit_slice(a, ta: AlloType, lo: int, width: int) -> int:
     return (int(a) >> lo) & ((1 << width) - 1)
 
 
+FLOAT_FUNCS = ("exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "log2", "log10", "power")
+
+
+def bitcast(a, ta: AlloType, tr: AlloType):
+    """The same bits read as another type of the same width (Allo's ``x.bitcast()``)."""
+    if ta.is_float:
+        pattern = int(np.array(a, dtype=ta.numpy_dtype).view(f"uint{ta.bits}"))
+        return tr.wrap(pattern)
+    pattern = np.array(int(a) & ((1 << ta.bits) - 1), dtype=f"uint{ta.bits}")
+    return tr.np_type(pattern.view(tr.numpy_dtype)[()])
+
+
 def math_call(fn: str, args: list, types: list, tr: AlloType):
-    """exp/log/sqrt (float32), abs/min/max (any type, computed exactly then wrapped)."""
-    if fn in ("exp", "log", "sqrt"):
-        x = np.float32(cast(args[0], types[0], tr))
+    """exp/log/sqrt (in the float format ``tr``, as numpy computes it), abs/min/max (any
+    type, computed exactly then wrapped)."""
+    if fn in FLOAT_FUNCS:
+        xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):
-            return np.float32(getattr(np, fn)(x))
+            return tr.np_type(getattr(np, fn)(*xs))
+    if fn == "bitcast":
+        return bitcast(args[0], types[0], tr)
     if tr.is_float:
-        xs = [np.float32(cast(a, t, tr)) for a, t in zip(args, types)]
-        return np.float32({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
+        xs = [cast(a, t, tr) for a, t in zip(args, types)]
+        return tr.np_type({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
                            "max": lambda: max(xs)}[fn]())
     exact = [int(a) << (tr.fracs - t.fracs) for a, t in zip(args, types)]
     if fn == "abs":
@@ -126,4 +140,4 @@ def math_call(fn: str, args: list, types: list, tr: AlloType):
     return tr.wrap(min(exact) if fn == "min" else max(exact))
 
 
-__all__ = ["binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]
+__all__ = ["bitcast", "binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]

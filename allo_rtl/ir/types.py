@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
     "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
-    "index", "bool", "float16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
+    "ConstExpr", "index", "bool", "float16", "bfloat16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
 
 MAX_BITS = 512
@@ -39,6 +39,10 @@ class AlloType:
     def __getitem__(self, shape) -> ArrayType:
         if not isinstance(shape, tuple):
             shape = (shape,)
+        if not all(is_integer(d) for d in shape):
+            # e.g. int32[N] with N a PEP 695 parameter: Python evaluates the annotation when
+            # the def runs; the frontend evaluates it again once N is instantiated
+            return UnresolvedArray(self, shape)
         return ArrayType(self, shape)
 
     # --- classification -------------------------------------------------------------
@@ -195,33 +199,96 @@ class UFixed(Fixed):
 
 
 class Float(AlloType):
-    """IEEE binary floating point; allo-rtl computes in ``float32`` only."""
+    """IEEE binary floating point: float16, bfloat16 (``Float(16, 7)``), float32, float64.
+
+    A value is carried as the numpy scalar of its format (``bfloat16`` from ml_dtypes), so the
+    interpreter rounds exactly as numpy / ml_dtypes do. Hardware computes none of them yet."""
+
+    FORMATS = {(16, 10): "float16", (16, 7): "bfloat16", (32, 23): "float32",
+               (64, 52): "float64"}
 
     def __init__(self, bits: int, fracs: int | None = None):
         if bits not in (16, 32, 64):
             raise AlloTypeError(f"float width must be 16, 32 or 64, not {bits!r}")
         self.bits = bits
         self.fracs = {16: 10, 32: 23, 64: 52}[bits] if fracs is None else fracs
+        if (self.bits, self.fracs) not in self.FORMATS:
+            raise AlloTypeError(f"no float format has {bits} bits with {self.fracs} mantissa "
+                                "bits; use float16, bfloat16, float32 or float64")
+
+    @property
+    def np_type(self):
+        """The numpy scalar type of this format."""
+        name = self.FORMATS[(self.bits, self.fracs)]
+        if name == "bfloat16":
+            try:
+                import ml_dtypes
+            except ImportError:
+                raise AlloTypeError("bfloat16 needs the ml_dtypes package "
+                                    "(pip install ml_dtypes)") from None
+            return ml_dtypes.bfloat16
+        return getattr(np, name)
 
     def wrap(self, raw):
-        return np.float32(raw)
+        return self.np_type(raw)
 
     def from_python(self, value):
-        return np.float32(value)
+        return self.np_type(value)
 
     def to_python(self, raw):
-        return np.float32(raw)
+        return self.np_type(raw)
 
     @property
     def numpy_dtype(self):
-        return np.dtype(f"float{self.bits}")
+        return np.dtype(self.np_type)
 
     def __repr__(self):
-        return f"float{self.bits}"
+        return self.FORMATS[(self.bits, self.fracs)]
+
+
+def is_integer(d) -> builtins.bool:
+    return isinstance(d, (int, np.integer)) and not isinstance(d, builtins.bool)
+
+
+class UnresolvedArray:
+    """An array annotation whose dimensions are not numbers yet (``int32[N]`` while ``N`` is a
+    template parameter). Never a kernel type: the frontend re-evaluates the annotation."""
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = dtype, shape
+
+    def __repr__(self):
+        return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
+
+    def __matmul__(self, spec):
+        out = UnresolvedArray(self.dtype, self.shape)
+        out.memory = spec
+        return out
+
+
+class ConstExpr:
+    """Allo's marker for a compile-time constant local: ``n: ConstExpr[int32] = M // 2``. The
+    value is computed by Python when the kernel is parsed and used as a constant."""
+
+    def __class_getitem__(cls, dtype):
+        return ConstExprAnnotation(dtype)
+
+
+class ConstExprAnnotation:
+    """What ``ConstExpr[T]`` evaluates to."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __repr__(self):
+        return f"ConstExpr[{self.dtype!r}]"
 
 
 class ArrayType:
-    """A multi-dimensional array of a scalar type with a static shape."""
+    """A multi-dimensional array of a scalar type with a static shape. ``T[4] @ Memory(...)``
+    is the same type with an implementation request in ``memory`` (not part of equality)."""
+
+    memory = None
 
     def __init__(self, dtype: AlloType, shape: tuple):
         for dim in shape:
@@ -240,6 +307,11 @@ class ArrayType:
     def __hash__(self):
         return hash((self.dtype, self.shape))
 
+    def __matmul__(self, spec):
+        out = ArrayType(self.dtype, self.shape)
+        out.memory = spec
+        return out
+
     def __repr__(self):
         return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
 
@@ -253,8 +325,8 @@ def cast(raw, src: AlloType, dst: AlloType):
     """Convert a raw value of type ``src`` to the raw value of type ``dst``."""
     if dst.is_float:
         if src.is_float:
-            return np.float32(raw)
-        return np.float32(raw / (1 << src.fracs)) if src.fracs else np.float32(raw)
+            return dst.np_type(raw)
+        return dst.np_type(raw / (1 << src.fracs)) if src.fracs else dst.np_type(int(raw))
     if src.is_float:
         return dst.from_python(float(raw))
     return dst.wrap(_shift(int(raw), dst.fracs - src.fracs))
@@ -262,7 +334,16 @@ def cast(raw, src: AlloType, dst: AlloType):
 
 int1, int8, int16, int32, int64 = Int(1), Int(8), Int(16), Int(32), Int(64)
 uint1, uint8, uint16, uint32, uint64 = UInt(1), UInt(8), UInt(16), UInt(32), UInt(64)
+# Allo names every intN/uintN an Allo program may import (int2, uint12, int512, ...)
+INT_TYPE_WIDTHS = (*range(1, 65), 128, 256, 512)
+for _n in INT_TYPE_WIDTHS:
+    globals().setdefault(f"int{_n}", Int(_n))
+    globals().setdefault(f"uint{_n}", UInt(_n))
+__all__ += [f"{p}int{_n}" for _n in INT_TYPE_WIDTHS for p in ("", "u")
+            if f"{p}int{_n}" not in __all__]
+del _n
 index = Index()
 bool = UInt(1)  # noqa: A001 - Allo's name for the 1-bit type
 float16, float32, float64 = Float(16), Float(32), Float(64)
+bfloat16 = Float(16, 7)
 i32, f32 = int32, float32

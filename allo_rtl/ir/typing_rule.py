@@ -30,7 +30,10 @@ def _int_bits(t: AlloType, result_signed: bool) -> int:
 
 
 def _float_of(t1: AlloType, t2: AlloType) -> AlloType:
+    """The wider float; float16 with bfloat16 (neither holds the other) meet in float32."""
     floats = [t for t in (t1, t2) if t.is_float]
+    if len(floats) == 2 and floats[0].bits == floats[1].bits and floats[0] != floats[1]:
+        return float32
     return max(floats, key=lambda t: t.bits)
 
 
@@ -134,5 +137,5 @@ def select_type(t1: AlloType, t2: AlloType) -> AlloType:
 
 
 def math_type(t: AlloType) -> AlloType:
-    """exp/log/sqrt/...: float32 for every operand up to 32 bits (float64 is refused)."""
+    """exp/log/sqrt/tanh/...: the operand's float format; float32 for integer operands."""
     return t if t.is_float else float32

@@ -6,12 +6,15 @@ from contextlib import contextmanager
 
 from ..errors import AlloError
 from ..frontend import parse_module
+from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
 from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
 from .buffer_at import buffer_at as buffer_at_primitive
 from .compute_at import compute_at as compute_at_primitive
+from .allo_api import check_customize_options, unknown_attribute, warn_ignored
+from .equivalence import equivalent_variables
 from .handles import LoopNests, bands_kept, call_site, resolve
 from .inline import inline as inline_primitive
 from .partition import Partition, find_buffer
@@ -53,10 +56,23 @@ class Schedule:
         # s.A names the top function's buffer A (Allo's handle style), e.g. s.partition(s.A)
         if name.startswith("_") or name in ("module", "primitives", "top"):
             raise AttributeError(name)
+        arrays = [sym.name for sym in self.module.top_func.symbols()
+                  if isinstance(sym, ir.Buffer)]
         for sym in self.module.top_func.symbols():
             if isinstance(sym, ir.Buffer) and sym.name == name:
                 return sym
-        raise AttributeError(f"kernel {self.module.top} has no array named {name!r}")
+        raise unknown_attribute(self, name, arrays)
+
+    def get_equivalent_variables(self, name: str) -> set:
+        """Allo's names of one value across calls: ``{"kernel:D", "foo:0"}`` (see
+        equivalence.py); empty if ``name`` is passed to no call."""
+        return equivalent_variables(self.module, name)
+
+    def memory_requests(self) -> dict:
+        """{"kernel:array": Memory} for every ``@ Memory(...)`` annotation (recorded; the
+        hardware build does not map arrays by them yet)."""
+        return {f"{f.name}:{b.name}": b.memory for f in self.module.functions.values()
+                for b in f.symbols() if isinstance(b, ir.Buffer) and b.memory is not None}
 
     def get_loops(self, fn: str | None = None) -> LoopNests:
         """The loop bands of a function (default: the top), as Allo: ``loops.S_i_0.j``."""
@@ -96,6 +112,9 @@ class Schedule:
             loop_primitives.unroll(f, name, factor)
 
     def pipeline(self, axis, initiation_interval=1, rewind=False):
+        if rewind:
+            warn_ignored("pipeline(rewind=True)", "the pipeline drains at the end of the loop "
+                         "and refills on its next entry (no overlap across loop entries)")
         with _primitive(self, "pipeline", (str(axis), initiation_interval)):
             f, name = self._loop(axis)
             loop_primitives.pipeline(f, name, initiation_interval)
@@ -211,9 +230,25 @@ class _SplitHandles:
         return iter((self.outer, self.inner))
 
 
-def customize(fn, instantiate=None, verbose: bool = False, **_ignored) -> Schedule:
-    """Parse and type-check ``fn`` (and the kernels it calls) into a Schedule."""
-    s = Schedule(parse_module(fn, instantiate))
+def customize(fn, verbose: bool = False, enable_tensor: bool = False, lower_linalg: bool = False,
+              global_vars: dict | None = None, instantiate=None, context=None,
+              typing_rule_set: str = "default", unroll: bool = True, **unknown) -> Schedule:
+    """Parse and type-check ``fn`` (and the kernels it calls) into a Schedule.
+
+    Allo's arguments: ``instantiate`` (template values), ``global_vars`` (names the kernels
+    see, above their globals), ``verbose`` (print the IR). The MLIR-only ones
+    (``enable_tensor``, ``lower_linalg``, ``context``, ``unroll=False``) have no effect here
+    and warn; ``typing_rule_set`` other than "default" is refused (it would change results).
+    """
+    check_customize_options(enable_tensor, lower_linalg, context, typing_rule_set, unroll,
+                            unknown)
+    frames = caller_frames(2)
+    if global_vars is not None:
+        if not isinstance(global_vars, dict):
+            raise AlloError(f"global_vars must be a dict of names, not "
+                            f"{type(global_vars).__name__}", call_site())
+        frames = [("<global_vars>", "<global_vars>", dict(global_vars))] + frames
+    s = Schedule(parse_module(fn, instantiate, frames))
     if verbose:
         print(s)
     return s

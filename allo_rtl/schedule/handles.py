@@ -77,8 +77,16 @@ class LoopBand:
         raise UnknownLoopError(f"band {self._name} has no loop {name!r}", call_site(),
                                hint=f"its loops: {', '.join(self._loops)}")
 
+    @property
+    def loops(self) -> dict:
+        """{loop name: handle}, outermost first, as Allo's ``LoopBand.loops``: a loop is named
+        as written in the kernel (``i``, ``i.outer``) where that is unique in the band."""
+        names = {u: lab for lab, u in self._labels.items()}
+        return {names.get(u, u): LoopHandle(self._func, u) for u in self._loops}
+
     def __iter__(self):
-        return (LoopHandle(self._func, n) for n in self._loops)
+        """(name, handle) pairs, as Allo's LoopBand: ``for name, loop in band``."""
+        return iter(self.loops.items())
 
     def __repr__(self):
         return f"{self._name}: {', '.join(self._loops)}"
@@ -130,8 +138,14 @@ class LoopNests:
         raise UnknownLoopError(f"{self._func} has no loop band {name!r}", call_site(),
                                hint=f"bands: {', '.join(self._bands) or 'none'}")
 
+    @property
+    def loops(self) -> dict:
+        """{band name: band}, in program order (Allo's top-level ``LoopBand.loops``)."""
+        return dict(self._bands)
+
     def __iter__(self):
-        return iter(self._bands.values())
+        """(name, band) pairs, as Allo: ``for name, band in s.get_loops()``."""
+        return iter(self._bands.items())
 
     def __len__(self):
         return len(self._bands)

@@ -46,7 +46,8 @@ def array_in(f, p: ir.Buffer, value) -> np.ndarray:
     if p.dtype.is_int and kind not in "iub":
         raise AlloArgumentError(f"{_where(f, p)} needs an integer array, got dtype {value.dtype}",
                                 p.loc, hint=f"pass an array of dtype {p.dtype.numpy_dtype}")
-    if (p.dtype.is_fixed or p.dtype.is_float) and kind not in "iuf":
+    if (p.dtype.is_fixed or p.dtype.is_float) and kind not in "iuf" and \
+            value.dtype.name != "bfloat16":                      # ml_dtypes' bfloat16 is kind V
         raise AlloArgumentError(f"{_where(f, p)} needs a numeric array, got dtype {value.dtype}",
                                 p.loc)
     raw = np.empty(p.shape, dtype=object)
