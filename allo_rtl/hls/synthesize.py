@@ -1,5 +1,5 @@
 """The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> scheduled
-blocks -> binding.
+blocks -> binding -> control IR (the FSM, ``hls.control``).
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
@@ -13,6 +13,7 @@ from ..ir import nodes as ir
 from .bind import Binding, bind_registers, bind_units
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
+from .control import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
@@ -29,6 +30,7 @@ class FunctionDesign:
     binding: Binding = field(default_factory=Binding)
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
+    control: object = None                            # hls.control.Control, the FSM
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -129,8 +131,8 @@ class PipelineWarning(UserWarning):
 SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
-def synthesize_function(f: ir.Function, timing: TimingModel,
-                        scheduler: str = "sdc") -> FunctionDesign:
+def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
+                        external_stall: bool = False) -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
     design = FunctionDesign(f, build_cdfg(f), external_ids=external)
     scheduled = []
@@ -144,11 +146,15 @@ def synthesize_function(f: ir.Function, timing: TimingModel,
         scheduled.append((sch, uses))
     bind_registers(scheduled, design.binding)
     bind_units(scheduled, design.binding)
+    design.control = build_control(design, external_stall)
     return design
 
 
-def synthesize_module(module: ir.Module, timing: TimingModel, scheduler: str = "sdc") -> dict:
-    """name -> FunctionDesign for every function (callees first, as the module lists them)."""
+def synthesize_module(module: ir.Module, timing: TimingModel, scheduler: str = "sdc",
+                      external_stall: bool = False) -> dict:
+    """name -> FunctionDesign for every function (callees first, as the module lists them).
+    ``external_stall``: every function's FSM also holds on a test-only ``stall`` input."""
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
-    return {name: synthesize_function(f, timing, scheduler) for name, f in module.functions.items()}
+    return {name: synthesize_function(f, timing, scheduler, external_stall)
+            for name, f in module.functions.items()}

@@ -179,6 +179,10 @@ class Schedule:
         * "board": a bitstream for ``board=NAME`` in ``project=DIR`` (``mode="uart"`` host
           link or ``"bist"``); ``mod.board_report`` and ``mod.report()`` carry Fmax and
           utilization. Talk to the board with ``allo_rtl.boards.Device(port, s)``.
+
+        ``stall_source=True`` (or an LFSR seed), for tests of the hardware's control: the
+        kernel gets a ``stall`` input the simulation harness drives at pseudo-random cycles;
+        ``mod.stall_cycles`` says how many cycles it held the kernel.
         """
         if target in PYTHON_TARGETS:
             from ..sim.reference import ReferenceModule
@@ -187,7 +191,8 @@ class Schedule:
             from ..rtl.build import HardwareDesign
             from ..sim.hw_module import HardwareModule
             simulator = target if target in ("icarus", "verilator") else "amaranth"
-            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns),
+            stall_source = options.pop("stall_source", False)
+            mod = HardwareModule(HardwareDesign(self.module, family, clock_ns, stall_source),
                                  simulator=simulator, **options)
             if target == "verilog":
                 if project is None:

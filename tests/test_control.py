@@ -1,0 +1,104 @@
+"""The Control IR (hls.control): printer, verifier and its latency model against hardware.
+
+Behaviour (results under stalls) is tested in test_stall.py; here: the verifier accepts what
+the builder makes and refuses each broken invariant, the printer is deterministic, and the
+static latency equals the cycles the emitted hardware takes (measured by the harness)."""
+import numpy as np
+import pytest
+
+import allo_rtl as allo
+from allo_rtl.hls.control import (ControlError, ExternalStall, Transition, build_control,
+                                   static_latency)
+from allo_rtl.rtl.build import HardwareDesign
+from kernels import CASES, copy_args, pipeline_innermost
+from test_stall import calls_variable, gemm_schedule
+
+
+def _control(s, name=None, **kw):
+    design = HardwareDesign(s.module, **kw)
+    return design, design.designs[name or s.module.top].control
+
+
+def test_gemm_control_prints_states_in_order():
+    _, ctl = _control(gemm_schedule())
+    text = ctl.format()
+    assert text == _control(gemm_schedule())[1].format()       # deterministic
+    lines = text.splitlines()
+    assert lines[0] == f"control gemm: {len(ctl.states)} states"
+    assert [ln.split()[0] for ln in lines[1:]] == [f"s{k}" for k in range(len(ctl.states))]
+    kinds = [s.kind for s in ctl.states]
+    assert kinds[0] == "idle" and kinds[-1] == "done" and "pipeline" in kinds
+
+
+def test_stall_source_reaches_every_state_but_idle():
+    _, ctl = _control(gemm_schedule(), stall_source=True)
+    assert ctl.external_stall
+    assert "stall_in" not in ctl.states[ctl.idle].format()
+    assert all("stall_in" in s.format() for s in ctl.states if s.kind != "idle")
+
+
+def test_call_waits_through_its_stall_condition():
+    _, ctl = _control(allo.customize(calls_variable))
+    waits = [s for s in ctl.states if s.kind == "wait"]
+    assert len(waits) == 2
+    for w in waits:
+        assert w.stall.format() == "count_down.~done"
+        assert [t.cond for t in w.transitions] == [None]
+
+
+def test_verifier_refuses_a_missing_target():
+    _, ctl = _control(gemm_schedule())
+    ctl.states[1].transitions.append(Transition(None, 99))
+    with pytest.raises(ControlError, match="missing state s99|hides later"):
+        ctl.check()
+
+
+def test_verifier_refuses_an_unreachable_state():
+    design, ctl = _control(gemm_schedule())
+    ctl = build_control(design.designs["gemm"])
+    ctl.states[0].transitions[0] = Transition(None, ctl.done)
+    with pytest.raises(ControlError, match="not reachable from idle"):
+        ctl.check()
+
+
+def test_verifier_refuses_a_block_cycle_run_twice():
+    _, ctl = _control(gemm_schedule())
+    first = next(s for s in ctl.states if s.run is not None and s.kind == "step")
+    ctl.states[ctl.done].run = first.run
+    with pytest.raises(ControlError, match="runs in"):
+        ctl.check()
+
+
+def test_verifier_refuses_two_done_states():
+    _, ctl = _control(gemm_schedule())
+    ctl.states[1].kind = "done"
+    with pytest.raises(ControlError, match="exactly one idle and one done"):
+        ctl.check()
+
+
+def test_verifier_refuses_an_external_stall_the_kernel_lacks():
+    _, ctl = _control(gemm_schedule())
+    ctl.states[1].stall = ExternalStall()
+    with pytest.raises(ControlError, match="external input"):
+        ctl.check()
+
+
+def test_verifier_refuses_a_wait_state_that_does_not_wait():
+    _, ctl = _control(allo.customize(calls_variable))
+    wait = next(s for s in ctl.states if s.kind == "wait")
+    wait.stall = None
+    with pytest.raises(ControlError, match="does not wait"):
+        ctl.check()
+
+
+@pytest.mark.parametrize("pipelined", [False, True], ids=["plain", "pipelined"])
+@pytest.mark.parametrize("case", [c for c in CASES if not c.slow], ids=lambda c: c.name)
+def test_static_latency_is_the_measured_cycles(case, pipelined):
+    s = allo.customize(case.kernel)
+    if pipelined:
+        pipeline_innermost(s)
+    mod = s.build()
+    mod(*copy_args(case.make_inputs(np.random.default_rng(1), False)))
+    controls = {n: d.control for n, d in mod.design.designs.items()}
+    lat = static_latency(controls[s.module.top], controls)
+    assert lat is None or lat == mod.cycles
