@@ -102,3 +102,22 @@ def test_static_latency_is_the_measured_cycles(case, pipelined):
     controls = {n: d.control for n, d in mod.design.designs.items()}
     lat = static_latency(controls[s.module.top], controls)
     assert lat is None or lat == mod.cycles
+
+
+def spin(x: allo.int32) -> allo.int32:
+    while x > 0:
+        x = x + 1 - 1
+    return x
+
+
+def test_timeout_names_the_source_line_of_the_stuck_state():
+    import inspect
+
+    from allo_rtl.sim.amaranth_sim import SimTimeoutError
+    lines, first = inspect.getsourcelines(spin)
+    body = first + next(k for k, ln in enumerate(lines) if "x = x + 1 - 1" in ln)
+    cond = first + next(k for k, ln in enumerate(lines) if "while" in ln)
+    mod = allo.customize(spin).build(max_cycles=300)
+    with pytest.raises(SimTimeoutError,
+                       match=rf"state \d+ \(line ({body}|{cond}), (block|while condition)"):
+        mod(3)

@@ -216,10 +216,13 @@ class State:
     stall: object = None      # a condition, or None (never stalls)
     callee: str | None = None    # wait states: whose done ends the wait
 
-    def format(self) -> str:
-        where = ", ".join(x for x in (f"line {self.line}" if self.line else "", self.name,
-                                      self.run.format() if self.run else "") if x)
-        out = f"s{self.index} {self.kind} [{where}]"
+    def where(self) -> str:
+        """The source construct of this state, for people ("line 7, loop j, ...")."""
+        return ", ".join(x for x in (f"line {self.line}" if self.line else "", self.name,
+                                     self.run.format() if self.run else "") if x)
+
+    def format(self, detail: str = "") -> str:
+        out = f"s{self.index} {self.kind} [{self.where()}]{detail}"
         if self.stall is not None:
             out += f" stall: {self.stall.format()};"
         if self.actions:
@@ -271,7 +274,20 @@ class Control:
     def format(self) -> str:
         head = f"control {self.function}: {len(self.states)} states" + (
             ", external stall" if self.external_stall else "")
-        return "\n".join([head, *(f"  {s.format()}" for s in self.states)])
+        return "\n".join([head, *(f"  {s.format(self._ops_of(s))}" for s in self.states)])
+
+    def _ops_of(self, st: State) -> str:
+        """The datapath of a block state: ops starting in its cycle (constants and variable
+        reads left out) and values it keeps in registers for later cycles."""
+        if not isinstance(st.run, BlockCycle):
+            return ""
+        sch = self.blocks[st.run.block].schedule
+        c = st.run.cycle
+        ops = [repr(op) for op in sch.block.ops if op.operands and sch.start.get(op) == c]
+        keep = [f"v{op.id}" for op in sch.block.ops
+                if op in sch.registered and sch.ready.get(op) == c]
+        out = f" ops: {' '.join(ops)};" if ops else ""
+        return out + (f" keep: {' '.join(keep)};" if keep else "")
 
     def check(self):
         """Raise ControlError naming the first broken invariant."""

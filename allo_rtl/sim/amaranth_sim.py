@@ -79,13 +79,17 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         sim.run()
     if "timeout" in outcome:
         cycles, state = outcome["timeout"]
-        raise timeout_error(iface.name, cycles, state)
+        raise timeout_error(iface.name, cycles, state, tb_top.kernel.design.control)
     return SimResult(_results(iface, outcome), _args_after(iface, raw_args, outcome),
                      outcome["cycles"], outcome["reads"], outcome.get("stall_cycles"))
 
 
-def timeout_error(name: str, cycles: int, state) -> SimTimeoutError:
+def timeout_error(name: str, cycles: int, state, control=None) -> SimTimeoutError:
+    """The error for a run that did not finish; ``control`` (the top's Control IR) names the
+    source construct of the state the FSM is stuck in."""
     where = f"; the FSM sits in state {state}" if state is not None else ""
+    if state is not None and control is not None and 0 <= state < len(control.states):
+        where += f" ({control.states[state].where()})"
     return SimTimeoutError(f"{name} did not raise done within {cycles} cycles{where}",
                            hint="raise the limit with s.build(max_cycles=N), or check for a "
                                 "loop that never ends")

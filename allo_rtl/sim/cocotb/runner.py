@@ -132,7 +132,8 @@ class CocotbSimulation:
         if "error" in out:
             raise AlloError(f"cocotb test of {self.design.name} on {self.sim} failed: {out['error']}")
         if "timeout" in out:
-            raise timeout_error(self.design.name, out["timeout"], out.get("state"))
+            raise timeout_error(self.design.name, out["timeout"], out.get("state"),
+                                self.design.designs[self.design.name].control)
         outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
         return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
                          out["cycles"], out["reads"], out.get("stall_cycles"))
