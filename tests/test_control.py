@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.hls.control import (ControlError, ExternalStall, Transition, build_control,
-                                   static_latency)
+from allo_rtl.hls.control import ControlError, ExternalStall, Transition
+from allo_rtl.hls.control_build import build_control
+from allo_rtl.hls.control_latency import static_latency
 from allo_rtl.rtl.build import HardwareDesign
 from kernels import CASES, copy_args, pipeline_innermost
 from test_stall import calls_variable, gemm_schedule

@@ -9,7 +9,7 @@ from collections import Counter
 
 from ..ir import nodes as ir
 from .cdfg import CallRegion, LoopRegion
-from .control import loop_iteration, loop_trips, static_latency
+from .control_latency import loop_iteration, loop_trips, static_latency
 from .synthesize import FunctionDesign
 
 FU_CLASSES = {"+": "add", "-": "sub", "*": "mul", "&": "and", "|": "or", "^": "xor",

@@ -13,7 +13,7 @@ from ..ir import nodes as ir
 from .bind import Binding, bind_registers, bind_units
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
-from .control import build_control
+from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
