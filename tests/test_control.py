@@ -122,3 +122,55 @@ def test_timeout_names_the_source_line_of_the_stuck_state():
     with pytest.raises(SimTimeoutError,
                        match=rf"state \d+ \(line ({body}|{cond}), (block|while condition)"):
         mod(3)
+
+
+def _observed_states(s, args, seed):
+    """(control IR, [(FSM state, stall input)] per cycle of one run) of the top kernel, run in
+    the simulation harness with its stall source."""
+    from amaranth.sim import Simulator
+
+    from allo_rtl.rtl.interface import ArrayPort, interface_of
+    from allo_rtl.sim import boundary
+    from allo_rtl.sim.amaranth_sim import _flat
+    from allo_rtl.sim.harness import KernelHarness
+    design = HardwareDesign(s.module, stall_source=seed)
+    iface = interface_of(design.module.top_func)
+    raw = boundary.convert_args(design.module.top_func, args)
+    init = {p.name: _flat(a) for p, a in zip(iface.params, raw) if isinstance(p, ArrayPort)}
+    top = KernelHarness(design.component, iface, init, design.stall_seed)
+    trace = []
+
+    async def bench(ctx):
+        ctx.set(top.start, 1)
+        await ctx.tick()
+        ctx.set(top.start, 0)
+        while not ctx.get(top.done):
+            trace.append((ctx.get(top.kernel.fsm_state), ctx.get(top.kernel.stall)))
+            await ctx.tick()
+        trace.append((ctx.get(top.kernel.fsm_state), 0))
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    return design.designs[s.module.top].control, trace
+
+
+@pytest.mark.parametrize("name", ["gemm_pipelined", "collatz_while_if", "calls_variable"])
+def test_emitted_fsm_moves_only_along_control_ir_edges(name):
+    from test_stall import KERNELS
+    make, inputs, _ = KERNELS[name]
+    ctl, trace = _observed_states(make(), inputs(np.random.default_rng(2)), 0x2BAD)
+    assert trace[0][0] != ctl.idle and trace[-1][0] == ctl.done
+    stalled = 0
+    for (here, stall), (there, _) in zip(trace, trace[1:]):
+        st = ctl.states[here]
+        if stall:                    # the external stall holds every state but idle
+            assert there == here
+            stalled += 1
+        elif there != here:
+            assert there in {t.target for t in st.transitions}
+        else:                        # staying needs a reason: a stall or no transition taken
+            assert st.stall is not None or st.transitions[-1].cond is not None or any(
+                t.target == here for t in st.transitions)
+    assert stalled > 0
