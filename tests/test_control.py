@@ -77,6 +77,23 @@ def test_verifier_refuses_two_done_states():
         ctl.check()
 
 
+def test_verifier_refuses_a_pipeline_left_before_it_drained():
+    _, ctl = _control(gemm_schedule())
+    index, _ = ctl.pipelines[0]
+    ctl.states[index].transitions.insert(0, Transition(ExternalStall(), ctl.done))
+    with pytest.raises(ControlError, match="only leave when drained"):
+        ctl.check()
+
+
+def test_verifier_refuses_a_call_start_on_a_transition():
+    _, ctl = _control(allo.customize(calls_variable))
+    args = next(s for s in ctl.states if any(type(a).__name__ == "CallStart" for a in s.actions))
+    start = args.actions.pop()
+    args.transitions[0] = Transition(None, args.transitions[0].target, (start,))
+    with pytest.raises(ControlError, match="CallStart on a transition"):
+        ctl.check()
+
+
 def test_verifier_refuses_an_external_stall_the_kernel_lacks():
     _, ctl = _control(gemm_schedule())
     ctl.states[1].stall = ExternalStall()

@@ -199,3 +199,16 @@ def test_external_simulators_stall_like_amaranth(sim, name):
     held(*copy_args(args))
     assert (cycles_held, stalls) == (held.cycles, held.stall_cycles)
     assert cycles_held == cycles + stalls
+
+
+def test_board_builds_refuse_the_stall_source():
+    from allo_rtl.errors import AlloError
+    with pytest.raises(AlloError, match="simulation test hook"):
+        gemm_schedule().build(target="board", board="icebreaker", project="unused",
+                              stall_source=True)
+
+
+def test_stall_seed_must_fit_the_lfsr():
+    from allo_rtl.sim.harness import KernelHarness
+    with pytest.raises(ValueError, match="not 0"):
+        KernelHarness(lambda: None, None, stall_seed=0)

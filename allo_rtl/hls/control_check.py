@@ -2,8 +2,12 @@
 model rely on. Raises ``ControlError`` naming the state; never changes the IR."""
 from __future__ import annotations
 
-from .control import (AnyOf, BlockCycle, CalleeBusy, Control, ControlError, ExternalStall,
-                      PipelineRun, Start)
+from .control import (AnyOf, BlockCycle, CalleeBusy, Control, ControlError, CounterInit,
+                      CounterStep, ExternalStall, PipelineDrained, PipelineEnter, PipelineRun,
+                      Start)
+
+# a transition may only carry register writes that set up the region it enters
+TRANSITION_ACTIONS = (CounterInit, PipelineEnter)
 
 
 def check_control(ctl: Control):
@@ -25,9 +29,32 @@ def check_control(ctl: Control):
                 raise ControlError(f"{where}: transition to missing state s{t.target}")
         if any(t.cond is None for t in st.transitions[:-1]):
             raise ControlError(f"{where}: an unconditional transition hides later ones")
+        for t in st.transitions:
+            for a in t.actions:
+                if not isinstance(a, TRANSITION_ACTIONS):
+                    raise ControlError(f"{where}: {type(a).__name__} on a transition")
         _check_stall(ctl, st, where)
     _check_reachable(ctl)
     _check_block_cycles(ctl)
+    _check_regions(ctl)
+
+
+def _check_regions(ctl):
+    """Every FSM loop counter is stepped by exactly one state; every pipeline state leaves
+    only once its pipeline drained."""
+    for r in ctl.loops:
+        steppers = [s.index for s in ctl.states
+                    if any(isinstance(a, CounterStep) and a.loop is r for a in s.actions)]
+        if len(steppers) > 1:
+            raise ControlError(f"{ctl.function}: loop {r.loop.name} is stepped in states "
+                               f"{steppers}")
+    for index, plan in ctl.pipelines:
+        st = ctl.states[index]
+        if not isinstance(st.run, PipelineRun) or st.run.pipeline is not plan:
+            raise ControlError(f"{ctl.function} s{index}: does not run its pipeline")
+        if [t.cond for t in st.transitions if not isinstance(t.cond, PipelineDrained)]:
+            raise ControlError(f"{ctl.function} s{index}: a pipeline state may only leave "
+                               "when drained")
 
 
 def _check_stall(ctl, st, where):

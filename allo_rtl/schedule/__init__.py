@@ -212,6 +212,10 @@ class Schedule:
         from ..boards.registry import get_board
         from ..rtl.build import HardwareDesign
         from ..sim.hw_module import HardwareModule
+        if options.pop("stall_source", False):
+            raise AlloError("stall_source is a simulation test hook; a board has nothing to "
+                            "drive the stall input",
+                            hint="use it with the simulation targets: s.build(stall_source=True)")
         if board is None or project is None:
             raise AlloError("target='board' needs board=NAME and project=DIR",
                             hint="s.build(target='board', board='icebreaker', project='build/ice')")
