@@ -55,8 +55,9 @@ def _simulated(module, target, project, family, clock_ns, **options):
     if target == "verilog" and project is None:
         raise AlloError("target='verilog' needs project=DIR to write into",
                         hint="s.build(target='verilog', project='out/')")
-    mod = HardwareModule(HardwareDesign(module, family, clock_ns), simulator=simulator,
-                         **options)
+    stall_source = options.pop("stall_source", False)
+    mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source),
+                         simulator=simulator, **options)
     if target == "verilog":
         mod.design.write_project(project)
     return mod
@@ -68,6 +69,10 @@ def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="
     from .boards.registry import get_board
     from .rtl.build import HardwareDesign
     from .sim.hw_module import HardwareModule
+    if options.pop("stall_source", False):
+        raise AlloError("stall_source is a simulation test hook; a board has nothing to "
+                        "drive the stall input",
+                        hint="use it with the simulation targets: s.build(stall_source=True)")
     if board is None or project is None:
         raise AlloError("target='board' needs board=NAME and project=DIR",
                         hint="s.build(target='board', board='icebreaker', project='build/ice')")

@@ -200,6 +200,7 @@ def test_dump_from_build(tmp_path, capsys):
     assert printed.strip() == mod.design.dump()
     assert printed.startswith("cdfg gemm:")
     assert "pipeline k (nest i, j, k): II" in printed and "mul v" in printed
+    assert "control gemm:" in printed and " idle [idle]" in printed
     s.build(dump=str(tmp_path / "d.txt"))
     assert (tmp_path / "d.txt").read_text().strip() == printed.strip()
     with pytest.raises(allo.AlloError, match="no function named 'nope'"):

@@ -123,11 +123,13 @@ def format_modulo_schedule(sch) -> str:
 
 def format_design(design) -> str:
     """Everything the HLS stage decided for one function: CDFG, then each block's schedule
-    in program order, then each pipeline."""
+    in program order, then each pipeline, then the control IR (the FSM's states)."""
     name = _Numbering()
     parts = [format_cdfg(design.cdfg, name)]
     for block_id, sch in design.schedules.items():
         parts.append(format_block_schedule(sch, f"schedule {name(sch.block)}"))
     for plan in design.pipelines.values():
         parts.append(format_modulo_schedule(plan.schedule))
+    if design.control is not None:
+        parts.append(design.control.format())
     return "\n".join(parts)

@@ -1,36 +1,36 @@
 """What the scheduler built, for people: loops (trips, cycles per iteration, depth), memories,
-functional units, registers and the latency, as a dict (JSON-ready) and as text."""
+functional units, registers and the latency, as a dict (JSON-ready) and as text.
+
+Latency and cycles per iteration come from the Control IR (``hls.control.static_latency``),
+the same states the RTL emits."""
 from __future__ import annotations
 
 from collections import Counter
 
 from ..ir import nodes as ir
-from .cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from .cdfg import CallRegion, LoopRegion
+from .control_latency import loop_iteration, loop_trips, static_latency
 from .synthesize import FunctionDesign
 
-def _const(op):
-    return op.value if op.info.is_const else None
+class _LoopRows:
+    """The report's loop rows, read off the Control IR tree in program order (outer loops
+    before inner ones); cycle numbers come from ``hls.control``'s latency model."""
 
-
-def _trips(r: LoopRegion):
-    lo, hi, step = _const(r.lo), _const(r.hi), r.loop.step
-    if lo is None or hi is None:
-        return None
-    return max(0, -((lo - hi) // step)) if step > 0 else max(0, -((hi - lo) // -step))
-
-
-class _Analyzer:
-    def __init__(self, design: FunctionDesign, designs: dict):
-        self.d, self.designs = design, designs
+    def __init__(self, design: FunctionDesign, controls: dict):
+        self.d, self.controls = design, controls
         self.loops = []
 
-    def latency(self, regions, depth=0):
-        """Cycles to run a region list once, or None when data-dependent."""
-        total = 0
-        for k, r in enumerate(regions):
-            lat = self.region(r, depth, last=(k == len(regions) - 1))
-            total = None if total is None or lat is None else total + lat
-        return total
+    def walk(self, nodes, depth=0):
+        for node in nodes:
+            if node.kind == "pipeline":
+                self.pipeline(node.pipeline, depth)
+            elif node.kind == "loop":
+                self.loop(node, depth)
+            elif node.kind == "while":
+                self.walk(node.children[0], depth + 1)
+            elif node.kind == "branch":
+                for c in node.children:
+                    self.walk(c, depth)
 
     def pipeline(self, plan, depth):
         """One row for a pipelined nest (flattened loops named in the note)."""
@@ -48,43 +48,20 @@ class _Analyzer:
             "depth": sch.depth, "trip_count": sch.trips, "res_mii": sch.res_mii,
             "flattened": names, "note": note,
             "latency": sch.latency})
-        return sch.latency
 
-    def region(self, r, depth, last):
-        if isinstance(r, Block):
-            return self.d.schedule_of(r).length
-        if isinstance(r, LoopRegion) and id(r) in self.d.pipelines:
-            return self.pipeline(self.d.pipelines[id(r)], depth)
-        if isinstance(r, LoopRegion):
-            entry_row = {"name": r.loop.name, "line": r.loop.loc.line, "level": depth,
-                         "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
-            self.loops.append(entry_row)          # program order: outer before inner
-            entry = 0 if r.static_trips else self.d.schedule_of(r.entry).length
-            body = self.latency(r.body, depth + 1)
-            merged = bool(r.body) and isinstance(r.body[-1], Block)
-            per_iter = None if body is None else body + (0 if merged else 1)
-            trips = _trips(r)
-            note = self.d.pipeline_notes.get(id(r)) or (
-                "not pipelined: II = cycles per iteration" if per_iter else
-                "iteration latency is data-dependent")
-            entry_row.update({"trip_count": trips, "ii": per_iter, "depth": per_iter,
-                              "note": note + _unrolled(r.loop)})
-            if trips is None or per_iter is None:
-                return None
-            return entry + trips * per_iter
-        if isinstance(r, WhileRegion):
-            self.latency(r.body, depth + 1)
-            return None
-        if isinstance(r, IfRegion):
-            cond = self.d.schedule_of(r.cond_block).length
-            a, b = self.latency(r.then_body, depth), self.latency(r.else_body, depth)
-            return None if a is None or b is None or a != b else cond + a
-        if isinstance(r, CallRegion):
-            callee = _Analyzer(self.designs[r.call.callee.name], self.designs)
-            inner = callee.latency(callee.d.cdfg.body)
-            args = self.d.schedule_of(r.args_block).length
-            return None if inner is None else args + inner + 1   # wait state ends with done
-        raise TypeError(type(r).__name__)
+    def loop(self, node, depth):
+        r = node.region
+        row = {"name": r.loop.name, "line": r.loop.loc.line, "level": depth,
+               "pipelined": False, "ii_requested": r.loop.attrs.get("pipeline")}
+        self.loops.append(row)
+        if node.children:
+            self.walk(node.children[0], depth + 1)
+        per_iter = loop_iteration(node, self.controls)
+        note = self.d.pipeline_notes.get(id(r)) or (
+            "not pipelined: II = cycles per iteration" if per_iter else
+            "iteration latency is data-dependent")
+        row.update({"trip_count": loop_trips(r), "ii": per_iter, "depth": per_iter,
+                    "note": note + _unrolled(r.loop)})
 
 
 def _functional_units(design: FunctionDesign) -> dict:
@@ -157,13 +134,14 @@ def _registers(design: FunctionDesign) -> dict:
 
 
 def function_report(design: FunctionDesign, designs: dict) -> dict:
-    an = _Analyzer(design, designs)
-    body = an.latency(design.cdfg.body)
+    controls = {name: d.control for name, d in designs.items()}
+    rows = _LoopRows(design, controls)
+    rows.walk(design.control.body)
     states = sum(s.length for s in design.schedules.values())
     return {"function": design.function.name,
-            "latency_estimate": None if body is None else body + 1,
+            "latency_estimate": static_latency(design.control, controls),
             "fsm_block_states": states,
-            "loops": an.loops,
+            "loops": rows.loops,
             "memories": _memories(design),
             "functional_units": _functional_units(design),
             "registers": _registers(design),

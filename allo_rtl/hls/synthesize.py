@@ -1,5 +1,5 @@
 """The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> scheduled
-blocks -> binding.
+blocks -> binding -> control IR (the FSM, ``hls.control``).
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
@@ -14,6 +14,7 @@ from .bind import Binding, bind_registers, bind_units
 from .check import check_block, check_modulo
 from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
                    build_cdfg)
+from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
@@ -31,6 +32,7 @@ class FunctionDesign:
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
     banks: object = None              # banking.FunctionBanks when partitions changed it
+    control: object = None                            # hls.control.Control, the FSM
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -133,7 +135,7 @@ SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
-                        banks=None) -> FunctionDesign:
+                        banks=None, external_stall: bool = False) -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
     design = FunctionDesign(f, build_cdfg(f), external_ids=external, banks=banks)
     scheduled = []
@@ -148,15 +150,17 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
         scheduled.append((sch, uses))
     bind_registers(scheduled, design.binding)
     bind_units(scheduled, design.binding)
+    design.control = build_control(design, external_stall)
     return design
 
 
 def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None = None,
-                      scheduler: str = "sdc") -> dict:
+                      scheduler: str = "sdc", external_stall: bool = False) -> dict:
     """name -> FunctionDesign for every function (callees first, as the module lists them);
-    ``banks``: function name -> banking.FunctionBanks (from ``banking.bank_module``)."""
+    ``banks``: function name -> banking.FunctionBanks (from ``banking.bank_module``);
+    ``external_stall``: every function's FSM also holds on a test-only ``stall`` input."""
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     banks = banks or {}
-    return {name: synthesize_function(f, timing, scheduler, banks.get(name))
+    return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall)
             for name, f in module.functions.items()}

@@ -18,15 +18,26 @@ from ..ir import nodes as ir
 from .lower import KernelComponent
 
 
-class HardwareDesign:
-    """The synthesized hardware of a module (all functions), independent of any simulator."""
+DEFAULT_STALL_SEED = 0xACE1
 
-    def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None):
+
+class HardwareDesign:
+    """The synthesized hardware of a module (all functions), independent of any simulator.
+
+    ``stall_source`` (tests only): True or a 16-bit LFSR seed gives every kernel of the
+    hierarchy a ``stall`` input that holds its FSM and pipelines, and the simulation harness
+    drives it pseudo-randomly (``sim.harness``); results must not change, only cycles."""
+
+    def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
+                 stall_source: bool | int = False):
         t0 = time.perf_counter()
         # partitioned arrays become their banks; how, per function, is part of the result
         self.module, self.banks = bank_module(module)
         self.timing = TimingModel(family, clock_ns)
-        self.designs = synthesize_module(self.module, self.timing, self.banks)
+        self.stall_seed = (None if not stall_source else
+                           DEFAULT_STALL_SEED if stall_source is True else int(stall_source))
+        self.designs = synthesize_module(self.module, self.timing, self.banks,
+                                         external_stall=self.stall_seed is not None)
         self.synthesis_seconds = time.perf_counter() - t0
         self._verilog = None
 

@@ -1,20 +1,28 @@
-"""A synthesized function (CDFG + block schedules) -> an Amaranth ``wiring.Component``.
+"""The emitter of a function's Control IR (``hls.control``) -> an Amaranth ``wiring.Component``.
 
-The control is one FSM: each scheduled block becomes a chain of states; loops, branches and
-calls add transitions. A loop's latch (index increment and exit test) is merged into the last
-state of its body when that body ends in a block, so an iteration costs exactly the body's
-states. Calls start a submodule (one per callee, kept in the hierarchy) and wait for its done
-while routing its memory ports to the caller's buffers.
+Assumes a ``FunctionDesign`` whose ``control`` passed ``check()``. Each control state becomes
+one FSM state (one-hot up to ``ONE_HOT_MAX_STATES`` states, binary beyond); the ops of each
+scheduled block are placed in the states running their cycles, a pipelined nest in its one
+state (``rtl.pipeline``). Calls start a submodule (one per callee, kept in the hierarchy) and
+wait for its done while routing its memory ports to the caller's buffers.
+
+Stall: in a cycle where a state's stall condition holds, none of its actions happen: no
+register or variable is written, no memory is read or written (so read data issued by the
+previous state holds: an ``amaranth.lib.memory`` read port and the harness's BRAM keep their
+data while not enabled), no transition is taken, and a pipeline's valid bits, counters and
+shift registers hold. Only a call's wait state keeps serving the callee's memory ports (the
+callee, stalled by the same input, then issues nothing itself).
 """
 from __future__ import annotations
 
 from collections import Counter
+from functools import reduce
 
 from amaranth.hdl import Const, Module, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..hls.cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from ..hls import control as ctl_ir
 from ..hls.synthesize import FunctionDesign
 from ..ir import nodes as ir
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
@@ -22,8 +30,10 @@ from .memports import BufferPorts
 from .pipeline import PipelineLowering
 
 
-def signature_of(iface: KernelInterface) -> wiring.Signature:
+def signature_of(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
     members = {"start": In(1), "done": Out(1), "idle": Out(1)}
+    if stall:                   # test-only: hold every state but idle while high
+        members["stall"] = In(1)
     for p in [*iface.params, *iface.results]:
         if isinstance(p, ScalarPort):
             members[p.name] = (In if p.role == "param" else Out)(hw_shape(p.dtype))
@@ -46,7 +56,7 @@ class KernelComponent(wiring.Component):
         self.design, self.designs = design, designs
         self.iface = interface_of(design.function)
         self.fsm_state = None
-        super().__init__(signature_of(self.iface))
+        super().__init__(signature_of(self.iface, design.control.external_stall))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
@@ -55,33 +65,43 @@ class KernelComponent(wiring.Component):
 
 
 class _State:
+    """The statements of one control state, as the op builders and the emitter add them."""
+
     def __init__(self, index: int):
         self.index = index
         self.comb, self.sync = [], []
         self.guarded = []            # (condition, sync statements)
-        self.next = []               # (condition or None, _State), first match wins
-        self.mergeable = False       # last state of a block, free to take a loop latch
+        self.next = []               # (condition or None, target index, sync statements)
         self.emit = []               # callables adding statements while in this state
+        self.held = []               # comb statements kept while the state stalls
+        self.stall = None            # Amaranth condition, or None
 
 
-class _Entry:
-    """Entering a region without a state of its own: go to ``state`` and perform ``actions``
-    (sync statements) on the transition (used to start a loop with constant bounds)."""
+class _Counter:
+    """A loop index register, its run-time bound (or constant) and the continue test."""
 
-    def __init__(self, state: _State, actions: list):
-        self.state, self.actions = state, actions
-
-    @staticmethod
-    def of(target):
-        return target if isinstance(target, _Entry) else _Entry(target, [])
+    def __init__(self, m, r, var):
+        loop, width = r.loop, r.counter_width
+        self.var = var
+        if r.static_trips:
+            self.hi = r.hi.value
+        elif r.hi.info.is_const:
+            self.hi = Const(r.hi.value, hw_shape(r.hi.type))
+        else:
+            self.hi = Signal(hw_shape(r.hi.type), name=f"{loop.name}_hi")
+        nxt_shape = (signed(width + abs(loop.step).bit_length() + 1) if width is not None
+                     else hw_shape(loop.var.type))
+        self.next = Signal(nxt_shape, name=f"{loop.name}_next")
+        m.d.comb += self.next.eq(var + loop.step)
+        self.more = (self.next < self.hi) if loop.step > 0 else (self.next > self.hi)
 
 
 class _Lowering:
     def __init__(self, comp: KernelComponent):
         self.comp, self.design = comp, comp.design
+        self.control = control = self.design.control
         f = self.design.function
         self.m = m = Module()
-        self.states: list = []
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
         self.buffers, self.shared_regs, self.dividers = {}, {}, {}
         self.multipliers = {}
@@ -90,21 +110,32 @@ class _Lowering:
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
                 self.buffers[id(b)] = BufferPorts(m, b, ext)
-        idle = self.new_state()
-        entry, exits = self.seq(self.design.cdfg.body)
-        done = self.new_state()
-        done.next.append((None, idle))
-        self.patch(exits, done)
-        params = [p for p in f.params if isinstance(p, ir.Scalar)]
-        idle.guarded.append((comp.start, [self.var(p).eq(getattr(comp, p.name)) for p in params]))
-        idle.next.append((comp.start, entry or done))
+        self.stall_in = comp.stall if control.external_stall else None
+        self.states = [_State(s.index) for s in control.states]
+        self.counters = {id(r): self.counter(r) for r in control.loops}
+        for run in control.blocks:
+            sts = [self.states[i] for i in run.states]
+            for op in run.block.ops:
+                self.lower_op(op, run.schedule, sts)
+        for cst in control.states:
+            self.states[cst.index].stall = self.cond(cst.stall)
+        self.pipes = {id(plan): self.pipeline(index, plan) for index, plan in control.pipelines}
+        for cst in control.states:
+            self.translate(cst, self.states[cst.index])
         for r in f.results:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
-        self.state_signal = Signal(range(max(2, len(self.states))), name="fsm_state")
-        if len(self.states) <= ONE_HOT_MAX_STATES:
+        self.encode_states()
+        self.emit_fsm()
+
+    # --- states -------------------------------------------------------------------------
+    def encode_states(self):
+        m, n = self.m, len(self.states)
+        idle, done = self.control.idle, self.control.done
+        self.state_signal = Signal(range(max(2, n)), name="fsm_state")
+        if n <= ONE_HOT_MAX_STATES:
             # one-hot: a state's actions hang off one flip-flop, no decoder in the paths
-            self.onehot = Signal(len(self.states), init=1 << idle.index, name="fsm_onehot")
+            self.onehot = Signal(n, init=1 << idle, name="fsm_onehot")
             self.in_state = lambda k: self.onehot[k]                             # noqa: E731
             self.goto = lambda k: self.onehot.eq(1 << k)                         # noqa: E731
             for st in self.states:      # the state number, for messages and waveforms
@@ -112,31 +143,22 @@ class _Lowering:
                     m.d.comb += self.state_signal.eq(st.index)
         else:
             # long FSMs (e.g. multi-cycle divisions) stay binary: fewer flip-flops and LUTs
-            binary = Signal(range(len(self.states)), init=idle.index, name="fsm_binary")
+            binary = Signal(range(n), init=idle, name="fsm_binary")
             self.in_state = lambda k: binary == k                                # noqa: E731
             self.goto = lambda k: binary.eq(k)                                   # noqa: E731
             m.d.comb += self.state_signal.eq(binary)
         # plain assignments (not FSM cases) so Verilog simulators see them from time 0
-        m.d.comb += [comp.idle.eq(self.in_state(idle.index)),
-                     comp.done.eq(self.in_state(done.index))]
-        self.emit_fsm()
-
-    # --- states -------------------------------------------------------------------------
-    def new_state(self) -> _State:
-        s = _State(len(self.states))
-        self.states.append(s)
-        return s
-
-    @staticmethod
-    def patch(exits, target):
-        for state, cond in exits:
-            state.next.append((cond, target))
-            state.mergeable = False
+        m.d.comb += [self.comp.idle.eq(self.in_state(idle)),
+                     self.comp.done.eq(self.in_state(done))]
 
     def emit_fsm(self):
         m = self.m
         for st in self.states:
-            with m.If(self.in_state(st.index)):
+            here = self.in_state(st.index)
+            if st.held:
+                with m.If(here):
+                    m.d.comb += st.held
+            with m.If(here if st.stall is None else here & ~st.stall):
                 m.d.comb += st.comb
                 m.d.sync += st.sync
                 for cond, stmts in st.guarded:
@@ -149,9 +171,8 @@ class _Lowering:
     def emit_transitions(self, st: _State):
         m = self.m
         first = True
-        for cond, target in st.next:
-            entry = _Entry.of(target)
-            goto = [self.goto(entry.state.index), *entry.actions]
+        for cond, target, actions in st.next:
+            goto = [self.goto(target), *actions]
             if cond is None:
                 if first:
                     m.d.sync += goto
@@ -162,6 +183,117 @@ class _Lowering:
             with (m.If if first else m.Elif)(cond):
                 m.d.sync += goto
             first = False
+
+    # --- control IR -> statements -------------------------------------------------------
+    def at(self, op, block: int):
+        """The value of ``op`` in the last cycle of block number ``block``."""
+        sch = self.control.blocks[block].schedule
+        return self.value_at(op, sch.length - 1, sch)
+
+    def cond(self, c):
+        if c is None:
+            return None
+        if isinstance(c, ctl_ir.OpValue):
+            v = self.at(c.op, c.block)
+            return ~v if c.negate else v
+        if isinstance(c, ctl_ir.LoopContinues):
+            return self.counters[id(c.loop)].more
+        if isinstance(c, ctl_ir.PipelineDrained):
+            return self.pipes[id(c.pipeline)][1]
+        if isinstance(c, ctl_ir.Start):
+            return ~self.comp.start if c.negate else self.comp.start
+        if isinstance(c, ctl_ir.CalleeBusy):
+            return ~self.callee(self.comp.designs[c.callee].function).done
+        if isinstance(c, ctl_ir.ExternalStall):
+            return self.stall_in
+        if isinstance(c, ctl_ir.AnyOf):
+            return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
+        raise TypeError(type(c).__name__)
+
+    def translate(self, cst, st: _State):
+        for a in cst.actions:
+            self.action(a, st)
+        for t in cst.transitions:
+            sync = [s for a in t.actions for s in self.sync_of(a)]
+            st.next.append((self.cond(t.cond), t.target, sync))
+
+    def sync_of(self, a) -> list:
+        """Register writes of an action (the ones a transition may carry)."""
+        if isinstance(a, ctl_ir.CounterInit):
+            c = self.counters[id(a.loop)]
+            if isinstance(a.lo, int):
+                return [c.var.eq(a.lo)]
+            out = [c.var.eq(self.at(a.lo, a.block))]
+            return out + ([c.hi.eq(self.at(a.hi, a.block))] if a.hi is not None else [])
+        if isinstance(a, ctl_ir.CounterStep):
+            c = self.counters[id(a.loop)]
+            return [c.var.eq(c.next)]
+        if isinstance(a, ctl_ir.PipelineEnter):
+            return self.pipes[id(a.pipeline)][0]
+        if isinstance(a, ctl_ir.CaptureParams):
+            params = [p for p in self.design.function.params if isinstance(p, ir.Scalar)]
+            return [self.var(p).eq(getattr(self.comp, p.name)) for p in params]
+        if isinstance(a, ctl_ir.CallCapture):
+            call = a.call.call
+            callee = self.callees[call.callee.name]
+            return [self.var(o).eq(getattr(callee, p.name))
+                    for o, p in zip(call.outs, call.callee.results) if isinstance(p, ir.Scalar)]
+        raise TypeError(f"{type(a).__name__} is not a register write")
+
+    def action(self, a, st: _State):
+        if isinstance(a, ctl_ir.CallStart):
+            callee = self.callee(a.call.call.callee)
+            st.comb.append(callee.start.eq(1))
+            for arg, p in zip(a.call.args, a.call.call.callee.params):
+                if isinstance(p, ir.Scalar):
+                    st.comb.append(getattr(callee, p.name).eq(self.at(arg, a.block)))
+        elif isinstance(a, ctl_ir.CallServe):
+            st.held += self.serve(a.call)
+        else:
+            st.sync += self.sync_of(a)
+
+    def serve(self, r) -> list:
+        """Comb statements giving the callee's memory ports the caller's buffers."""
+        stmts = []
+        callee = self.callees[r.call.callee.name]
+        pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
+        for a, p in pairs:
+            if isinstance(p, ir.Buffer):
+                port = {s: getattr(callee, f"{p.name}_{s}")
+                        for s in ("address0", "ce0", "we0", "d0", "q0")}
+                bp = self.buffers[id(a)]
+                stmts += bp.serve(port)
+                stmts.append(port["q0"].eq(bp.q))
+        return stmts
+
+    def callee(self, f: ir.Function):
+        if f.name not in self.callees:
+            comp = KernelComponent(self.comp.designs[f.name], self.comp.designs)
+            self.m.submodules[f.name] = comp
+            self.callees[f.name] = comp
+            if self.stall_in is not None:       # the whole hierarchy holds together
+                self.m.d.comb += comp.stall.eq(self.stall_in)
+        return self.callees[f.name]
+
+    def counter(self, r) -> _Counter:
+        loop = r.loop
+        if r.counter_width is not None:  # the index stays between constant bounds: narrow
+            self.vars[id(loop.var)] = Signal(signed(r.counter_width), name=f"var_{loop.var.name}")
+        return _Counter(self.m, r, self.var(loop.var))
+
+    def pipeline(self, index: int, plan):
+        """(entry statements, drained condition) of the pipeline running in state ``index``."""
+        st = self.states[index]
+        lowering = PipelineLowering(self, plan.schedule, plan.regions)
+        enable = None if st.stall is None else ~st.stall
+        if lowering.static:
+            _, entry, leave = lowering.build(st, enable=enable)
+        else:
+            (r,) = plan.regions
+            n = next(b.number for b in self.control.blocks if b.block is r.entry)
+            _, entry, leave = lowering.build(st, bounds=(self.at(r.lo, n), self.at(r.hi, n)),
+                                             enable=enable)
+        return entry, leave
 
     # --- variables and values -----------------------------------------------------------
     def var(self, v: ir.Scalar) -> Signal:
@@ -184,169 +316,7 @@ class _Lowering:
             self.shared_regs[index] = Signal(hw_shape(typ), name=f"reg{index}")
         return self.shared_regs[index]
 
-    # --- regions ------------------------------------------------------------------------
-    def seq(self, regions):
-        entry, pending = None, []
-        for r in regions:
-            first, exits = self.region(r)
-            if first is None:          # a region with nothing to do (empty loop body)
-                continue
-            if entry is None:
-                entry = first
-            self.patch(pending, first)
-            pending = exits
-        return entry, pending
-
-    def region(self, r):
-        if isinstance(r, Block):
-            first, last, _ = self.block(r)
-            return first, [(last, None)]
-        if isinstance(r, LoopRegion):
-            return self.loop(r)
-        if isinstance(r, WhileRegion):
-            first, last, at = self.block(r.cond_block)
-            body_entry, body_exits = self.seq(r.body)
-            last.next.append((at(r.cond), body_entry or first))
-            last.mergeable = False
-            self.patch(body_exits, first)
-            return first, [(last, None)]
-        if isinstance(r, IfRegion):
-            return self.branch(r)
-        if isinstance(r, CallRegion):
-            return self.call(r)
-        raise TypeError(type(r).__name__)
-
-    def loop(self, r: LoopRegion):
-        plan = self.design.pipelines.get(id(r))
-        if plan is not None:
-            return self.pipelined_loop(plan)
-        if r.static_trips:
-            return self.counted_loop(r)
-        first, last, at = self.block(r.entry)
-        loop = r.loop
-        width = r.counter_width
-        if width is not None:   # the index stays between constant bounds: a narrow counter
-            self.vars[id(loop.var)] = Signal(signed(width), name=f"var_{loop.var.name}")
-        var = self.var(loop.var)
-        if r.hi.info.is_const:
-            hi = at(r.hi)
-            last.sync.append(var.eq(at(r.lo)))
-        else:
-            hi = Signal(hw_shape(r.hi.type), name=f"{loop.name}_hi")
-            last.sync += [var.eq(at(r.lo)), hi.eq(at(r.hi))]
-        last.mergeable = False
-        body_entry, body_exits = self.seq(r.body)
-        if body_entry is None:
-            return first, [(last, None)]
-        last.next.append((at(r.enter), body_entry))
-        latch = self.latch(r, var, hi, body_entry, body_exits)
-        return first, [(last, None), (latch, None)]
-
-    def latch(self, r: LoopRegion, var, hi, body_entry, body_exits) -> _State:
-        """Increment the index and test it, in the body's last state when that is free."""
-        loop, width = r.loop, r.counter_width
-        if len(body_exits) == 1 and body_exits[0][1] is None and body_exits[0][0].mergeable:
-            latch = body_exits[0][0]
-            latch.mergeable = False
-        else:
-            latch = self.new_state()
-            self.patch(body_exits, latch)
-        nxt_shape = (signed(width + abs(loop.step).bit_length() + 1) if width is not None
-                     else hw_shape(loop.var.type))
-        nxt = Signal(nxt_shape, name=f"{loop.name}_next")
-        self.m.d.comb += nxt.eq(var + loop.step)
-        latch.sync.append(var.eq(nxt))
-        latch.next.append(((nxt < hi) if loop.step > 0 else (nxt > hi), body_entry))
-        return latch
-
-    def counted_loop(self, r: LoopRegion):
-        """A loop with constant bounds and at least one trip needs no entry state: whoever
-        enters it sets the index on the way into the body."""
-        loop = r.loop
-        var = Signal(signed(r.counter_width), name=f"var_{loop.var.name}")
-        self.vars[id(loop.var)] = var
-        lo, hi = r.lo.value, r.hi.value
-        body_entry, body_exits = self.seq(r.body)
-        if body_entry is None:
-            return None, []
-        body_entry = _Entry.of(body_entry)
-        latch = self.latch(r, var, hi, body_entry, body_exits)
-        return _Entry(body_entry.state, [var.eq(lo), *body_entry.actions]), [(latch, None)]
-
-    def pipelined_loop(self, plan):
-        """A modulo-scheduled nest: one state, entered with its counters set (after the
-        state(s) computing the bounds when they are only known at run time)."""
-        lowering = PipelineLowering(self, plan.schedule, plan.regions)
-        if lowering.static:
-            state, entry, leave = lowering.build()
-            return _Entry(state, entry), [(state, leave)]
-        (r,) = plan.regions
-        first, last, at = self.block(r.entry)
-        last.mergeable = False
-        state, entry, leave = lowering.build(bounds=(at(r.lo), at(r.hi)))
-        last.next.append((at(r.enter), _Entry(state, entry)))
-        return first, [(last, None), (state, leave)]
-
-    def branch(self, r: IfRegion):
-        first, last, at = self.block(r.cond_block)
-        cond = at(r.cond)
-        last.mergeable = False
-        te, tx = self.seq(r.then_body)
-        ee, ex = self.seq(r.else_body)
-        if te is not None:
-            last.next.append((cond, te))
-            if ee is not None:
-                last.next.append((None, ee))
-                return first, tx + ex
-            return first, tx + [(last, None)]
-        if ee is not None:
-            last.next.append((~cond, ee))
-            return first, ex + [(last, None)]
-        return first, [(last, None)]
-
-    def call(self, r: CallRegion):
-        first, last, at = self.block(r.args_block)
-        last.mergeable = False
-        callee = self.callee(r.call.callee)
-        last.comb.append(callee.start.eq(1))
-        for a, p in zip(r.args, r.call.callee.params):
-            if isinstance(p, ir.Scalar):
-                last.comb.append(getattr(callee, p.name).eq(at(a)))
-        wait = self.new_state()
-        last.next.append((None, wait))
-        pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
-        for a, p in pairs:
-            if isinstance(p, ir.Buffer):
-                port = {s: getattr(callee, f"{p.name}_{s}")
-                        for s in ("address0", "ce0", "we0", "d0", "q0")}
-                bp = self.buffers[id(a)]
-                wait.comb += bp.serve(port)
-                wait.comb.append(port["q0"].eq(bp.q))
-        outs = [self.var(o).eq(getattr(callee, p.name))
-                for o, p in zip(r.call.outs, r.call.callee.results) if isinstance(p, ir.Scalar)]
-        wait.guarded.append((callee.done, outs))
-        return first, [(wait, callee.done)]
-
-    def callee(self, f: ir.Function):
-        if f.name not in self.callees:
-            comp = KernelComponent(self.comp.designs[f.name], self.comp.designs)
-            self.m.submodules[f.name] = comp
-            self.callees[f.name] = comp
-        return self.callees[f.name]
-
     # --- blocks -------------------------------------------------------------------------
-    def block(self, blk: Block):
-        """States for one scheduled block: (first, last, value-in-last-state function)."""
-        sch = self.design.schedule_of(blk)
-        sts = [self.new_state() for _ in range(sch.length)]
-        for a, b in zip(sts, sts[1:]):
-            a.next.append((None, b))
-        sts[-1].mergeable = True
-        for op in blk.ops:
-            self.lower_op(op, sch, sts)
-        last = sch.length - 1
-        return sts[0], sts[-1], (lambda op: self.value_at(op, last, sch))
-
     def lower_op(self, op, sch, sts):
         info = op.info
         if info.stable:

@@ -6,6 +6,11 @@ position ``p`` acts (memory access, variable write) only when ``valid[p]``; valu
 past their ready position move down shift registers, one per cycle, so every in-flight
 iteration sees its own copy. The state is left in the cycle the last iteration reaches its last
 position, so variables written by the loop hold their final values afterwards.
+
+Enable: when the state has a stall condition, ``enable`` (its negation) gates every register of
+the pipeline: valid bits, issue counters, the II slot and the shift registers all hold while
+stalled, and the state's actions (memory accesses, variable writes) do not happen; the state
+(an ``rtl.lower._State``) is only acted on by the FSM while not stalled.
 """
 from __future__ import annotations
 
@@ -25,10 +30,43 @@ def _any(values):
     return reduce(lambda a, b: a | b, values, Const(0, 1))
 
 
+class _Statements:
+    """``+=`` target collecting statements (one or an iterable)."""
+
+    def __init__(self, sink=None):
+        self.sink, self.items = sink, []
+
+    def __iadd__(self, stmts):
+        stmts = list(stmts) if isinstance(stmts, (list, tuple)) else [stmts]
+        if self.sink is not None:
+            self.sink.d.comb += stmts
+        else:
+            self.items += stmts
+        return self
+
+
+class _Domains:
+    def __init__(self, module):
+        self.comb, self.sync = _Statements(module), _Statements()
+
+
+class _HeldModule:
+    """What the datapath builders see as the module: combinational statements go straight to
+    ``module``; synchronous ones (shift registers) are collected, to be added under the
+    pipeline's enable."""
+
+    def __init__(self, module):
+        self.d = _Domains(module)
+
+    @property
+    def held_sync(self) -> list:
+        return self.d.sync.items
+
+
 class PipelineLowering:
     def __init__(self, low, sch: ModuloSchedule, regions: list):
         self.low, self.sch, self.regions = low, sch, regions
-        self.m = low.m
+        self.m = _HeldModule(low.m)      # the datapath's registers wait for the enable
         name = sch.loops[-1].name
         self.prefix = f"pipe_{name}"
         self.vals, self.chains = {}, {}
@@ -41,13 +79,13 @@ class PipelineLowering:
         self.slot = Signal(range(sch.ii), name=f"{self.prefix}_slot") if sch.ii > 1 else None
         self.valid = [Signal(name=f"{self.prefix}_v{p}") for p in range(sch.depth)]
 
-    def build(self, bounds=None):
-        """(the pipeline's state, entry actions, exit condition). ``bounds`` are the (lo, hi)
-        values of a single loop with run-time bounds, valid in the cycle it is entered."""
-        low, m, sch = self.low, self.m, self.sch
-        state = low.new_state()
+    def build(self, state, bounds=None, enable=None):
+        """(the pipeline's state, entry actions, exit condition) for ``state``, the FSM state
+        running it. ``bounds`` are the (lo, hi) values of a single loop with run-time bounds,
+        valid in the cycle it is entered; ``enable`` (None: always) advances the pipeline."""
+        low, m, sch = self.low, self.low.m, self.sch
         for p in range(1, sch.depth):
-            m.d.sync += self.valid[p].eq(self.valid[p - 1])
+            self.m.d.sync += self.valid[p].eq(self.valid[p - 1])
         if self.static:
             los = [r.lo.value for r in self.regions]
             lasts = [lo + (t - 1) * r.loop.step
@@ -78,6 +116,12 @@ class PipelineLowering:
                     m.d.sync += self.issuing.eq(0)
 
         state.emit.insert(0, control)
+        held = self.m.held_sync
+        if enable is None:
+            m.d.sync += held
+        else:
+            with m.If(enable):
+                m.d.sync += held
         entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1)]
         if not self.static:
             entry.append(hi.eq(bounds[1]))
@@ -140,7 +184,7 @@ class PipelineLowering:
         self.vals[op] = sig
 
     def _at(self, state, valid, comb=(), sync=()):
-        m = self.m
+        m = self.low.m
 
         def emit():
             with m.If(valid):

@@ -201,6 +201,10 @@ class Schedule:
         schedules, modulo schedules; ``mod.design.dump()`` returns the same text);
         ``dump="file.txt"`` writes it there.
 
+        ``stall_source=True`` (or an LFSR seed), for tests of the hardware's control: the
+        kernel gets a ``stall`` input the simulation harness drives at pseudo-random cycles;
+        ``mod.stall_cycles`` says how many cycles it held the kernel.
+
         The work is done by the build driver (``allo_rtl.driver``), which sits above every
         backend stage; this layer only hands it the scheduled module.
         """

@@ -28,6 +28,7 @@ class SimResult:
     raw_args: list          # the arguments after the run (arrays as the memories hold them)
     cycles: int
     reads: dict | None = None   # array port -> cycles the kernel read it
+    stall_cycles: int | None = None   # cycles the test-only stall source held the kernel
 
 
 def _flat(raw) -> list:
@@ -35,11 +36,12 @@ def _flat(raw) -> list:
 
 
 def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int,
-             vcd: str | None = None) -> SimResult:
-    """Run the kernel made by ``factory()`` once on raw arguments."""
+             vcd: str | None = None, stall_seed: int | None = None) -> SimResult:
+    """Run the kernel made by ``factory()`` once on raw arguments (``stall_seed``: drive its
+    test-only stall input from the harness's LFSR, ``sim.harness``)."""
     init = {p.name: _flat(raw) for p, raw in zip(iface.params, raw_args)
             if isinstance(p, ArrayPort)}
-    tb_top = KernelHarness(factory, iface, init)
+    tb_top = KernelHarness(factory, iface, init, stall_seed)
     outcome = {}
 
     async def testbench(ctx):
@@ -58,6 +60,8 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             await ctx.tick()
             ticks += 1
         outcome["cycles"] = ctx.get(tb_top.cycles)
+        if stall_seed is not None:
+            outcome["stall_cycles"] = ctx.get(tb_top.stall_cycles)
         outcome["reads"] = {p.name: ctx.get(getattr(tb_top, f"host_{p.name}_reads"))
                             for p in iface.arrays}
         outcome["scalars"] = {r.name: ctx.get(getattr(tb_top, r.name))
@@ -75,13 +79,17 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         sim.run()
     if "timeout" in outcome:
         cycles, state = outcome["timeout"]
-        raise timeout_error(iface.name, cycles, state)
+        raise timeout_error(iface.name, cycles, state, tb_top.kernel.design.control)
     return SimResult(_results(iface, outcome), _args_after(iface, raw_args, outcome),
-                     outcome["cycles"], outcome["reads"])
+                     outcome["cycles"], outcome["reads"], outcome.get("stall_cycles"))
 
 
-def timeout_error(name: str, cycles: int, state) -> SimTimeoutError:
+def timeout_error(name: str, cycles: int, state, control=None) -> SimTimeoutError:
+    """The error for a run that did not finish; ``control`` (the top's Control IR) names the
+    source construct of the state the FSM is stuck in."""
     where = f"; the FSM sits in state {state}" if state is not None else ""
+    if state is not None and control is not None and 0 <= state < len(control.states):
+        where += f" ({control.states[state].where()})"
     return SimTimeoutError(f"{name} did not raise done within {cycles} cycles{where}",
                            hint="raise the limit with s.build(max_cycles=N), or check for a "
                                 "loop that never ends")

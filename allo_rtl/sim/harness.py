@@ -7,10 +7,17 @@ cycle later) through which a testbench loads inputs and reads results while the 
 A hardware counter ``cycles`` measures the kernel's latency the same way on every simulator:
 1 at the edge that samples ``start``, +1 at each further edge until ``done`` is high. A
 counter ``host_X_reads`` per array counts the cycles the kernel reads it during that run.
+
+Stall source (tests only, ``stall_seed`` given; the kernel was built with a ``stall`` input):
+a 16-bit LFSR, reloaded with the seed at the edge that samples ``start`` and stepped every
+cycle of the run, drives the kernel's ``stall`` in about one cycle of four (never in a cycle
+``done`` is high, so done stays a one-cycle pulse). Since it only depends on the run's cycle
+number, every simulator sees the same stall pattern. ``stall_cycles`` counts the cycles it
+stalled the kernel; a correct kernel's ``cycles`` is then its unstalled latency plus that.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -19,11 +26,15 @@ from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
 
 CYCLE_COUNTER_BITS = 40
 READ_COUNTER_BITS = 32
+LFSR_BITS = 16
+LFSR_TAPS = (15, 13, 12, 10)        # x^16 + x^14 + x^13 + x^11 + 1: maximal length
 
 
-def harness_signature(iface: KernelInterface) -> wiring.Signature:
+def harness_signature(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
     members = {"start": In(1), "done": Out(1), "idle": Out(1),
                "cycles": Out(CYCLE_COUNTER_BITS)}
+    if stall:
+        members["stall_cycles"] = Out(CYCLE_COUNTER_BITS)
     for p in [*iface.params, *iface.results]:
         if isinstance(p, ScalarPort):
             members[p.name] = (In if p.role == "param" else Out)(hw_shape(p.dtype))
@@ -40,12 +51,19 @@ def harness_signature(iface: KernelInterface) -> wiring.Signature:
 class KernelHarness(wiring.Component):
     """The kernel (``kernel_factory()``) with its array memories and a cycle counter."""
 
-    def __init__(self, kernel_factory, iface: KernelInterface, init: dict | None = None):
+    def __init__(self, kernel_factory, iface: KernelInterface, init: dict | None = None,
+                 stall_seed: int | None = None):
+        if stall_seed is not None and not (isinstance(stall_seed, int) and
+                                           0 < stall_seed < 1 << LFSR_BITS):
+            self._MustUse__silence = True     # never elaborated: no "unused" warning
+            raise ValueError(f"stall seed must be an integer in 1..{(1 << LFSR_BITS) - 1}, "
+                             f"not {stall_seed!r}")
         self.kernel_factory, self.iface = kernel_factory, iface
         self.init = init or {}          # array name -> flat raw words (Amaranth sim only)
+        self.stall_seed = stall_seed
         self.memories = {}
         self.kernel = None
-        super().__init__(harness_signature(iface))
+        super().__init__(harness_signature(iface, stall_seed is not None))
 
     def elaborate(self, platform):
         m = Module()
@@ -72,7 +90,22 @@ class KernelHarness(wiring.Component):
             count = getattr(self, f"host_{p.name}_reads")
             with m.If(running & getattr(dut, p.signal("ce0")) & ~getattr(dut, p.signal("we0"))):
                 m.d.sync += count.eq(count + 1)
+        if self.stall_seed is not None:
+            self._stall_source(m, dut, running)
         return m
+
+    def _stall_source(self, m, dut, running):
+        lfsr = Signal(LFSR_BITS, init=self.stall_seed, name="stall_lfsr")
+        feedback = lfsr[LFSR_TAPS[0]]
+        for t in LFSR_TAPS[1:]:
+            feedback = feedback ^ lfsr[t]
+        with m.If(self.start & ~running):
+            m.d.sync += [lfsr.eq(self.stall_seed), self.stall_cycles.eq(0)]
+        with m.Else():
+            m.d.sync += lfsr.eq(Cat(feedback, lfsr[:-1]))
+        m.d.comb += dut.stall.eq(running & ~dut.done & lfsr[0] & lfsr[7])
+        with m.If(dut.stall):
+            m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
 
     def _memory(self, m, dut, p: ArrayPort) -> Memory:
         """One read and one write port (block-RAM inferable), shared: the host's port while

@@ -32,6 +32,7 @@ class HardwareModule:
         self.max_cycles = max_cycles
         self.cycles = None
         self.reads = None                 # array -> words read in the last run
+        self.stall_cycles = None          # cycles the test-only stall source held the kernel
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
 
@@ -39,10 +40,12 @@ class HardwareModule:
         raw = boundary.convert_args(self.top, args, self.design.top_banks)
         limit = max_cycles or self.max_cycles
         if self.simulator == "amaranth":
-            result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd)
+            result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd,
+                              stall_seed=self.design.stall_seed)
         else:
             result = self.cocotb(waves=bool(vcd)).run(raw, limit, waves_to=vcd)
         self.cycles = result.cycles
+        self.stall_cycles = result.stall_cycles
         self.reads = self._reads_by_array(result.reads)
         banks = self.design.top_banks
         boundary.write_back(self.top, args, result.raw_args, self._written, banks)

@@ -66,6 +66,8 @@ async def _run(dut, spec):
                      for a in spec["arrays"]},
            "scalars": {s["name"]: read_int(getattr(dut, s["name"]), s["signed"])
                        for s in spec["scalars_out"]}}
+    if spec.get("stall"):
+        out["stall_cycles"] = int(dut.stall_cycles.value)
     await RisingEdge(dut.clk)
     out["arrays"] = {}
     for a in spec["arrays"]:

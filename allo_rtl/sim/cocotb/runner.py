@@ -70,8 +70,10 @@ class CocotbSimulation:
     def __init__(self, design, iface, sim: str, waves: bool = False):
         check_simulator(sim)
         self.design, self.iface, self.sim, self.waves = design, iface, sim, waves
-        self.verilog = verilog.convert(KernelHarness(design.component, iface), name=TOP,
-                                       emit_src=False)
+        self.stall_seed = design.stall_seed
+        self.verilog = verilog.convert(KernelHarness(design.component, iface,
+                                                     stall_seed=self.stall_seed),
+                                       name=TOP, emit_src=False)
         key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
         self.build_dir = cache_root() / sim / f"{design.name}-{key}"
         self.build_seconds = 0.0
@@ -104,6 +106,7 @@ class CocotbSimulation:
     def run(self, raw_args: list, max_cycles: int, waves_to=None) -> SimResult:
         self.ensure_built()
         spec = _spec(self.iface, raw_args, max_cycles)
+        spec["stall"] = self.stall_seed is not None
         with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
             spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
             spec_path.write_text(json.dumps(spec))
@@ -129,10 +132,11 @@ class CocotbSimulation:
         if "error" in out:
             raise AlloError(f"cocotb test of {self.design.name} on {self.sim} failed: {out['error']}")
         if "timeout" in out:
-            raise timeout_error(self.design.name, out["timeout"], out.get("state"))
+            raise timeout_error(self.design.name, out["timeout"], out.get("state"),
+                                self.design.designs[self.design.name].control)
         outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
         return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
-                         out["cycles"], out["reads"])
+                         out["cycles"], out["reads"], out.get("stall_cycles"))
 
     def _copy_waves(self, dest, run_dir: Path):
         names = ["dump.vcd"] if self.sim == "verilator" else [f"{TOP}.fst", f"{TOP}.vcd"]

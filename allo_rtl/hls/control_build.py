@@ -1,0 +1,225 @@
+"""Builds the Control IR (``hls.control``) of a synthesized function.
+
+Assumes a finished ``FunctionDesign`` (CDFG, block schedules, pipelines). Guarantees a checked
+``Control`` whose states follow the CDFG regions in program order: idle first, then each
+region's states as the walk meets them, done last; a loop's latch joins the last state of its
+body when that body ends in a block, so an iteration costs exactly the body's states, and a
+counted loop (constant bounds, at least one trip) needs no entry state.
+"""
+from __future__ import annotations
+
+from .cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from .control import (BlockCycle, BlockRun, CallCapture, CallServe, CallStart, CalleeBusy,
+                      CaptureParams, Control, CounterInit, CounterStep, ExternalStall,
+                      LoopContinues, Node, OpValue, PipelineDrained, PipelineEnter, PipelineRun,
+                      Start, State, Transition, any_of)
+
+
+class _Entry:
+    """Entering a region without a state of its own: go to ``state``, performing ``actions``."""
+
+    def __init__(self, state: State, actions: tuple = ()):
+        self.state, self.actions = state, tuple(actions)
+
+    @staticmethod
+    def of(target):
+        return target if isinstance(target, _Entry) else _Entry(target)
+
+
+def build_control(design, external_stall: bool = False) -> Control:
+    """The Control IR of ``design`` (a ``FunctionDesign``), checked."""
+    ctl = _Builder(design).build(external_stall)
+    ctl.check()
+    return ctl
+
+
+class _Builder:
+    """Walks the CDFG regions in program order, as the FSM will run them. A loop's latch
+    (index step and exit test) joins the last state of its body when that body ends in a
+    block, so an iteration costs exactly the body's states; a counted loop (constant bounds,
+    at least one trip) needs no entry state: its index is set on the way into the body."""
+
+    def __init__(self, design):
+        self.design = design
+        self.states, self.blocks, self.loops, self.pipelines = [], [], [], []
+        self.mergeable = set()
+
+    def build(self, external_stall: bool) -> Control:
+        idle = self.new_state("idle", "idle")
+        entry, exits, body = self.seq(self.design.cdfg.body)
+        done = self.new_state("done", "done")
+        done.transitions.append(Transition(None, idle.index))
+        self.patch(exits, done)
+        idle.actions.append(CaptureParams())
+        idle.stall = Start(negate=True)
+        target = _Entry.of(entry or done)
+        idle.transitions.append(Transition(None, target.state.index, target.actions))
+        if external_stall:
+            for st in self.states[1:]:
+                st.stall = any_of(st.stall, ExternalStall())
+        return Control(self.design.function.name, self.states, self.blocks, body, self.loops,
+                       self.pipelines, external_stall, idle.index, done.index)
+
+    def new_state(self, kind: str, name: str, line=None, run=None) -> State:
+        st = State(len(self.states), kind, name, line, run)
+        self.states.append(st)
+        return st
+
+    def patch(self, exits, target):
+        entry = _Entry.of(target)
+        for state, cond in exits:
+            state.transitions.append(Transition(cond, entry.state.index, entry.actions))
+            self.mergeable.discard(state.index)
+
+    def seq(self, regions):
+        entry, pending, nodes = None, [], []
+        for r in regions:
+            first, exits, node = self.region(r)
+            nodes.append(node)
+            if first is None:          # a region with nothing to do (empty loop body)
+                continue
+            if entry is None:
+                entry = first
+            self.patch(pending, first)
+            pending = exits
+        return entry, pending, nodes
+
+    def region(self, r):
+        if isinstance(r, Block):
+            lines = [op.loc.line for op in r.ops if op.loc is not None]
+            first, last, node = self.block(r, "", min(lines, default=None))
+            return first, [(last, None)], node
+        if isinstance(r, LoopRegion):
+            plan = self.design.pipelines.get(id(r))
+            if plan is not None:
+                return self.pipelined_loop(plan)
+            return self.counted_loop(r) if r.static_trips else self.loop(r)
+        if isinstance(r, WhileRegion):
+            return self.while_loop(r)
+        if isinstance(r, IfRegion):
+            return self.branch(r)
+        if isinstance(r, CallRegion):
+            return self.call(r)
+        raise TypeError(type(r).__name__)
+
+    def block(self, blk: Block, what: str, line):
+        sch = self.design.schedule_of(blk)
+        n = len(self.blocks)
+        sts = [self.new_state("step", what, line, BlockCycle(n, c)) for c in range(sch.length)]
+        for a, b in zip(sts, sts[1:]):
+            a.transitions.append(Transition(None, b.index))
+        self.mergeable.add(sts[-1].index)
+        self.blocks.append(BlockRun(n, blk, sch, [s.index for s in sts]))
+        return sts[0], sts[-1], Node("block", blk, tuple(s.index for s in sts))
+
+    def loop(self, r: LoopRegion):
+        line, name = r.loop.loc.line, f"loop {r.loop.name}"
+        first, last, entry = self.block(r.entry, f"{name} entry", line)
+        n = self.blocks[-1].number
+        hi = None if r.hi.info.is_const else r.hi
+        last.actions.append(CounterInit(r, r.lo, hi, n))
+        self.loops.append(r)
+        self.mergeable.discard(last.index)
+        body_entry, body_exits, body = self.seq(r.body)
+        if body_entry is None:
+            return first, [(last, None)], Node("loop", r, entry.states)
+        target = _Entry.of(body_entry)
+        last.transitions.append(Transition(OpValue(r.enter, n), target.state.index,
+                                           target.actions))
+        latch, own = self.latch(r, body_entry, body_exits)
+        node = Node("loop", r, entry.states, (tuple(body),), latch=latch.index if own else None)
+        return first, [(last, None), (latch, None)], node
+
+    def latch(self, r: LoopRegion, body_entry, body_exits):
+        """(the state stepping the index, whether it is a state of its own)."""
+        own = not (len(body_exits) == 1 and body_exits[0][1] is None
+                   and body_exits[0][0].index in self.mergeable)
+        if own:
+            latch = self.new_state("latch", f"loop {r.loop.name} latch", r.loop.loc.line)
+            self.patch(body_exits, latch)
+        else:
+            latch = body_exits[0][0]
+            self.mergeable.discard(latch.index)
+        latch.actions.append(CounterStep(r))
+        target = _Entry.of(body_entry)
+        latch.transitions.append(Transition(LoopContinues(r), target.state.index,
+                                            target.actions))
+        return latch, own
+
+    def counted_loop(self, r: LoopRegion):
+        self.loops.append(r)
+        body_entry, body_exits, body = self.seq(r.body)
+        if body_entry is None:
+            return None, [], Node("loop", r)
+        body_entry = _Entry.of(body_entry)
+        latch, own = self.latch(r, body_entry, body_exits)
+        init = CounterInit(r, r.lo.value)
+        node = Node("loop", r, (), (tuple(body),), latch=latch.index if own else None)
+        return _Entry(body_entry.state, (init, *body_entry.actions)), [(latch, None)], node
+
+    def pipelined_loop(self, plan):
+        """One state running the modulo-scheduled nest, entered with its counters set (after
+        the states computing the bounds when they are only known at run time)."""
+        inner = plan.schedule.loops[-1]
+        name, line = f"loop {inner.name}", inner.loc.line
+        drained = PipelineDrained(plan)
+        if all(r.static_trips for r in plan.regions):
+            state = self.new_state("pipeline", name, line, PipelineRun(plan))
+            self.pipelines.append((state.index, plan))
+            node = Node("pipeline", plan.regions[0], (), pipeline=plan, state=state.index)
+            return _Entry(state, (PipelineEnter(plan),)), [(state, drained)], node
+        (r,) = plan.regions
+        first, last, entry = self.block(r.entry, f"{name} entry", line)
+        n = self.blocks[-1].number
+        self.mergeable.discard(last.index)
+        state = self.new_state("pipeline", name, line, PipelineRun(plan))
+        self.pipelines.append((state.index, plan))
+        last.transitions.append(Transition(OpValue(r.enter, n), state.index,
+                                           (PipelineEnter(plan, (r.lo, r.hi), n),)))
+        node = Node("pipeline", r, entry.states, pipeline=plan, state=state.index)
+        return first, [(last, None), (state, drained)], node
+
+    def while_loop(self, r: WhileRegion):
+        first, last, cond = self.block(r.cond_block, "while condition", r.stmt.loc.line)
+        n = self.blocks[-1].number
+        body_entry, body_exits, body = self.seq(r.body)
+        target = _Entry.of(body_entry or first)
+        last.transitions.append(Transition(OpValue(r.cond, n), target.state.index,
+                                           target.actions))
+        self.mergeable.discard(last.index)
+        self.patch(body_exits, first)
+        return first, [(last, None)], Node("while", r, cond.states, (tuple(body),))
+
+    def branch(self, r: IfRegion):
+        first, last, cond_node = self.block(r.cond_block, "if condition", r.stmt.loc.line)
+        n = self.blocks[-1].number
+        self.mergeable.discard(last.index)
+        te, tx, then = self.seq(r.then_body)
+        ee, ex, else_ = self.seq(r.else_body)
+        node = Node("branch", r, cond_node.states, (tuple(then), tuple(else_)))
+
+        def go(cond, entry):
+            entry = _Entry.of(entry)
+            last.transitions.append(Transition(cond, entry.state.index, entry.actions))
+        if te is not None:
+            go(OpValue(r.cond, n), te)
+            if ee is not None:
+                go(None, ee)
+                return first, tx + ex, node
+            return first, tx + [(last, None)], node
+        if ee is not None:
+            go(OpValue(r.cond, n, negate=True), ee)
+            return first, ex + [(last, None)], node
+        return first, [(last, None)], node
+
+    def call(self, r: CallRegion):
+        name, line = r.call.callee.name, r.call.loc.line
+        first, last, args = self.block(r.args_block, f"call {name} arguments", line)
+        self.mergeable.discard(last.index)
+        last.actions.append(CallStart(r, self.blocks[-1].number))
+        wait = self.new_state("wait", f"call {name}", line)
+        wait.callee = name
+        wait.stall = CalleeBusy(name)
+        wait.actions += [CallServe(r), CallCapture(r)]
+        last.transitions.append(Transition(None, wait.index))
+        return first, [(wait, None)], Node("call", r, args.states, state=wait.index)
