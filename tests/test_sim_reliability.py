@@ -1,5 +1,7 @@
 """Simulator and tool robustness (issue 16): 1-bit ports on the external simulators, Verilator
 designs large enough to split their C++, and more. References are numpy / Python ints."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -32,3 +34,46 @@ def test_one_bit_arrays_and_scalars_on_external_simulators(sim):
     np.testing.assert_array_equal(C, A ^ 1)
     np.testing.assert_array_equal(D, S ^ np.int8(-1))
     assert par == int(np.bitwise_xor.reduce(A)) and neg == int(S[0] & -1) == -1
+
+
+def gemm16(A: allo.int32[16, 16], B: allo.int32[16, 16]) -> allo.int32[16, 16]:
+    C: allo.int32[16, 16] = 0
+    for i, j, k in allo.grid(16, 16, 16):
+        C[i, j] += A[i, k] * B[k, j]
+    return C
+
+
+@pytest.mark.verilator
+def test_verilator_builds_a_design_split_into_several_cpp_files(tmp_path, monkeypatch):
+    # 256 multipliers: Verilator splits the C++ and compiles the files in parallel with a
+    # precompiled header, which the wheel's verilated.mk breaks (empty CFG_CXXFLAGS_PCH_I)
+    monkeypatch.setenv("ALLO_RTL_CACHE", str(tmp_path))     # always a fresh build
+    s = allo.customize(gemm16)
+    s.unroll("k", 16)
+    s.unroll("j", 16)
+    mod = s.build(target="verilator")
+    rng = np.random.default_rng(3)
+    A, B = (rng.integers(-2**15, 2**15, (16, 16), dtype=np.int64).astype(np.int32)
+            for _ in range(2))
+    got = mod(A, B)
+    np.testing.assert_array_equal(got, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int32))
+    classes = (mod.cocotb().build_dir / "Vtop_classes.mk").read_text()
+    assert "VM_PARALLEL_BUILDS = 1" in classes        # the split path was exercised
+
+
+def _fake_verilator(tmp_path, pch_line):
+    root = tmp_path / "root"
+    (root / "include").mkdir(parents=True)
+    (root / "include" / "verilated.mk").write_text(f"X = 1\n{pch_line}\nY = 2\n")
+    exe = tmp_path / "verilator"
+    exe.write_text(f"#!{sys.executable}\nprint({str(root)!r})\n")
+    exe.chmod(0o755)
+    return str(exe)
+
+
+def test_pch_fix_only_for_an_empty_include_flag(tmp_path):
+    from allo_rtl.sim.cocotb.runner import verilator_make_fixes
+    broken = _fake_verilator(tmp_path / "a", "CFG_CXXFLAGS_PCH_I = ")
+    assert verilator_make_fixes(broken) == {"CFG_CXXFLAGS_PCH_I": "-include"}
+    clang = _fake_verilator(tmp_path / "b", "CFG_CXXFLAGS_PCH_I = -include-pch")
+    assert verilator_make_fixes(clang) == {}

