@@ -77,3 +77,63 @@ def test_pch_fix_only_for_an_empty_include_flag(tmp_path):
     assert verilator_make_fixes(broken) == {"CFG_CXXFLAGS_PCH_I": "-include"}
     clang = _fake_verilator(tmp_path / "b", "CFG_CXXFLAGS_PCH_I = -include-pch")
     assert verilator_make_fixes(clang) == {}
+
+
+def spin_inside(x: allo.int32) -> allo.int32:
+    s: allo.int32 = 0
+    for i in range(3):
+        s += i
+        while x > 0:           # never ends for x > 0
+            x = x + 1 - 1
+    return x + s
+
+
+def helper_spins(x: allo.int32) -> allo.int32:
+    while x > 0:
+        x = x + 1 - 1
+    return x
+
+
+def calls_spinner(x: allo.int32) -> allo.int32:
+    y: allo.int32 = helper_spins(x)
+    return y + 1
+
+
+def line_of(text: str) -> int:
+    """Line number, in this file, of the line containing text (independent of allo_rtl)."""
+    with open(__file__) as f:
+        return next(n for n, line in enumerate(f, 1) if text in line)
+
+
+ALL_SIMS = [pytest.param("amaranth"), *SIMS]
+
+
+def build_on(schedule, sim, **kw):
+    return schedule.build(**kw) if sim == "amaranth" else schedule.build(target=sim, **kw)
+
+
+@pytest.mark.parametrize("sim", ALL_SIMS)
+def test_long_simulation_shows_progress_and_names_the_spinning_loop(sim, monkeypatch, capfd):
+    from allo_rtl.sim import amaranth_sim
+    monkeypatch.setattr(amaranth_sim, "PROGRESS_AFTER_S", 0.0)    # report from the start
+    monkeypatch.setattr(amaranth_sim, "PROGRESS_EVERY_S", 0.0)
+    mod = build_on(allo.customize(spin_inside), sim, max_cycles=3000)
+    with pytest.raises(amaranth_sim.SimTimeoutError, match="within 3000 cycles") as info:
+        mod(5)
+    loc = info.value.loc
+    assert (loc.file, loc.line) == (__file__, line_of("while x > 0:           # never"))
+    assert "while x > 0:" in str(info.value)              # the source line is shown
+    err = capfd.readouterr().err
+    assert f"spin_inside on {sim}:" in err and "cycles/s" in err
+
+
+def test_a_spinning_sub_kernel_is_named_at_its_call():
+    mod = allo.customize(calls_spinner).build(max_cycles=500)
+    with pytest.raises(allo.AlloError, match="in the call of helper_spins") as info:
+        mod(2)
+    assert info.value.loc.line == line_of("y: allo.int32 = helper_spins(x)")
+
+
+def test_short_simulations_print_no_progress(capfd):
+    assert allo.customize(spin_inside).build()(0) == 3
+    assert "[allo-rtl]" not in capfd.readouterr().err

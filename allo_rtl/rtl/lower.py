@@ -49,11 +49,13 @@ class KernelComponent(wiring.Component):
         self.design, self.designs = design, designs
         self.iface = interface_of(design.function)
         self.fsm_state = None
+        self.state_stmts = {}       # FSM state -> innermost loop/while/call (for messages)
         super().__init__(signature_of(self.iface))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
         self.fsm_state = lowering.state_signal
+        self.state_stmts = {st.index: st.stmt for st in lowering.states if st.stmt is not None}
         return lowering.m
 
 
@@ -65,6 +67,7 @@ class _State:
         self.next = []               # (condition or None, _State), first match wins
         self.mergeable = False       # last state of a block, free to take a loop latch
         self.emit = []               # callables adding statements while in this state
+        self.stmt = None             # the innermost enclosing For/While/Call statement
 
 
 class _Entry:
@@ -85,6 +88,7 @@ class _Lowering:
         f = self.design.function
         self.m = m = Module()
         self.states: list = []
+        self.enclosing: list = []    # statements of the regions being lowered, outermost first
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
         self.buffers, self.shared_regs, self.dividers = {}, {}, {}
         self.multipliers = {}
@@ -127,6 +131,7 @@ class _Lowering:
     # --- states -------------------------------------------------------------------------
     def new_state(self) -> _State:
         s = _State(len(self.states))
+        s.stmt = self.enclosing[-1] if self.enclosing else None
         self.states.append(s)
         return s
 
@@ -201,6 +206,17 @@ class _Lowering:
         return entry, pending
 
     def region(self, r):
+        stmt = (r.loop if isinstance(r, LoopRegion) else r.stmt if isinstance(r, WhileRegion)
+                else r.call if isinstance(r, CallRegion) else None)
+        if stmt is None:
+            return self.region_states(r)
+        self.enclosing.append(stmt)
+        try:
+            return self.region_states(r)
+        finally:
+            self.enclosing.pop()
+
+    def region_states(self, r):
         if isinstance(r, Block):
             first, last, _ = self.block(r)
             return first, [(last, None)]

@@ -17,13 +17,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from amaranth.back import verilog
 
 from ...errors import AlloError
-from ..amaranth_sim import SimResult, _args_after, _flat, _results, timeout_error
+from .. import amaranth_sim
+from ..amaranth_sim import (PROGRESS_PREFIX, SimResult, _args_after, _flat, _results,
+                            state_stmts, timeout_error)
 from ..harness import KernelHarness
 from ...rtl.interface import ScalarPort
 
@@ -118,8 +121,9 @@ class CocotbSimulation:
     def __init__(self, design, iface, sim: str, waves: bool = False):
         check_simulator(sim)
         self.design, self.iface, self.sim, self.waves = design, iface, sim, waves
-        self.verilog = verilog.convert(KernelHarness(design.component, iface), name=TOP,
-                                       emit_src=False)
+        harness = KernelHarness(design.component, iface)
+        self.verilog = verilog.convert(harness, name=TOP, emit_src=False)
+        self.state_stmts = state_stmts(harness.kernel)    # filled in by the conversion
         key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
         self.build_dir = cache_root() / sim / f"{design.name}-{key}"
         self.build_seconds = 0.0
@@ -153,11 +157,14 @@ class CocotbSimulation:
     def run(self, raw_args: list, max_cycles: int, waves_to=None) -> SimResult:
         self.ensure_built()
         spec = _spec(self.iface, raw_args, max_cycles)
+        spec.update(name=self.design.name, simulator=self.sim,
+                    progress={"after": amaranth_sim.PROGRESS_AFTER_S,
+                              "every": amaranth_sim.PROGRESS_EVERY_S})
         with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
             spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
             spec_path.write_text(json.dumps(spec))
             log = self.build_dir / "last_run.log"
-            with _redirect(log):
+            with _redirect(log, echo_prefix=PROGRESS_PREFIX):
                 try:
                     self._runner().test(
                         hdl_toplevel=TOP, hdl_toplevel_lang="verilog",
@@ -178,7 +185,8 @@ class CocotbSimulation:
         if "error" in out:
             raise AlloError(f"cocotb test of {self.design.name} on {self.sim} failed: {out['error']}")
         if "timeout" in out:
-            raise timeout_error(self.design.name, out["timeout"], out.get("state"))
+            raise timeout_error(self.design.name, out["timeout"], out.get("state"),
+                                self.state_stmts)
         outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
         return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
                          out["cycles"], out["reads"])
@@ -210,10 +218,12 @@ def _spec(iface, raw_args, max_cycles) -> dict:
 
 
 class _redirect:
-    """Send the simulator's stdout/stderr (file descriptors 1 and 2) to a log file."""
+    """Send the simulator's stdout/stderr (file descriptors 1 and 2) to a log file; lines of
+    the log starting with ``echo_prefix`` (progress of a long run) are copied to the real
+    stderr while the simulator runs."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, echo_prefix: str | None = None):
+        self.path, self.echo_prefix = path, echo_prefix
 
     def __enter__(self):
         sys.stdout.flush()
@@ -222,9 +232,30 @@ class _redirect:
         self.saved = os.dup(1), os.dup(2)
         os.dup2(self.file.fileno(), 1)
         os.dup2(self.file.fileno(), 2)
+        self.stop = threading.Event()
+        self.echo = None
+        if self.echo_prefix:
+            self.echo = threading.Thread(target=self._echo, daemon=True)
+            self.echo.start()
         return self
 
+    def _echo(self):
+        with open(self.path, errors="replace") as log:
+            pending = ""
+            while True:
+                stopping = self.stop.wait(0.5)
+                pending += log.read()
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    if line.startswith(self.echo_prefix):
+                        os.write(self.saved[1], (line + "\n").encode())
+                if stopping:
+                    return
+
     def __exit__(self, *exc):
+        if self.echo is not None:
+            self.stop.set()
+            self.echo.join()
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(self.saved[0], 1)
