@@ -115,7 +115,7 @@ class Device:
         self.cycles = None
 
     def __call__(self, *args, wrap=False):
-        raw = boundary.convert_args(self.top, args, wrap)
+        raw = boundary.convert_args(self.top, args, wrap=wrap)
         replies = self.transport.run(self.protocol.transactions(raw))
         cycles, arrays, scalars = self.protocol.decode(replies)
         outcome = {"arrays": arrays, "scalars": scalars}

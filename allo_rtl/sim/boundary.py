@@ -63,7 +63,7 @@ def to_raw(f, p, typ, value, index=None, wrap: bool = False):
     return typ.wrap(raw)
 
 
-def scalar_in(f, p: ir.Scalar, value, wrap: bool = False):
+def scalar_in(f, p: ir.Scalar, value, *, wrap: bool = False):
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if not isinstance(value, (numbers.Number, np.generic)) or isinstance(value, complex):
@@ -76,7 +76,7 @@ def scalar_in(f, p: ir.Scalar, value, wrap: bool = False):
     return to_raw(f, p, p.type, value, wrap=wrap)
 
 
-def array_in(f, p: ir.Buffer, value, wrap: bool = False) -> np.ndarray:
+def array_in(f, p: ir.Buffer, value, *, wrap: bool = False) -> np.ndarray:
     """Raw values (an object array) for buffer parameter ``p``."""
     if not isinstance(value, np.ndarray):
         raise AlloArgumentError(f"{_where(f, p)} must be a numpy array, got "
@@ -140,14 +140,14 @@ def check_arity(f: ir.Function, args):
                                 f"got {len(args)}", f.loc)
 
 
-def convert_args(f: ir.Function, args, wrap: bool = False) -> list:
+def convert_args(f: ir.Function, args, *, wrap: bool = False) -> list:
     """Raw values, one per hardware parameter (a partitioned array split into its banks);
     out-of-range values are refused unless ``wrap``."""
     check_arity(f, args)
     out = []
     for p, a in zip(_user_params(f), args):
-        raw = (array_in(f, p, a, wrap) if isinstance(p, ir.Buffer)
-               else scalar_in(f, p, a, wrap))
+        raw = (array_in(f, p, a, wrap=wrap) if isinstance(p, ir.Buffer)
+               else scalar_in(f, p, a, wrap=wrap))
         out += f.banked[id(p)].split(raw) if id(p) in f.banked else [raw]
     return out
 

@@ -36,7 +36,7 @@ class HardwareModule:
         self.board_report = None          # set by target="board" builds
 
     def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
-        raw = boundary.convert_args(self.top, args, wrap)
+        raw = boundary.convert_args(self.top, args, wrap=wrap)
         limit = max_cycles or self.max_cycles
         if self.simulator == "amaranth":
             result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd)

@@ -142,7 +142,7 @@ class ReferenceModule:
 
     def __call__(self, *args, wrap=False):
         """``wrap=True`` wraps out-of-range arguments instead of refusing them."""
-        raw = boundary.convert_args(self.top, args, wrap)
+        raw = boundary.convert_args(self.top, args, wrap=wrap)
         results = Interpreter().call(self.top, raw)
         boundary.write_back(self.top, args, raw, self._written)
         return boundary.convert_results(self.top, results)
