@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     p_b = sub.add_parser("build", help="build a bitstream for a board (YoWASP Yosys/nextpnr)")
     p_b.add_argument("target")
     p_b.add_argument("--board", required=True, help="board name (see: allo-rtl boards)")
-    p_b.add_argument("-o", "--output", required=True, help="project directory (not under /tmp)")
+    p_b.add_argument("-o", "--output", required=True, help="project directory")
     p_b.add_argument("--mode", choices=("uart", "bist"), default="uart")
     p_b.add_argument("--clock-mhz", type=float, default=None,
                      help="clock to check timing against (default: the board oscillator)")

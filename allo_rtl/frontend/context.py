@@ -183,7 +183,7 @@ class FunctionContext:
         try:
             value = eval(compile(ast.Expression(expr), self.src.file, "eval"), dict(self.env))
         except T.AlloTypeError as err:
-            raise self.type_error(f"bad type annotation: {err}", node) from None
+            raise self.type_error(f"bad type annotation: {err.message}", node) from None
         except Exception as err:   # noqa: BLE001 - any failure is the user's annotation
             raise self.type_error(f"cannot evaluate annotation {ast.unparse(node)!r}: {err}", node,
                                   hint="annotate with Allo types, e.g. int32, Fixed(12, 4), int32[8, 8]") from None

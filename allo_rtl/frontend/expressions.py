@@ -201,6 +201,10 @@ class ExprBuilder:
             raise self.ctx.type_error(
                 f"operator {op} is not defined for {lhs.type!r} and {rhs.type!r}", node,
                 hint="bitwise operators and shifts need integer operands; cast first, e.g. int32(x)")
+        if op in ("<<", ">>") and isinstance(rhs, ir.Const) and int(rhs.value) < 0:
+            raise self.ctx.type_error(f"shift by a negative amount ({int(rhs.value)})", node,
+                                      hint=f"shift the other way: x {'>>' if op == '<<' else '<<'} "
+                                           f"{-int(rhs.value)}")
         if tr.is_fixed and op in ("//",):
             raise self.ctx.type_error("floor division of fixed-point values is not supported", node,
                                       hint="use / (truncating division)")
@@ -278,7 +282,11 @@ class ExprBuilder:
             raise self.ctx.type_error(f"bit access needs an integer value, not {e.type!r}", node)
         loc = self.ctx.loc(node)
         if not isinstance(sub, ast.Slice):
-            return ir.BitGet(BOOL, loc, e, self.index(sub))
+            bit = self.index(sub)
+            if isinstance(bit, ir.Const) and not 0 <= int(bit.value) < e.type.bits:
+                raise self.ctx.type_error(f"bit {int(bit.value)} does not exist in {e.type!r} "
+                                          f"(bits 0..{e.type.bits - 1})", node)
+            return ir.BitGet(BOOL, loc, e, bit)
         if sub.lower is None or sub.upper is None or sub.step is not None:
             raise self.ctx.error("bit slices need both bounds and no step: x[lo:hi]", node)
         width, lo_node = self.slice_width(sub, node)

@@ -212,6 +212,7 @@ class State:
     name: str                 # for people: what source construct this state belongs to
     line: int | None = None
     run: object = None        # BlockCycle | PipelineRun | None
+    stmt: object = None       # innermost enclosing ir.For/While/Call (for messages)
     actions: list = field(default_factory=list)
     transitions: list = field(default_factory=list)
     stall: object = None      # a condition, or None (never stalls)

@@ -43,6 +43,7 @@ class _Builder:
         self.design = design
         self.states, self.blocks, self.loops, self.pipelines = [], [], [], []
         self.mergeable = set()
+        self.enclosing = []          # loop/while/call statements around the region lowered
 
     def build(self, external_stall: bool) -> Control:
         idle = self.new_state("idle", "idle")
@@ -62,6 +63,7 @@ class _Builder:
 
     def new_state(self, kind: str, name: str, line=None, run=None) -> State:
         st = State(len(self.states), kind, name, line, run)
+        st.stmt = self.enclosing[-1] if self.enclosing else None
         self.states.append(st)
         return st
 
@@ -85,6 +87,19 @@ class _Builder:
         return entry, pending, nodes
 
     def region(self, r):
+        """Lower one region; states made inside a loop, while or call remember that
+        statement (``State.stmt``), so a run that never ends can name its source line."""
+        stmt = (r.loop if isinstance(r, LoopRegion) else r.stmt if isinstance(r, WhileRegion)
+                else r.call if isinstance(r, CallRegion) else None)
+        if stmt is None:
+            return self.region_states(r)
+        self.enclosing.append(stmt)
+        try:
+            return self.region_states(r)
+        finally:
+            self.enclosing.pop()
+
+    def region_states(self, r):
         if isinstance(r, Block):
             lines = [op.loc.line for op in r.ops if op.loc is not None]
             first, last, node = self.block(r, "", min(lines, default=None))

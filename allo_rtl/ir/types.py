@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import builtins
 import math
+import os
+import sys
 
 import numpy as np
+
+from .. import errors
 
 __all__ = [
     "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
@@ -25,8 +29,33 @@ __all__ = [
 MAX_BITS = 512
 
 
-class AlloTypeError(ValueError):
-    """A type was written with impossible parameters (e.g. ``Int(0)``)."""
+class AlloTypeError(errors.AlloTypeError, ValueError):
+    """A type was written with impossible parameters (e.g. ``Int(0)``): an ``AlloError`` at
+    the user's line (the first caller outside allo_rtl), and a ``ValueError`` as before."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message, _user_loc(), hint)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_loc():
+    """Loc of the innermost frame outside the allo_rtl package (where the type was written)."""
+    from .nodes import Loc
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    col = 0
+    try:   # the column of the call, for the caret
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+        col = positions[2] or 0
+    except (AttributeError, IndexError, TypeError):
+        pass
+    return Loc(frame.f_code.co_filename, frame.f_lineno, col)
 
 
 class AlloType:

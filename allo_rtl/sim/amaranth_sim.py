@@ -8,18 +8,56 @@ cycle count is the harness's hardware counter (identical on every simulator).
 """
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
 from amaranth.sim import Simulator
 
 from ..errors import AlloError
+from ..ir import nodes as ir
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
 from .harness import KernelHarness
 
 
 class SimTimeoutError(AlloError):
     """The design did not raise done within the cycle limit."""
+
+
+# A simulation running longer than PROGRESS_AFTER_S seconds prints a line to stderr every
+# PROGRESS_EVERY_S seconds: at ~10k cycles/s the default limit is minutes of silence otherwise.
+PROGRESS_AFTER_S = 5.0
+PROGRESS_EVERY_S = 10.0
+PROGRESS_PREFIX = "[allo-rtl]"
+
+
+class Progress:
+    """Progress lines for one simulation run; ``update(cycles)`` is cheap to call often."""
+
+    def __init__(self, name: str, max_cycles: int, simulator: str = "amaranth",
+                 after: float | None = None, every: float | None = None, out=None):
+        self.name, self.max_cycles, self.simulator = name, max_cycles, simulator
+        self.after = PROGRESS_AFTER_S if after is None else after
+        self.every = PROGRESS_EVERY_S if every is None else every
+        self.out = out
+        self.t0 = self.last = time.perf_counter()
+        self.printed = False
+
+    def update(self, cycles: int):
+        now = time.perf_counter()
+        elapsed = now - self.t0
+        if elapsed < self.after or (self.printed and now - self.last < self.every):
+            return
+        self.last, self.printed = now, True
+        print(progress_line(self.name, self.simulator, cycles, elapsed, self.max_cycles),
+              file=self.out or sys.stderr, flush=True)
+
+
+def progress_line(name, simulator, cycles, elapsed, max_cycles) -> str:
+    rate = cycles / elapsed if elapsed > 0 else 0.0
+    return (f"{PROGRESS_PREFIX} {name} on {simulator}: {cycles:,} cycles in {elapsed:.1f} s "
+            f"({rate:,.0f} cycles/s), limit {max_cycles:,} (s.build(max_cycles=N))")
 
 
 @dataclass
@@ -52,6 +90,7 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         await ctx.tick()
         ctx.set(tb_top.start, 0)
         ticks = 1
+        progress = Progress(iface.name, max_cycles)
         while not ctx.get(tb_top.done):
             if ticks >= max_cycles:
                 state = getattr(tb_top.kernel, "fsm_state", None)
@@ -59,6 +98,8 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
                 return
             await ctx.tick()
             ticks += 1
+            if not ticks & 1023:
+                progress.update(ticks)
         outcome["cycles"] = ctx.get(tb_top.cycles)
         if stall_seed is not None:
             outcome["stall_cycles"] = ctx.get(tb_top.stall_cycles)
@@ -84,13 +125,29 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
                      outcome["cycles"], outcome["reads"], outcome.get("stall_cycles"))
 
 
+def _describe(stmt) -> str:
+    if isinstance(stmt, ir.While):
+        return "the while loop"
+    if isinstance(stmt, ir.For):
+        return f"the loop over {stmt.var.name}"
+    if isinstance(stmt, ir.Call):
+        return f"the call of {stmt.callee.name}"
+    return "the statement"
+
+
 def timeout_error(name: str, cycles: int, state, control=None) -> SimTimeoutError:
     """The error for a run that did not finish; ``control`` (the top's Control IR) names the
-    source construct of the state the FSM is stuck in."""
+    state the FSM is stuck in and the innermost loop, while or call around it, whose line the
+    error points at."""
     where = f"; the FSM sits in state {state}" if state is not None else ""
+    loc = None
     if state is not None and control is not None and 0 <= state < len(control.states):
-        where += f" ({control.states[state].where()})"
-    return SimTimeoutError(f"{name} did not raise done within {cycles} cycles{where}",
+        st = control.states[state]
+        where += f" ({st.where()})"
+        if st.stmt is not None:
+            loc = st.stmt.loc
+            where += f", in {_describe(st.stmt)} at line {loc.line}"
+    return SimTimeoutError(f"{name} did not raise done within {cycles} cycles{where}", loc,
                            hint="raise the limit with s.build(max_cycles=N), or check for a "
                                 "loop that never ends")
 

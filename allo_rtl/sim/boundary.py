@@ -3,9 +3,19 @@
 Integer arrays travel as numpy integer arrays (nearest dtype), fixed-point arrays as float
 arrays (value = raw / 2**fracs), float32 as float32. Arguments a kernel writes are updated in
 place. Mistakes (wrong count, shape or kind of dtype) raise AlloArgumentError naming the argument.
+
+A value the parameter's type cannot hold is refused, naming the argument, the index and the
+range: an integer outside the type's range (300 into int8), a fixed-point value whose truncated
+mantissa is outside it (1000.0 into Fixed(12, 4)), NaN or infinity into an integer or fixed-point
+parameter. ``wrap=True`` (``mod(..., wrap=True)``) opts in to two's-complement wrapping of
+out-of-range values, as an assignment inside a kernel does; NaN and infinity are refused even
+then. A fraction finer than a fixed-point type's resolution is truncated toward zero (not an
+error: that is the conversion). float32 parameters take any float (IEEE rounding, overflow to
+infinity).
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -18,7 +28,42 @@ def _where(f: ir.Function, p) -> str:
     return f"argument {p.name!r} of {f.name} ({p.type!r})"
 
 
-def scalar_in(f, p: ir.Scalar, value):
+WRAP_HINT = ("pass values in range, or call with wrap=True to wrap them (two's complement) "
+             "as an assignment inside the kernel would")
+
+
+def _range_text(typ) -> str:
+    lo, hi = typ.min_raw, typ.max_raw
+    if typ.fracs:
+        return f"{lo / (1 << typ.fracs)!r}..{hi / (1 << typ.fracs)!r}"
+    return f"{lo}..{hi}"
+
+
+def to_raw(f, p, typ, value, index=None, wrap: bool = False):
+    """Raw value of ``value`` for ``typ`` (the type of parameter ``p``, an element type for an
+    array), refusing what the type cannot hold unless ``wrap``."""
+    if typ.is_float:
+        return typ.from_python(value)
+    at = "" if index is None else f" at index {index}"
+    if isinstance(value, (bool, np.bool_)):
+        value = int(value)
+    if isinstance(value, (numbers.Integral, np.integer)):
+        raw = int(value) << typ.fracs
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise AlloArgumentError(f"{_where(f, p)}{at} is {value!r}, which {typ!r} cannot "
+                                    "represent", p.loc,
+                                    hint="replace NaN and infinity before the call "
+                                         "(e.g. np.nan_to_num)")
+        raw = math.trunc(value * (1 << typ.fracs))
+    if not typ.min_raw <= raw <= typ.max_raw and not wrap:
+        raise AlloArgumentError(f"{_where(f, p)}{at} is {value!r}, outside {typ!r}'s range "
+                                f"{_range_text(typ)}", p.loc, hint=WRAP_HINT)
+    return typ.wrap(raw)
+
+
+def scalar_in(f, p: ir.Scalar, value, *, wrap: bool = False):
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if not isinstance(value, (numbers.Number, np.generic)) or isinstance(value, complex):
@@ -28,10 +73,10 @@ def scalar_in(f, p: ir.Scalar, value):
     if is_float and p.type.is_int:
         raise AlloArgumentError(f"{_where(f, p)} is an integer; got the float {value!r}", p.loc,
                                 hint="pass an int, or declare the parameter float32/Fixed")
-    return p.type.from_python(value)
+    return to_raw(f, p, p.type, value, wrap=wrap)
 
 
-def array_in(f, p: ir.Buffer, value) -> np.ndarray:
+def array_in(f, p: ir.Buffer, value, *, wrap: bool = False) -> np.ndarray:
     """Raw values (an object array) for buffer parameter ``p``."""
     if not isinstance(value, np.ndarray):
         raise AlloArgumentError(f"{_where(f, p)} must be a numpy array, got "
@@ -54,7 +99,9 @@ def array_in(f, p: ir.Buffer, value) -> np.ndarray:
     flat_in, flat_out = value.reshape(-1), raw.reshape(-1)
     for k in range(flat_in.size):
         v = flat_in[k]
-        flat_out[k] = p.dtype.from_python(v.item() if isinstance(v, np.generic) else v)
+        v = v.item() if isinstance(v, np.generic) else v
+        index = np.unravel_index(k, p.shape) if p.shape else ()
+        flat_out[k] = to_raw(f, p, p.dtype, v, tuple(int(i) for i in index), wrap)
     return raw
 
 
@@ -95,14 +142,16 @@ def check_arity(f: ir.Function, args, banks=None):
                                 f"got {len(args)}", f.loc)
 
 
-def convert_args(f: ir.Function, args, banks=None) -> list:
+def convert_args(f: ir.Function, args, banks=None, *, wrap: bool = False) -> list:
     """Raw values, one per hardware parameter. ``banks`` (``hls.banking.FunctionBanks``, from
-    the build) says how partitioned arrays are split into their banks."""
+    the build) says how partitioned arrays are split into their banks; out-of-range values
+    are refused unless ``wrap``."""
     check_arity(f, args, banks)
     arrays = {} if banks is None else banks.arrays
     out = []
     for p, a in zip(_user_params(f, banks), args):
-        raw = array_in(f, p, a) if isinstance(p, ir.Buffer) else scalar_in(f, p, a)
+        raw = (array_in(f, p, a, wrap=wrap) if isinstance(p, ir.Buffer)
+               else scalar_in(f, p, a, wrap=wrap))
         out += arrays[id(p)].split(raw) if id(p) in arrays else [raw]
     return out
 

@@ -36,8 +36,8 @@ class HardwareModule:
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
 
-    def __call__(self, *args, vcd=None, max_cycles=None):
-        raw = boundary.convert_args(self.top, args, self.design.top_banks)
+    def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
+        raw = boundary.convert_args(self.top, args, self.design.top_banks, wrap=wrap)
         limit = max_cycles or self.max_cycles
         if self.simulator == "amaranth":
             result = simulate(self.design.component, self.iface, raw, max_cycles=limit, vcd=vcd,

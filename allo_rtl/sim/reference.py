@@ -140,8 +140,9 @@ class ReferenceModule:
         self.top = module.top_func
         self._written = written_buffers(self.top)
 
-    def __call__(self, *args):
-        raw = boundary.convert_args(self.top, args)
+    def __call__(self, *args, wrap=False):
+        """``wrap=True`` wraps out-of-range arguments instead of refusing them."""
+        raw = boundary.convert_args(self.top, args, wrap=wrap)
         results = Interpreter().call(self.top, raw)
         boundary.write_back(self.top, args, raw, self._written)
         return boundary.convert_results(self.top, results)

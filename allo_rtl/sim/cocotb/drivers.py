@@ -6,6 +6,7 @@
 * ``read_int`` / ``write_int``: signal values as Python ints with the right sign.
 """
 from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.types import Logic
 
 
 def write_int(handle, value: int, bits: int):
@@ -20,6 +21,11 @@ def level(handle) -> int:
 
 def read_int(handle, signed: bool) -> int:
     v = handle.value
+    if isinstance(v, Logic):
+        # cocotb 2 gives a 1-bit port's value as a Logic (no to_signed/to_unsigned); as a
+        # signed 1-bit number, a set bit is -1
+        bit = int(v)
+        return -bit if signed else bit
     return v.to_signed() if signed else v.to_unsigned()
 
 

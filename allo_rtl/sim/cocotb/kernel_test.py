@@ -8,14 +8,17 @@ problem: the caller turns the recorded error into an AlloError.
 """
 import json
 import os
+import sys
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
 
+from allo_rtl.sim.amaranth_sim import Progress
 from allo_rtl.sim.cocotb.drivers import HostMemory, read_int, write_int
 
 CLOCK_NS = 10
+PROGRESS_CHUNK = 1000        # cycles simulated between two looks at the wall clock
 
 
 @cocotb.test()
@@ -51,9 +54,7 @@ async def _run(dut, spec):
     dut.start.value = 0
     await ReadOnly()
     if not int(dut.done.value):
-        limit = Timer(spec["max_cycles"] * CLOCK_NS, unit="ns")
-        fired = await First(RisingEdge(dut.done), limit)
-        if fired is limit:
+        if await _wait_for_done(dut, spec):
             state = None
             try:
                 state = int(dut.dut.fsm_state.value)
@@ -74,3 +75,20 @@ async def _run(dut, spec):
         out["arrays"][a["name"]] = await HostMemory(dut, a["name"], a["depth"], a["signed"],
                                                     a["bits"]).dump()
     return out
+
+
+async def _wait_for_done(dut, spec) -> bool:
+    """Wait for done in chunks of cycles (True: the limit ran out first). Between chunks a
+    progress line goes to stdout (the run log), which the caller echoes to its stderr."""
+    p = spec["progress"]
+    progress = Progress(spec["name"], spec["max_cycles"], spec["simulator"], p["after"],
+                        p["every"], sys.stdout)
+    waited = 0
+    while waited < spec["max_cycles"]:
+        step = min(PROGRESS_CHUNK, spec["max_cycles"] - waited)
+        limit = Timer(step * CLOCK_NS, unit="ns")
+        if await First(RisingEdge(dut.done), limit) is not limit:
+            return False
+        waited += step
+        progress.update(waited)
+    return True

