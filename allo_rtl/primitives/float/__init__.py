@@ -8,5 +8,6 @@ canonical quiet NaN (``FloatFormat.canonical_nan``, 0x7FC00000 for float32).
 from .format import FloatFormat, bfloat16, float16, float32, float64
 from .fadd import FAdd
 from .fmul import FMul
+from .fcompare import FAbs, FCompare, FMinMax, FNeg
 
-__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul"]
+__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul", "FCompare", "FMinMax", "FAbs", "FNeg"]
