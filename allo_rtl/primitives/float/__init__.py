@@ -9,5 +9,8 @@ from .format import FloatFormat, bfloat16, float16, float32, float64
 from .fadd import FAdd
 from .fmul import FMul
 from .fcompare import FAbs, FCompare, FMinMax, FNeg
+from .convert import FloatToFloat, FloatToInt, IntToFloat
 
-__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul", "FCompare", "FMinMax", "FAbs", "FNeg"]
+__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul",
+           "FCompare", "FMinMax", "FAbs", "FNeg",
+           "IntToFloat", "FloatToInt", "FloatToFloat"]
