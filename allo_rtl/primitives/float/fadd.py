@@ -16,10 +16,11 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
-from .rounding import denormalize, normalize, round_pack_shifted, shift_right_sticky, wire
+from .rounding import (count_leading_zeros, normalize_to_grid, round_pack_shifted,
+                       shift_right_sticky, wire)
 
-#: cut points: after alignment, after the add, after normalization, after the subnormal
-#: shift, at the output
+#: cut points: after alignment, after the add, after the leading-zero count, after the
+#: normalizing shift, at the output
 FADD_MAX_STAGES = 5
 
 
@@ -90,12 +91,13 @@ class FAdd(wiring.Component):
         # the top bit of total (carry) has weight exp + 1; cancellation leaves leading zeros.
         # A left shift of more than one happens only when the exponents differed by at most
         # one, so no sticky information was lost in the alignment.
-        sig, exp = normalize(m, s.total, s.exp + 1)
+        # The left shift stops at the subnormal grid, so no right shift is ever needed.
+        zeros = count_leading_zeros(m, s.total)
         sign = Mux(s.total == 0, s.zero_sign, s.sign)
-        s = p.cut(sig=sig, exp=exp, sign=sign, nan=s.nan, inf=s.inf)
+        s = p.cut(total=s.total, zeros=zeros, exp=s.exp + 1, sign=sign, nan=s.nan, inf=s.inf)
 
-        sig, tiny = denormalize(m, fmt, s.sig, s.exp)
-        s = p.cut(sig=sig, exp=s.exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
+        sig, exp, tiny = normalize_to_grid(m, s.total, s.exp, s.zeros)
+        s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
 
         finite = round_pack_shifted(m, fmt, s.sign, s.exp, s.sig, s.tiny)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))

@@ -72,6 +72,18 @@ def normalize(m, sig, exp):
     return (sig << zeros)[:len(sig)], to_signed(exp) - zeros
 
 
+def normalize_to_grid(m, sig, exp, zeros):
+    """Normalize sig (with ``zeros`` leading zeros), but never below the subnormal grid: the left shift stops where the
+    exponent reaches 1. Returns (sig, exp, tiny) for :func:`round_pack_shifted`; this saves
+    the right shift of :func:`denormalize` when the input has no leading-one guarantee but
+    ``exp >= 1`` (addition, where the shift only ever goes left).
+    """
+    exp = wire(m, to_signed(exp), "norm_exp")
+    tiny = wire(m, zeros >= exp, "tiny")               # exp - zeros would be below 1
+    shift = wire(m, Mux(tiny, (exp - 1)[:len(zeros)], zeros), "norm_shift")
+    return (sig << shift)[:len(sig)], exp - shift, tiny
+
+
 def denormalize(m, fmt: FloatFormat, sig, exp):
     """Prepare a normalized (sig, exp) for :func:`round_pack_shifted`.
 
