@@ -11,7 +11,7 @@ results are correctly rounded.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, unsigned
+from amaranth.hdl import Cat, Module, Mux, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -74,6 +74,11 @@ class FMul(wiring.Component):
         s = p.cut(product=x.sig * y.sig, exp=exp, sign=sign, nan=nan, inf=inf)
 
         sig, exp = normalize(m, s.product, s.exp)
+        # only the result bits, a guard, a round bit and a sticky bit matter from here on:
+        # the subnormal shift and the rounding work on man_bits + 4 bits, not 2 * man_bits + 2
+        sig = wire(m, sig, "normalized")
+        kept = fmt.man_bits + 3
+        sig = Cat(sig[:len(sig) - kept] != 0, sig[len(sig) - kept:])
         s = p.cut(sig=sig, exp=exp, sign=s.sign, nan=s.nan, inf=s.inf)
 
         sig, tiny = denormalize(m, fmt, s.sig, s.exp)
