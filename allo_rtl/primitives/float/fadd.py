@@ -19,9 +19,9 @@ from .pipeline import Pipeline, check_stages
 from .rounding import (count_leading_zeros, normalize_to_grid, round_pack_shifted,
                        shift_right_sticky, wire)
 
-#: cut points: after alignment, after the add, after the leading-zero count, after the
+#: cut points: after the operand swap, after alignment, after the add, after the leading-zero count, after the
 #: normalizing shift, at the output
-FADD_MAX_STAGES = 5
+FADD_MAX_STAGES = 6
 
 
 class FAdd(wiring.Component):
@@ -32,7 +32,7 @@ class FAdd(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 5; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
 
     Members
     -------
@@ -77,14 +77,19 @@ class FAdd(wiring.Component):
         big_exp, small_exp = Mux(swap, y.exp, x.exp), Mux(swap, x.exp, y.exp)
         sign = Mux(swap, sign_y, x.sign)
         subtract = x.sign != sign_y
+        s = p.cut(big_sig=big_sig, small_sig=small_sig, big_exp=big_exp, small_exp=small_exp,
+                  sign=sign, subtract=subtract, nan=nan, inf=inf, zero_sign=x.sign & sign_y)
+
         # three extra bits below the significand (guard, round, sticky) keep enough of the
         # shifted-out part for correct rounding; the sticky bit absorbs the rest
-        aligned = shift_right_sticky(m, Cat(Const(0, 3), small_sig), big_exp - small_exp)
-        s = p.cut(big=Cat(Const(0, 3), big_sig), small=aligned, exp=big_exp, sign=sign,
-                  subtract=subtract, nan=nan, inf=inf, zero_sign=x.sign & sign_y)
+        aligned = shift_right_sticky(m, Cat(Const(0, 3), s.small_sig), s.big_exp - s.small_exp)
+        s = p.cut(big=Cat(Const(0, 3), s.big_sig), small=aligned, exp=s.big_exp, sign=s.sign,
+                  subtract=s.subtract, nan=s.nan, inf=s.inf, zero_sign=s.zero_sign)
 
-        total = wire(m, Mux(s.subtract, s.big - s.small, s.big + s.small)[:fmt.man_bits + 5],
-                     "total")
+        # one adder for both: big - small = big + ~small + 1 (big >= small, so no sign)
+        width = fmt.man_bits + 5
+        addend = Cat(s.small, Const(0, 1)) ^ s.subtract.replicate(width)
+        total = wire(m, (Cat(s.big, Const(0, 1)) + addend + s.subtract)[:width], "total")
         s = p.cut(total=total, exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf,
                   zero_sign=s.zero_sign)
 

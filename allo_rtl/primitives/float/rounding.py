@@ -115,9 +115,11 @@ def round_pack_shifted(m, fmt: FloatFormat, sign, exp, sig, tiny) -> Value:
     # the exponent field: a rounding carry out of the fraction bumps the exponent, and a
     # subnormal (tiny, exponent field 0) that rounds up to 2**man_bits becomes the smallest normal.
     base = Mux(tiny, 0, to_signed(exp) - 1)
-    packed = wire(m, (base << mb) + rounded, "packed")
-    overflow = packed >= (fmt.exp_all_ones << mb)
-    magnitude = Mux(overflow, fmt.exp_all_ones << mb, packed[:fmt.width - 1])
+    # only the exponent field needs an adder: the fraction bits are rounded's low bits
+    exp_field = wire(m, base + rounded[mb:], "exp_field")
+    overflow = exp_field >= fmt.exp_all_ones
+    packed = Cat(rounded[:mb], exp_field[:fmt.exp_bits])
+    magnitude = Mux(overflow, fmt.exp_all_ones << mb, packed)
     return Cat(Mux(sig == 0, 0, magnitude)[:fmt.width - 1], sign)
 
 
