@@ -65,12 +65,17 @@ def main(argv=None) -> int:
     ap.add_argument("--freq", type=float, default=150.0, help="nextpnr target (MHz)")
     ap.add_argument("--out", type=Path, default=Path("build/bench_float"))
     args = ap.parse_args(argv)
-    rows = [measure(u, int(s), args.out.resolve(), args.freq)
-            for u in args.units.split(",") for s in args.stages.split(",")]
     print(f"{'unit':6} {'stages':>6} {'LUT':>6} {'FF':>6} {'DSP':>4} {'Fmax MHz':>9}")
-    for r in rows:
-        print(f"{r['unit']:6} {r['stages']:6} {r['lut']:6} {r['ff']:6} {r['dsp']:4} "
-              f"{r['fmax_mhz']!s:>9}")
+    rows = []
+    for unit in args.units.split(","):
+        for stages in args.stages.split(","):
+            stages = min(int(stages), UNITS[unit].max_stages)   # "max" fits all
+            if any(r["unit"] == unit and r["stages"] == stages for r in rows):
+                continue
+            r = measure(unit, stages, args.out.resolve(), args.freq)
+            rows.append(r)
+            print(f"{r['unit']:6} {r['stages']:6} {r['lut']:6} {r['ff']:6} {r['dsp']:4} "
+                  f"{r['fmax_mhz']!s:>9}", flush=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2))
     return 0
 

@@ -130,7 +130,7 @@ def test_pipelined_conversions_hold_with_en():
     raws = _float_inputs(float32, 100, 1)
     for dut, comb in [(FloatToInt(float32, 32, True, stages=2), FloatToInt(float32, 32, True)),
                       (FloatToFloat(float32, float16, stages=3), FloatToFloat(float32, float16)),
-                      (IntToFloat(float32, 32, True, stages=2), IntToFloat(float32, 32, True))]:
+                      (IntToFloat(float32, 32, True, stages=3), IntToFloat(float32, 32, True))]:
         assert dut.latency == dut.stages
         want = [g[0] for g in run_comb(comb, [dict(a=r) for r in raws], ["result"])]
         assert run_pipelined(dut, [dict(a=r) for r in raws], "result", seed=5) == want
@@ -143,3 +143,43 @@ def test_conversions_refuse_bad_arguments():
         FloatToInt(float32, 0)
     with pytest.raises(ValueError, match="from 0 to 3, not 4"):
         FloatToFloat(float32, float16, stages=4)
+    with pytest.raises(ValueError, match="frac_bits must be an integer from 0 to 64, not -1"):
+        IntToFloat(float32, 8, frac_bits=-1)
+
+
+def _pow2(e: int):
+    return to_sf(float32, (127 + e) << 23)
+
+
+@pytest.mark.parametrize("width, frac_bits, signed", [(16, 8, True), (32, 31, True),
+                                                      (8, 8, False), (64, 60, True)])
+def test_fixed_to_float_and_back(width, frac_bits, signed):
+    """Fixed(width, frac_bits) <-> float32: SoftFloat's integer conversion times an exact
+    power of two (all these values are normal float32 numbers)."""
+    raws = _int_edges(width, signed, 300, width + frac_bits)
+    got = run_comb(IntToFloat(float32, width, signed, frac_bits=frac_bits),
+                   [dict(a=r) for r in raws], ["result"])
+    want = [from_sf(sf.f32_mul(to_sf(float32, _ref_int_to_float(float32, width, signed, r)),
+                               _pow2(-frac_bits))) for r in raws]
+    bad = [(hex(r), hex(g[0]), hex(w)) for r, g, w in zip(raws, got, want) if g[0] != w]
+    assert not bad, f"to float: {len(bad)} mismatches: {bad[:5]}"
+
+    floats = _float_inputs(float32, 500, frac_bits)
+    got = run_comb(FloatToInt(float32, width, signed, frac_bits=frac_bits),
+                   [dict(a=f) for f in floats], ["result"])
+    want = [_ref_float_to_int(float32, width, signed,
+                              from_sf(sf.f32_mul(to_sf(float32, f), _pow2(frac_bits))))
+            for f in floats]
+    bad = [(hex(f), hex(g[0]), hex(w)) for f, g, w in zip(floats, got, want) if g[0] != w]
+    assert not bad, f"from float: {len(bad)} mismatches: {bad[:5]}"
+
+
+def test_fixed_to_float16_reaches_subnormals():
+    """A 2**-24 step (float16's smallest subnormal) and its neighbours, rounded."""
+    raws = list(range(0, 64)) + [(1 << 15) - 1, 1 << 15]
+    got = run_comb(IntToFloat(float16, 16, False, frac_bits=25), [dict(a=r) for r in raws],
+                   ["result"])
+    # exact value r * 2**-25 in float64 (r < 2**16), then one rounding to float16
+    want = [from_sf(sf.f64_to_f16(sf.f64_mul(sf.ui32_to_f64(sf.UInt32.from_int(r)),
+                                             sf.Float64.from_float(2.0 ** -25)))) for r in raws]
+    assert [g[0] for g in got] == want

@@ -26,6 +26,12 @@ from .rounding import (denormalize, normalize, pad_guard, round_pack_shifted, to
                        wire)
 
 
+def _check_frac_bits(frac_bits, unit: str) -> int:
+    if not isinstance(frac_bits, int) or isinstance(frac_bits, bool) or not 0 <= frac_bits <= 64:
+        raise ValueError(f"{unit} frac_bits must be an integer from 0 to 64, not {frac_bits!r}")
+    return frac_bits
+
+
 def _check_width(width, unit: str) -> int:
     if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 64:
         raise ValueError(f"{unit} integer width must be an integer from 1 to 64, not {width!r}")
@@ -46,7 +52,8 @@ class _Conversion(wiring.Component):
 
 
 class IntToFloat(_Conversion):
-    """An integer's raw bits ``a`` (``width`` bits, two's complement if signed) to a float.
+    """An integer's raw bits ``a`` (``width`` bits, two's complement if signed) to a float;
+    with ``frac_bits`` the raw bits are a fixed-point value ``a * 2**-frac_bits``.
 
     Parameters
     ----------
@@ -54,14 +61,18 @@ class IntToFloat(_Conversion):
     width : int
         1 to 64.
     signed : bool
+    frac_bits : int
+        0 to 64 fraction bits of a Fixed/UFixed source (0: an integer).
     stages : int
-        0 to 2 pipeline registers (the latency).
+        0 to 3 pipeline registers (the latency).
     """
-    max_stages = 2
+    max_stages = 3
 
-    def __init__(self, fmt: FloatFormat, width: int, signed: bool = True, stages: int = 0):
+    def __init__(self, fmt: FloatFormat, width: int, signed: bool = True, stages: int = 0,
+                 frac_bits: int = 0):
         try:
             self.fmt = check_format(fmt, "IntToFloat")
+            self.frac_bits = _check_frac_bits(frac_bits, "IntToFloat")
             self.width = _check_width(width, "IntToFloat")
             self.is_signed = bool(signed)
             super().__init__(stages, width, fmt.width)
@@ -71,7 +82,7 @@ class IntToFloat(_Conversion):
 
     def __repr__(self):
         return (f"IntToFloat({self.fmt!r}, width={self.width}, signed={self.is_signed}, "
-                f"stages={self.stages})")
+                f"stages={self.stages}, frac_bits={self.frac_bits})")
 
     def elaborate(self, platform):
         m = Module()
@@ -80,11 +91,15 @@ class IntToFloat(_Conversion):
         negative = self.a[-1] if self.is_signed else Const(0, 1)
         # |MIN| = 2**(w-1) still fits in w unsigned bits
         magnitude = wire(m, Mux(negative, -self.a, self.a)[:w], "magnitude")
-        # the top bit of the w-bit magnitude has weight 2**(w-1)
-        sig, exp = normalize(m, magnitude, fmt.bias + w - 1)
+        # the top bit of the w-bit magnitude has weight 2**(w - 1 - frac_bits)
+        sig, exp = normalize(m, magnitude, fmt.bias + w - 1 - self.frac_bits)
         s = p.cut(sig=pad_guard(sig, fmt), exp=exp, sign=negative)
-        # integers are never below the normal range: no subnormal shift
-        result = round_pack_shifted(m, fmt, s.sign, s.exp, s.sig, Const(0, 1))
+        if self.frac_bits >= fmt.bias:    # 2**-frac_bits can be below the normal range
+            sig, tiny = denormalize(m, fmt, s.sig, s.exp)
+        else:                             # never tiny: no subnormal shift
+            sig, tiny = s.sig, Const(0, 1)
+        s = p.cut(sig=sig, exp=s.exp, tiny=tiny, sign=s.sign)
+        result = round_pack_shifted(m, fmt, s.sign, s.exp, s.sig, s.tiny)
         s = p.cut(result=result)
         m.d.comb += self.result.eq(s.result)
         return m
@@ -92,7 +107,8 @@ class IntToFloat(_Conversion):
 
 class FloatToInt(_Conversion):
     """A float to an integer's raw bits, truncating toward zero (see the module for the
-    out-of-range and NaN results).
+    out-of-range and NaN results); with ``frac_bits``, to a fixed-point value: the raw bits of
+    ``trunc(x * 2**frac_bits)``.
 
     Parameters
     ----------
@@ -100,14 +116,18 @@ class FloatToInt(_Conversion):
     width : int
         1 to 64.
     signed : bool
+    frac_bits : int
+        0 to 64 fraction bits of a Fixed/UFixed result (0: an integer).
     stages : int
         0 to 2 pipeline registers (the latency).
     """
     max_stages = 2
 
-    def __init__(self, fmt: FloatFormat, width: int, signed: bool = True, stages: int = 0):
+    def __init__(self, fmt: FloatFormat, width: int, signed: bool = True, stages: int = 0,
+                 frac_bits: int = 0):
         try:
             self.fmt = check_format(fmt, "FloatToInt")
+            self.frac_bits = _check_frac_bits(frac_bits, "FloatToInt")
             self.width = _check_width(width, "FloatToInt")
             self.is_signed = bool(signed)
             super().__init__(stages, fmt.width, width)
@@ -117,16 +137,17 @@ class FloatToInt(_Conversion):
 
     def __repr__(self):
         return (f"FloatToInt({self.fmt!r}, width={self.width}, signed={self.is_signed}, "
-                f"stages={self.stages})")
+                f"stages={self.stages}, frac_bits={self.frac_bits})")
 
     def elaborate(self, platform):
         m = Module()
         fmt, w = self.fmt, self.width
         p = Pipeline(m, self.en, self.stages, self.max_stages)
         x = unpack(m, fmt, self.a, "a")
-        # value = sig * 2**(k - man_bits) with k = exp - bias: |x| < 1 for k < 0, and
-        # |x| >= 2**width for k >= width; in between sig << k keeps every integer bit
-        k = wire(m, to_signed(x.exp) - fmt.bias, "k")
+        # raw = x * 2**frac_bits = sig * 2**(k - man_bits) with k = exp - bias + frac_bits:
+        # |raw| < 1 for k < 0, |raw| >= 2**width for k >= width; in between sig << k keeps
+        # every integer bit
+        k = wire(m, to_signed(x.exp) - (fmt.bias - self.frac_bits), "k")
         # a narrow format's infinity can have an exponent inside the integer range
         too_big = (k >= w) | x.is_inf
         shift = Mux(k < 0, 0, k)[:max(1, (w - 1).bit_length())]

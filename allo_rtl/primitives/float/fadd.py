@@ -55,6 +55,8 @@ class FAdd(wiring.Component):
         super().__init__({"a": In(unsigned(w)), "b": In(unsigned(w)), "sub": In(1),
                           "en": In(1, init=1), "result": Out(unsigned(w))})
 
+    max_stages = FADD_MAX_STAGES
+
     @property
     def latency(self) -> int:
         return self.stages

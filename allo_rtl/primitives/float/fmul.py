@@ -53,6 +53,8 @@ class FMul(wiring.Component):
         super().__init__({"a": In(unsigned(w)), "b": In(unsigned(w)), "en": In(1, init=1),
                           "result": Out(unsigned(w))})
 
+    max_stages = FMUL_MAX_STAGES
+
     @property
     def latency(self) -> int:
         return self.stages
