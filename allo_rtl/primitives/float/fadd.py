@@ -16,12 +16,12 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
-from .rounding import (count_leading_zeros, normalize_to_grid, round_pack_shifted,
+from .rounding import (count_leading_zeros, normalize_to_grid, pack, round_nearest_even,
                        shift_right_sticky, wire)
 
-#: cut points: after the operand swap, after alignment, after the add, after the leading-zero count, after the
-#: normalizing shift, at the output
-FADD_MAX_STAGES = 6
+#: cut points: after the operand swap, after alignment, after the add, after the
+#: leading-zero count, after the normalizing shift, after rounding, at the output
+FADD_MAX_STAGES = 7
 
 
 class FAdd(wiring.Component):
@@ -32,7 +32,7 @@ class FAdd(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 7; this is also the latency in cycles.
 
     Members
     -------
@@ -106,7 +106,10 @@ class FAdd(wiring.Component):
         sig, exp, tiny = normalize_to_grid(m, s.total, s.exp, s.zeros)
         s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
 
-        finite = round_pack_shifted(m, fmt, s.sign, s.exp, s.sig, s.tiny)
+        rounded = round_nearest_even(m, fmt, s.sig)
+        s = p.cut(rounded=rounded, exp=s.exp, tiny=s.tiny, sign=s.sign, nan=s.nan, inf=s.inf)
+
+        finite = pack(m, fmt, s.sign, s.exp, s.rounded, s.tiny)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
         s = p.cut(result=result)
         m.d.comb += self.result.eq(s.result)

@@ -17,11 +17,11 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
-from .rounding import denormalize, normalize, round_pack_shifted, wire
+from .rounding import denormalize, normalize, pack, round_nearest_even, wire
 
 #: cut points: after the significand product, after normalization, after the subnormal
-#: shift, at the output
-FMUL_MAX_STAGES = 4
+#: shift, after rounding, at the output
+FMUL_MAX_STAGES = 5
 
 
 class FMul(wiring.Component):
@@ -32,7 +32,7 @@ class FMul(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 4; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 5; this is also the latency in cycles.
 
     Members
     -------
@@ -86,7 +86,10 @@ class FMul(wiring.Component):
         sig, tiny = denormalize(m, fmt, s.sig, s.exp)
         s = p.cut(sig=sig, exp=s.exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
 
-        finite = round_pack_shifted(m, fmt, s.sign, s.exp, s.sig, s.tiny)
+        rounded = round_nearest_even(m, fmt, s.sig)
+        s = p.cut(rounded=rounded, exp=s.exp, tiny=s.tiny, sign=s.sign, nan=s.nan, inf=s.inf)
+
+        finite = pack(m, fmt, s.sign, s.exp, s.rounded, s.tiny)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
         s = p.cut(result=result)
         m.d.comb += self.result.eq(s.result)

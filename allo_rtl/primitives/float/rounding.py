@@ -96,6 +96,34 @@ def denormalize(m, fmt: FloatFormat, sig, exp):
     return shift_right_sticky(m, sig, shift), tiny
 
 
+def round_nearest_even(m, fmt: FloatFormat, sig) -> Value:
+    """The top ``man_bits + 1`` bits of sig rounded to nearest even (``man_bits + 2`` bits:
+    a carry out means the exponent goes up). sig needs at least two guard bits."""
+    mb = fmt.man_bits
+    guard_bits = len(sig) - (mb + 1)
+    assert guard_bits >= 2, "rounding needs a guard and a sticky bit"
+    sig = wire(m, sig, "round_in")
+    keep = sig[guard_bits:]
+    guard = sig[guard_bits - 1]
+    sticky = sig[:guard_bits - 1] != 0
+    return wire(m, keep + (guard & (sticky | keep[0])), "rounded")
+
+
+def pack(m, fmt: FloatFormat, sign, exp, rounded, tiny) -> Value:
+    """Raw bits from a rounded significand; overflow gives infinity, a zero gives ±0."""
+    mb = fmt.man_bits
+    # The significand's hidden bit lands in the exponent field, (exp - 1) + hidden: a rounding
+    # carry bumps the exponent, and a subnormal (tiny, exponent field 0) that rounded up to
+    # 2**man_bits becomes the smallest normal. Only the exponent field needs an adder.
+    base = Mux(tiny, 0, to_signed(exp) - 1)
+    exp_field = wire(m, base + rounded[mb:], "exp_field")
+    overflow = exp_field >= fmt.exp_all_ones
+    packed = Cat(rounded[:mb], exp_field[:fmt.exp_bits])
+    magnitude = Mux(overflow, fmt.exp_all_ones << mb, packed)
+    # rounded is 0 for a zero or for an underflow to zero (then tiny, and so base, is 0 too)
+    return Cat(Mux(rounded == 0, 0, magnitude)[:fmt.width - 1], sign)
+
+
 def round_pack_shifted(m, fmt: FloatFormat, sign, exp, sig, tiny) -> Value:
     """Round to nearest even and pack; overflow gives infinity, a zero sig gives ±0.
 
@@ -103,24 +131,7 @@ def round_pack_shifted(m, fmt: FloatFormat, sign, exp, sig, tiny) -> Value:
     guard bits below; ``exp`` is the biased exponent of its top bit and ``tiny`` says sig was
     already shifted to the subnormal grid.
     """
-    mb = fmt.man_bits
-    guard_bits = len(sig) - (mb + 1)
-    assert guard_bits >= 2, "round_pack needs a guard and a sticky bit"
-    sig = wire(m, sig, "round_in")
-    keep = sig[guard_bits:]
-    guard = sig[guard_bits - 1]
-    sticky = sig[:guard_bits - 1] != 0
-    rounded = wire(m, keep + (guard & (sticky | keep[0])), "rounded")
-    # Adding the significand (hidden bit included) to (exp - 1) << man_bits places the hidden bit in
-    # the exponent field: a rounding carry out of the fraction bumps the exponent, and a
-    # subnormal (tiny, exponent field 0) that rounds up to 2**man_bits becomes the smallest normal.
-    base = Mux(tiny, 0, to_signed(exp) - 1)
-    # only the exponent field needs an adder: the fraction bits are rounded's low bits
-    exp_field = wire(m, base + rounded[mb:], "exp_field")
-    overflow = exp_field >= fmt.exp_all_ones
-    packed = Cat(rounded[:mb], exp_field[:fmt.exp_bits])
-    magnitude = Mux(overflow, fmt.exp_all_ones << mb, packed)
-    return Cat(Mux(sig == 0, 0, magnitude)[:fmt.width - 1], sign)
+    return pack(m, fmt, sign, exp, round_nearest_even(m, fmt, sig), tiny)
 
 
 def pad_guard(sig, fmt: FloatFormat) -> Value:
