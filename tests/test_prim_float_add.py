@@ -69,3 +69,23 @@ def test_fadd_float32_campaign():
     got = run_comb(FAdd(float32), vecs, ["result"])
     bad = mismatches(float32, vecs, got, [_want(float32, v) for v in vecs])
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
+
+
+# (a, b, sub, what the case exercises); results are checked against SoftFloat
+NAMED_CASES = [
+    (0x3F800000, 0x33800000, 0, "1 + 2**-24: a tie, to even (stays 1.0)"),
+    (0x3F800001, 0x33800000, 0, "(1 + ulp) + 2**-24: a tie, to even (rounds up)"),
+    (0x3FFFFFFF, 0x34000000, 0, "(2 - ulp) + ulp: carry into the exponent"),
+    (0x7F7FFFFF, 0x73000000, 0, "max normal + half an ulp: overflow to inf"),
+    (0x00800000, 0x00000001, 1, "min normal - min subnormal: max subnormal"),
+    (0x00800001, 0x00800000, 1, "difference of two normals is a subnormal"),
+    (0x3F800000, 0x3F7FFFFF, 1, "1 - (1 - ulp/2): deep cancellation"),
+    (0x4B800001, 0x3F800000, 1, "2**24 + 2 - 1: rounding after a borrow"),
+    (0x00000001, 0x80000001, 0, "x + (-x) = +0"),
+]
+
+
+@pytest.mark.parametrize("a, b, sub, what", NAMED_CASES, ids=[c[3] for c in NAMED_CASES])
+def test_fadd_named_edge_cases(a, b, sub, what):
+    got = run_comb(FAdd(float32), [dict(a=a, b=b, sub=sub)], ["result"])
+    assert got[0][0] == _want(float32, dict(a=a, b=b, sub=sub)), what

@@ -67,3 +67,25 @@ def test_fmul_float32_campaign():
     got = run_comb(FMul(float32), vecs, ["result"])
     bad = mismatches(float32, vecs, got, [_want(float32, v) for v in vecs])
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
+
+
+# (a, b, what the case exercises); results are checked against SoftFloat, never pinned here
+NAMED_CASES = [
+    (0x3F800001, 0x3F7FFFFF, "product 1 - 2**-46: rounds up to 1.0 (carry into the exponent)"),
+    (0x3FFFFFFF, 0x3FFFFFFF, "(2 - 2**-23)**2: carry out of the fraction"),
+    (0x7F7FFFFF, 0x40000000, "max normal * 2: overflow to inf"),
+    (0x00800000, 0x3F000000, "min normal / 2: exact subnormal"),
+    (0x00800001, 0x3F000000, "(min normal + ulp) / 2: a tie, to even"),
+    (0x00000001, 0x3F000000, "min subnormal / 2: tie to even -> +0"),
+    (0x00000001, 0x3F400000, "min subnormal * 0.75: rounds up to min subnormal"),
+    (0x007FFFFF, 0x3F800001, "max subnormal * (1 + ulp): rounds to min normal"),
+    (0x80000001, 0x00000001, "underflow to -0"),
+    (0x0DA24260, 0x3F800000 | 0x1234, "random normal * (1 + small)"),
+]
+
+
+@pytest.mark.parametrize("a, b, what", NAMED_CASES, ids=[c[2] for c in NAMED_CASES])
+def test_fmul_named_edge_cases(a, b, what):
+    got = run_comb(FMul(float32), [dict(a=a, b=b), dict(a=b, b=a)], ["result"])
+    want = canonical(float32, ref_binary(float32, "mul", a, b))
+    assert [g[0] for g in got] == [want, want], what
