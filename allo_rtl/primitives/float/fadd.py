@@ -76,15 +76,17 @@ class FAdd(wiring.Component):
         # operand needs an alignment shifter
         swap = wire(m, y.magnitude > x.magnitude, "swap")
         big_sig, small_sig = Mux(swap, y.sig, x.sig), Mux(swap, x.sig, y.sig)
-        big_exp, small_exp = Mux(swap, y.exp, x.exp), Mux(swap, x.exp, y.exp)
+        big_exp = Mux(swap, y.exp, x.exp)
+        # both differences in parallel with the magnitude compare, one picked by swap
+        distance = Mux(swap, y.exp - x.exp, x.exp - y.exp)[:fmt.exp_bits]
         sign = Mux(swap, sign_y, x.sign)
         subtract = x.sign != sign_y
-        s = p.cut(big_sig=big_sig, small_sig=small_sig, big_exp=big_exp, small_exp=small_exp,
+        s = p.cut(big_sig=big_sig, small_sig=small_sig, big_exp=big_exp, distance=distance,
                   sign=sign, subtract=subtract, nan=nan, inf=inf, zero_sign=x.sign & sign_y)
 
         # three extra bits below the significand (guard, round, sticky) keep enough of the
         # shifted-out part for correct rounding; the sticky bit absorbs the rest
-        aligned = shift_right_sticky(m, Cat(Const(0, 3), s.small_sig), s.big_exp - s.small_exp)
+        aligned = shift_right_sticky(m, Cat(Const(0, 3), s.small_sig), s.distance)
         s = p.cut(big=Cat(Const(0, 3), s.big_sig), small=aligned, exp=s.big_exp, sign=s.sign,
                   subtract=s.subtract, nan=s.nan, inf=s.inf, zero_sign=s.zero_sign)
 

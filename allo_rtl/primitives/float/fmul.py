@@ -19,9 +19,9 @@ from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
 from .rounding import denormalize, normalize, pack, round_nearest_even, wire
 
-#: cut points: after the significand product, after normalization, after the subnormal
-#: shift, after rounding, at the output
-FMUL_MAX_STAGES = 5
+#: cut points: after unpacking (the multiplier's inputs), after the significand product,
+#: after normalization, after the subnormal shift, after rounding, at the output
+FMUL_MAX_STAGES = 6
 
 
 class FMul(wiring.Component):
@@ -32,7 +32,7 @@ class FMul(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 5; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
 
     Members
     -------
@@ -73,7 +73,9 @@ class FMul(wiring.Component):
         # the product's top bit (position 2 * man_bits + 1) has biased exponent
         # exp_a + exp_b - bias + 1; subnormal operands leave leading zeros below it
         exp = x.exp + y.exp - (fmt.bias - 1)
-        s = p.cut(product=x.sig * y.sig, exp=exp, sign=sign, nan=nan, inf=inf)
+        s = p.cut(sig_a=x.sig, sig_b=y.sig, exp=exp, sign=sign, nan=nan, inf=inf)
+
+        s = p.cut(product=s.sig_a * s.sig_b, exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf)
 
         sig, exp = normalize(m, s.product, s.exp)
         # only the result bits, a guard, a round bit and a sticky bit matter from here on:
