@@ -6,8 +6,8 @@ pipeline register.
 
 IEEE rules kept: the sign is the XOR of the operand signs, also for zeros and infinities;
 ``0 * inf`` and any NaN operand give the canonical NaN (:mod:`.format`); subnormal operands
-are multiplied exactly (the product is normalized by a leading-zero count) and subnormal
-results are correctly rounded.
+are multiplied exactly (the one operand that can be subnormal is normalized by a
+leading-zero count before the multiplier) and subnormal results are correctly rounded.
 """
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
-from .rounding import denormalize, normalize, pack, round_nearest_even, wire
+from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even,
+                       to_signed, wire)
 
 #: cut points: after unpacking (the multiplier's inputs), after the significand product,
-#: after normalization, after the subnormal shift, after rounding, at the output
+#: after the one-bit normalization, after the subnormal shift, after rounding, at the output
 FMUL_MAX_STAGES = 6
 
 
@@ -70,14 +71,26 @@ class FMul(wiring.Component):
         sign = x.sign ^ y.sign
         nan = x.is_nan | y.is_nan | (x.is_inf & y.is_zero) | (x.is_zero & y.is_inf)
         inf = x.is_inf | y.is_inf
+        # At most one operand needs normalizing: were both subnormal, the product would be far
+        # below the smallest subnormal, and the subnormal shift turns it into a zero anyway.
+        # So only the operand with a zero hidden bit goes through a leading-zero count.
+        a_subnormal = ~x.sig[-1]
+        thin = wire(m, Mux(a_subnormal, x.sig, y.sig), "thin")
+        other = Mux(a_subnormal, y.sig, x.sig)
+        zeros = wire(m, count_leading_zeros(m, thin), "zeros")
         # the product's top bit (position 2 * man_bits + 1) has biased exponent
-        # exp_a + exp_b - bias + 1; subnormal operands leave leading zeros below it
-        exp = x.exp + y.exp - (fmt.bias - 1)
-        s = p.cut(sig_a=x.sig, sig_b=y.sig, exp=exp, sign=sign, nan=nan, inf=inf)
+        # exp_a + exp_b - bias + 1
+        exp = to_signed(x.exp + y.exp) - (fmt.bias - 1) - zeros
+        s = p.cut(sig_a=(thin << zeros)[:fmt.man_bits + 1], sig_b=other, exp=exp, sign=sign,
+                  nan=nan, inf=inf)
 
         s = p.cut(product=s.sig_a * s.sig_b, exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf)
 
-        sig, exp = normalize(m, s.product, s.exp)
+        # a product of two significands in [1, 2) is in [1, 4): at most one leading zero
+        product = wire(m, s.product, "product")
+        top = product[-1]
+        sig = Mux(top, product, product << 1)[:len(product)]
+        exp = Mux(top, s.exp, s.exp - 1)
         # only the result bits, a guard, a round bit and a sticky bit matter from here on:
         # the subnormal shift and the rounding work on man_bits + 4 bits, not 2 * man_bits + 2
         sig = wire(m, sig, "normalized")
