@@ -1,0 +1,141 @@
+"""Shared datapath pieces: leading-zero count, sticky right shift, round-to-nearest-even pack.
+
+Every arithmetic unit ends the same way: a significand normalized so its leading one is the
+top bit, the biased exponent of that bit, then :func:`round_pack`. Keeping one copy keeps the
+subnormal and carry rules in one place.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Const, Mux, Signal, Value
+
+from .format import FloatFormat
+
+
+def wire(m, value, name: str) -> Signal:
+    """value as a combinational signal. Expressions used more than once go through one: the
+    simulator and the Verilog back end copy an expression tree at every use."""
+    value = Value.cast(value)
+    sig = Signal(value.shape(), name=name)
+    m.d.comb += sig.eq(value)
+    return sig
+
+
+def count_leading_zeros(m, x) -> Value:
+    """Leading zeros of x, ``len(x)`` when x is zero (a balanced tree, log depth)."""
+    x = Value.cast(x)
+    n = len(x)
+    size = 1 << (n - 1).bit_length()
+    # pad at the bottom with ones: a zero x then counts exactly n zeros
+    padded = Cat(Const((1 << (size - n)) - 1, size - n), x) if size > n else x
+    count, _ = _clz_tree(m, wire(m, padded, "clz_in"))
+    return count
+
+
+def _clz_tree(m, x):
+    n = len(x)
+    if n == 1:
+        return ~x[0], ~x[0]
+    half = n // 2
+    count_hi, zero_hi = _clz_tree(m, x[half:])
+    count_lo, zero_lo = _clz_tree(m, x[:half])
+    count = wire(m, Mux(zero_hi, half + count_lo, count_hi), f"clz{n}")
+    return count, wire(m, zero_hi & zero_lo, f"clz{n}_zero")
+
+
+def shift_right_sticky(m, x, amount) -> Value:
+    """x >> amount, with the OR of every dropped bit ORed into bit 0 (``amount`` >= 0).
+
+    Amounts of ``len(x)`` or more leave only the sticky bit.
+    """
+    x = wire(m, x, "srs_in")
+    n = len(x)
+    amount = Value.cast(amount).as_unsigned()
+    nbits = n.bit_length()
+    if len(amount) > nbits:
+        amount = Mux(amount >= n, n, amount[:nbits])
+    amount = wire(m, amount, "srs_amount")
+    dropped_mask = ~(Const((1 << n) - 1, n) << amount)[:n]
+    sticky = (x & dropped_mask) != 0
+    return (x >> amount)[:n] | sticky
+
+
+def to_signed(v) -> Value:
+    """v as a signed value of the same number (an unsigned v gains a zero sign bit)."""
+    v = Value.cast(v)
+    return v if v.shape().signed else Cat(v, Const(0, 1)).as_signed()
+
+
+def normalize(m, sig, exp):
+    """(sig shifted so its leading one is the top bit, exp lowered by the shift)."""
+    sig = wire(m, sig, "norm_in")
+    zeros = wire(m, count_leading_zeros(m, sig), "norm_zeros")
+    return (sig << zeros)[:len(sig)], to_signed(exp) - zeros
+
+
+def normalize_to_grid(m, sig, exp, zeros):
+    """Normalize sig (with ``zeros`` leading zeros), but never below the subnormal grid: the left shift stops where the
+    exponent reaches 1. Returns (sig, exp, tiny) for :func:`round_pack_shifted`; this saves
+    the right shift of :func:`denormalize` when the input has no leading-one guarantee but
+    ``exp >= 1`` (addition, where the shift only ever goes left).
+    """
+    exp = wire(m, to_signed(exp), "norm_exp")
+    tiny = wire(m, zeros >= exp, "tiny")               # exp - zeros would be below 1
+    shift = wire(m, Mux(tiny, (exp - 1)[:len(zeros)], zeros), "norm_shift")
+    return (sig << shift)[:len(sig)], exp - shift, tiny
+
+
+def denormalize(m, fmt: FloatFormat, sig, exp):
+    """Prepare a normalized (sig, exp) for :func:`round_pack_shifted`.
+
+    Results below the normal range (exp < 1) are shifted right to the subnormal grid, the
+    dropped bits kept as sticky. Returns (sig, tiny).
+    """
+    exp = wire(m, to_signed(exp), "denorm_exp")
+    tiny = wire(m, exp < 1, "tiny")
+    shift = Mux(tiny, 1 - exp, 0)
+    return shift_right_sticky(m, sig, shift), tiny
+
+
+def round_nearest_even(m, fmt: FloatFormat, sig) -> Value:
+    """The top ``man_bits + 1`` bits of sig rounded to nearest even (``man_bits + 2`` bits:
+    a carry out means the exponent goes up). sig needs at least two guard bits."""
+    mb = fmt.man_bits
+    guard_bits = len(sig) - (mb + 1)
+    assert guard_bits >= 2, "rounding needs a guard and a sticky bit"
+    sig = wire(m, sig, "round_in")
+    keep = sig[guard_bits:]
+    guard = sig[guard_bits - 1]
+    sticky = sig[:guard_bits - 1] != 0
+    return wire(m, keep + (guard & (sticky | keep[0])), "rounded")
+
+
+def pack(m, fmt: FloatFormat, sign, exp, rounded, tiny) -> Value:
+    """Raw bits from a rounded significand; overflow gives infinity, a zero gives ±0."""
+    mb = fmt.man_bits
+    # The significand's hidden bit lands in the exponent field, (exp - 1) + hidden: a rounding
+    # carry bumps the exponent, and a subnormal (tiny, exponent field 0) that rounded up to
+    # 2**man_bits becomes the smallest normal. Only the exponent field needs an adder.
+    base = Mux(tiny, 0, to_signed(exp) - 1)
+    exp_field = wire(m, base + rounded[mb:], "exp_field")
+    overflow = exp_field >= fmt.exp_all_ones
+    packed = Cat(rounded[:mb], exp_field[:fmt.exp_bits])
+    magnitude = Mux(overflow, fmt.exp_all_ones << mb, packed)
+    # rounded is 0 for a zero or for an underflow to zero (then tiny, and so base, is 0 too)
+    return Cat(Mux(rounded == 0, 0, magnitude)[:fmt.width - 1], sign)
+
+
+def round_pack_shifted(m, fmt: FloatFormat, sign, exp, sig, tiny) -> Value:
+    """Round to nearest even and pack; overflow gives infinity, a zero sig gives ±0.
+
+    ``sig`` has ``man_bits + 1`` result bits on top (the hidden bit first) and at least two
+    guard bits below; ``exp`` is the biased exponent of its top bit and ``tiny`` says sig was
+    already shifted to the subnormal grid.
+    """
+    return pack(m, fmt, sign, exp, round_nearest_even(m, fmt, sig), tiny)
+
+
+def pad_guard(sig, fmt: FloatFormat) -> Value:
+    """sig with zero bits appended below so that it has at least two guard bits."""
+    sig = Value.cast(sig)
+    short = fmt.man_bits + 3 - len(sig)
+    return Cat(Const(0, short), sig) if short > 0 else sig
