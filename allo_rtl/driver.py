@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import AlloError
+from .ir.bounds import check_static_bounds
 from .ir.float_formats import refuse_non_float32
 
 PYTHON_TARGETS = ("python", "llvm")
@@ -25,6 +26,7 @@ def build(module, target=None, project=None, family: str = "generic",
           clock_ns: float | None = None, dump=None, **options):
     """Build ``module`` (an ``ir.Module`` after its schedule) for ``target``; see
     ``Schedule.build`` for the options users pass."""
+    check_static_bounds(module)        # an access that certainly leaves its array
     if target in PYTHON_TARGETS:
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
