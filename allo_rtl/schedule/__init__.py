@@ -210,7 +210,13 @@ class Schedule:
         """
         if _BUILD_DRIVER is None:       # pragma: no cover - allo_rtl/__init__ registers it
             raise AlloError("no build driver registered; import allo_rtl first")
-        return _BUILD_DRIVER(self.module, target, project, family, clock_ns, **options)
+        try:
+            return _BUILD_DRIVER(self.module, target, project, family, clock_ns, **options)
+        except AlloError as e:
+            if e.loc is None or getattr(e.loc, "line", 0) <= 0:   # a misused build call:
+                e.loc = call_site()                                  # point at the user's
+                e.args = (e.render(),)
+            raise e.with_traceback(None) from None
 
 
 # The build driver lives above the backend stages (hls, rtl, sim, boards); it registers itself
@@ -244,6 +250,10 @@ def customize(fn, verbose: bool = False, enable_tensor: bool = False, lower_lina
     (``enable_tensor``, ``lower_linalg``, ``context``, ``unroll=False``) have no effect here
     and warn; ``typing_rule_set`` other than "default" is refused (it would change results).
     """
+    if not callable(fn) or not hasattr(fn, "__code__"):
+        raise AlloError(f"customize needs a kernel function, not {type(fn).__name__} "
+                        f"{fn!r:.40}", call_site(),
+                        hint="pass the function itself: allo.customize(kernel)")
     check_customize_options(enable_tensor, lower_linalg, context, typing_rule_set, unroll,
                             unknown)
     frames = caller_frames(2)
