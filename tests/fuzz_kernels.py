@@ -227,7 +227,7 @@ def _schedules(loops):
 def _edge_ints(a: Arg):
     lo = -(1 << (a.bits - 1)) if a.signed else 0
     hi = (1 << (a.bits - 1)) - 1 if a.signed else (1 << a.bits) - 1
-    return [lo, hi, 0, 1, -1 if a.signed else 2, lo + 1, hi - 1]
+    return sorted({min(max(v, lo), hi) for v in (lo, hi, 0, 1, -1, 2, lo + 1, hi - 1)})
 
 
 def _inputs(draw, args):
