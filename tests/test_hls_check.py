@@ -205,3 +205,25 @@ def test_dump_from_build(tmp_path, capsys):
     assert (tmp_path / "d.txt").read_text().strip() == printed.strip()
     with pytest.raises(allo.AlloError, match="no function named 'nope'"):
         mod.design.dump("nope")
+
+
+def test_infeasible_block_is_explained_with_the_conflicting_constraints():
+    # A has one shared port: the two loads need two cycles and the add/store chain a third
+    # (4 ns clock), so a bound one cycle below the minimum cannot hold; the error names the
+    # bound and the port
+    f = allo.customize(two_reads).top
+    (block,) = [r for r in build_cdfg(f).body if isinstance(r, Block)]
+    timing = TimingModel("generic", 4.0)
+    sch = sdc_schedule_block(block, timing, _external(f), max_latency=10)
+    check_block(sch, timing)                       # a loose bound still schedules
+    assert sch.length >= 3
+    tight = sch.length - 1                         # one cycle short of the minimum
+    with pytest.raises(allo.AlloError, match=rf"within {tight} cycle\(s\): .*share one port"
+                       ) as info:
+        sdc_schedule_block(block, timing, _external(f), max_latency=tight)
+    assert info.value.loc.line == _here_line("B[0] = A[0] + A[1]")
+
+
+def _here_line(text):
+    with open(__file__) as f:
+        return next(n for n, line in enumerate(f, 1) if text in line)

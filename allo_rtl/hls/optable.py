@@ -97,11 +97,6 @@ class OpInfo:
     def iterative(self) -> bool:
         return self.unit == ITERATIVE
 
-    @property
-    def has_unit(self) -> bool:
-        """Gets a functional unit of its own (or a shared one) in the binding."""
-        return self.unit in (COMBINATIONAL, ITERATIVE) and self.report_name is not None
-
 
 def _binop(symbol):
     def build(op, args, types):
@@ -206,7 +201,3 @@ COMPARE = {e.symbol: e.opcode for e in OPERATORS.values()
 LOGIC = {"and": "land", "or": "lor"}
 UNARY = {"-": "neg", "~": "bnot", "not": "lnot"}
 MATH = {"min": "min", "max": "max", "abs": "abs"}
-
-
-def info(opcode: str) -> OpInfo:
-    return OPERATORS[opcode]

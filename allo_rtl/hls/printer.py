@@ -126,7 +126,7 @@ def format_design(design) -> str:
     in program order, then each pipeline, then the control IR (the FSM's states)."""
     name = _Numbering()
     parts = [format_cdfg(design.cdfg, name)]
-    for block_id, sch in design.schedules.items():
+    for sch in design.schedules.values():
         parts.append(format_block_schedule(sch, f"schedule {name(sch.block)}"))
     for plan in design.pipelines.values():
         parts.append(format_modulo_schedule(plan.schedule))

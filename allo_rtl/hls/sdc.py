@@ -228,10 +228,12 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
     if x is None:
         broken = broken_constraints(prob, L + 1)
         first = next((op for op in ops if op.loc is not None), None)
+        why = "; ".join(describe(t) for t in broken)
         raise AlloBackendError(
-            "no schedule satisfies the block's constraints: " +
-            "; ".join(describe(t) for t in broken) if broken else
-            "no schedule satisfies the block's constraints", first.loc if first else None,
+            "no schedule satisfies the block's constraints" +
+            (f" within {max_latency} cycle(s)" if max_latency is not None else "") +
+            (f": {why}" if why else ""),
+            first.loc if first else None,
             hint="relax the latency bound, or lower the clock frequency")
     return _schedule_from(block, timing, x, var, L, extra_uses, external_ids)
 
