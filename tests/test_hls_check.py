@@ -33,7 +33,7 @@ def _pipeline(fn, loop_index=-1):
     f = allo.customize(fn).top
     loop = [r for r in build_cdfg(f).body if isinstance(r, LoopRegion)][loop_index]
     timing = TimingModel("generic")
-    sch = modulo_schedule(loop.body[0], [loop.loop], [loop.lo.value], [loop.static_trips],
+    sch = modulo_schedule(loop.body[0], [loop.loop], [loop.static_trips],
                           timing, _external(f), 1)
     check_modulo(sch, timing)
     return loop.body[0], sch, timing

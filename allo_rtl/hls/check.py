@@ -43,29 +43,20 @@ def _name(op) -> str:
 
 
 def _arrivals(ops, start, ready, timing, kind_of_start="cycle"):
-    """Recompute each scheduled op's arrival time inside its ready cycle and check chains."""
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
-    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
+    """Recompute each scheduled op's arrival time inside its ready cycle (the schedulers'
+    rule, ``TimingModel.input_arrival``) and check that no combinational chain overruns the
+    clock."""
     arrival = {}
     for op in ops:
         if op not in start or op.info.writes_var:
             continue
-        t = timing.of(op)
-        c = start[op]
-        arr = 0.0
-        chained = False
-        for o in op.operands:
-            if o.info.is_const:
-                continue
-            if o.info.reads_var and o not in start or o not in arrival or c > ready[o]:
-                arr = max(arr, reg_out)
-            else:
-                arr = max(arr, arrival[o])
-                chained = chained or arrival[o] > reg_out
-        if chained and t.latency == 0 and arr + t.delay_ns > limit + EPS:
-            raise ScheduleError("chaining", f"{_name(op)} ends {arr + t.delay_ns:.2f} ns into "
-                                f"{kind_of_start} {c}, past the {limit:.2f} ns the clock allows")
-        arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
+        arr = timing.input_arrival(op, start[op], ready, arrival)
+        if arr > timing.reg_out_ns and timing.of(op).latency == 0 and \
+                timing.result_arrival(op, arr) > timing.chain_limit_ns + EPS:
+            raise ScheduleError("chaining", f"{_name(op)} ends {timing.result_arrival(op, arr):.2f} "
+                                f"ns into {kind_of_start} {start[op]}, past the "
+                                f"{timing.chain_limit_ns:.2f} ns the clock allows")
+        arrival[op] = timing.result_arrival(op, arr)
     return arrival
 
 

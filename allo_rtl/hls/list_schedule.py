@@ -56,17 +56,8 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
     (loop/branch conditions)."""
     sch = BlockSchedule(block, external_ids=frozenset(external_ids))
     units = _Occupancy(external_ids)
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
-    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
+    reg_out, limit = timing.reg_out_ns, timing.chain_limit_ns
     loads, stores = defaultdict(list), defaultdict(list)
-
-    def arrival_at(o: Op, cycle: int) -> float:
-        if o.info.is_const:
-            return 0.0
-        if o.info.reads_var or cycle > sch.ready[o]:
-            return reg_out
-        return sch.arrival[o]
-
     for op in block.ops:
         if op.info.writes_var:
             continue
@@ -78,7 +69,7 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
             if op.info.is_store:
                 cycle = max([cycle] + [sch.start[ld] for ld in loads[key]])
         while True:
-            arr = max([arrival_at(o, cycle) for o in op.operands], default=0.0)
+            arr = timing.input_arrival(op, cycle, sch.ready, sch.arrival)
             if arr > reg_out and arr + t.delay_ns > limit:
                 cycle += 1          # break the chain: operands come from registers next cycle
                 continue
@@ -91,7 +82,7 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
             (loads if op.info.is_load else stores)[id(op.buf)].append(op)
         sch.start[op] = cycle
         sch.ready[op] = cycle + t.latency
-        sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
+        sch.arrival[op] = timing.result_arrival(op, arr)
     return finish_schedule(sch, 0, extra_uses)
 
 

@@ -82,7 +82,7 @@ class ModuloSchedule:
                                 for o, u in last.items() if u > self.ready[o])
 
 
-def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: TimingModel,
+def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
                     external_ids: set, requested_ii: int) -> ModuloSchedule:
     for op in block.ops:
         if op.info.iterative:

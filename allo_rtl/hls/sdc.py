@@ -92,8 +92,7 @@ def timing_constraints(prob, ops, var, L, timing):
         for o in op.operands:
             if o in var:
                 prob.diff(var[op], var[o], timing.of(o).latency, tag=("dep", o, op))
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
-    limit = timing.clock_ns - timing.data["ops"]["register"]["setup_ns"]
+    reg_out, limit = timing.reg_out_ns, timing.chain_limit_ns
     _chain_constraints(ops, timing, prob, var, limit, reg_out)
 
 
@@ -240,18 +239,12 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
 
 def _schedule_from(block, timing, x, var, L, extra_uses, external_ids) -> BlockSchedule:
     sch = BlockSchedule(block, external_ids=frozenset(external_ids))
-    reg_out = timing.data["ops"]["register"]["clock_to_out_ns"]
     for op in block.ops:
         if op.info.stable or op.info.writes_var:
             continue
-        t = timing.of(op)
         start = int(x[var[op]])
-        arr = 0.0
-        for o in op.operands:
-            if o.info.is_const:
-                continue
-            arr = max(arr, reg_out if o.info.reads_var or start > sch.ready[o] else sch.arrival[o])
+        arr = timing.input_arrival(op, start, sch.ready, sch.arrival)
         sch.start[op] = start
-        sch.ready[op] = start + t.latency
-        sch.arrival[op] = arr + t.delay_ns if t.latency == 0 else t.out_ns
+        sch.ready[op] = start + timing.of(op).latency
+        sch.arrival[op] = timing.result_arrival(op, arr)
     return finish_schedule(sch, int(x[L]), extra_uses)

@@ -109,9 +109,8 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
         if reason is None:
             block = r.body[0]
             narrow_block(block, ())
-            los = [x.lo.value if x.static_trips else None for x in nest]
             try:
-                sch = modulo_schedule(block, [x.loop for x in nest], los,
+                sch = modulo_schedule(block, [x.loop for x in nest],
                                       [x.static_trips for x in nest], timing, external,
                                       requested_ii(r.loop))
             except NotPipelinable as e:

@@ -51,6 +51,37 @@ class TimingModel:
         unit (the divider is busy until its result is out)."""
         return max(1, self.of(op).latency) if op.info.iterative else 1
 
+    # The one arrival rule every scheduler and the checker use (a value chained through
+    # combinational ops arrives late in its cycle; anything read from a register arrives at
+    # the register's clock-to-out).
+    @property
+    def reg_out_ns(self) -> float:
+        return self.data["ops"]["register"]["clock_to_out_ns"]
+
+    @property
+    def chain_limit_ns(self) -> float:
+        """Latest arrival a combinational chain may reach inside one cycle."""
+        return self.clock_ns - self.data["ops"]["register"]["setup_ns"]
+
+    def input_arrival(self, op: Op, cycle: int, ready: dict, arrival: dict) -> float:
+        """ns into ``cycle`` at which the last of ``op``'s operands is valid: constants at 0;
+        variables, values ready in an earlier cycle and values with no arrival yet come from
+        a register; a value that became ready in this very cycle at its own arrival."""
+        arr = 0.0
+        for o in op.operands:
+            if o.info.is_const:
+                continue
+            if o.info.reads_var or o not in arrival or cycle > ready[o]:
+                arr = max(arr, self.reg_out_ns)
+            else:
+                arr = max(arr, arrival[o])
+        return arr
+
+    def result_arrival(self, op: Op, input_ns: float) -> float:
+        """ns into its ready cycle at which ``op``'s result is valid, given its inputs'."""
+        t = self.of(op)
+        return input_ns + t.delay_ns if t.latency == 0 else t.out_ns
+
 
 def _width(op: Op) -> int:
     return op.type.bits if op.type is not None else 1
