@@ -129,6 +129,7 @@ class _BlockBuilder:
         self.unread: dict = {}         # (id(Buffer), id(addr op)) -> store nobody read yet
         self.dead: set = set()         # stores overwritten before any read: dropped
         self.assigned: dict = {}       # id(Scalar) -> (value, self.assigned then), for IR forms
+        self.pred: Op | None = None    # if-conversion: the uint1 under which statements run
 
     def op(self, opcode, typ, operands, loc, **fields) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -136,19 +137,29 @@ class _BlockBuilder:
         info = OPERATORS[opcode]
         if info.is_store or info.reads_var or info.writes_var:
             return self.block.add(Op(opcode, typ, list(operands), loc, **fields))
-        key = (opcode, typ, tuple(id(o) for o in operands),
-               tuple(sorted((k, id(v) if k == "buf" else _hashable(v))
-                            for k, v in fields.items())),
-               self.store_epoch.get(id(fields.get("buf")), 0) if info.is_load else 0)
+        key = self._key(opcode, typ, operands, fields)
         if key not in self.cse:
             self.cse[key] = self.block.add(Op(opcode, typ, list(operands), loc, **fields))
         return self.cse[key]
 
+    def _key(self, opcode, typ, operands, fields):
+        return (opcode, typ, tuple(id(o) for o in operands),
+                tuple(sorted((k, id(v) if k == "buf" else _hashable(v))
+                             for k, v in fields.items())),
+                self.store_epoch.get(id(fields.get("buf")), 0) if opcode == "load" else 0)
+
     def store(self, buf, addr: Op, value: Op, loc):
         """A store; a later load of the same address in this block takes ``value`` directly
         and an earlier store there that nobody read is dropped (unrolled reductions keep one
-        load and one store per element instead of one per copy)."""
+        load and one store per element instead of one per copy). Under a predicate (an
+        if-converted branch) the store is ``store(addr, value, pred)``: it may not happen, so
+        it neither forwards nor kills."""
         self.store_epoch[id(buf)] = self.store_epoch.get(id(buf), 0) + 1
+        if self.pred is not None:
+            self.forward = {k: v for k, v in self.forward.items() if k[0] != id(buf)}
+            self.unread = {k: v for k, v in self.unread.items() if k[0] != id(buf)}
+            self.block.add(Op("store", None, [addr, value, self.pred], loc, buf=buf))
+            return
         key = (id(buf), id(addr))
         if key in self.unread:
             self.dead.add(self.unread[key])
@@ -161,6 +172,14 @@ class _BlockBuilder:
         if key in self.forward:
             return self.forward[key]
         self.unread = {k: v for k, v in self.unread.items() if k[0] != id(buf)}
+        # under a predicate the load is ``load(addr, pred)``: the port is used only when the
+        # branch runs (its value is selected only then) -- unless the same word is read
+        # unconditionally anyway (the branch's condition often reads it)
+        if self.pred is not None:
+            plain = self.cse.get(self._key("load", typ, [addr], {"buf": buf}))
+            if plain is not None:
+                return plain
+            return self.op("load", typ, [addr, self.pred], loc, buf=buf)
         return self.op("load", typ, [addr], loc, buf=buf)
 
     def read_var(self, var: ir.Scalar, loc) -> Op:
@@ -239,13 +258,71 @@ class _BlockBuilder:
 
     def stmt(self, s):
         if isinstance(s, ir.Assign):
-            self.assigned[id(s.var)] = (s.value, dict(self.assigned))
-            self.write_var(s.var, self.expr(s.value))
+            value = self.expr(s.value)
+            if self.pred is None:
+                self.assigned[id(s.var)] = (s.value, dict(self.assigned))
+            else:   # the variable keeps its old value when the branch does not run
+                self.assigned.pop(id(s.var), None)      # no longer one IR expression
+                value = self.op("select", s.var.type, [self.pred, value,
+                                                       self.read_var(s.var, s.loc)], s.loc)
+            self.write_var(s.var, value)
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)
             self.store(s.buf, addr, self.expr(s.value), s.loc)
+        elif isinstance(s, ir.If):
+            self.if_converted(s)
         else:
             raise TypeError(type(s).__name__)
+
+    def if_converted(self, s: ir.If):
+        """Both branches as predicated statements of this block (``if_convertible(s)``)."""
+        outer = self.pred
+        cond = self.expr(s.cond)
+        bit = UInt(1)
+        branch_ops = []
+        for body, taken in ((s.then_body, cond),
+                            (s.else_body, self.op("lnot", bit, [cond], s.loc))):
+            first = len(self.block.ops)
+            if body:
+                self.pred = taken if outer is None else self.op("land", bit, [outer, taken],
+                                                                s.loc)
+                for t in body:
+                    self.stmt(t)
+            branch_ops.append((self.pred, self.block.ops[first:]))
+            self.pred = outer
+        self._merge_branch_stores(cond, *branch_ops, s.loc)
+
+    def _merge_branch_stores(self, cond, then, other, loc):
+        """``if c: B[a] = x else: B[b] = y`` -> one ``B[c ? a : b] = c ? x : y``: the two
+        stores exclude each other, so they need one port slot, not two. Only when each
+        branch stores to B once, at its own predicate, and reads B nowhere after that store
+        (the merged store comes after both branches)."""
+        def sole_store(pred, ops, buf_id):
+            stores = [o for o in ops if o.info.is_store and id(o.buf) == buf_id]
+            if len(stores) != 1 or stores[0].operands[2:] != [pred]:
+                return None
+            after = ops[ops.index(stores[0]) + 1:]
+            if any(o.info.is_load and id(o.buf) == buf_id for o in after):
+                return None
+            return stores[0]
+        bufs = {id(o.buf): o.buf for o in then[1] if o.info.is_store}
+        for buf_id, buf in bufs.items():
+            a, b = sole_store(then[0], then[1], buf_id), sole_store(other[0], other[1], buf_id)
+            if a is None or b is None:
+                continue
+            self.dead |= {a, b}
+            addr = a.operands[0] if a.operands[0] is b.operands[0] else \
+                self.op("select", a.operands[0].type, [cond, a.operands[0], b.operands[0]], loc)
+            value = self.op("select", buf.dtype, [cond, a.operands[1], b.operands[1]], loc)
+            self.store(buf, addr, value, loc)
+
+
+def if_convertible(s) -> bool:
+    """Statements one block can hold with predicates: assignments, stores and branches of
+    them (no loops, calls or whiles inside)."""
+    if isinstance(s, (ir.Assign, ir.Store)):
+        return True
+    return isinstance(s, ir.If) and all(if_convertible(t) for t in [*s.then_body, *s.else_body])
 
 
 def _hashable(v):
@@ -254,7 +331,15 @@ def _hashable(v):
     return v if isinstance(v, (int, str, float, bool, type(None))) else repr(v)
 
 
-def build_regions(stmts: list) -> list:
+def build_regions(stmts: list, if_convert: bool = False) -> list:
+    """Regions of ``stmts``. With ``if_convert`` (a pipelined loop's body) branches of plain
+    assignments and stores become predicated ops of one block, so the body pipelines."""
+    if if_convert and stmts and any(isinstance(s, ir.If) for s in stmts) and \
+            all(if_convertible(s) for s in stmts):
+        b = _BlockBuilder()
+        for s in stmts:
+            b.stmt(s)
+        return [b.finish()]
     regions, current = [], None
     for s in stmts:
         if isinstance(s, (ir.Assign, ir.Store)):
@@ -278,7 +363,8 @@ def _control_region(s):
             raise AlloBackendError("loop indices must have type index", s.loc)
         lo, hi = b.expr(s.lo), b.expr(s.hi)
         enter = b.op("lt" if s.step > 0 else "gt", UInt(1), [lo, hi], s.loc)
-        return LoopRegion(s, b.finish(), lo, hi, enter, build_regions(s.body))
+        pipelined = s.attrs.get("pipeline") not in (None, False)
+        return LoopRegion(s, b.finish(), lo, hi, enter, build_regions(s.body, pipelined))
     if isinstance(s, ir.While):
         cond = b.expr(s.cond)
         return WhileRegion(s, b.finish(), cond, build_regions(s.body))

@@ -89,6 +89,12 @@ class OpInfo:
         return self.role in (LOAD, STORE)
 
     @property
+    def memory_operands(self) -> int:
+        """Operands of an unpredicated access (address; and data for a store); a predicated
+        access has its predicate after them."""
+        return 2 if self.role == STORE else 1
+
+    @property
     def stable(self) -> bool:
         """Holds still for a whole block: never scheduled, read where needed."""
         return self.role in (CONST, READ_VAR)

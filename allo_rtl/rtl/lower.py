@@ -324,14 +324,14 @@ class _Lowering:
         c = sch.start[op]
         args = [self.value_at(o, c, sch) for o in op.operands]
         if info.is_store:
-            sts[c].comb += self.buffers[id(op.buf)].write(*args)
+            self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
             return
         if info.writes_var:
             sts[c].sync.append(self.var(op.var).eq(args[0]))
             return
         if info.is_load:
             bp = self.buffers[id(op.buf)]
-            sts[c].comb += bp.read(args[0])
+            self.access(sts[c], bp.read(args[0]), args[1:])
             value = bp.q
         else:
             value = self.compute(op, args, sts[c])
@@ -342,6 +342,19 @@ class _Lowering:
             reg = self.register(self.design.binding.register_of[op], op.type)
             sts[sch.ready[op]].sync.append(reg.eq(sig))
             self.regs[op] = reg
+
+    def access(self, state, stmts, pred):
+        """A memory access in ``state``; a predicated one (if-converted) only when its
+        predicate holds."""
+        if not pred:
+            state.comb += stmts
+            return
+        m = self.m
+
+        def emit():
+            with m.If(pred[0]):
+                m.d.comb += stmts
+        state.emit.append(emit)
 
     def compute(self, op, args, state):
         """The value of a computing op started in ``state``: on its iterative unit, on a

@@ -166,9 +166,11 @@ class PipelineLowering:
         args = [self.value(o, p) for o in op.operands]
         types = [o.type for o in op.operands]
         valid = self.valid[p]
+        if info.is_memory and len(args) > info.memory_operands:    # predicated (if-converted)
+            valid = valid & args[-1]
         if info.is_store:
             bp = low.buffers[id(op.buf)]
-            self._at(state, valid, comb=bp.write(*args))
+            self._at(state, valid, comb=bp.write(args[0], args[1]))
             return
         if info.writes_var:
             self._at(state, valid, sync=[low.var(op.var).eq(args[0])])
