@@ -8,7 +8,8 @@ Checked for a block schedule (cycles) and for one iteration of a modulo schedule
 * memory order: on one array, a load after a store starts a cycle later, a store never
   before an earlier load, stores stay in order;
 * resources: no more starts per cycle (per modulo slot in a pipeline) of a limited resource
-  class (a port) than its capacity;
+  class (a port) than its capacity -- in a pipeline, a port's two phased accesses (a promoted
+  load and store, ``phases.py``) may share a slot when their gap never lets them meet;
 * commits: variable writes happen in the block's last cycle, and the length covers every
   result.
 A modulo schedule additionally satisfies, at its II: recurrences through variables (the next
@@ -22,8 +23,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .deps import min_distance
-from .resources import resource_of
+from .deps import access_distance
+from .phases import collide, exclusive_pair
+from .resources import groups, resource_of
 
 EPS = 1e-6
 
@@ -128,7 +130,18 @@ def check_modulo(sch, timing) -> None:
     at its II."""
     ops, ii = sch.block.ops, sch.ii
     _common(ops, sch.start, sch.ready, timing, "position")
-    _capacity(ops, sch.start, sch.external_ids, lambda p: p % ii, "modulo slot")
+    shared = set()
+    for group in groups([op for op in ops if op in sch.start], sch.external_ids).values():
+        pair = exclusive_pair(group, sch.index_ops, sch.nest)
+        if pair is not None:
+            a, pa, b, pb = pair
+            if collide(pa, pb, ii, sch.start[b] - sch.start[a]):
+                raise ScheduleError("resource", f"{_name(a)} and {_name(b)} share a port and "
+                                    f"meet in one cycle at II {ii} (positions "
+                                    f"{sch.start[a]} and {sch.start[b]})")
+            shared.add(b)
+    _capacity([op for op in ops if op not in shared], sch.start, sch.external_ids,
+              lambda p: p % ii, "modulo slot")
     for op in ops:
         if op in sch.ready and sch.ready[op] > sch.depth - 1:
             raise ScheduleError("length", f"{_name(op)} is ready at position {sch.ready[op]}, "
@@ -150,7 +163,7 @@ def check_modulo(sch, timing) -> None:
                 continue
             if x.info.is_load and y.info.is_load:
                 continue
-            d = min_distance(sch.addr_of.get(x), sch.addr_of.get(y), sch.nest)
+            d = access_distance(x, y, sch.addr_of, sch.nest, sch.index_ops)
             if d is None:
                 continue
             gap = 1 if x.info.is_store else 0

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from ..ir.dependence import Nest
 from .cdfg import Block
-from .deps import address_form, min_distance
+from .deps import access_distance, address_form
+from .phases import exclusive_pair, gap_window
 from .resources import PORT_KINDS, groups, res_mii as resource_mii
 from .sdc import Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
@@ -105,7 +106,9 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
         if op.info.is_memory:
             addr_of[op] = address_form(op.operands[0], written, nest)
     by_class = groups(block.ops, external_ids)
-    res_mii, _ = resource_mii(by_class, timing)
+    # a port's two phased accesses (a promoted load and store) take one slot between them
+    res_mii, _ = resource_mii({rc: g[:1] if exclusive_pair(g, index_ops, nest) else g
+                               for rc, g in by_class.items()}, timing)
     first = max(requested_ii, res_mii)
     for ii in range(first, MAX_II + 1):
         x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
@@ -144,7 +147,13 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
     by_class = memory_order(lp, ops, var, external_ids)
     for rc, group in by_class.items():
-        if rc.capacity == 1 and len(group) > 1:
+        pair = exclusive_pair(group, index_ops, nest)
+        if pair is not None:          # never in one cycle: their gap inside a safe window
+            a, pa, b, pb = pair
+            lo, hi = gap_window(pa, pb, ii)
+            lp.diff(var[b], var[a], lo, tag=("port", rc))
+            lp.diff(var[a], var[b], -hi, tag=("port", rc))
+        elif rc.capacity == 1 and len(group) > 1:
             lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
@@ -156,7 +165,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
             for y in group:
                 if x is y or x.info.is_load and y.info.is_load:
                     continue
-                d = min_distance(addr_of[x], addr_of[y], nest)
+                d = access_distance(x, y, addr_of, nest, index_ops)
                 if d is not None:
                     gap = 1 if x.info.is_store else 0
                     lp.mem_deps.append((x, y, d))

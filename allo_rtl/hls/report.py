@@ -180,6 +180,13 @@ def format_report(rep: dict) -> str:
             kind = "pipelined, " if loop["pipelined"] else ""
             lines.append(f"   {'  ' * loop['level']}loop {loop['name']} (line {loop['line']}): "
                          f"{kind}trips {trips}, II {ii}, depth {dep} ({loop['note']})")
+        for p in rep.get("promotions", []):
+            if p["function"] != f["function"]:
+                continue
+            what = f"{p['array']}{p['subscripts']} in loop {p['loop']} (line {p['line']})"
+            lines.append(f"   register promotion: {what}: read at its first iteration, "
+                         "written at its last" if p["applied"] else
+                         f"   not promoted: {what}: {p['reason']}")
         for mem in f["memories"]:
             banks = (f"{mem['banks']} banks of {mem['bank_type']} ({mem['partition']}: "
                      f"{mem['bank_names'][0]}..{mem['bank_names'][-1]})" if "partition" in mem

@@ -11,6 +11,7 @@ from amaranth.back import verilog
 from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.printer import format_design
+from ..hls.promote import promote_module
 from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
@@ -31,7 +32,9 @@ class HardwareDesign:
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
                  stall_source: bool | int = False):
         t0 = time.perf_counter()
-        # partitioned arrays become their banks; how, per function, is part of the result
+        # elements a pipelined loop keeps in a register (promote.py), then partitioned arrays
+        # become their banks; how, per function, is part of the result
+        module, self.promoted = promote_module(module)
         self.module, self.banks = bank_module(module)
         self.timing = TimingModel(family, clock_ns)
         self.stall_seed = (None if not stall_source else
@@ -74,7 +77,8 @@ class HardwareDesign:
     def report_dict(self, cycles=None) -> dict:
         return {"top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,
                 "cycles": cycles, "synthesis_seconds": round(self.synthesis_seconds, 4),
-                "functions": [function_report(d, self.designs) for d in self.designs.values()]}
+                "functions": [function_report(d, self.designs) for d in self.designs.values()],
+                "promotions": [p.to_dict() for p in self.promoted]}
 
     def write_project(self, project) -> Path:
         out = Path(project)

@@ -1,0 +1,216 @@
+"""Register promotion (scalar replacement) in pipelined loops.
+
+An array element whose address does not change across the iterations of a pipelined loop --
+``C[i, j]`` in ``for k: C[i, j] += A[i, k] * B[k, j]`` -- is read once, kept in a register and
+written once, so the loop neither spends a port slot per access nor waits on a recurrence
+through memory:
+
+    for k in range(lo, hi):                   for k in range(lo, hi):
+        ... C[i, j] ...                           if k == lo: C_reg = C[i, j]
+        C[i, j] = v                  ->           ... C_reg ...
+                                                  C_reg = v
+                                                  if k == last: C[i, j] = C_reg
+
+The load and the store stay inside the loop, under predicates on its first and last
+iteration, so the nest stays perfect (outer loops still flatten into the pipeline) and the
+if-conversion of ``cdfg`` turns the two branches into a predicated load and store. Two such
+accesses run in different iterations of every K, so they can share the array's one port at
+II = 1 (``phases.py`` tells the modulo scheduler when they never meet).
+
+Applied to a loop marked ``pipeline`` with constant bounds and at least two trips, for each
+array whose every access in the loop is a top-level statement of its body (not under a
+branch, in an inner loop or in a call), with one subscript list that uses neither the loop's
+index nor a scalar the body assigns nor a load. The element then has no other name in the
+loop (distinct ``Buffer`` objects are distinct memories), so keeping it in a register is
+exact. Runs on a copy of the module: the user's schedule keeps its IR.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from ..ir import nodes as ir
+from ..ir.printer import format_expr
+from ..ir.types import UInt
+from ..schedule.rewrite import clone_expr, const, ref
+
+
+@dataclass
+class Promotion:
+    """One element a pipelined loop could keep in a register, and whether it does."""
+    function: str
+    loop: str
+    line: int
+    array: str
+    subscripts: str
+    reason: str = ""          # why not ("" when promoted)
+
+    @property
+    def applied(self) -> bool:
+        return not self.reason
+
+    def to_dict(self) -> dict:
+        return {"function": self.function, "loop": self.loop, "line": self.line,
+                "array": self.array, "subscripts": self.subscripts, "applied": self.applied,
+                "reason": self.reason}
+
+
+def promote_module(module: ir.Module) -> tuple:
+    """(``module`` or a promoted copy, [Promotion] applied and refused)."""
+    plans = [(f, loop, _candidates(f, loop)) for f in module.functions.values()
+             for loop in _pipelined(f.body)]
+    notes = [p for _, _, found in plans for p, _, _ in found]
+    if not any(p.applied for p in notes):
+        return module, notes
+    module = copy.deepcopy(module)
+    for f in module.functions.values():
+        for loop in _pipelined(f.body):
+            for p, buf, indices in _candidates(f, loop):
+                if p.applied:
+                    _promote(f, loop, buf, indices)
+    return module, notes
+
+
+def _pipelined(body):
+    return [lp for lp in ir.loops(body) if lp.attrs.get("pipeline") not in (None, False)]
+
+
+def _trips(loop: ir.For) -> int | None:
+    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
+        return None
+    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
+
+
+def _loads(exprs):
+    return [e for x in exprs for e in ir.walk_exprs(x) if isinstance(e, ir.Load)]
+
+
+def _candidates(f: ir.Function, loop: ir.For) -> list:
+    """(Promotion, buffer, subscripts) for every array ``loop`` reads or writes at a fixed
+    element somewhere in its body's top level: applied, or refused with the reason."""
+    trips = _trips(loop)
+    if trips is None or trips < 2:
+        return []
+    varying = {id(loop.var)} | {id(s.var) for s in ir.walk_stmts(loop.body)
+                                if isinstance(s, ir.Assign)} | \
+        {id(lp.var) for lp in ir.loops(loop.body)}
+    access, nested, order = {}, {}, []
+    for s in loop.body:
+        if isinstance(s, (ir.Assign, ir.Store)):
+            found = [(e.buf, e.indices) for e in _loads(ir.stmt_exprs(s))]
+            if isinstance(s, ir.Store):
+                found.append((s.buf, s.indices))
+            for buf, idx in found:
+                access.setdefault(id(buf), []).append((idx, s.loc.line))
+                order.append(buf)
+        else:                                   # anything nested: its arrays stay in memory
+            for t in [s, *_nested(s)]:
+                bufs = [e.buf for e in _loads(ir.stmt_exprs(t))]
+                bufs += [t.buf] if isinstance(t, ir.Store) else []
+                bufs += [a for a in t.args if isinstance(a, ir.Buffer)] \
+                    if isinstance(t, ir.Call) else []
+                for b in bufs:
+                    nested.setdefault(id(b), t.loc.line)
+    out, seen = [], set()
+    for buf in order:
+        if id(buf) in seen:
+            continue
+        seen.add(id(buf))
+        subs = access[id(buf)]
+        fixed = [(i, line) for i, line in subs if _invariant(i, varying)]
+        if not fixed:
+            continue                        # every access moves: nothing to keep
+        first = fixed[0][0]
+        note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(first))
+        if id(buf) in nested:
+            note.reason = (f"{buf.name} is also accessed inside a branch, loop or call at "
+                           f"line {nested[id(buf)]}, which may touch the same element")
+        elif any(not _same(first, i) for i, _ in subs):
+            other = next(line for i, line in subs if not _same(first, i))
+            note.reason = (f"{buf.name} is also accessed at another element (line {other}), "
+                           "which may be the same one")
+        out.append((note, buf, first))
+    return out
+
+
+def _text(indices: list) -> str:
+    return "[" + ", ".join(format_expr(i) for i in indices) + "]"
+
+
+def _nested(s):
+    for body in ir.child_bodies(s):
+        yield from ir.walk_stmts(body)
+
+
+def _key(e: ir.Expr):
+    """Structural identity of an index expression (same variables, operators, constants)."""
+    if isinstance(e, ir.Ref):
+        return ("ref", id(e.var))
+    if isinstance(e, ir.Const):
+        return ("const", repr(e.value), e.type)
+    return (type(e).__name__, getattr(e, "op", None), e.type,
+            tuple(_key(c) for c in ir.child_exprs(e)))
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(_key(x) == _key(y) for x, y in zip(a, b))
+
+
+def _invariant(indices: list, varying: set) -> bool:
+    for e in (x for i in indices for x in ir.walk_exprs(i)):
+        if isinstance(e, ir.Load) or isinstance(e, ir.Ref) and id(e.var) in varying:
+            return False
+    return True
+
+
+def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar) -> ir.Expr:
+    if isinstance(e, ir.Load) and e.buf is buf:
+        return ref(reg, e.loc)
+    e = clone_expr(e, {})
+    for field in ("lhs", "rhs", "operand", "cond", "if_true", "if_false", "bit", "lo"):
+        v = getattr(e, field, None)
+        if isinstance(v, ir.Expr):
+            setattr(e, field, _replace_loads(v, buf, reg))
+    for field in ("indices", "operands", "args"):
+        v = getattr(e, field, None)
+        if isinstance(v, list):
+            setattr(e, field, [_replace_loads(x, buf, reg) if isinstance(x, ir.Expr) else x
+                               for x in v])
+    return e
+
+
+def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
+    loc = loop.loc
+    reg = ir.Scalar(f"{buf.name}_reg", buf.dtype, loc)
+    f.locals.append(reg)
+    body, first_reads, stores = [], None, False
+    for s in loop.body:
+        if not isinstance(s, (ir.Assign, ir.Store)):
+            body.append(s)
+            continue
+        exprs = [s.value] if isinstance(s, ir.Assign) else [*s.indices, s.value]
+        reads = any(e.buf is buf for e in _loads(exprs))
+        writes = isinstance(s, ir.Store) and s.buf is buf
+        if first_reads is None and (reads or writes):
+            first_reads = reads         # a read before any write needs the element's value
+        stores = stores or writes
+        value = _replace_loads(s.value, buf, reg)
+        if writes:
+            body.append(ir.Assign(s.loc, reg, value))
+        elif isinstance(s, ir.Assign):
+            body.append(ir.Assign(s.loc, s.var, value))
+        else:
+            body.append(ir.Store(s.loc, s.buf, [_replace_loads(i, buf, reg) for i in s.indices],
+                                 value))
+    lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
+    last = lo + (_trips(loop) - 1) * step
+
+    def at(k):
+        return ir.Compare(UInt(1), loc, "==", ref(loop.var, loc), const(k, loc))
+    subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
+    if first_reads:
+        body.insert(0, ir.If(loc, at(lo), [ir.Assign(loc, reg, ir.Load(buf.dtype, loc, buf,
+                                                                        subs()))], []))
+    if stores:
+        body.append(ir.If(loc, at(last), [ir.Store(loc, buf, subs(), ref(reg, loc))], []))
+    loop.body = body
