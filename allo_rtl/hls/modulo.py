@@ -107,8 +107,9 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
             addr_of[op] = address_form(op.operands[0], written, nest)
     by_class = groups(block.ops, external_ids)
     # a port's two phased accesses (a promoted load and store) take one slot between them
-    res_mii, _ = resource_mii({rc: g[:1] if exclusive_pair(g, index_ops, nest) else g
-                               for rc, g in by_class.items()}, timing)
+    counted = {rc: g[:1] if exclusive_pair(g, index_ops, nest) else g
+               for rc, g in by_class.items()}
+    res_mii, _ = resource_mii(counted, timing)
     first = max(requested_ii, res_mii)
     for ii in range(first, MAX_II + 1):
         x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
@@ -120,7 +121,7 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
                              external_ids=frozenset(external_ids), mem_deps=problem.mem_deps,
                              addr_of=addr_of)
         _fill(sch, x, problem, timing)
-        sch.limit = _explain(sch, by_class, problem, x, timing)
+        sch.limit = _explain(sch, counted, problem, x, timing)
         return sch
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 

@@ -184,6 +184,7 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
     reg = ir.Scalar(f"{buf.name}_reg", buf.dtype, loc)
     f.locals.append(reg)
     body, first_reads, stores = [], None, False
+    load_loc = store_loc = loc
     for s in loop.body:
         if not isinstance(s, (ir.Assign, ir.Store)):
             body.append(s)
@@ -193,6 +194,9 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
         writes = isinstance(s, ir.Store) and s.buf is buf
         if first_reads is None and (reads or writes):
             first_reads = reads         # a read before any write needs the element's value
+            load_loc = s.loc            # the promoted accesses keep their statements' lines
+        if writes:
+            store_loc = s.loc
         stores = stores or writes
         value = _replace_loads(s.value, buf, reg)
         if writes:
@@ -209,8 +213,9 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
         return ir.Compare(UInt(1), loc, "==", ref(loop.var, loc), const(k, loc))
     subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
     if first_reads:
-        body.insert(0, ir.If(loc, at(lo), [ir.Assign(loc, reg, ir.Load(buf.dtype, loc, buf,
-                                                                        subs()))], []))
+        body.insert(0, ir.If(load_loc, at(lo), [ir.Assign(
+            load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))], []))
     if stores:
-        body.append(ir.If(loc, at(last), [ir.Store(loc, buf, subs(), ref(reg, loc))], []))
+        body.append(ir.If(store_loc, at(last), [ir.Store(store_loc, buf, subs(),
+                                                         ref(reg, store_loc))], []))
     loop.body = body
