@@ -59,7 +59,13 @@ def also_in_a_branch(A: int32[N, N], y: int32[N]):
 def neighbour(A: int32[N, N], y: int32[N + 1]):
     for i in range(N):
         for j in range(N):
-            y[i] = y[i] + y[i + 1] + A[i, j]   # y[i + 1] may be y[i] of another i
+            y[i] = y[i] + y[i + 1] + A[i, j]   # y[i + 1] is another element: both promoted
+
+
+def any_element(A: int32[N, N], y: int32[N], m: int32):
+    for i in range(N):
+        for j in range(N):
+            y[i] = y[i] + y[m] + A[i, j]       # y[m] may be y[i]: neither promoted
 
 
 def _report(mod):
@@ -140,21 +146,42 @@ def test_first_access_in_a_branch_is_not_promoted_and_the_report_says_why():
         assert "not promoted: y[i] in loop j" in str(mod.report())
 
 
-def test_another_element_that_may_alias_blocks_promotion():
+def _wrap(x):
+    return ((x + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def test_a_provably_different_element_is_promoted_too():
     rng = np.random.default_rng(5)
     A, y0 = _ints(rng, (N, N)), _ints(rng, (N + 1,))
     y_ref = y0.astype(np.int64).copy()
     for i in range(N):
         for j in range(N):
             y_ref[i] = y_ref[i] + y_ref[i + 1] + A[i, j]
-    y_ref = ((y_ref + 2**31) % 2**32 - 2**31).astype(np.int32)
     y = y0.copy()
     mod = _build(neighbour, "j")
     mod(A, y)
-    assert np.array_equal(y, y_ref)
-    reasons = {p["subscripts"]: p for p in _report(mod)["promotions"]}
-    assert not any(p["applied"] for p in reasons.values())
-    assert "another element" in reasons["[i]"]["reason"]
+    assert np.array_equal(y, _wrap(y_ref))
+    applied = [(p["subscripts"], p["reads"], p["writes"])
+               for p in _report(mod)["promotions"] if p["applied"]]
+    assert applied == [("[i]", True, True), ("[(i + 1:int32)]", True, False)]
+
+
+def test_an_element_that_may_alias_blocks_promotion():
+    rng = np.random.default_rng(5)
+    A, y0 = _ints(rng, (N, N)), _ints(rng, (N,))
+    for m in (3, 6):
+        y_ref = y0.astype(np.int64).copy()
+        for i in range(N):
+            for j in range(N):
+                y_ref[i] = y_ref[i] + y_ref[m] + A[i, j]
+                y_ref = (y_ref + 2**31) % 2**32 - 2**31
+        y = y0.copy()
+        mod = _build(any_element, "j")
+        mod(A, y, m)
+        assert np.array_equal(y, y_ref.astype(np.int32))
+    notes = _report(mod)["promotions"]
+    assert notes and not any(p["applied"] for p in notes)
+    assert all("another element" in p["reason"] for p in notes)
 
 
 def test_stalls_do_not_change_a_promoted_pipeline():

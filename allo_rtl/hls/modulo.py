@@ -111,9 +111,11 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
                for rc, g in by_class.items()}
     res_mii, _ = resource_mii(counted, timing)
     first = max(requested_ii, res_mii)
+    pairs = [rc for rc, g in by_class.items() if rc.capacity == 1 and len(g) == 2 and
+             exclusive_pair(g, index_ops, nest) is None]
     for ii in range(first, MAX_II + 1):
-        x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
-                            addr_of)
+        x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
+                               addr_of, pairs)
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
@@ -126,12 +128,37 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
+def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, pairs):
+    """A schedule at ``ii``, or (None, problem). A port with two accesses per iteration needs
+    them in different modulo slots: their gap must not be a multiple of II, which is not one
+    difference constraint. Solve without it, then keep each such gap inside the window of II
+    cycles it fell in (moving a gap that hit a multiple one cycle on); if that fails, fall back
+    to both accesses within one window of II cycles (the rule for larger groups)."""
+    args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of)
+    if ii == 1 or not pairs:
+        return _solve(*args)
+    x, problem = _solve(*args, windows={rc: None for rc in pairs})
+    if x is None:
+        return _solve(*args)
+    gaps = {rc: problem.pair_gap(rc, x) for rc in pairs}
+    if all(g % ii for g in gaps.values()):
+        return x, problem
+    x, problem = _solve(*args, windows={rc: g // ii for rc, g in gaps.items()})
+    return (x, problem) if x is not None else _solve(*args)
+
+
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None):
+    """``windows``: port class -> None (its two accesses only in program order) or q (their
+    gap within [q II + 1, (q + 1) II - 1]); other classes of capacity one keep every access of
+    an iteration within II cycles."""
+    windows = windows or {}
     ops = [op for op in block.ops if not op.info.stable or op in index_ops or op in carried]
     var = {op: k for k, op in enumerate(ops)}
     L = len(ops)
     lp = Problem()
     lp.mem_deps = []
+    lp.pair_vars = {}
+    lp.pair_gap = lambda rc, x: int(x[lp.pair_vars[rc][1]] - x[lp.pair_vars[rc][0]])
     timing_constraints(lp, block.ops, var, L, timing)
     for op in index_ops:                    # the issue counters hold indices at position 0
         lp.diff(None, var[op], 0)
@@ -154,6 +181,13 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
             lo, hi = gap_window(pa, pb, ii)
             lp.diff(var[b], var[a], lo, tag=("port", rc))
             lp.diff(var[a], var[b], -hi, tag=("port", rc))
+        elif rc in windows:
+            a, b = group
+            lp.pair_vars[rc] = (var[a], var[b])
+            q = windows[rc]
+            if q is not None:
+                lp.diff(var[b], var[a], q * ii + 1, tag=("port", rc))
+                lp.diff(var[a], var[b], 1 - (q + 1) * ii, tag=("port", rc))
         elif rc.capacity == 1 and len(group) > 1:
             lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)

@@ -30,9 +30,14 @@ import copy
 from dataclasses import dataclass
 
 from ..ir import nodes as ir
+from ..ir.affine import affine_of
 from ..ir.printer import format_expr
 from ..ir.types import UInt
 from ..schedule.rewrite import clone_expr, const, ref
+
+# registers one pipelined loop may hold promoted elements in: each adds a load and a store in
+# the pipeline's first and last iteration, and a register delayed through the stages
+MAX_PROMOTED = 16
 
 
 @dataclass
@@ -44,6 +49,8 @@ class Promotion:
     array: str
     subscripts: str
     reason: str = ""          # why not ("" when promoted)
+    reads: bool = True        # the loop reads the element (it is loaded before the loop)
+    writes: bool = False      # the loop writes it (it is stored after)
 
     @property
     def applied(self) -> bool:
@@ -52,7 +59,7 @@ class Promotion:
     def to_dict(self) -> dict:
         return {"function": self.function, "loop": self.loop, "line": self.line,
                 "array": self.array, "subscripts": self.subscripts, "applied": self.applied,
-                "reason": self.reason}
+                "reason": self.reason, "reads": self.reads, "writes": self.writes}
 
 
 def promote_module(module: ir.Module) -> tuple:
@@ -117,20 +124,39 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
             continue
         seen.add(id(buf))
         subs = access[id(buf)]
-        fixed = [(i, line) for i, line in subs if _invariant(i, varying)]
-        if not fixed:
-            continue                        # every access moves: nothing to keep
-        first = fixed[0][0]
-        note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(first))
-        if id(buf) in nested:
-            note.reason = (f"{buf.name} is also accessed inside a branch, loop or call at "
-                           f"line {nested[id(buf)]}, which may touch the same element")
-        elif any(not _same(first, i) for i, _ in subs):
-            other = next(line for i, line in subs if not _same(first, i))
-            note.reason = (f"{buf.name} is also accessed at another element (line {other}), "
-                           "which may be the same one")
-        out.append((note, buf, first))
+        elements = []                       # each fixed element once, in program order
+        for i, _ in subs:
+            if _invariant(i, varying) and not any(_same(i, e) for e in elements):
+                elements.append(i)
+        for elem in elements:
+            note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem))
+            clash = next((line for i, line in subs
+                          if not _same(elem, i) and not _distinct(elem, i)), None)
+            if id(buf) in nested:
+                note.reason = (f"{buf.name} is also accessed inside a branch, loop or call at "
+                               f"line {nested[id(buf)]}, which may touch the same element")
+            elif clash is not None:
+                note.reason = (f"{buf.name} is also accessed at another element (line {clash}), "
+                               "which may be the same one")
+            elif sum(p.applied for p, _, _ in out) >= MAX_PROMOTED:
+                note.reason = (f"the loop already keeps {MAX_PROMOTED} elements in registers "
+                               "(the limit)")
+            note.writes = any(isinstance(s, ir.Store) and s.buf is buf and _same(s.indices, elem)
+                              for s in loop.body)
+            note.reads = any(e.buf is buf and _same(e.indices, elem)
+                             for s in loop.body if isinstance(s, (ir.Assign, ir.Store))
+                             for e in _loads(ir.stmt_exprs(s)))
+            out.append((note, buf, elem))
     return out
+
+
+def _distinct(a: list, b: list) -> bool:
+    """Certainly different elements: some subscript differs by a nonzero constant."""
+    for x, y in zip(a, b):
+        fx, fy = affine_of(x), affine_of(y)
+        if fx is not None and fy is not None and fx.same_terms(fy) and fx.const != fy.const:
+            return True
+    return False
 
 
 def _text(indices: list) -> str:
@@ -142,18 +168,18 @@ def _nested(s):
         yield from ir.walk_stmts(body)
 
 
-def _key(e: ir.Expr):
+def subscript_key(e: ir.Expr):
     """Structural identity of an index expression (same variables, operators, constants)."""
     if isinstance(e, ir.Ref):
         return ("ref", id(e.var))
     if isinstance(e, ir.Const):
         return ("const", repr(e.value), e.type)
     return (type(e).__name__, getattr(e, "op", None), e.type,
-            tuple(_key(c) for c in ir.child_exprs(e)))
+            tuple(subscript_key(c) for c in ir.child_exprs(e)))
 
 
 def _same(a: list, b: list) -> bool:
-    return len(a) == len(b) and all(_key(x) == _key(y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(subscript_key(x) == subscript_key(y) for x, y in zip(a, b))
 
 
 def _invariant(indices: list, varying: set) -> bool:
@@ -163,25 +189,29 @@ def _invariant(indices: list, varying: set) -> bool:
     return True
 
 
-def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar) -> ir.Expr:
-    if isinstance(e, ir.Load) and e.buf is buf:
+def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar, indices: list) -> ir.Expr:
+    """``e`` with every load of ``buf[indices]`` reading ``reg`` instead."""
+    if isinstance(e, ir.Load) and e.buf is buf and _same(e.indices, indices):
         return ref(reg, e.loc)
     e = clone_expr(e, {})
     for field in ("lhs", "rhs", "operand", "cond", "if_true", "if_false", "bit", "lo"):
         v = getattr(e, field, None)
         if isinstance(v, ir.Expr):
-            setattr(e, field, _replace_loads(v, buf, reg))
+            setattr(e, field, _replace_loads(v, buf, reg, indices))
     for field in ("indices", "operands", "args"):
         v = getattr(e, field, None)
         if isinstance(v, list):
-            setattr(e, field, [_replace_loads(x, buf, reg) if isinstance(x, ir.Expr) else x
+            setattr(e, field, [_replace_loads(x, buf, reg, indices) if isinstance(x, ir.Expr) else x
                                for x in v])
     return e
 
 
 def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
     loc = loop.loc
-    reg = ir.Scalar(f"{buf.name}_reg", buf.dtype, loc)
+    taken = {sym.name for sym in f.symbols()}
+    name = next(n for n in (f"{buf.name}_reg{k or ''}" for k in range(len(taken) + 1))
+                if n not in taken)
+    reg = ir.Scalar(name, buf.dtype, loc)
     f.locals.append(reg)
     body, first_reads, stores = [], None, False
     load_loc = store_loc = loc
@@ -190,22 +220,22 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
             body.append(s)
             continue
         exprs = [s.value] if isinstance(s, ir.Assign) else [*s.indices, s.value]
-        reads = any(e.buf is buf for e in _loads(exprs))
-        writes = isinstance(s, ir.Store) and s.buf is buf
+        reads = any(e.buf is buf and _same(e.indices, indices) for e in _loads(exprs))
+        writes = isinstance(s, ir.Store) and s.buf is buf and _same(s.indices, indices)
         if first_reads is None and (reads or writes):
             first_reads = reads         # a read before any write needs the element's value
             load_loc = s.loc            # the promoted accesses keep their statements' lines
         if writes:
             store_loc = s.loc
         stores = stores or writes
-        value = _replace_loads(s.value, buf, reg)
+        value = _replace_loads(s.value, buf, reg, indices)
         if writes:
             body.append(ir.Assign(s.loc, reg, value))
         elif isinstance(s, ir.Assign):
             body.append(ir.Assign(s.loc, s.var, value))
         else:
-            body.append(ir.Store(s.loc, s.buf, [_replace_loads(i, buf, reg) for i in s.indices],
-                                 value))
+            body.append(ir.Store(s.loc, s.buf,
+                                 [_replace_loads(i, buf, reg, indices) for i in s.indices], value))
     lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
     last = lo + (_trips(loop) - 1) * step
 

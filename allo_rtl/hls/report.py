@@ -164,6 +164,27 @@ def _calls(regions):
             yield from _calls(getattr(r, attr, []))
 
 
+def _promotion_lines(promotions: list) -> list:
+    """One line per loop, array and outcome (an unrolled loop may promote many elements)."""
+    groups = {}
+    for p in promotions:
+        key = (p["loop"], p["line"], p["array"], p["applied"], p["reason"], p["reads"],
+               p["writes"])
+        groups.setdefault(key, []).append(p["subscripts"])
+    out = []
+    for (loop, line, array, applied, reason, reads, writes), subs in groups.items():
+        what = (f"{array}{subs[0]}" if len(subs) == 1 else
+                f"{len(subs)} elements of {array} ({subs[0]}, ...)")
+        where = f"in loop {loop} (line {line})"
+        if applied:
+            how = " and ".join(x for x, on in (("read at its first iteration", reads),
+                                               ("written at its last", writes)) if on)
+            out.append(f"   register promotion: {what} {where}: {how}")
+        else:
+            out.append(f"   not promoted: {what} {where}: {reason}")
+    return out
+
+
 def format_report(rep: dict) -> str:
     lines = [f"== {rep['top']} ({rep['family']}, clock {rep['clock_ns']} ns) =="]
     if rep.get("cycles") is not None:
@@ -180,13 +201,8 @@ def format_report(rep: dict) -> str:
             kind = "pipelined, " if loop["pipelined"] else ""
             lines.append(f"   {'  ' * loop['level']}loop {loop['name']} (line {loop['line']}): "
                          f"{kind}trips {trips}, II {ii}, depth {dep} ({loop['note']})")
-        for p in rep.get("promotions", []):
-            if p["function"] != f["function"]:
-                continue
-            what = f"{p['array']}{p['subscripts']} in loop {p['loop']} (line {p['line']})"
-            lines.append(f"   register promotion: {what}: read at its first iteration, "
-                         "written at its last" if p["applied"] else
-                         f"   not promoted: {what}: {p['reason']}")
+        lines += _promotion_lines([p for p in rep.get("promotions", [])
+                                   if p["function"] == f["function"]])
         for mem in f["memories"]:
             banks = (f"{mem['banks']} banks of {mem['bank_type']} ({mem['partition']}: "
                      f"{mem['bank_names'][0]}..{mem['bank_names'][-1]})" if "partition" in mem

@@ -76,8 +76,11 @@ def _pipeline_candidates(regions, chain=()):
     for r in regions:
         if isinstance(r, LoopRegion):
             here = (*chain, r) if r.static_trips else ()
-            if requested_ii(r.loop) is not None and (len(r.body) != 1 or
-                                                   not isinstance(r.body[0], LoopRegion)):
+            single_loop = len(r.body) == 1 and isinstance(r.body[0], LoopRegion)
+            # a request on a loop whose body is one loop flattens with a request inside it;
+            # with none inside, it is this loop's own (and _why_not explains the inner loop)
+            if requested_ii(r.loop) is not None and (not single_loop or
+                                                   not _requests_inside(r.body)):
                 yield r, here or (r,)       # run-time bounds: the loop alone
                 continue
             inner = here if len(r.body) == 1 else ()
@@ -85,6 +88,16 @@ def _pipeline_candidates(regions, chain=()):
         else:
             for attr in ("body", "then_body", "else_body"):
                 yield from _pipeline_candidates(getattr(r, attr, []))
+
+
+def _requests_inside(regions) -> bool:
+    for r in regions:
+        if isinstance(r, LoopRegion) and requested_ii(r.loop) is not None:
+            return True
+        for attr in ("body", "then_body", "else_body"):
+            if _requests_inside(getattr(r, attr, [])):
+                return True
+    return False
 
 
 def _why_not(r: LoopRegion):
@@ -96,6 +109,10 @@ def _why_not(r: LoopRegion):
         if inner is not None:
             node = getattr(inner, "loop", None) or getattr(inner, "stmt", None) or inner.call
             line = f" at line {node.loc.line}"
+        why = r.loop.attrs.get("pipeline_inner_note")
+        if isinstance(inner, LoopRegion) and why:
+            return (f"its body contains {what}{line}, which pipelining does not unroll: {why}; "
+                    "pipeline the inner loop instead")
         return (f"its body contains {what}{line}; unroll inner loops fully (s.unroll) or "
                 "pipeline the inner loop")
     return None

@@ -12,6 +12,7 @@ from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.printer import format_design
 from ..hls.promote import promote_module
+from ..hls.unroll_inner import unroll_in_pipelines
 from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
@@ -32,9 +33,10 @@ class HardwareDesign:
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
                  stall_source: bool | int = False):
         t0 = time.perf_counter()
-        # elements a pipelined loop keeps in a register (promote.py), then partitioned arrays
+        # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
+        # registers (promote.py); then partitioned arrays
         # become their banks; how, per function, is part of the result
-        module, self.promoted = promote_module(module)
+        module, self.promoted = promote_module(unroll_in_pipelines(module))
         self.module, self.banks = bank_module(module)
         self.timing = TimingModel(family, clock_ns)
         self.stall_seed = (None if not stall_source else

@@ -1,0 +1,122 @@
+"""Pipelining a loop unrolls the loops inside it (as Vivado/Vitis HLS do, and as Allo's own
+schedules assume: ``s.pipeline("j")`` over a ``k`` loop means one pipelined j iteration holds
+all of k).
+
+For every loop marked ``pipeline``, each loop nested in it with constant bounds is replaced by
+its copies, innermost first, when the unrolled body stays within ``MAX_UNROLLED_STATEMENTS``
+statements and reads or writes no unpartitioned array more often than a pipeline can (one
+port: ``MAX_II`` accesses per iteration); the report lists what was unrolled on the pipelined loop ("inner loops fully
+unrolled: k x8 (for pipeline)"). A nest that would grow past the limit, or an inner loop with
+run-time bounds, is left alone and the pipeline is refused with that reason. Runs on a copy of
+the module: the user's schedule keeps its IR.
+"""
+from __future__ import annotations
+
+import copy
+
+from ..ir import nodes as ir
+from ..schedule.rewrite import clone_body, const
+from .modulo import MAX_II
+from .promote import subscript_key
+
+MAX_UNROLLED_STATEMENTS = 512
+
+
+def unroll_in_pipelines(module: ir.Module) -> ir.Module:
+    """``module``, or a copy whose pipelined loops hold no inner loops they can unroll."""
+    if not any(_inner_loops(lp) for f in module.functions.values()
+               for lp in _pipelined(f.body)):
+        return module
+    module = copy.deepcopy(module)
+    for f in module.functions.values():
+        for loop in _pipelined(f.body):
+            _unroll_inside(loop)
+    return module
+
+
+def _pipelined(body):
+    return [lp for lp in ir.loops(body) if lp.attrs.get("pipeline") not in (None, False)]
+
+
+def _inner_loops(loop: ir.For) -> list:
+    return ir.loops(loop.body)
+
+
+def _trips(loop: ir.For) -> int | None:
+    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
+        return None
+    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
+
+
+def _size(body: list) -> int:
+    """Statements after unrolling every constant inner loop (None: a run-time bound)."""
+    n = 0
+    for s in body:
+        if isinstance(s, ir.For):
+            trips, inner = _trips(s), _size(s.body)
+            if trips is None or inner is None:
+                return None
+            n += trips * inner
+        else:
+            inner = [_size(b) for b in ir.child_bodies(s)]
+            if None in inner:
+                return None
+            n += 1 + sum(inner)
+    return n
+
+
+def _unroll_inside(loop: ir.For):
+    size = _size(loop.body)
+    if size is None:
+        loop.attrs["pipeline_inner_note"] = "an inner loop has run-time bounds"
+        return
+    if size > MAX_UNROLLED_STATEMENTS:
+        loop.attrs["pipeline_inner_note"] = (
+            f"unrolling its inner loops would make {size} statements (more than "
+            f"{MAX_UNROLLED_STATEMENTS})")
+        return
+    done = []
+    body = _unrolled(clone_body(loop.body, {}), done)
+    busiest = _busiest_array(body)
+    if busiest is not None:
+        loop.attrs["pipeline_inner_note"] = (
+            f"unrolled, each iteration would access {busiest[1]} elements of {busiest[0]} "
+            f"through one port (a pipeline allows {MAX_II})")
+        return
+    loop.body = body
+    loop.attrs.setdefault("unrolled_inner", []).extend(f"{d} (for pipeline)" for d in done)
+
+
+def _busiest_array(body: list):
+    """(array, distinct elements) of an unpartitioned array the (unrolled) body accesses at
+    more than ``MAX_II`` distinct subscripts, else None. Repeated accesses to one element
+    count once: the CDFG forwards a stored value to later loads of it."""
+    seen = {}
+    for s in ir.walk_stmts(body):
+        accesses = [(e.buf, e.indices) for x in ir.stmt_exprs(s) for e in ir.walk_exprs(x)
+                    if isinstance(e, ir.Load)]
+        if isinstance(s, ir.Store):
+            accesses.append((s.buf, s.indices))
+        for b, idx in accesses:
+            if not b.partition:
+                seen.setdefault(b.name, set()).add(tuple(subscript_key(i) for i in idx))
+    over = [(name, len(keys)) for name, keys in seen.items() if len(keys) > MAX_II]
+    return max(over, key=lambda x: x[1]) if over else None
+
+
+def _unrolled(body: list, done: list) -> list:
+    out = []
+    for s in body:
+        if isinstance(s, ir.For):
+            inner = _unrolled(s.body, done)
+            trips = _trips(s)
+            done.append(f"{s.name} x{trips}")
+            lo = int(s.lo.value)
+            for t in range(trips):
+                value = const(lo + t * s.step, s.loc)
+                out += clone_body(inner, {id(s.var): value}, f"_u{t}" if t else "")
+            continue
+        for b in ir.child_bodies(s):
+            b[:] = _unrolled(b, done)
+        out.append(s)
+    return out
