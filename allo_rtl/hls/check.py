@@ -53,12 +53,13 @@ def _arrivals(ops, start, ready, timing, kind_of_start="cycle"):
         if op not in start or op.info.writes_var:
             continue
         arr = timing.input_arrival(op, start[op], ready, arrival)
+        end = timing.result_arrival(op, arr)
         if arr > timing.reg_out_ns and timing.of(op).latency == 0 and \
-                timing.result_arrival(op, arr) > timing.chain_limit_ns + EPS:
-            raise ScheduleError("chaining", f"{_name(op)} ends {timing.result_arrival(op, arr):.2f} "
-                                f"ns into {kind_of_start} {start[op]}, past the "
+                end > timing.chain_limit_ns + EPS:
+            raise ScheduleError("chaining", f"{_name(op)} ends {end:.2f} ns into "
+                                f"{kind_of_start} {start[op]}, past the "
                                 f"{timing.chain_limit_ns:.2f} ns the clock allows")
-        arrival[op] = timing.result_arrival(op, arr)
+        arrival[op] = end
     return arrival
 
 

@@ -4,10 +4,11 @@ all of k).
 
 For every loop marked ``pipeline``, each loop nested in it with constant bounds is replaced by
 its copies, innermost first, when the unrolled body stays within ``MAX_UNROLLED_STATEMENTS``
-statements and reads or writes no unpartitioned array more often than a pipeline can (one
-port: ``MAX_II`` accesses per iteration); the report lists what was unrolled on the pipelined loop ("inner loops fully
-unrolled: k x8 (for pipeline)"). A nest that would grow past the limit, or an inner loop with
-run-time bounds, is left alone and the pipeline is refused with that reason. Runs on a copy of
+statements and needs no more than ``MAX_II`` distinct elements of one unpartitioned array per
+iteration (one port serves that many at most). The report lists what was unrolled on the
+pipelined loop ("inner loops fully unrolled: k x8 (for pipeline)"). A nest over those limits,
+or an inner loop with run-time bounds, is left alone and the pipeline is refused saying why.
+Runs on a copy of
 the module: the user's schedule keeps its IR.
 """
 from __future__ import annotations
