@@ -8,8 +8,7 @@ statements and needs no more than ``MAX_II`` distinct elements of one unpartitio
 iteration (one port serves that many at most). The report lists what was unrolled on the
 pipelined loop ("inner loops fully unrolled: k x8 (for pipeline)"). A nest over those limits,
 or an inner loop with run-time bounds, is left alone and the pipeline is refused saying why.
-Runs on a copy of
-the module: the user's schedule keeps its IR.
+Runs on a copy of the module: the user's schedule keeps its IR.
 """
 from __future__ import annotations
 
