@@ -21,22 +21,28 @@ from .partition import Partition, find_buffer
 from .partition import partition as partition_primitive
 from .reshape import reshape as reshape_primitive
 from .reuse_at import reuse_at as reuse_at_primitive
+from .rollback import snapshot
 from .unfold import unfold as unfold_primitive
 
 
 @contextmanager
 def _primitive(schedule, name, args):
-    """Record the primitive; errors without a kernel line point at the user's call."""
+    """Record the primitive, or undo it: a primitive refused part-way leaves the module as it
+    was (rollback.py). A refusal points at the user's schedule call; the kernel line that
+    made it illegal, if any, is kept as a note."""
     loc = call_site()
+    saved = snapshot(schedule.module)
     try:
         with bands_kept(schedule.module):
             yield
+        verify_module(schedule.module)
     except AlloError as e:
-        if e.loc is None or getattr(e.loc, "line", 0) <= 0:
-            e.loc = loc
-            e.args = (e.render(),)
-        raise e.with_traceback(None) from None
-    verify_module(schedule.module)
+        saved.restore()
+        raise e.relocate(loc, f"{name} is refused because of this line")\
+            .with_traceback(None) from None
+    except BaseException:
+        saved.restore()
+        raise
     schedule.primitives.append((name, args, loc))
 
 
