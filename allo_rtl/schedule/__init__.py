@@ -72,6 +72,9 @@ class Schedule:
     def get_equivalent_variables(self, name: str) -> set:
         """Allo's names of one value across calls: ``{"kernel:D", "foo:0"}`` (see
         equivalence.py); empty if ``name`` is passed to no call."""
+        if not isinstance(name, str):
+            raise AlloError(f"get_equivalent_variables takes 'kernel:array', not "
+                            f"{type(name).__name__} {name!r}", call_site())
         return equivalent_variables(self.module, name)
 
     def memory_requests(self) -> dict:
