@@ -247,6 +247,11 @@ class ExprBuilder:
         return fold(ir.Unary(BOOL, loc, "not", truth(e)))
 
     def build_Compare(self, node):
+        odd = next((op for op in node.ops if type(op) not in CMPOPS), None)
+        if odd is not None:
+            word = "is" if isinstance(odd, (ast.Is, ast.IsNot)) else "in"
+            raise self.ctx.error(f"comparison with {word!r} is not supported in kernels", node,
+                                 hint="compare values with ==, !=, <, <=, >, >=")
         operands = [self.scalar(node.left)] + [self.scalar(c) for c in node.comparators]
         parts = []
         for op, lhs, rhs in zip(node.ops, operands, operands[1:]):

@@ -74,6 +74,9 @@ class StmtBuilder:
     def stmt_Expr(self, node):
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return   # docstring
+        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            raise self.ctx.error("kernels are plain functions: yield and await are not "
+                                 "supported", node, hint="return the results instead")
         if not isinstance(node.value, ast.Call):
             raise self.ctx.error("this expression has no effect", node,
                                  hint="assign its value or remove it")
@@ -402,6 +405,9 @@ class StmtBuilder:
         step = self.const_int(args[2]) if len(args) == 3 else 1
         if step == 0:
             raise self.ctx.error("range() step must not be zero", args[2])
+        for a in args:
+            if isinstance(a, ast.Constant) and not isinstance(a.value, int):
+                raise self.ctx.type_error(f"range bounds must be integers, not {a.value!r}", a)
         lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step
