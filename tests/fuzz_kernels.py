@@ -102,8 +102,9 @@ class _Body:
             return f"({a} {self.pick(['//', '%'])} {self.expr(depth - 1)})"
         if form == "cast":
             return f"{self.pick(['int8', 'int16', 'int32', 'uint8', 'uint16', 'int64'])}({a})"
-        if form == "bit":
-            return f"{self.pick(self.scalars).name}[{self.draw(st.integers(0, 3))}]"
+        if form == "bit":               # a constant bit outside the value is refused
+            s = self.pick(self.scalars)
+            return f"{s.name}[{self.draw(st.integers(0, min(3, s.bits - 1)))}]"
         if form == "slice":
             s = self.pick([x for x in self.scalars if x.bits >= 4] or self.scalars)
             lo = self.draw(st.integers(0, max(0, s.bits - 2)))
