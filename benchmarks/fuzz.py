@@ -115,7 +115,10 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=40, help="samples per simulator design")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "fuzz-failures")
+    ap.add_argument("--verilator-opt", default="-O0",
+                    help="C++ optimization for Verilator builds (compile time dominates)")
     args = ap.parse_args(argv)
+    os.environ.setdefault("ALLO_RTL_VERILATOR_OPT", args.verilator_opt)
     targets = [t.strip() for t in args.targets.split(",")]
     unknown = [t for t in targets if t not in ("amaranth", *SIMULATORS)]
     if unknown:
