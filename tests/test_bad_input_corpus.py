@@ -564,6 +564,11 @@ CALL_CASES = [
     lambda m: m(A4, 1, max_cycles=2.5),
     lambda m: m(A4, 1, vcd=3, bogus=True),
 ]
+HW_CALL_CASES = [
+    lambda m: m(A4, 1, vcd=3),
+    lambda m: m(A4, 1, max_cycles=-1),
+    lambda m: m(A4, 1, max_cycles=True),
+]
 
 
 @pytest.mark.parametrize("target", ["python", None])
@@ -571,6 +576,13 @@ CALL_CASES = [
 def test_call_misuse(misuse, target, _built):
     with pytest.raises(allo.AlloError) as info:
         misuse(_built[target])
+    _check(info, misuse.__code__.co_firstlineno)
+
+
+@pytest.mark.parametrize("misuse", HW_CALL_CASES, ids=[str(n) for n in range(len(HW_CALL_CASES))])
+def test_hardware_call_option_misuse(misuse, _built):
+    with pytest.raises(allo.AlloError) as info:
+        misuse(_built[None])
     _check(info, misuse.__code__.co_firstlineno)
 
 
@@ -630,5 +642,5 @@ def test_floor_division_of_unsigned_values_is_accepted():
 
 def test_the_corpus_has_at_least_150_cases_with_the_other_files():
     here = (len(KERNEL_CASES) + len(SCHEDULE_CASES) + len(BUILD_CASES) + 2 * len(CALL_CASES)
-            + len(FIXED_CALLS) + 4)
+            + len(FIXED_CALLS) + len(HW_CALL_CASES) + 4)
     assert here >= 150

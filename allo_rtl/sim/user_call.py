@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 
 from ..errors import AlloArgumentError
 from ..schedule.handles import call_site
@@ -30,6 +31,10 @@ def user_call(method):
                 or kwargs["max_cycles"] < 1):
             raise AlloArgumentError(f"max_cycles must be a positive integer, not "
                                     f"{kwargs['max_cycles']!r}", loc) from None
+        vcd = kwargs.get("vcd")
+        if vcd is not None and not isinstance(vcd, (str, os.PathLike)):
+            raise AlloArgumentError(f"vcd must be a file name, not {type(vcd).__name__} "
+                                    f"{vcd!r}", loc) from None
         try:
             return method(self, *args, **kwargs)
         except AlloArgumentError as e:
