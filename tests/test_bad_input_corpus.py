@@ -482,6 +482,13 @@ SCHEDULE_CASES = [
     (gemm, lambda s: s.get_loops().S_q_0),
     (gemm, lambda s: s.no_such_primitive("i")),
     (gemm, lambda s: s.get_equivalent_variables(42)),
+    (gemm, lambda s: s.split("i")),
+    (gemm, lambda s: s.partition(s.A, dim=1, factr=2)),
+    (gemm, lambda s: s.reuse_at(s.A)),
+    (gemm, lambda s: s.unroll("k", 2, 3)),
+    (gemm, lambda s: s.compute_at("i")),
+    (gemm, lambda s: s.reshape(s.A)),
+    (gemm, lambda s: s.build(targt="python")),
 ]
 
 

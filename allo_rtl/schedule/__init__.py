@@ -2,9 +2,11 @@
 hardware customizations, and ``build`` for every target."""
 from __future__ import annotations
 
+import functools
+import inspect
 from contextlib import contextmanager
 
-from ..errors import AlloError
+from ..errors import AlloError, AlloScheduleError
 from ..frontend import parse_module
 from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
@@ -46,6 +48,23 @@ def _primitive(schedule, name, args):
     schedule.primitives.append((name, args, loc))
 
 
+def _user_signature(method):
+    """A primitive called with missing or misspelt arguments is an AlloScheduleError at the
+    user's call listing its parameters (not Python's TypeError)."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as e:
+            params = ", ".join(str(p) for p in list(signature.parameters.values())[1:])
+            raise AlloScheduleError(f"{method.__name__}: {e}", call_site(),
+                                    hint=f"s.{method.__name__}({params})") from None
+        return method(self, *args, **kwargs)
+    return call
+
+
 class Schedule:
     def __init__(self, module: ir.Module):
         self.module = module
@@ -83,6 +102,7 @@ class Schedule:
         return {f"{f.name}:{b.name}": b.memory for f in self.module.functions.values()
                 for b in f.symbols() if isinstance(b, ir.Buffer) and b.memory is not None}
 
+    @_user_signature
     def get_loops(self, fn: str | None = None) -> LoopNests:
         """The loop bands of a function (default: the top), as Allo: ``loops.S_i_0.j``."""
         if fn is not None and fn not in self.module.functions:
@@ -94,12 +114,14 @@ class Schedule:
     def _loop(self, axis):
         return resolve(self.module, axis, self.module.top)
 
+    @_user_signature
     def split(self, axis, factor):
         with _primitive(self, "split", (str(axis), factor)):
             f, name = self._loop(axis)
             outer, inner = loop_primitives.split(f, name, factor)
         return _SplitHandles(f.name, outer, inner)
 
+    @_user_signature
     def reorder(self, *args):
         with _primitive(self, "reorder", tuple(map(str, args))):
             fns = {self._loop(a)[0].name for a in args}
@@ -108,6 +130,7 @@ class Schedule:
             f = self._loop(args[0])[0]
             loop_primitives.reorder(f, [self._loop(a)[1] for a in args])
 
+    @_user_signature
     def fuse(self, *args):
         with _primitive(self, "fuse", tuple(map(str, args))):
             f = self._loop(args[0])[0]
@@ -115,11 +138,13 @@ class Schedule:
         from .handles import LoopHandle
         return LoopHandle(f.name, name)
 
+    @_user_signature
     def unroll(self, axis, factor=0):
         with _primitive(self, "unroll", (str(axis), factor)):
             f, name = self._loop(axis)
             loop_primitives.unroll(f, name, factor)
 
+    @_user_signature
     def pipeline(self, axis, initiation_interval=1, rewind=False):
         if rewind:
             warn_ignored("pipeline(rewind=True)", "the pipeline drains at the end of the loop "
@@ -128,11 +153,13 @@ class Schedule:
             f, name = self._loop(axis)
             loop_primitives.pipeline(f, name, initiation_interval)
 
+    @_user_signature
     def parallel(self, axis):
         with _primitive(self, "parallel", (str(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
 
+    @_user_signature
     def compute_at(self, from_loop, target_loop):
         """Move the producer nest's body at ``from_loop`` into the consumer's ``target_loop``."""
         with _primitive(self, "compute_at", (str(from_loop), str(target_loop))):
@@ -142,11 +169,13 @@ class Schedule:
                 raise AlloError("compute_at: both loops must belong to one kernel")
             compute_at_primitive(f, src, dst)
 
+    @_user_signature
     def inline(self, axis=None):
         """Replace every call of kernel ``axis`` by its body (Allo's ``inline``)."""
         with _primitive(self, "inline", (axis,)):
             inline_primitive(self.module, axis)
 
+    @_user_signature
     def unfold(self, band_name, axes):
         """Unroll the band's spatial loops ``axes`` into processing elements; returns the
         names of the PE kernels made (one per PE for each kernel called in the band)."""
@@ -159,6 +188,7 @@ class Schedule:
             return unfold_primitive(self.module, f, band, axes)
 
     # --- memory primitives ------------------------------------------------------------
+    @_user_signature
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
         """Split an array into banks (Allo's arguments; dim is 1-based, 0 = every dim)."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -173,6 +203,7 @@ class Schedule:
                             f"{g.name}")
         return f, buf, loop
 
+    @_user_signature
     def buffer_at(self, target, axis):
         """An on-chip buffer for the slice of ``target`` one iteration of ``axis`` uses."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -180,6 +211,7 @@ class Schedule:
             f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
             return buffer_at_primitive(f, buf, loop)
 
+    @_user_signature
     def reuse_at(self, target, axis):
         """A line/window buffer so ``target`` is read once per element along ``axis``."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -187,6 +219,7 @@ class Schedule:
             f, buf, loop = self._buffer_and_loop("reuse_at", target, axis)
             return reuse_at_primitive(f, buf, loop)
 
+    @_user_signature
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -194,6 +227,7 @@ class Schedule:
                                           else (shape,))):
             reshape_primitive(self.module, target, shape)
 
+    @_user_signature
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):
         """Build the kernel.
