@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .build_options import check_build_options
 from .errors import AlloError
 from .ir.bounds import check_static_bounds
 from .ir.float_formats import refuse_non_float32
@@ -26,6 +27,9 @@ def build(module, target=None, project=None, family: str = "generic",
           clock_ns: float | None = None, dump=None, **options):
     """Build ``module`` (an ``ir.Module`` after its schedule) for ``target``; see
     ``Schedule.build`` for the options users pass."""
+    if target is not None and not isinstance(target, str):
+        raise AlloError(f"unknown build target {target!r}", hint=f"targets: {ALL_TARGETS}")
+    check_build_options(target, project, family, clock_ns, dump, options)
     check_static_bounds(module)        # an access that certainly leaves its array
     if target in PYTHON_TARGETS:
         from .sim.reference import ReferenceModule

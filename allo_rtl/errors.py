@@ -11,23 +11,42 @@ import linecache
 class AlloError(Exception):
     """A user-facing error tied to a place in the kernel's source (when one is known)."""
 
-    def __init__(self, message: str, loc=None, hint: str | None = None):
+    def __init__(self, message: str, loc=None, hint: str | None = None, notes=()):
         self.message, self.loc, self.hint = message, loc, hint
+        self.notes: list = list(notes)          # (loc, text): other places that matter
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = []
-        if self.loc is not None and getattr(self.loc, "line", 0) > 0:
-            lines.append(f"{self.loc}: error: {self.message}")
-            text = linecache.getline(self.loc.file, self.loc.line).rstrip("\n")
-            if text:
-                lines.append(f"    {text}")
-                lines.append("    " + " " * self.loc.col + "^")
-        else:
-            lines.append(f"error: {self.message}")
+        lines = _located(self.loc, f"error: {self.message}")
+        for loc, text in self.notes:
+            lines += _located(loc, f"note: {text}")
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)
+
+    def relocate(self, loc, note: str = "the kernel line involved") -> "AlloError":
+        """Point the error at ``loc`` (where the user called us); a kernel line it had
+        becomes a note, so the user sees both the call to change and the code it concerns."""
+        if _known(self.loc) and self.loc != loc:
+            self.notes.insert(0, (self.loc, note))
+        self.loc = loc
+        self.args = (self.render(),)
+        return self
+
+
+def _known(loc) -> bool:
+    return loc is not None and getattr(loc, "line", 0) > 0
+
+
+def _located(loc, text: str) -> list:
+    """``file:line: text`` with the source line and a caret, or ``text`` alone."""
+    if not _known(loc):
+        return [text]
+    out = [f"{loc}: {text}"]
+    source = linecache.getline(loc.file, loc.line).rstrip("\n")
+    if source:
+        out += [f"    {source}", "    " + " " * loc.col + "^"]
+    return out
 
 
 class AlloSyntaxError(AlloError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +102,9 @@ class _Body:
             return f"({a} {self.pick(['//', '%'])} {self.expr(depth - 1)})"
         if form == "cast":
             return f"{self.pick(['int8', 'int16', 'int32', 'uint8', 'uint16', 'int64'])}({a})"
-        if form == "bit":
-            return f"{self.pick(self.scalars).name}[{self.draw(st.integers(0, 3))}]"
+        if form == "bit":               # a constant bit outside the value is refused
+            s = self.pick(self.scalars)
+            return f"{s.name}[{self.draw(st.integers(0, min(3, s.bits - 1)))}]"
         if form == "slice":
             s = self.pick([x for x in self.scalars if x.bits >= 4] or self.scalars)
             lo = self.draw(st.integers(0, max(0, s.bits - 2)))
@@ -254,14 +256,14 @@ def _inputs(draw, args):
 _counter = itertools.count()
 
 
-def load_kernel(sample: Sample, workdir: Path):
+def load_kernel(sample: Sample, workdir: Path, name: str = "k"):
     """Write the sample to a file and import it (the frontend reads real source lines)."""
     path = workdir / f"fuzz_sample_{next(_counter)}.py"
     path.write_text(sample.source)
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return mod.k, path
+    return getattr(mod, name), path
 
 
 def apply_schedule(s, schedule, path: Path) -> list:
@@ -273,8 +275,8 @@ def apply_schedule(s, schedule, path: Path) -> list:
         try:
             if name == "partition":
                 arr, kind, dim, factor = params
-                s.partition(getattr(s, arr), getattr(allo.Partition, kind), dim=dim,
-                            factor=factor)
+                s.partition(arr if ":" in arr else getattr(s, arr),
+                            getattr(allo.Partition, kind), dim=dim, factor=factor)
             elif name == "reorder":
                 s.reorder(*params[0])
             else:
@@ -299,9 +301,9 @@ def same(a, b) -> bool:
     return a == b
 
 
-def run_sample(sample: Sample, workdir: Path, targets=(None,)) -> dict:
+def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k") -> dict:
     """Interpreter vs each hardware target; raises AssertionError on any disagreement."""
-    kernel, path = load_kernel(sample, workdir)
+    kernel, path = load_kernel(sample, workdir, top)
     try:
         s = allo.customize(kernel)
     except allo.AlloError as e:                 # the generator made something refused
@@ -333,3 +335,65 @@ def run_sample(sample: Sample, workdir: Path, targets=(None,)) -> dict:
                 f"{target}: report says {top['latency_estimate']} cycles, measured {mod.cycles}"
     assert len(set(cycles.values())) <= 1, f"simulators disagree on cycles: {cycles}"
     return {"applied": applied, "cycles": cycles}
+
+
+# --- many samples in one design (simulator builds are slow: one build, many samples) ------
+_HEADER_END = "\n\n\n"
+
+
+def batch(samples: list, schedules: list) -> Sample:
+    """One design holding every sample: sample n's kernel ``k`` becomes ``k<n>`` (its
+    ``sub`` ``sub<n>``), a top ``top`` takes all their arguments (``A_<n>``...), calls each
+    in turn and returns all their results. ``schedules[n]`` (primitives that applied to
+    sample n alone) is applied to ``k<n>`` through ``"k<n>:loop"`` / ``"k<n>:array"``."""
+    header = samples[0].source.split(_HEADER_END, 1)[0]
+    parts, sig, calls, results, result_types, schedule, inputs = [], [], [], [], [], [], []
+    for n, (sample, prims) in enumerate(zip(samples, schedules)):
+        body = sample.source.split(_HEADER_END, 1)[1]
+        body = re.sub(r"\bsub\(", f"sub{n}(", body)
+        body = re.sub(r"\bdef k\(", f"def k{n}(", body)
+        parts.append(body)
+        returns = re.search(r"def k\d+\(.*\) -> \((.*)\):", body).group(1)
+        result_types += [t.strip() + ("" if t.strip().endswith(")") else "")
+                         for t in _split_types(returns)]
+        names = []
+        for a in sample.args:
+            names.append(f"{a.name}_{n}")
+            sig.append(f"{a.name}_{n}: {a.type}[{', '.join(map(str, a.shape))}]" if a.shape
+                       else f"{a.name}_{n}: {a.type}")
+        outs = [f"r{n}_{j}" for j in range(len(_split_types(returns)))]
+        calls.append(f"    {', '.join(outs)} = k{n}({', '.join(names)})")
+        results += outs
+        inputs += sample.inputs
+        for prim in prims:
+            name, *params = prim
+            if name == "partition":
+                schedule.append((name, f"k{n}:{params[0]}", *params[1:]))
+            elif name == "reorder":
+                schedule.append((name, tuple(f"k{n}:{p}" for p in params[0])))
+            else:
+                schedule.append((name, f"k{n}:{params[0]}", *params[1:]))
+    top = [f"def top({', '.join(sig)}) -> ({', '.join(result_types)}):", *calls,
+           f"    return {', '.join(results)}"]
+    source = header + _HEADER_END + "\n\n".join(parts) + "\n\n" + "\n".join(top) + "\n"
+    args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape)
+            for n, s in enumerate(samples) for a in s.args]
+    return Sample(source, args, schedule, inputs)
+
+
+def _split_types(text: str) -> list:
+    """``Int(8), Fixed(24, 10)`` -> the two type texts (commas inside parentheses kept)."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return out + ([cur.strip()] if cur.strip() else [])
+
+
+def run_batch(samples: list, schedules: list, workdir: Path, targets) -> dict:
+    """``run_sample`` on the batched design (interpreter vs each target, cycles alike)."""
+    return run_sample(batch(samples, schedules), workdir, targets, top="top")

@@ -4,7 +4,7 @@ constant bit index outside the value."""
 import pytest
 
 import allo_rtl as allo
-from allo_rtl.ir.types import Fixed, Int, UFixed, UInt, int32
+from allo_rtl.ir.types import Fixed, Int, UFixed, UInt, int32, int64
 
 
 def line_of(text: str) -> int:
@@ -54,7 +54,28 @@ def bit_minus_1(x: int32) -> int32:
     return x[-1]
 
 
+def shift_40(x: int32) -> int32:
+    return x << 40
+
+
+def shift_out_right(x: int32) -> int32:
+    return x >> 32
+
+
+def literal_shift() -> int64:
+    y: int64 = 1 << 40
+    return y
+
+
+def narrow_shift(b: UInt(3)) -> UInt(3):
+    return b << 3
+
+
 @pytest.mark.parametrize("kernel, needle, message", [
+    (shift_40, "return x << 40", r"shift of a 32-bit int32 by 40: every bit is shifted out"),
+    (shift_out_right, "return x >> 32", r"by 32: .*always 0 or -1"),
+    (literal_shift, "y: int64 = 1 << 40", r"int32 by 40"),
+    (narrow_shift, "return b << 3", r"3-bit UInt\(3\) by 3"),
     (negative_shift, "return x << -1", r"shift by a negative amount \(-1\)"),
     (negative_right_shift, "return x >> -3", r"negative amount \(-3\)"),
     (bit_40, "return x[40]", r"bit 40 does not exist in int32 \(bits 0\.\.31\)"),
@@ -74,3 +95,17 @@ def test_the_top_bit_is_still_accepted():
     ref = allo.customize(top_bit).build(target="python")
     for x in (-2**31, -1, 0, 2**31 - 1, 5):
         assert ref(x) == (x >> 31) & 1                    # Python int: bit 31 of x
+
+
+def widest_shifts(x: int32) -> (int32, int32, int64):
+    return x << 31, x >> 31, int64(x) << 40
+
+
+def test_shifts_inside_the_width_are_accepted():
+    # the hint's rewrite of `1 << 40` works, and width - 1 is still a shift
+    for target in ("python", None):
+        run = allo.customize(widest_shifts).build(target=target)
+        for x in (-2**31, -1, 0, 1, 2**31 - 1, 12345):
+            lo = ((x << 31) + 2**31) % 2**32 - 2**31
+            wide = ((x << 40) + 2**63) % 2**64 - 2**63
+            assert run(x) == (lo, x >> 31, wide), x

@@ -100,3 +100,78 @@ def test_unary_minus_of_unsigned_wraps_like_allo():
     assert allo.customize(uint_minus).build(target="python")(200) == 56
     assert allo.customize(uint_minus).build()(200) == 56
     assert np.int8(np.uint8(200) * np.int8(-1)) == 56   # the same bits, computed by numpy
+
+
+# --- a fixed-point oracle of its own: exact rationals, no allo_rtl semantics --------------
+# Allo/HeteroCL meaning, written out with fractions.Fraction: a value is raw / 2**fracs; + - *
+# compute the exact value wrapped into the rule's result type (add/sub: one more integer bit
+# than the wider operand, signed if either is, an unsigned operand of a signed result taking a
+# sign bit; mul: widths and fraction bits add -- so only an unsigned difference can wrap), and
+# assigning to another type keeps floor(value * 2**fracs) (dropped fraction bits toward minus
+# infinity), wrapped to the width in two's complement (signed) or modulo 2**width (unsigned).
+from fractions import Fraction  # noqa: E402
+
+
+def _rule(op, a, b):
+    """(signed, bits, fracs) of ``a op b`` for (signed, bits, fracs) operands (Allo's tables)."""
+    (sa, wa, fa), (sb, wb, fb) = a, b
+    signed = sa or sb
+    if op == "*":
+        return signed, wa + wb, fa + fb
+    ia, ib = wa - fa + (signed and not sa), wb - fb + (signed and not sb)
+    fracs = max(fa, fb)
+    return signed, max(ia, ib) + 1 + fracs, fracs
+
+
+def _oracle_raw(value: Fraction, signed: bool, bits: int, fracs: int) -> int:
+    scaled = value * 2 ** fracs
+    raw = scaled.numerator // scaled.denominator          # floor, also for negatives
+    raw %= 2 ** bits
+    return raw - 2 ** bits if signed and raw >= 2 ** (bits - 1) else raw
+
+
+def _random_type(rng):
+    kind = rng.choice(["Int", "UInt", "Fixed", "UFixed"])
+    bits = int(rng.integers(2, 25))
+    if kind in ("Int", "UInt"):
+        return (Int if kind == "Int" else UInt)(bits), kind == "Int", bits, 0
+    fracs = int(rng.integers(0, bits + 1))
+    return (Fixed if kind == "Fixed" else UFixed)(bits, fracs), kind == "Fixed", bits, fracs
+
+
+def _random_raw(rng, signed, bits):
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return int(rng.choice([lo, hi, 0, int(rng.integers(lo, hi, endpoint=True))]))
+
+
+def fixed_ops(a: "TA", b: "TB") -> ("TD", "TD", "TD", "TD"):
+    s: TD = a + b
+    d: TD = a - b
+    p: TD = a * b
+    c: TD = a
+    return s, d, p, c
+
+
+def _oracle_case(k):
+    rng = np.random.default_rng(1000 + k)
+    (ta, sa, wa, fa), (tb, sb, wb, fb), (td, sd, wd, fd) = (_random_type(rng) for _ in range(3))
+    ra, rb = _random_raw(rng, sa, wa), _random_raw(rng, sb, wb)
+    va, vb = Fraction(ra, 2 ** fa), Fraction(rb, 2 ** fb)
+    exact = {"+": va + vb, "-": va - vb, "*": va * vb}
+    results = []
+    for op in ("+", "-", "*"):
+        sr, wr, fr = _rule(op, (sa, wa, fa), (sb, wb, fb))
+        results.append(Fraction(_oracle_raw(exact[op], sr, wr, fr), 2 ** fr))
+    expected = [_oracle_raw(v, sd, wd, fd) for v in (*results, va)]
+    args = [float(va) if fa else ra, float(vb) if fb else rb]   # exact: <= 24 bits
+    return {"TA": ta, "TB": tb, "TD": td}, args, expected, fd
+
+
+@pytest.mark.parametrize("k, target", [(k, "python") for k in range(60)] +
+                         [(k, None) for k in range(0, 60, 10)])      # hardware: one build each
+def test_fixed_point_against_a_fraction_oracle(k, target):
+    types, args, expected, fd = _oracle_case(k)
+    got = allo.customize(fixed_ops, global_vars=types).build(target=target)(*args)
+    raws = [Fraction(float(v)) * 2 ** fd for v in got]
+    assert all(r.denominator == 1 for r in raws), (types, args, got)
+    assert [int(r) for r in raws] == expected, (types, args, got)

@@ -19,6 +19,7 @@ from ..sim.amaranth_sim import _args_after, _results
 from ..primitives.uart import UartRx, UartTx
 from .host_link import HostLink
 from .protocol import Protocol
+from ..sim.user_call import user_call
 
 
 class SerialTransport:
@@ -118,6 +119,7 @@ class Device:
         self._written = written_buffers(self.top)
         self.cycles = None
 
+    @user_call
     def __call__(self, *args, wrap=False):
         raw = boundary.convert_args(self.top, args, self.banks, wrap=wrap)
         replies = self.transport.run(self.protocol.transactions(raw))

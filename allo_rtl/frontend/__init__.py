@@ -116,8 +116,12 @@ class FunctionBuilder:
     def parameters(self, args: ast.arguments):
         ctx = self.ctx
         if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+            odd = args.vararg or args.kwarg or (args.kwonlyargs or args.defaults or
+                                                 args.posonlyargs or [None])[0]
             raise ctx.error("kernels take plain positional parameters only "
-                            "(no *args, **kwargs, defaults)", args.args[0] if args.args else None)
+                            "(no *args, **kwargs, defaults)", odd or args.args[0],
+                            hint="give every parameter a name and a type: def k(A: int32[4], "
+                                 "n: int32)")
         params = []
         for a in args.args:
             if a.annotation is None:

@@ -46,11 +46,11 @@ class FunctionContext:
     def loc(self, node) -> ir.Loc:
         return self.src.loc(node)
 
-    def error(self, msg, node, hint=None, cls=AlloSyntaxError):
-        return cls(msg, self.loc(node) if node is not None else None, hint)
+    def error(self, msg, node, hint=None, cls=AlloSyntaxError, notes=()):
+        return cls(msg, self.loc(node) if node is not None else None, hint, notes)
 
-    def type_error(self, msg, node, hint=None):
-        return self.error(msg, node, hint, AlloTypeError)
+    def type_error(self, msg, node, hint=None, notes=()):
+        return self.error(msg, node, hint, AlloTypeError, notes)
 
     # --- emission -------------------------------------------------------------------
     @property

@@ -69,6 +69,15 @@ def cast_to(e: ir.Expr, typ, loc=None) -> ir.Expr:
     return ir.Cast(typ, loc or e.loc, e)
 
 
+def _widen_hint(lhs: ir.Expr, op: str, amount: int) -> str:
+    need = lhs.type.bits + amount
+    wide = "int64" if need <= 64 else f"Int({need})"
+    what = "1" if isinstance(lhs, ir.Const) else "x"
+    literal = " (an integer literal is typed like its neighbours, int32 by default)" \
+        if isinstance(lhs, ir.Const) else ""
+    return f"widen the value first: {wide}({what}) {op} {amount}{literal}"
+
+
 def truth(e: ir.Expr) -> ir.Expr:
     """A uint1 condition from any scalar (nonzero is true)."""
     if e.type == BOOL:
@@ -205,9 +214,18 @@ class ExprBuilder:
             raise self.ctx.type_error(f"shift by a negative amount ({int(rhs.value)})", node,
                                       hint=f"shift the other way: x {'>>' if op == '<<' else '<<'} "
                                            f"{-int(rhs.value)}")
+        if op in ("<<", ">>") and isinstance(rhs, ir.Const) and int(rhs.value) >= lhs.type.hw_bits:
+            raise self.ctx.type_error(
+                f"shift of a {lhs.type.bits}-bit {lhs.type!r} by {int(rhs.value)}: every bit "
+                f"is shifted out (the result is always {'0' if op == '<<' else '0 or -1'})", node,
+                hint=_widen_hint(lhs, op, int(rhs.value)))
         if tr.is_fixed and op in ("//",):
             raise self.ctx.type_error("floor division of fixed-point values is not supported", node,
                                       hint="use / (truncating division)")
+        if op in ("/", "//") and tr.is_int:
+            # Allo casts both operands to the result type before dividing (MLIR divsi /
+            # floordivsi / divui on that type): int8 // uint8(200) divides by -56
+            lhs, rhs = cast_to(lhs, tr), cast_to(rhs, tr)
         return fold(ir.BinOp(tr, self.ctx.loc(node), op, lhs, rhs))
 
     def build_UnaryOp(self, node):
@@ -229,6 +247,11 @@ class ExprBuilder:
         return fold(ir.Unary(BOOL, loc, "not", truth(e)))
 
     def build_Compare(self, node):
+        odd = next((op for op in node.ops if type(op) not in CMPOPS), None)
+        if odd is not None:
+            word = "is" if isinstance(odd, (ast.Is, ast.IsNot)) else "in"
+            raise self.ctx.error(f"comparison with {word!r} is not supported in kernels", node,
+                                 hint="compare values with ==, !=, <, <=, >, >=")
         operands = [self.scalar(node.left)] + [self.scalar(c) for c in node.comparators]
         parts = []
         for op, lhs, rhs in zip(node.ops, operands, operands[1:]):

@@ -10,7 +10,7 @@ from .. import dsl
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import arrays, bits, meta, views
+from . import aliasing, arrays, bits, meta, views
 from .expressions import ExprBuilder, cast_to, truth
 from .source import NestedKernel
 
@@ -74,6 +74,9 @@ class StmtBuilder:
     def stmt_Expr(self, node):
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return   # docstring
+        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            raise self.ctx.error("kernels are plain functions: yield and await are not "
+                                 "supported", node, hint="return the results instead")
         if not isinstance(node.value, ast.Call):
             raise self.ctx.error("this expression has no effect", node,
                                  hint="assign its value or remove it")
@@ -196,8 +199,11 @@ class StmtBuilder:
             elif isinstance(sym, ir.Buffer):
                 if sym.kind == "const":
                     raise self.ctx.type_error(f"{target.id!r} is a constant array", node)
+                if isinstance(value, ir.Buffer):
+                    self.check_alias(target.id, node)
                 arrays.copy(self.eb, sym, value, node)
             elif isinstance(value, ir.Buffer):
+                self.check_alias(target.id, node)
                 if id(value) in self.ctx.fresh:
                     value.name = self.ctx.unique(target.id)
                     self.ctx.bind(target.id, value)
@@ -213,6 +219,25 @@ class StmtBuilder:
         if isinstance(target, ast.Subscript):
             return self.store(target, value, node)
         raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)
+
+    def check_alias(self, new: str, node):
+        """``C = A`` copies (Allo); refuse it where Python's alias would compute otherwise."""
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, (ast.Name,
+                                                                           ast.Subscript)):
+            return
+        old = aliasing._root_name(node.value)
+        if not isinstance(self.ctx.symbols.get(old), ir.Buffer):
+            return
+        conflict = aliasing.conflicting_write(self.ctx.src.tree, node, new, old)
+        if conflict is None:
+            return
+        write, name = conflict
+        src = ast.unparse(node.value)
+        raise self.ctx.type_error(
+            f"{new} = {src} copies the array (as Allo does), but in Python {new} would be "
+            f"another name for {src}; {name} is written later, where the two differ", node,
+            hint=f"declare a copy, {new}: <type>[<shape>] = {src}, or write through {old}",
+            notes=[(self.ctx.loc(write), f"{name} is written here")])
 
     def store(self, target, value, node):
         base, subs = target, []
@@ -380,6 +405,9 @@ class StmtBuilder:
         step = self.const_int(args[2]) if len(args) == 3 else 1
         if step == 0:
             raise self.ctx.error("range() step must not be zero", args[2])
+        for a in args:
+            if isinstance(a, ast.Constant) and not isinstance(a.value, int):
+                raise self.ctx.type_error(f"range bounds must be integers, not {a.value!r}", a)
         lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step

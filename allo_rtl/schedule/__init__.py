@@ -2,9 +2,11 @@
 hardware customizations, and ``build`` for every target."""
 from __future__ import annotations
 
+import functools
+import inspect
 from contextlib import contextmanager
 
-from ..errors import AlloError
+from ..errors import AlloError, AlloScheduleError
 from ..frontend import parse_module
 from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
@@ -21,23 +23,46 @@ from .partition import Partition, find_buffer
 from .partition import partition as partition_primitive
 from .reshape import reshape as reshape_primitive
 from .reuse_at import reuse_at as reuse_at_primitive
+from .rollback import snapshot
 from .unfold import unfold as unfold_primitive
 
 
 @contextmanager
 def _primitive(schedule, name, args):
-    """Record the primitive; errors without a kernel line point at the user's call."""
+    """Record the primitive, or undo it: a primitive refused part-way leaves the module as it
+    was (rollback.py). A refusal points at the user's schedule call; the kernel line that
+    made it illegal, if any, is kept as a note."""
     loc = call_site()
+    saved = snapshot(schedule.module)
     try:
         with bands_kept(schedule.module):
             yield
+        verify_module(schedule.module)
     except AlloError as e:
-        if e.loc is None or getattr(e.loc, "line", 0) <= 0:
-            e.loc = loc
-            e.args = (e.render(),)
-        raise e.with_traceback(None) from None
-    verify_module(schedule.module)
+        saved.restore()
+        raise e.relocate(loc, f"{name} is refused because of this line")\
+            .with_traceback(None) from None
+    except BaseException:
+        saved.restore()
+        raise
     schedule.primitives.append((name, args, loc))
+
+
+def _user_signature(method):
+    """A primitive called with missing or misspelt arguments is an AlloScheduleError at the
+    user's call listing its parameters (not Python's TypeError)."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError as e:
+            params = ", ".join(str(p) for p in list(signature.parameters.values())[1:])
+            raise AlloScheduleError(f"{method.__name__}: {e}", call_site(),
+                                    hint=f"s.{method.__name__}({params})") from None
+        return method(self, *args, **kwargs)
+    return call
 
 
 class Schedule:
@@ -66,6 +91,9 @@ class Schedule:
     def get_equivalent_variables(self, name: str) -> set:
         """Allo's names of one value across calls: ``{"kernel:D", "foo:0"}`` (see
         equivalence.py); empty if ``name`` is passed to no call."""
+        if not isinstance(name, str):
+            raise AlloError(f"get_equivalent_variables takes 'kernel:array', not "
+                            f"{type(name).__name__} {name!r}", call_site())
         return equivalent_variables(self.module, name)
 
     def memory_requests(self) -> dict:
@@ -74,6 +102,7 @@ class Schedule:
         return {f"{f.name}:{b.name}": b.memory for f in self.module.functions.values()
                 for b in f.symbols() if isinstance(b, ir.Buffer) and b.memory is not None}
 
+    @_user_signature
     def get_loops(self, fn: str | None = None) -> LoopNests:
         """The loop bands of a function (default: the top), as Allo: ``loops.S_i_0.j``."""
         if fn is not None and fn not in self.module.functions:
@@ -85,12 +114,14 @@ class Schedule:
     def _loop(self, axis):
         return resolve(self.module, axis, self.module.top)
 
+    @_user_signature
     def split(self, axis, factor):
         with _primitive(self, "split", (str(axis), factor)):
             f, name = self._loop(axis)
             outer, inner = loop_primitives.split(f, name, factor)
         return _SplitHandles(f.name, outer, inner)
 
+    @_user_signature
     def reorder(self, *args):
         with _primitive(self, "reorder", tuple(map(str, args))):
             fns = {self._loop(a)[0].name for a in args}
@@ -99,6 +130,7 @@ class Schedule:
             f = self._loop(args[0])[0]
             loop_primitives.reorder(f, [self._loop(a)[1] for a in args])
 
+    @_user_signature
     def fuse(self, *args):
         with _primitive(self, "fuse", tuple(map(str, args))):
             f = self._loop(args[0])[0]
@@ -106,11 +138,13 @@ class Schedule:
         from .handles import LoopHandle
         return LoopHandle(f.name, name)
 
+    @_user_signature
     def unroll(self, axis, factor=0):
         with _primitive(self, "unroll", (str(axis), factor)):
             f, name = self._loop(axis)
             loop_primitives.unroll(f, name, factor)
 
+    @_user_signature
     def pipeline(self, axis, initiation_interval=1, rewind=False):
         if rewind:
             warn_ignored("pipeline(rewind=True)", "the pipeline drains at the end of the loop "
@@ -119,11 +153,13 @@ class Schedule:
             f, name = self._loop(axis)
             loop_primitives.pipeline(f, name, initiation_interval)
 
+    @_user_signature
     def parallel(self, axis):
         with _primitive(self, "parallel", (str(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
 
+    @_user_signature
     def compute_at(self, from_loop, target_loop):
         """Move the producer nest's body at ``from_loop`` into the consumer's ``target_loop``."""
         with _primitive(self, "compute_at", (str(from_loop), str(target_loop))):
@@ -133,11 +169,13 @@ class Schedule:
                 raise AlloError("compute_at: both loops must belong to one kernel")
             compute_at_primitive(f, src, dst)
 
+    @_user_signature
     def inline(self, axis=None):
         """Replace every call of kernel ``axis`` by its body (Allo's ``inline``)."""
         with _primitive(self, "inline", (axis,)):
             inline_primitive(self.module, axis)
 
+    @_user_signature
     def unfold(self, band_name, axes):
         """Unroll the band's spatial loops ``axes`` into processing elements; returns the
         names of the PE kernels made (one per PE for each kernel called in the band)."""
@@ -150,6 +188,7 @@ class Schedule:
             return unfold_primitive(self.module, f, band, axes)
 
     # --- memory primitives ------------------------------------------------------------
+    @_user_signature
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
         """Split an array into banks (Allo's arguments; dim is 1-based, 0 = every dim)."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -164,6 +203,7 @@ class Schedule:
                             f"{g.name}")
         return f, buf, loop
 
+    @_user_signature
     def buffer_at(self, target, axis):
         """An on-chip buffer for the slice of ``target`` one iteration of ``axis`` uses."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -171,6 +211,7 @@ class Schedule:
             f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
             return buffer_at_primitive(f, buf, loop)
 
+    @_user_signature
     def reuse_at(self, target, axis):
         """A line/window buffer so ``target`` is read once per element along ``axis``."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -178,6 +219,7 @@ class Schedule:
             f, buf, loop = self._buffer_and_loop("reuse_at", target, axis)
             return reuse_at_primitive(f, buf, loop)
 
+    @_user_signature
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""
         name = target.name if isinstance(target, ir.Buffer) else str(target)
@@ -185,6 +227,7 @@ class Schedule:
                                           else (shape,))):
             reshape_primitive(self.module, target, shape)
 
+    @_user_signature
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):
         """Build the kernel.

@@ -28,9 +28,18 @@ def call_site() -> ir.Loc:
     while frame is not None:
         name = str(Path(frame.f_code.co_filename).resolve())
         if not name.startswith(_PACKAGE) and not name.endswith("contextlib.py"):
-            return ir.Loc(frame.f_code.co_filename, frame.f_lineno, 0)
+            return ir.Loc(frame.f_code.co_filename, frame.f_lineno, _column(frame))
         frame = frame.f_back
     return ir.UNKNOWN
+
+
+def _column(frame) -> int:
+    """The column of the call the frame is executing (0 if Python cannot say)."""
+    positions = list(frame.f_code.co_positions())
+    k = frame.f_lasti // 2
+    if 0 <= k < len(positions) and positions[k][0] == frame.f_lineno and positions[k][2]:
+        return positions[k][2]
+    return 0
 
 
 class UnknownLoopError(AlloScheduleError, AttributeError):

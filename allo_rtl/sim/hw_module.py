@@ -15,6 +15,7 @@ from ..rtl.build import HardwareDesign, Report
 from ..rtl.interface import interface_of
 from . import boundary
 from .amaranth_sim import simulate
+from .user_call import user_call
 
 DEFAULT_MAX_CYCLES = 5_000_000
 
@@ -36,6 +37,7 @@ class HardwareModule:
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
 
+    @user_call
     def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
         raw = boundary.convert_args(self.top, args, self.design.top_banks, wrap=wrap)
         limit = max_cycles or self.max_cycles

@@ -14,6 +14,7 @@ from ..ir import semantics as sem
 from ..ir.analysis import written_buffers
 from ..ir.types import cast
 from . import boundary
+from .user_call import user_call
 
 
 class ReferenceError_(AlloError):
@@ -140,6 +141,7 @@ class ReferenceModule:
         self.top = module.top_func
         self._written = written_buffers(self.top)
 
+    @user_call
     def __call__(self, *args, wrap=False):
         """``wrap=True`` wraps out-of-range arguments instead of refusing them."""
         raw = boundary.convert_args(self.top, args, wrap=wrap)

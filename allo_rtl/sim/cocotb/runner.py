@@ -90,6 +90,9 @@ def verilator_make_fixes(exe: str | None = None) -> dict:
         fixes["PYTHON3"] = sys.executable
     if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk, re.MULTILINE):
         fixes["CFG_CXXFLAGS_PCH_I"] = "-include"
+    opt = os.environ.get("ALLO_RTL_VERILATOR_OPT")   # e.g. -O0: fuzzing compiles big designs
+    if opt and " " not in opt:                       # that each run for a few thousand cycles
+        fixes.update(OPT_FAST=opt, OPT_SLOW=opt, OPT_GLOBAL=opt)
     return fixes
 
 
