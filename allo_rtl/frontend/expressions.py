@@ -16,7 +16,7 @@ from ..ir import nodes as ir
 from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
-from . import arrays
+from . import arrays, builtin_calls
 from .source import NestedKernel
 from .templates import bind, is_template
 
@@ -145,6 +145,9 @@ class ExprBuilder:
         base = node.value
         while isinstance(base, ast.Attribute):
             base = base.value
+        if node.attr == "T" and self.is_kernel_value(node.value):     # numpy's transpose
+            from . import layers
+            return layers.transpose(self, self.build(node.value), None, node)
         if isinstance(base, ast.Name) and base.id in self.ctx.symbols:
             raise self.ctx.error(f"kernel values have no attributes: {ast.unparse(node)}", node,
                                  hint="bit access is x[i] or x[lo:hi]; casts are int32(x)")
@@ -316,6 +319,10 @@ class ExprBuilder:
             return self.value_method(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
+        if inspect.isfunction(fn) and fn in builtin_calls.LOWERINGS:
+            return builtin_calls.call(self, fn, node)
+        if builtin_calls.is_dsl_builtin(fn):
+            node = builtin_calls.without_name(node)
         if fn is dsl.concat:
             return self.call_concat(node)
         if node.keywords:

@@ -313,12 +313,12 @@ class StmtBuilder:
         elif fn in dsl.LOOP_ITERATORS:
             if fn is dsl.reduction:
                 hints.setdefault("reduction", True)
-            extents = [self.const_int(a) for a in it.args]
+            extents = [self.grid_extent(a) for a in it.args]
             if len(extents) != len(names):
                 raise self.ctx.error(f"{len(names)} loop indices for {len(extents)} dimensions",
                                      node.target)
-            specs = [(n, ir.Const(T.index, self.ctx.loc(it), 0),
-                      ir.Const(T.index, self.ctx.loc(it), e), 1) for n, e in zip(names, extents)]
+            specs = [(n, ir.Const(T.index, self.ctx.loc(it), 0), e, 1)
+                     for n, e in zip(names, extents)]
         else:
             raise self.ctx.error(f"cannot loop over {ast.unparse(it.func)}(...)", node.iter,
                                  hint="use range(...), allo.grid(...) or allo.reduction(...)")
@@ -383,6 +383,17 @@ class StmtBuilder:
         lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step
+
+    def grid_extent(self, node) -> ir.Expr:
+        """One extent of ``allo.grid(...)``: a constant, or a value computed at run time that
+        is read once before the loops (as Python evaluates the call once), not again on each
+        iteration of the outer loops."""
+        e = self.eb.index(node)
+        if isinstance(e, ir.Const):
+            return e
+        tmp = self.ctx.new_scalar("_extent", e.type, node)
+        self.ctx.emit(ir.Assign(self.ctx.loc(node), tmp, e))
+        return ir.Ref(e.type, e.loc, tmp)
 
     def const_int(self, node) -> int:
         e = self.eb.scalar(node)
