@@ -26,7 +26,10 @@ __all__ = [
     "ConstExpr", "index", "bool", "float16", "bfloat16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
 
-MAX_BITS = 512
+# Allo's integers are MLIR's, up to 2**24 - 1 bits; the interpreter computes with Python ints
+# of any width, the hardware build refuses more than HARDWARE_MAX_BITS (ir/width_limits.py).
+MAX_BITS = (1 << 24) - 1
+HARDWARE_MAX_BITS = 512
 
 
 class AlloTypeError(errors.AlloTypeError, ValueError):
@@ -270,6 +273,11 @@ class Float(AlloType):
     @property
     def numpy_dtype(self):
         return np.dtype(self.np_type)
+
+    @property
+    def exponent(self) -> int:
+        """Exponent field width (Allo's ``float32.exponent == 8``); ``fracs`` is the mantissa's."""
+        return self.bits - self.fracs - 1
 
     def __repr__(self):
         return self.FORMATS[(self.bits, self.fracs)]
