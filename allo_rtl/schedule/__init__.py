@@ -50,12 +50,17 @@ class Schedule:
     def top(self) -> ir.Function:
         return self.module.top_func
 
+    @property
+    def top_func_name(self) -> str:
+        """The top kernel's name (Allo's attribute, e.g. ``s.get_loops(s.top_func_name)``)."""
+        return self.module.top
+
     def __str__(self):
         return format_module(self.module)
 
     def __getattr__(self, name):
         # s.A names the top function's buffer A (Allo's handle style), e.g. s.partition(s.A)
-        if name.startswith("_") or name in ("module", "primitives", "top"):
+        if name.startswith("_") or name in ("module", "primitives", "top", "top_func_name"):
             raise AttributeError(name)
         arrays = [sym.name for sym in self.module.top_func.symbols()
                   if isinstance(sym, ir.Buffer)]
