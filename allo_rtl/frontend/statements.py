@@ -308,6 +308,8 @@ class StmtBuilder:
         if fn is range:
             if len(names) != 1:
                 raise self.ctx.error("range() gives one index per iteration", node.target)
+            if len(it.args) == 3 and not isinstance(self.eb.scalar(it.args[2]), ir.Const):
+                return self.runtime_step_loop(node, it, names[0], hints)
             bounds = self.range_bounds(it)
             specs = [(names[0], *bounds)]
         elif fn in dsl.LOOP_ITERATORS:
@@ -383,6 +385,45 @@ class StmtBuilder:
         lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step
+
+    def runtime_step_loop(self, node, it, name, hints):
+        """``for j in range(lo, hi, step)`` with a step known only at run time (read from an
+        array, say): a ``while`` over a 64-bit counter, the bounds and step read once as
+        Python does, ``j`` set from the counter at the top of each iteration (so the body
+        assigning ``j`` does not change the iteration). Either direction runs as Python's;
+        a zero step runs no iteration (Python raises ValueError). Not a loop schedules name."""
+        if hints:
+            raise self.ctx.error(f"loop options ({', '.join(hints)}) need a constant step", it,
+                                 hint="a loop whose step is computed at run time is a while "
+                                      "loop in hardware; no schedule applies to it")
+        loc, i64, one_bit = self.ctx.loc(it), T.Int(64), T.UInt(1)
+        lo, hi, step = (self.eb.index(a) for a in it.args)
+
+        def snapshot(base, e):
+            var = self.ctx.new_scalar(base, i64, it)
+            self.ctx.emit(ir.Assign(loc, var, cast_to(e, i64, loc)))
+            return ir.Ref(i64, loc, var)
+        counter = snapshot(f"_{name}_next", lo)
+        hi, step = snapshot("_hi", hi), snapshot("_step", step)
+        zero = ir.Const(i64, loc, 0)
+        cmp = lambda op, a, b: ir.Compare(one_bit, loc, op, a, b)         # noqa: E731
+        cond = ir.Logic(one_bit, loc, "or", [
+            ir.Logic(one_bit, loc, "and", [cmp(">", step, zero), cmp("<", counter, hi)]),
+            ir.Logic(one_bit, loc, "and", [cmp("<", step, zero), cmp(">", counter, hi)])])
+        loop = ir.While(loc, cond, [])
+        self.ctx.emit(loop)
+        var = self.ctx.new_scalar(name, T.index, node)
+        saved = self.ctx.symbols.get(name)
+        self.ctx.symbols[name] = var
+        with self.ctx.nested(loop.body):
+            self.ctx.emit(ir.Assign(loc, var, cast_to(counter, T.index, loc)))
+            self.ctx.emit(ir.Assign(loc, counter.var,
+                                    ir.BinOp(i64, loc, "+", counter, step)))
+            self.body(node.body)
+        if saved is None:
+            self.ctx.symbols.pop(name, None)
+        else:
+            self.ctx.symbols[name] = saved
 
     def grid_extent(self, node) -> ir.Expr:
         """One extent of ``allo.grid(...)``: a constant, or a value computed at run time that
