@@ -170,6 +170,8 @@ class FunctionContext:
         if isinstance(value, T.ConstExprAnnotation):
             raise self.type_error("ConstExpr[...] marks a local constant, not a parameter or "
                                   "result type", node, hint="n: ConstExpr[int32] = 4")
+        from .structs import refuse_outside_locals
+        refuse_outside_locals(self, value, node, "an argument or a result")
         return self.check_type(value, node)
 
     def annotation_value(self, node):

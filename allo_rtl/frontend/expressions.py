@@ -16,7 +16,7 @@ from ..ir import nodes as ir
 from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
-from . import arrays, builtin_calls
+from . import arrays, builtin_calls, structs
 from .source import NestedKernel
 from .templates import bind, is_template
 
@@ -103,7 +103,8 @@ class ExprBuilder:
         v = self.build(node)
         if isinstance(v, ir.Expr):
             return v
-        what = "an array" if isinstance(v, ir.Buffer) else "a tuple"
+        what = "an array" if isinstance(v, ir.Buffer) else \
+            "a struct (read a field: p[\"x\"])" if isinstance(v, structs.StructValue) else "a tuple"
         raise self.ctx.type_error(f"expected a scalar here, got {what}", node,
                                   hint="index the array (A[i]) or assign it to an array variable")
 
@@ -135,7 +136,7 @@ class ExprBuilder:
         sym = self.ctx.symbols.get(node.id)
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
-        if isinstance(sym, ir.Buffer):
+        if isinstance(sym, (ir.Buffer, structs.StructValue)):
             return sym
         if node.id in self.ctx.const_types:          # a ConstExpr keeps its declared type
             return const(self.ctx.env[node.id], self.ctx.const_types[node.id], self.ctx.loc(node))
@@ -195,6 +196,9 @@ class ExprBuilder:
     def need_scalar(self, v, node):
         if isinstance(v, ir.Expr):
             return v
+        if isinstance(v, structs.StructValue):
+            raise self.ctx.type_error(f"a struct ({v.name}) cannot be used in arithmetic", node,
+                                      hint=f'read a field: {v.name}["{next(iter(v.fields))}"]')
         raise self.ctx.type_error("a tuple cannot be used in arithmetic", node)
 
     def binop(self, op, lhs, rhs, node):
@@ -258,6 +262,9 @@ class ExprBuilder:
             subs.insert(0, base.slice)
             base = base.value
         value = self.build(base)
+        if isinstance(value, structs.StructValue):                # p["x"]
+            var = structs.field(self, value, subs.pop(0), node)
+            value = ir.Ref(var.type, self.ctx.loc(node), var)
         if isinstance(value, ir.Buffer):
             indices = []
             while subs and len(indices) < len(value.shape):

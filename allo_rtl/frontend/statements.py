@@ -10,7 +10,7 @@ from .. import dsl
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import arrays, bits, meta, views
+from . import arrays, bits, meta, structs, views
 from .expressions import ExprBuilder, cast_to, truth
 from .source import NestedKernel
 
@@ -89,6 +89,11 @@ class StmtBuilder:
             if not self.ctx.may_declare(name):
                 raise self.ctx.type_error(f"{name!r} is declared twice", node)
             return meta.declare_constexpr(self, node, ann)
+        if isinstance(ann, T.Struct):
+            if not self.ctx.may_declare(name):
+                raise self.ctx.type_error(f"{name!r} is declared twice", node)
+            self.ctx.declared(name)
+            return structs.declare(self, node, name, ann)
         typ = self.ctx.check_type(ann, node.annotation)
         if not self.ctx.may_declare(name):
             sym = self.ctx.symbols.get(name)
@@ -162,6 +167,9 @@ class StmtBuilder:
         target = node.targets[0]
         if isinstance(target, ast.Tuple):
             return self.assign_tuple(target, node)
+        sym = self.ctx.symbols.get(target.id) if isinstance(target, ast.Name) else None
+        if isinstance(sym, structs.StructValue):
+            return structs.assign(self, sym, node.value, node)
         value = self.eb.build(node.value)
         self.check_value(value, node.value)
         self.assign(target, value, node)
@@ -221,6 +229,14 @@ class StmtBuilder:
             base = base.value
         if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id), ir.Scalar):
             return self.store_bits_of_scalar(self.ctx.symbols[base.id], subs, value, node)
+        if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id),
+                                                     structs.StructValue):    # p["x"] = v
+            var = structs.field(self.eb, self.ctx.symbols[base.id], subs[0], node)
+            if len(subs) > 1:
+                return self.store_bits_of_scalar(var, subs[1:], value, node)
+            if not isinstance(value, ir.Expr):
+                raise self.ctx.type_error("a struct field holds a scalar", node)
+            return self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, var.type)))
         buf = self.eb.build(base)
         if not isinstance(buf, ir.Buffer):
             raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)

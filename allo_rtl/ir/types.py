@@ -21,7 +21,7 @@ import numpy as np
 from .. import errors
 
 __all__ = [
-    "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
+    "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType", "Struct",
     "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
     "ConstExpr", "index", "bool", "float16", "bfloat16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
@@ -319,6 +319,36 @@ class ConstExprAnnotation:
 
     def __repr__(self):
         return f"ConstExpr[{self.dtype!r}]"
+
+
+class Struct:
+    """Allo's ``Struct({"x": int32, "y": float32})``: named scalar fields. In a kernel a struct
+    is a local value whose fields are separate scalars (``p["x"]``); it has no memory layout,
+    so it cannot be an argument, a result or an array element (frontend/structs.py)."""
+
+    def __init__(self, fields: dict):
+        if not isinstance(fields, dict) or not fields:
+            raise AlloTypeError(f"Struct takes a dict of field names to types, not {fields!r}")
+        for name, t in fields.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise AlloTypeError(f"struct field names are identifiers, not {name!r}")
+            if not isinstance(t, AlloType):
+                raise AlloTypeError(f"struct field {name!r} must have a scalar type, not {t!r}")
+        self.fields = dict(fields)
+
+    @property
+    def bits(self) -> int:
+        return sum(t.bits for t in self.fields.values())
+
+    def __eq__(self, other):
+        return isinstance(other, Struct) and list(self.fields.items()) == \
+            list(other.fields.items())
+
+    def __hash__(self):
+        return hash(tuple(self.fields.items()))
+
+    def __repr__(self):
+        return "Struct({" + ", ".join(f"{k!r}: {v!r}" for k, v in self.fields.items()) + "})"
 
 
 class ArrayType:
