@@ -271,8 +271,12 @@ class ExprBuilder:
                 sub = subs.pop(0)
                 elts = sub.elts if isinstance(sub, ast.Tuple) else [sub]
                 if any(isinstance(e, ast.Slice) for e in elts):
-                    raise self.ctx.error("array slices are not supported; index every dimension",
-                                         node, hint="copy with a loop: for i in range(n): B[i] = A[i]")
+                    if indices or subs:
+                        raise self.ctx.error("an array slice takes one subscript: A[0:2, 1:3]",
+                                             node, hint="copy with a loop for other forms")
+                    from . import array_slices
+                    return array_slices.read(self, value, array_slices.spec(self, value, elts,
+                                                                            node), node)
                 indices += [self.index(e) for e in elts]
             if len(indices) < len(value.shape) and not subs:      # A[i]: a row of A
                 from . import views

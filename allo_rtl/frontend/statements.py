@@ -247,6 +247,10 @@ class StmtBuilder:
             elts += subs[k].elts if isinstance(subs[k], ast.Tuple) else [subs[k]]
             k += 1
         field_subs = subs[k:]
+        if k == 1 and not field_subs and any(isinstance(e, ast.Slice) for e in elts):
+            from . import array_slices                  # A[0:2, 0:3] = B
+            return array_slices.write(self.eb, buf, array_slices.spec(self.eb, buf, elts, node),
+                                      value, node)
         if len(elts) > len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts) or \
                 len(field_subs) > 1 or (field_subs and len(elts) < len(buf.shape)):
             raise self.ctx.type_error(
