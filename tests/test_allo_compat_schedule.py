@@ -154,3 +154,12 @@ def test_dynamic_shapes_are_refused_with_what_to_do():
         allo.customize(dynamic)
     assert f"test_allo_compat_schedule.py:{dynamic.__code__.co_firstlineno}" in str(e.value)
     assert "instantiate=" in str(e.value)
+
+
+@pytest.mark.parametrize("target", ["vhls", "vitis_hls", "tapa"])
+def test_allo_hls_targets_are_refused_as_out_of_scope(target):
+    s = allo.customize(gemm)
+    with pytest.raises(allo.AlloError, match=f"target '{target}' is one of Allo's HLS C\\+\\+ "
+                                             "backends") as e:
+        s.build(target=target)
+    assert "test_allo_compat_schedule.py" in str(e.value) and "target='verilog'" in str(e.value)

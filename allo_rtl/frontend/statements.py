@@ -328,8 +328,10 @@ class StmtBuilder:
         if fn is range:
             if len(names) != 1:
                 raise self.ctx.error("range() gives one index per iteration", node.target)
-            if len(it.args) == 3 and not isinstance(self.eb.scalar(it.args[2]), ir.Const):
-                return self.runtime_step_loop(node, it, names[0], hints)
+            if len(it.args) == 3 and not isinstance(it.args[2], ast.Constant):
+                step = self.eb.scalar(it.args[2])
+                if not isinstance(step, ir.Const):
+                    return self.runtime_step_loop(node, it, names[0], hints, step)
             bounds = self.range_bounds(it)
             specs = [(names[0], *bounds)]
         elif fn in dsl.LOOP_ITERATORS:
@@ -406,7 +408,7 @@ class StmtBuilder:
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step
 
-    def runtime_step_loop(self, node, it, name, hints):
+    def runtime_step_loop(self, node, it, name, hints, step):
         """``for j in range(lo, hi, step)`` with a step known only at run time (read from an
         array, say): a ``while`` over a 64-bit counter, the bounds and step read once as
         Python does, ``j`` set from the counter at the top of each iteration (so the body
@@ -417,7 +419,10 @@ class StmtBuilder:
                                  hint="a loop whose step is computed at run time is a while "
                                       "loop in hardware; no schedule applies to it")
         loc, i64, one_bit = self.ctx.loc(it), T.Int(64), T.UInt(1)
-        lo, hi, step = (self.eb.index(a) for a in it.args)
+        if not step.type.is_int:
+            raise self.ctx.type_error(f"range() step must be an integer, not {step.type!r}",
+                                      it.args[2])
+        lo, hi = (self.eb.index(a) for a in it.args[:2])
 
         def snapshot(base, e):
             var = self.ctx.new_scalar(base, i64, it)
