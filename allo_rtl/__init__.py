@@ -5,7 +5,9 @@
 """
 from .dsl import (add, concat, copy, div, exp, grid, log, matmul, meta_elif, meta_else, meta_for,
                   meta_if, mul, reduction, sqrt, sub, template, tanh, sin, cos, tan, log2, log10,
-                  power, relu)
+                  power, relu, bmm, transpose, view, linear, softmax, layernorm, gelu, conv2d,
+                  maxpool, sumpool, ones, zeros, tril)
+from .dsl import abs  # noqa: A004 - Allo's allo.abs (numpy's abs on arrays)
 from .errors import AlloError
 from .ir.types import (ConstExpr, Fixed, Float, Index, Int, UFixed, UInt, bfloat16, bool, float16,
                        float32, float64,
@@ -26,7 +28,8 @@ __all__ = ["customize", "Schedule", "Partition",
            "AlloError", "grid", "reduction", "matmul", "add", "sub",
            "mul", "div", "exp", "log", "sqrt", "template", "meta_if", "meta_elif", "meta_else",
            "meta_for", "copy", "concat", "ConstExpr", "tanh", "sin", "cos", "tan", "log2", "log10",
-           "power", "relu", "Int", "UInt", "Fixed", "UFixed",
+           "power", "relu", "abs", "bmm", "transpose", "view", "linear", "softmax", "layernorm",
+           "gelu", "conv2d", "maxpool", "sumpool", "ones", "zeros", "tril", "Int", "UInt", "Fixed", "UFixed",
            "Float", "Index", "bool", "index", "int1", "int8", "int16", "int32", "int64", "uint1",
            "uint8", "uint16", "uint32", "uint64", "float16", "bfloat16", "float32", "float64"]
 

@@ -16,9 +16,13 @@ from .build_options import check_build_options
 from .errors import AlloError
 from .ir.bounds import check_static_bounds
 from .ir.float_formats import refuse_non_float32
+from .ir.width_limits import refuse_too_wide
 
 PYTHON_TARGETS = ("python", "llvm")
 HARDWARE_TARGETS = (None, "amaranth", "verilog", "icarus", "verilator")
+# Allo's vendor/HLS C++ flows: named in the refusal so a user knows it is not a typo
+ALLO_HLS_TARGETS = ("vhls", "vivado_hls", "vitis_hls", "ihls", "intel_hls", "tapa", "catapult",
+                    "xls", "xlscc", "pynq", "aie")
 ALL_TARGETS = "None (Amaranth simulation), 'icarus', 'verilator', 'verilog', 'board', " \
               "'python', 'llvm'"
 
@@ -36,10 +40,16 @@ def build(module, target=None, project=None, family: str = "generic",
         return ReferenceModule(module)
     if target in HARDWARE_TARGETS or target == "board":
         refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
+        refuse_too_wide(module)         # integers wider than 512 bits: interpreter only
     if target in HARDWARE_TARGETS:
         mod = _simulated(module, target, project, family, clock_ns, **options)
     elif target == "board":
         mod = _board(module, project, family, clock_ns, **options)
+    elif target in ALLO_HLS_TARGETS:
+        raise AlloError(f"target {target!r} is one of Allo's HLS C++ backends, which allo-rtl "
+                        "does not have (out of scope): allo-rtl makes the hardware itself",
+                        hint="s.build() simulates it; s.build(target='verilog', project=DIR) "
+                             "writes its Verilog; target='icarus'/'verilator'/'board' also work")
     else:
         raise AlloError(f"unknown build target {target!r}", hint=f"targets: {ALL_TARGETS}")
     if dump:

@@ -125,3 +125,41 @@ def test_memory_annotation_recorded_and_reported():
                                    "with_memory:b": Memory("LUTRAM")}
     a = np.arange(8, dtype=np.int32)
     assert np.array_equal(s.build()(a), a + 1)
+
+
+def test_top_func_name_and_loops_with_run_time_bounds():
+    def scf(A: int32, B: int32, C: int32[8]):
+        times: int32 = A - B
+        for i in range(times, name="scf_loop"):
+            for j in range(8, name="target"):
+                C[j] = C[j] + 1
+    s = allo.customize(scf)
+    assert s.top_func_name == "scf"
+    band = s.get_loops(s.top_func_name)["scf_loop"]
+    assert band["j"].name == "j"
+    s.pipeline(band["j"])
+    c = np.arange(8, dtype=np.int32)
+    out = c.copy()
+    s.build()(5, 2, out)
+    assert np.array_equal(out, c + 3)
+
+
+def dynamic(A: "int32[...]", n: int32):
+    for i in range(n):
+        A[i] = 0
+
+
+def test_dynamic_shapes_are_refused_with_what_to_do():
+    with pytest.raises(allo.AlloError, match=r"size known only at run time") as e:
+        allo.customize(dynamic)
+    assert f"test_allo_compat_schedule.py:{dynamic.__code__.co_firstlineno}" in str(e.value)
+    assert "instantiate=" in str(e.value)
+
+
+@pytest.mark.parametrize("target", ["vhls", "vitis_hls", "tapa"])
+def test_allo_hls_targets_are_refused_as_out_of_scope(target):
+    s = allo.customize(gemm)
+    with pytest.raises(allo.AlloError, match=f"target '{target}' is one of Allo's HLS C\\+\\+ "
+                                             "backends") as e:
+        s.build(target=target)
+    assert "test_allo_compat_schedule.py" in str(e.value) and "target='verilog'" in str(e.value)

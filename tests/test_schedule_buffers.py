@@ -239,10 +239,47 @@ def test_reuse_at_refuses_two_dimensions_following_the_loop():
     assert "more than one" in str(err.value)
 
 
+def blur_x_strided(A: int32[10, 10]) -> int32[10, 8]:
+    B: int32[10, 8] = 0
+    for y in range(10):
+        for x in range(0, 8, 2):
+            B[y, x] = A[y, x] + A[y, x + 1] + A[y, x + 2]
+    return B
+
+
 def test_reuse_at_refuses_a_strided_loop():
-    s = allo.customize(blur_x)
-    s.unroll("x", 2)
+    # (an unroll no longer makes the loop strided before the build: it is applied at build)
+    s = allo.customize(blur_x_strided)
     with pytest.raises(AlloScheduleError) as err:
         s.reuse_at(s.A, "x")
-    _assert_at(err, _line_of(blur_x, "for y, x"))
+    _assert_at(err, _line_of(blur_x_strided, "for x in range(0, 8, 2)"))
     assert "step 1" in str(err.value)
+
+
+STRIDE = 1
+
+
+def avgpool_stride_1(A: int32[2, 6, 6]) -> int32[2, 5, 5]:
+    B: int32[2, 5, 5] = 0
+    for c, h, w in allo.grid(2, 5, 5):
+        v: int32 = 0
+        for rh, rw in allo.reduction(2, 2):
+            v += A[c, h * STRIDE + rh, w * STRIDE + rw]
+        B[c, h, w] = v
+    return B
+
+
+def test_reuse_at_sees_through_a_unit_stride():
+    # Allo's avgpool writes h * stride + rh with stride = 1
+    s = allo.customize(avgpool_stride_1)
+    lb = s.reuse_at(s.A, "h")
+    s.reuse_at(lb, "w")
+    a = np.random.default_rng(3).integers(-50, 50, (2, 6, 6)).astype(np.int32)
+    ref = np.zeros((2, 5, 5), np.int64)
+    for c in range(2):
+        for h in range(5):
+            for w in range(5):
+                ref[c, h, w] = a[c, h:h + 2, w:w + 2].sum()
+    mod = s.build()
+    assert np.array_equal(mod(a), ref)
+    assert mod.reads["A"] == a.size            # each input element read once

@@ -56,7 +56,8 @@ def first_n(A: int32[8], n: int32):
 def test_runtime_bounds_split_and_partial_unroll(prim):
     s = allo.customize(first_n)
     getattr(s, prim[0])(*prim[1:])
-    guards = [x for x in ir.walk_stmts(s.top.body) if isinstance(x, ir.If)]
+    # unroll is applied when the kernel is built: look at the module a build compiles
+    guards = [x for x in ir.walk_stmts(s.lowered_module().top_func.body) if isinstance(x, ir.If)]
     assert guards and all(isinstance(g.cond.rhs, ir.Ref) for g in guards)    # index < n
     hw = s.build()
     for n in (0, 1, 5, 6, 8):
@@ -258,8 +259,10 @@ def test_fuse_of_power_of_two_extents_divides_by_nothing():
 
 def test_full_unroll_replicates_with_constant_indices():
     s = scheduled("gemm", ("unroll", "k"))
-    assert "k" not in loop_names(s)
-    stores = [st for st in ir.walk_stmts(s.top.body) if isinstance(st, ir.Store)]
+    assert "k" in loop_names(s)                 # the handle stays until the build ...
+    built = s.lowered_module().top_func         # ... which unrolls a copy
+    assert "k" not in [lp.name for lp in ir.loops(built.body)]
+    stores = [st for st in ir.walk_stmts(built.body) if isinstance(st, ir.Store)]
     assert len(stores) == 1 + 8
     ks = [[x for x in ir.walk_exprs(st.value) if isinstance(x, ir.Load) and x.buf.name == "B"]
           for st in stores[1:]]
@@ -268,9 +271,10 @@ def test_full_unroll_replicates_with_constant_indices():
 
 def test_unroll_outer_loop_renames_inner_copies():
     s = scheduled("atax", ("unroll", "i", 2))
-    names = loop_names(s)
+    built = s.lowered_module().top_func         # unroll is applied when building
+    names = [lp.name for lp in ir.loops(built.body)]
     assert {"j", "j1", "j_u1", "j1_u1"} <= set(names) and len(set(names)) == len(names)
-    i_loop = loop(s, "i")
+    i_loop = next(lp for lp in ir.loops(built.body) if lp.name == "i")
     assert i_loop.step == 2 and not any(isinstance(x, ir.If) for x in i_loop.body)   # 8 % 2
 
 

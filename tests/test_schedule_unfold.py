@@ -53,7 +53,7 @@ def test_unfold_makes_one_kernel_per_pe(axes, names):
     assert made == names
     functions = [f["function"] for f in hw.report().to_dict()["functions"]]
     assert functions == names + ["pe_array"]             # "pe" itself is gone
-    assert str(s).count("call pe_") == len(names)         # one call site per PE
+    assert str(s).count("call @pe_") == len(names)         # one call site per PE
 
 
 def test_unfold_without_calls_unrolls_the_spatial_loops():

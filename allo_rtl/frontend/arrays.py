@@ -34,18 +34,23 @@ def _element(v, indices, loc):
 
 
 def _check_shapes(eb, a, b, node):
-    shapes = [v.shape for v in (a, b) if isinstance(v, ir.Buffer)]
-    if len(shapes) == 2 and shapes[0] != shapes[1]:
-        raise eb.ctx.type_error(f"array shapes {shapes[0]} and {shapes[1]} do not match", node,
-                                hint="elementwise operations need arrays of the same shape")
+    """The result shape of an elementwise operation: numpy's broadcast of the arrays."""
+    from .layers import broadcast_shape
     for v in (a, b):
         if not isinstance(v, (ir.Buffer, ir.Expr)):
             raise eb.ctx.type_error("a tuple cannot be used in arithmetic", node)
-    return shapes[0]
+    shapes = [v.shape for v in (a, b) if isinstance(v, ir.Buffer)]
+    return broadcast_shape(eb, shapes, node, "elementwise operation")
+
+
+def _broadcast_element(v, idx, loc):
+    from .layers import broadcast_index
+    if isinstance(v, ir.Buffer):
+        return ir.Load(v.dtype, loc, v, broadcast_index(v.shape, idx, loc))
+    return v
 
 
 def elementwise(eb, op, a, b, node):
-    from .expressions import cast_to   # noqa: F401 - circular at import time
     shape = _check_shapes(eb, a, b, node)
     ta = a.dtype if isinstance(a, ir.Buffer) else a.type
     tb = b.dtype if isinstance(b, ir.Buffer) else b.type
@@ -55,8 +60,8 @@ def elementwise(eb, op, a, b, node):
     loc = eb.ctx.loc(node)
     out = eb.ctx.new_buffer("_tmp", T.ArrayType(tr, shape), node, fresh=True)
     idx, body = loop_nest(eb, shape, node, out.name)
-    body.append(ir.Store(loc, out, idx, ir.BinOp(tr, loc, op, _element(a, idx, loc),
-                                                 _element(b, idx, loc))))
+    body.append(ir.Store(loc, out, idx, ir.BinOp(tr, loc, op, _broadcast_element(a, idx, loc),
+                                                 _broadcast_element(b, idx, loc))))
     return out
 
 
@@ -87,28 +92,8 @@ def copy(eb, dst: ir.Buffer, src, node):
 
 
 def matmul(eb, a, b, node):
-    from .expressions import cast_to
-    if not (isinstance(a, ir.Buffer) and isinstance(b, ir.Buffer)):
-        raise eb.ctx.type_error("allo.matmul needs two arrays", node)
-    if len(a.shape) != 2 or len(b.shape) != 2 or a.shape[1] != b.shape[0]:
-        raise eb.ctx.type_error(f"allo.matmul of shapes {a.shape} and {b.shape}: need "
-                                "[M, K] and [K, N]", node)
-    typ = a.dtype if a.dtype == b.dtype else rules.common_type(a.dtype, b.dtype)
-    loc = eb.ctx.loc(node)
-    (m, k), n = a.shape, b.shape[1]
-    out = eb.ctx.new_buffer("_tmp", T.ArrayType(typ, (m, n)), node, fresh=True)
-    zero = ir.Const(typ, loc, typ.from_python(0))
-    (i, j), body = loop_nest(eb, (m, n), node, out.name)
-    body.append(ir.Store(loc, out, [i, j], zero))
-    var = ir.Scalar(eb.ctx.unique(f"{out.name}_k"), T.index, loc)
-    red = ir.For(loc, eb.ctx.unique_loop_name(f"{out.name}_k"), var, ir.Const(T.index, loc, 0),
-                 ir.Const(T.index, loc, k), 1, [], {"reduction": True})
-    body.append(red)
-    kk = ir.Ref(T.index, loc, var)
-    prod = eb.binop("*", ir.Load(a.dtype, loc, a, [i, kk]), ir.Load(b.dtype, loc, b, [kk, j]), node)
-    acc = eb.binop("+", ir.Load(typ, loc, out, [i, j]), prod, node)
-    red.body.append(ir.Store(loc, out, [i, j], cast_to(acc, typ, loc)))
-    return out
+    from .layers import matmul as batched
+    return batched(eb, a, b, node)
 
 
 def concat(eb, a, b, axis, node):

@@ -170,6 +170,8 @@ class FunctionContext:
         if isinstance(value, T.ConstExprAnnotation):
             raise self.type_error("ConstExpr[...] marks a local constant, not a parameter or "
                                   "result type", node, hint="n: ConstExpr[int32] = 4")
+        from .structs import refuse_outside_locals
+        refuse_outside_locals(self, value, node, "an argument or a result")
         return self.check_type(value, node)
 
     def annotation_value(self, node):
@@ -193,6 +195,13 @@ class FunctionContext:
         """``value`` if it is a type a kernel can use; else an error at ``node``."""
         if isinstance(value, T.UnresolvedArray):
             bad = next(d for d in value.shape if not T.is_integer(d))
+            if bad is Ellipsis:
+                raise self.type_error(
+                    f"{ast.unparse(node)!r}: arrays of a size known only at run time (Allo's "
+                    "dynamic shapes) are not supported: every array is a memory of fixed size "
+                    "in hardware and at the kernel's ports", node,
+                    hint="give the size, e.g. float32[256], or make it a template parameter "
+                         "(def kernel[N: int32](A: float32[N])) and instantiate=[256]")
             raise self.type_error(f"array dimension {bad!r} in {ast.unparse(node)!r} is not an "
                                   "integer", node, hint="dimensions are integers or template "
                                   "parameters given a value by instantiate=[...]")

@@ -16,7 +16,7 @@ from ..ir import nodes as ir
 from ..ir import semantics
 from ..ir import types as T
 from ..ir import typing_rule as rules
-from . import arrays
+from . import arrays, builtin_calls, structs
 from .source import NestedKernel
 from .templates import bind, is_template
 
@@ -112,7 +112,8 @@ class ExprBuilder:
         v = self.build(node)
         if isinstance(v, ir.Expr):
             return v
-        what = "an array" if isinstance(v, ir.Buffer) else "a tuple"
+        what = "an array" if isinstance(v, ir.Buffer) else \
+            "a struct (read a field: p[\"x\"])" if isinstance(v, structs.StructValue) else "a tuple"
         raise self.ctx.type_error(f"expected a scalar here, got {what}", node,
                                   hint="index the array (A[i]) or assign it to an array variable")
 
@@ -144,7 +145,7 @@ class ExprBuilder:
         sym = self.ctx.symbols.get(node.id)
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
-        if isinstance(sym, ir.Buffer):
+        if isinstance(sym, (ir.Buffer, structs.StructValue)):
             return sym
         if node.id in self.ctx.const_types:          # a ConstExpr keeps its declared type
             return const(self.ctx.env[node.id], self.ctx.const_types[node.id], self.ctx.loc(node))
@@ -154,6 +155,9 @@ class ExprBuilder:
         base = node.value
         while isinstance(base, ast.Attribute):
             base = base.value
+        if node.attr == "T" and self.is_kernel_value(node.value):     # numpy's transpose
+            from . import layers
+            return layers.transpose(self, self.build(node.value), None, node)
         if isinstance(base, ast.Name) and base.id in self.ctx.symbols:
             raise self.ctx.error(f"kernel values have no attributes: {ast.unparse(node)}", node,
                                  hint="bit access is x[i] or x[lo:hi]; casts are int32(x)")
@@ -201,6 +205,9 @@ class ExprBuilder:
     def need_scalar(self, v, node):
         if isinstance(v, ir.Expr):
             return v
+        if isinstance(v, structs.StructValue):
+            raise self.ctx.type_error(f"a struct ({v.name}) cannot be used in arithmetic", node,
+                                      hint=f'read a field: {v.name}["{next(iter(v.fields))}"]')
         raise self.ctx.type_error("a tuple cannot be used in arithmetic", node)
 
     def binop(self, op, lhs, rhs, node):
@@ -278,14 +285,21 @@ class ExprBuilder:
             subs.insert(0, base.slice)
             base = base.value
         value = self.build(base)
+        if isinstance(value, structs.StructValue):                # p["x"]
+            var = structs.field(self, value, subs.pop(0), node)
+            value = ir.Ref(var.type, self.ctx.loc(node), var)
         if isinstance(value, ir.Buffer):
             indices = []
             while subs and len(indices) < len(value.shape):
                 sub = subs.pop(0)
                 elts = sub.elts if isinstance(sub, ast.Tuple) else [sub]
                 if any(isinstance(e, ast.Slice) for e in elts):
-                    raise self.ctx.error("array slices are not supported; index every dimension",
-                                         node, hint="copy with a loop: for i in range(n): B[i] = A[i]")
+                    if indices or subs:
+                        raise self.ctx.error("an array slice takes one subscript: A[0:2, 1:3]",
+                                             node, hint="copy with a loop for other forms")
+                    from . import array_slices
+                    return array_slices.read(self, value, array_slices.spec(self, value, elts,
+                                                                            node), node)
                 indices += [self.index(e) for e in elts]
             if len(indices) < len(value.shape) and not subs:      # A[i]: a row of A
                 from . import views
@@ -339,6 +353,10 @@ class ExprBuilder:
             return self.value_method(node)
         fn = self.python_object(node.func)
         loc = self.ctx.loc(node)
+        if inspect.isfunction(fn) and fn in builtin_calls.LOWERINGS:
+            return builtin_calls.call(self, fn, node)
+        if builtin_calls.is_dsl_builtin(fn):
+            node = builtin_calls.without_name(node)
         if fn is dsl.concat:
             return self.call_concat(node)
         if node.keywords:

@@ -10,7 +10,7 @@ from .. import dsl
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import aliasing, arrays, bits, meta, views
+from . import aliasing, arrays, bits, meta, structs, views
 from .expressions import ExprBuilder, cast_to, truth
 from .source import NestedKernel
 
@@ -92,6 +92,11 @@ class StmtBuilder:
             if not self.ctx.may_declare(name):
                 raise self.ctx.type_error(f"{name!r} is declared twice", node)
             return meta.declare_constexpr(self, node, ann)
+        if isinstance(ann, T.Struct):
+            if not self.ctx.may_declare(name):
+                raise self.ctx.type_error(f"{name!r} is declared twice", node)
+            self.ctx.declared(name)
+            return structs.declare(self, node, name, ann)
         typ = self.ctx.check_type(ann, node.annotation)
         if not self.ctx.may_declare(name):
             sym = self.ctx.symbols.get(name)
@@ -165,6 +170,9 @@ class StmtBuilder:
         target = node.targets[0]
         if isinstance(target, ast.Tuple):
             return self.assign_tuple(target, node)
+        sym = self.ctx.symbols.get(target.id) if isinstance(target, ast.Name) else None
+        if isinstance(sym, structs.StructValue):
+            return structs.assign(self, sym, node.value, node)
         value = self.eb.build(node.value)
         self.check_value(value, node.value)
         self.assign(target, value, node)
@@ -246,6 +254,14 @@ class StmtBuilder:
             base = base.value
         if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id), ir.Scalar):
             return self.store_bits_of_scalar(self.ctx.symbols[base.id], subs, value, node)
+        if isinstance(base, ast.Name) and isinstance(self.ctx.symbols.get(base.id),
+                                                     structs.StructValue):    # p["x"] = v
+            var = structs.field(self.eb, self.ctx.symbols[base.id], subs[0], node)
+            if len(subs) > 1:
+                return self.store_bits_of_scalar(var, subs[1:], value, node)
+            if not isinstance(value, ir.Expr):
+                raise self.ctx.type_error("a struct field holds a scalar", node)
+            return self.ctx.emit(ir.Assign(self.ctx.loc(node), var, cast_to(value, var.type)))
         buf = self.eb.build(base)
         if not isinstance(buf, ir.Buffer):
             raise self.ctx.error(f"cannot assign to {ast.unparse(target)!r}", node)
@@ -256,6 +272,10 @@ class StmtBuilder:
             elts += subs[k].elts if isinstance(subs[k], ast.Tuple) else [subs[k]]
             k += 1
         field_subs = subs[k:]
+        if k == 1 and not field_subs and any(isinstance(e, ast.Slice) for e in elts):
+            from . import array_slices                  # A[0:2, 0:3] = B
+            return array_slices.write(self.eb, buf, array_slices.spec(self.eb, buf, elts, node),
+                                      value, node)
         if len(elts) > len(buf.shape) or any(isinstance(e, ast.Slice) for e in elts) or \
                 len(field_subs) > 1 or (field_subs and len(elts) < len(buf.shape)):
             raise self.ctx.type_error(
@@ -333,17 +353,21 @@ class StmtBuilder:
         if fn is range:
             if len(names) != 1:
                 raise self.ctx.error("range() gives one index per iteration", node.target)
+            if len(it.args) == 3 and not isinstance(it.args[2], ast.Constant):
+                step = self.eb.scalar(it.args[2])
+                if not isinstance(step, ir.Const):
+                    return self.runtime_step_loop(node, it, names[0], hints, step)
             bounds = self.range_bounds(it)
             specs = [(names[0], *bounds)]
         elif fn in dsl.LOOP_ITERATORS:
             if fn is dsl.reduction:
                 hints.setdefault("reduction", True)
-            extents = [self.const_int(a) for a in it.args]
+            extents = [self.grid_extent(a) for a in it.args]
             if len(extents) != len(names):
                 raise self.ctx.error(f"{len(names)} loop indices for {len(extents)} dimensions",
                                      node.target)
-            specs = [(n, ir.Const(T.index, self.ctx.loc(it), 0),
-                      ir.Const(T.index, self.ctx.loc(it), e), 1) for n, e in zip(names, extents)]
+            specs = [(n, ir.Const(T.index, self.ctx.loc(it), 0), e, 1)
+                     for n, e in zip(names, extents)]
         else:
             raise self.ctx.error(f"cannot loop over {ast.unparse(it.func)}(...)", node.iter,
                                  hint="use range(...), allo.grid(...) or allo.reduction(...)")
@@ -411,6 +435,59 @@ class StmtBuilder:
         lo = self.eb.index(args[0]) if len(args) > 1 else ir.Const(T.index, self.ctx.loc(call), 0)
         hi = self.eb.index(args[1] if len(args) > 1 else args[0])
         return lo, hi, step
+
+    def runtime_step_loop(self, node, it, name, hints, step):
+        """``for j in range(lo, hi, step)`` with a step known only at run time (read from an
+        array, say): a ``while`` over a 64-bit counter, the bounds and step read once as
+        Python does, ``j`` set from the counter at the top of each iteration (so the body
+        assigning ``j`` does not change the iteration). Either direction runs as Python's;
+        a zero step runs no iteration (Python raises ValueError). Not a loop schedules name."""
+        if hints:
+            raise self.ctx.error(f"loop options ({', '.join(hints)}) need a constant step", it,
+                                 hint="a loop whose step is computed at run time is a while "
+                                      "loop in hardware; no schedule applies to it")
+        loc, i64, one_bit = self.ctx.loc(it), T.Int(64), T.UInt(1)
+        if not step.type.is_int:
+            raise self.ctx.type_error(f"range() step must be an integer, not {step.type!r}",
+                                      it.args[2])
+        lo, hi = (self.eb.index(a) for a in it.args[:2])
+
+        def snapshot(base, e):
+            var = self.ctx.new_scalar(base, i64, it)
+            self.ctx.emit(ir.Assign(loc, var, cast_to(e, i64, loc)))
+            return ir.Ref(i64, loc, var)
+        counter = snapshot(f"_{name}_next", lo)
+        hi, step = snapshot("_hi", hi), snapshot("_step", step)
+        zero = ir.Const(i64, loc, 0)
+        cmp = lambda op, a, b: ir.Compare(one_bit, loc, op, a, b)         # noqa: E731
+        cond = ir.Logic(one_bit, loc, "or", [
+            ir.Logic(one_bit, loc, "and", [cmp(">", step, zero), cmp("<", counter, hi)]),
+            ir.Logic(one_bit, loc, "and", [cmp("<", step, zero), cmp(">", counter, hi)])])
+        loop = ir.While(loc, cond, [])
+        self.ctx.emit(loop)
+        var = self.ctx.new_scalar(name, T.index, node)
+        saved = self.ctx.symbols.get(name)
+        self.ctx.symbols[name] = var
+        with self.ctx.nested(loop.body):
+            self.ctx.emit(ir.Assign(loc, var, cast_to(counter, T.index, loc)))
+            self.ctx.emit(ir.Assign(loc, counter.var,
+                                    ir.BinOp(i64, loc, "+", counter, step)))
+            self.body(node.body)
+        if saved is None:
+            self.ctx.symbols.pop(name, None)
+        else:
+            self.ctx.symbols[name] = saved
+
+    def grid_extent(self, node) -> ir.Expr:
+        """One extent of ``allo.grid(...)``: a constant, or a value computed at run time that
+        is read once before the loops (as Python evaluates the call once), not again on each
+        iteration of the outer loops."""
+        e = self.eb.index(node)
+        if isinstance(e, ir.Const):
+            return e
+        tmp = self.ctx.new_scalar("_extent", e.type, node)
+        self.ctx.emit(ir.Assign(self.ctx.loc(node), tmp, e))
+        return ir.Ref(e.type, e.loc, tmp)
 
     def const_int(self, node) -> int:
         e = self.eb.scalar(node)

@@ -237,6 +237,11 @@ class Module:
     def top_func(self) -> Function:
         return self.functions[self.top]
 
+    def __str__(self):
+        # ``print(s.module)`` as in Allo: the IR's text form, not the dataclass fields
+        from .printer import format_module
+        return format_module(self)
+
 
 # --- traversal helpers ------------------------------------------------------------------
 def child_exprs(e: Expr) -> list:

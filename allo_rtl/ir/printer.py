@@ -64,7 +64,7 @@ def format_body(body: list, indent: int) -> list:
             args = ", ".join(a.name if isinstance(a, ir.Buffer) else format_expr(a)
                              for a in s.args)
             outs = ", ".join(o.name for o in s.outs)
-            out.append(f"{pad}{outs + ' = ' if outs else ''}call {s.callee.name}({args})")
+            out.append(f"{pad}{outs + ' = ' if outs else ''}call @{s.callee.name}({args})")
         else:
             raise TypeError(f"unknown statement {type(s).__name__}")
     return out

@@ -21,12 +21,15 @@ import numpy as np
 from .. import errors
 
 __all__ = [
-    "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType",
+    "AlloType", "Int", "UInt", "Index", "Fixed", "UFixed", "Float", "ArrayType", "Struct",
     "int1", "int8", "int16", "int32", "int64", "uint1", "uint8", "uint16", "uint32", "uint64",
     "ConstExpr", "index", "bool", "float16", "bfloat16", "float32", "float64", "i32", "f32", "cast", "MAX_BITS",
 ]
 
-MAX_BITS = 512
+# Allo's integers are MLIR's, up to 2**24 - 1 bits; the interpreter computes with Python ints
+# of any width, the hardware build refuses more than HARDWARE_MAX_BITS (ir/width_limits.py).
+MAX_BITS = (1 << 24) - 1
+HARDWARE_MAX_BITS = 512
 
 
 class AlloTypeError(errors.AlloTypeError, ValueError):
@@ -271,6 +274,11 @@ class Float(AlloType):
     def numpy_dtype(self):
         return np.dtype(self.np_type)
 
+    @property
+    def exponent(self) -> int:
+        """Exponent field width (Allo's ``float32.exponent == 8``); ``fracs`` is the mantissa's."""
+        return self.bits - self.fracs - 1
+
     def __repr__(self):
         return self.FORMATS[(self.bits, self.fracs)]
 
@@ -311,6 +319,36 @@ class ConstExprAnnotation:
 
     def __repr__(self):
         return f"ConstExpr[{self.dtype!r}]"
+
+
+class Struct:
+    """Allo's ``Struct({"x": int32, "y": float32})``: named scalar fields. In a kernel a struct
+    is a local value whose fields are separate scalars (``p["x"]``); it has no memory layout,
+    so it cannot be an argument, a result or an array element (frontend/structs.py)."""
+
+    def __init__(self, fields: dict):
+        if not isinstance(fields, dict) or not fields:
+            raise AlloTypeError(f"Struct takes a dict of field names to types, not {fields!r}")
+        for name, t in fields.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise AlloTypeError(f"struct field names are identifiers, not {name!r}")
+            if not isinstance(t, AlloType):
+                raise AlloTypeError(f"struct field {name!r} must have a scalar type, not {t!r}")
+        self.fields = dict(fields)
+
+    @property
+    def bits(self) -> int:
+        return sum(t.bits for t in self.fields.values())
+
+    def __eq__(self, other):
+        return isinstance(other, Struct) and list(self.fields.items()) == \
+            list(other.fields.items())
+
+    def __hash__(self):
+        return hash(tuple(self.fields.items()))
+
+    def __repr__(self):
+        return "Struct({" + ", ".join(f"{k!r}: {v!r}" for k, v in self.fields.items()) + "})"
 
 
 class ArrayType:

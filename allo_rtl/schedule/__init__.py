@@ -15,7 +15,8 @@ from ..ir.verifier import verify_module
 from . import loops as loop_primitives
 from .buffer_at import buffer_at as buffer_at_primitive
 from .compute_at import compute_at as compute_at_primitive
-from .allo_api import check_customize_options, unknown_attribute, warn_ignored
+from .annotations import apply_annotations
+from .allo_api import check_arguments, check_customize_options, unknown_attribute, warn_ignored
 from .equivalence import equivalent_variables
 from .handles import LoopNests, bands_kept, call_site, resolve
 from .inline import inline as inline_primitive
@@ -74,12 +75,17 @@ class Schedule:
     def top(self) -> ir.Function:
         return self.module.top_func
 
+    @property
+    def top_func_name(self) -> str:
+        """The top kernel's name (Allo's attribute, e.g. ``s.get_loops(s.top_func_name)``)."""
+        return self.module.top
+
     def __str__(self):
         return format_module(self.module)
 
     def __getattr__(self, name):
         # s.A names the top function's buffer A (Allo's handle style), e.g. s.partition(s.A)
-        if name.startswith("_") or name in ("module", "primitives", "top"):
+        if name.startswith("_") or name in ("module", "primitives", "top", "top_func_name"):
             raise AttributeError(name)
         arrays = [sym.name for sym in self.module.top_func.symbols()
                   if isinstance(sym, ir.Buffer)]
@@ -87,6 +93,17 @@ class Schedule:
             if isinstance(sym, ir.Buffer) and sym.name == name:
                 return sym
         raise unknown_attribute(self, name, arrays)
+
+    def lowered_module(self) -> ir.Module:
+        """The module a build compiles: a copy of ``s.module`` with the annotations that wait
+        for the build (``unroll``) applied; ``s.module`` itself is left as scheduled."""
+        try:
+            return apply_annotations(self.module)
+        except AlloError as e:
+            if e.loc is None or getattr(e.loc, "line", 0) <= 0:
+                e.loc = call_site()
+                e.args = (e.render(),)
+            raise e.with_traceback(None) from None
 
     def get_equivalent_variables(self, name: str) -> set:
         """Allo's names of one value across calls: ``{"kernel:D", "foo:0"}`` (see
@@ -140,9 +157,11 @@ class Schedule:
 
     @_user_signature
     def unroll(self, axis, factor=0):
+        """Unroll ``axis`` by ``factor`` (0 = fully) when the kernel is built; as in Allo the
+        loop keeps its handle, so later primitives can still name it."""
         with _primitive(self, "unroll", (str(axis), factor)):
             f, name = self._loop(axis)
-            loop_primitives.unroll(f, name, factor)
+            loop_primitives.annotate_unroll(f, name, factor)
 
     @_user_signature
     def pipeline(self, axis, initiation_interval=1, rewind=False):
@@ -254,13 +273,18 @@ class Schedule:
         if _BUILD_DRIVER is None:       # pragma: no cover - allo_rtl/__init__ registers it
             raise AlloError("no build driver registered; import allo_rtl first")
         try:
-            return _BUILD_DRIVER(self.module, target, project, family, clock_ns, **options)
+            module = self.lowered_module()
+            return _BUILD_DRIVER(module, target, project, family, clock_ns, **options)
         except AlloError as e:
             if e.loc is None or getattr(e.loc, "line", 0) <= 0:   # a misused build call:
                 e.loc = call_site()                                  # point at the user's
                 e.args = (e.render(),)
             raise e.with_traceback(None) from None
 
+
+check_arguments(Schedule, ("split", "reorder", "fuse", "unroll", "pipeline", "parallel",
+                           "compute_at", "inline", "unfold", "partition", "buffer_at",
+                           "reuse_at", "reshape", "get_loops", "get_equivalent_variables"))
 
 # The build driver lives above the backend stages (hls, rtl, sim, boards); it registers itself
 # here when ``allo_rtl`` is imported, so this layer never imports upward.

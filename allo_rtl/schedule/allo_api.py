@@ -4,6 +4,8 @@ unknown name is an error with the close matches -- never silently ignored."""
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import warnings
 
 from ..errors import AlloScheduleError
@@ -63,3 +65,45 @@ def unknown_attribute(schedule, name: str, arrays: list) -> AttributeError:
 
 class UnknownAttributeError(AlloScheduleError, AttributeError):
     """``s.X`` names neither a schedule primitive nor an array of the top kernel."""
+
+
+class PrimitiveArgumentError(AlloScheduleError, TypeError):
+    """A schedule primitive called with arguments its signature (Allo's) does not take; a
+    TypeError too, as Python would raise."""
+
+
+def check_arguments(cls, names):
+    """Wrap the primitives ``names`` of ``cls`` so that a call Python would refuse with a
+    TypeError (unknown keyword, missing or extra argument) is an error at the user's line
+    naming the primitive, the close matches and its signature."""
+    for name in names:
+        setattr(cls, name, _checked(getattr(cls, name)))
+
+
+def _checked(method):
+    sig = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            sig.bind(self, *args, **kwargs)
+        except TypeError as e:
+            raise _argument_error(method.__name__, sig, kwargs, e) from None
+        return method(self, *args, **kwargs)
+    return call
+
+
+def _argument_error(name: str, sig, kwargs: dict, error: TypeError):
+    params = [p for p in sig.parameters.values() if p.name != "self"]
+    shown = ", ".join(str(p) for p in params)
+    known = [p.name for p in params]
+    for k in kwargs:
+        if k not in known:
+            close = difflib.get_close_matches(k, known, n=2)
+            return PrimitiveArgumentError(
+                f"s.{name}() has no argument {k!r}", call_site(),
+                hint=(f"did you mean {' or '.join(close)}? " if close else "")
+                + f"Allo's signature: s.{name}({shown})")
+    why = str(error).split("() ", 1)[-1] if "() " in str(error) else str(error)
+    return PrimitiveArgumentError(f"s.{name}(): {why}", call_site(),
+                                  hint=f"Allo's signature: s.{name}({shown})")

@@ -35,14 +35,33 @@ def parallel(f: ir.Function, name: str):
     loop.attrs["parallel"] = True
 
 
+def annotate_unroll(f: ir.Function, name: str, factor: int = 0):
+    """Allo's ``unroll``: check it could apply, then mark the loop (``attrs["unroll"]``); the
+    loop keeps its handle and the build unrolls it (see annotations.py)."""
+    loop = check_unroll(f, name, factor)
+    loop.attrs["unroll"] = factor
+
+
+def check_unroll(f: ir.Function, name: str, factor: int) -> ir.For:
+    """The loop ``unroll(name, factor)`` would rewrite, or a schedule error saying why not."""
+    loop, _, _ = find_loop(f, name)
+    if not isinstance(factor, int) or isinstance(factor, bool) or factor < 0:
+        raise AlloScheduleError(f"unroll({name!r}): factor must be an integer >= 0 "
+                                f"(0 = fully), not {factor!r}", loop.loc)
+    trips = trip_count(loop)
+    if factor == 0 or (trips is not None and factor >= trips):
+        const_bounds(loop, f"unroll({name!r}) fully")
+    elif trips is None:
+        check_stable_bounds(loop, f"unroll({name!r}, {factor})")
+    return loop
+
+
 def unroll(f: ir.Function, name: str, factor: int = 0):
     """Full unroll (factor 0): the body repeated once per iteration with the index replaced by
     its value. Partial: the loop advances ``factor`` iterations at a time and its body holds
     ``factor`` copies (copies past the end are guarded when the factor does not divide)."""
+    check_unroll(f, name, factor)
     loop, body, k = find_loop(f, name)
-    if not isinstance(factor, int) or factor < 0:
-        raise AlloScheduleError(f"unroll({name!r}): factor must be an integer >= 0 "
-                                f"(0 = fully), not {factor!r}", loop.loc)
     trips = trip_count(loop)
     if factor == 0 or (trips is not None and factor >= trips):
         lo, _, trips = const_bounds(loop, f"unroll({name!r}) fully")
@@ -57,8 +76,6 @@ def unroll(f: ir.Function, name: str, factor: int = 0):
             parent.attrs.setdefault("unrolled_inner", []).append(
                 f"{name} x{trips}" + (f" (each: {', '.join(inner)})" if inner else ""))
         return
-    if trips is None:
-        check_stable_bounds(loop, f"unroll({name!r}, {factor})")
     guarded = trips is None or trips % factor != 0
     new_body = []
     for u in range(factor):

@@ -61,6 +61,10 @@ def _split_index(e: ir.Expr, var: ir.Scalar):
     """``var + o`` -> o (an expression without var), else None."""
     if isinstance(e, ir.Ref) and e.var is var:
         return const(0, e.loc)
+    if isinstance(e, ir.BinOp) and e.op == "*":        # h * stride with a stride of 1
+        for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
+            if isinstance(b, ir.Const) and not b.type.is_float and int(b.value) == 1:
+                return _split_index(a, var)
     if isinstance(e, ir.Cast):
         return _split_index(e.operand, var)
     if isinstance(e, ir.BinOp) and e.op == "+":
