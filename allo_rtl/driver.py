@@ -27,9 +27,18 @@ def build(module, target=None, project=None, family: str = "generic",
     """Build ``module`` (an ``ir.Module`` after its schedule) for ``target``; see
     ``Schedule.build`` for the options users pass."""
     check_static_bounds(module)        # an access that certainly leaves its array
+    from .sim.kpn import KPNModule, uses_streams
     if target in PYTHON_TARGETS:
+        if uses_streams(module):        # streams/regions: the Kahn-process-network interpreter
+            return KPNModule(module)
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    if uses_streams(module):
+        from .errors import AlloBackendError
+        raise AlloBackendError("streams and dataflow regions run on the interpreter only so "
+                               "far; the hardware backend does not lower them yet",
+                               hint="build with target='python' (df.build(..., "
+                               "target='simulator'))")
     if target in HARDWARE_TARGETS or target == "board":
         refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
     if target in HARDWARE_TARGETS:

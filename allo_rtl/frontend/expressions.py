@@ -133,6 +133,10 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
+        if sym is None and type(self.ctx.env.get(node.id)).__name__ == "StreamHandle":
+            raise self.ctx.type_error(f"{node.id!r} is a stream, not a value", node,
+                                      hint=f"read it with {node.id}.get(), write it with "
+                                           f"{node.id}.put(x)")
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, ir.Buffer):
@@ -311,6 +315,9 @@ class ExprBuilder:
     def build_Call(self, node):
         if isinstance(node.func, ast.Subscript):      # kernel[int8, 4](...): a template
             return self.call_instantiated(node)
+        from . import streams
+        if streams.is_stream_method(self, node):      # pipe.put(x), fifo[i, j].get()
+            return streams.method_call(self, node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in VALUE_METHODS and \
                 self.is_kernel_value(node.func.value):
             return self.value_method(node)
