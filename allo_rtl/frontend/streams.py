@@ -9,7 +9,9 @@ and every call of the kernel passes it -- Allo's streams-to-interface step, done
 parsing. An index into an array of streams must be known when the kernel is parsed
 (``df.get_pid()`` values, ``meta_for`` indices, globals): each element is its own FIFO.
 
-Refused at the user's line: a stream used as a value, put of a value of another type, a
+A put converts an integer or fixed-point value to the element type as an assignment would;
+a float into an integer stream (or back), an array into a stream of scalars or a block of
+another shape is refused. Refused at the user's line too: a stream used as a value, a
 put/get with arguments that do not fit, an index out of the array, a kernel that both puts
 into and gets from one stream.
 """
@@ -181,8 +183,9 @@ def put_value(ctx, chan, value, node):
                                   "move whole arrays")
     if value.type == elem:
         return value
-    if isinstance(value, ir.Const) and not value.type.is_float and not elem.is_float:
-        return cast_to(value, elem)
+    if value.type.is_float == elem.is_float and (isinstance(value, ir.Const)
+                                                 or not elem.is_float):
+        return cast_to(value, elem)     # integer/fixed values convert as an assignment does
     raise ctx.type_error(f"{chan.label} carries {elem!r}; this value is {value.type!r}", node,
                          hint=f"convert it first: {chan.label}.put({elem!r}(x)), or store it in "
                               f"a variable declared `x: {elem!r} = ...`")
