@@ -36,6 +36,8 @@ class ModuleBuilder:
                 f = FunctionBuilder(source, self, params or {}).build()
             finally:
                 self.in_progress.pop()
+            if (params or {}).get("__instance_id__") is not None:
+                f.name = f"{f.name}_{params['__instance_id__']}"
             name, k = f.name, 1
             while name in self.functions:
                 name, k = f"{f.name}_{k}", k + 1

@@ -428,7 +428,10 @@ class ExprBuilder:
         sub = node.func.slice
         values = [self.ctx.eval_static(e) for e in (sub.elts if isinstance(sub, ast.Tuple)
                                                     else [sub])]
+        ident = values.pop() if values and isinstance(values[-1], str) else None
         params = bind(fn, values, self.ctx.loc(node.func))
+        if ident is not None:     # Allo's kernel[..., "id"]: its own instance, named fn_id
+            params = {**params, "__instance_id__": ident}
         if node.keywords:
             raise self.ctx.error("keyword arguments are not supported in kernel calls", node)
         return self.ctx.mb.call_kernel(self, fn, node, params)

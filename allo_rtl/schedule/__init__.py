@@ -22,6 +22,14 @@ from .partition import partition as partition_primitive
 from .reshape import reshape as reshape_primitive
 from .reuse_at import reuse_at as reuse_at_primitive
 from .unfold import unfold as unfold_primitive
+from . import compose as compose_primitive
+from . import streams as stream_primitives
+
+
+def _q(axis) -> str:
+    """A recorded loop argument names its kernel ("fn:loop"), so compose can replay it."""
+    from .handles import LoopHandle
+    return f"{axis.func}:{axis.name}" if isinstance(axis, LoopHandle) else str(axis)
 
 
 @contextmanager
@@ -54,7 +62,7 @@ class Schedule:
 
     def __getattr__(self, name):
         # s.A names the top function's buffer A (Allo's handle style), e.g. s.partition(s.A)
-        if name.startswith("_") or name in ("module", "primitives", "top"):
+        if name.startswith("_") or name in ("module", "primitives", "top", "top_func_name"):
             raise AttributeError(name)
         arrays = [sym.name for sym in self.module.top_func.symbols()
                   if isinstance(sym, ir.Buffer)]
@@ -86,13 +94,13 @@ class Schedule:
         return resolve(self.module, axis, self.module.top)
 
     def split(self, axis, factor):
-        with _primitive(self, "split", (str(axis), factor)):
+        with _primitive(self, "split", (_q(axis), factor)):
             f, name = self._loop(axis)
             outer, inner = loop_primitives.split(f, name, factor)
         return _SplitHandles(f.name, outer, inner)
 
     def reorder(self, *args):
-        with _primitive(self, "reorder", tuple(map(str, args))):
+        with _primitive(self, "reorder", tuple(map(_q, args))):
             fns = {self._loop(a)[0].name for a in args}
             if len(fns) != 1:
                 raise AlloError("reorder: all loops must belong to one kernel")
@@ -100,14 +108,14 @@ class Schedule:
             loop_primitives.reorder(f, [self._loop(a)[1] for a in args])
 
     def fuse(self, *args):
-        with _primitive(self, "fuse", tuple(map(str, args))):
+        with _primitive(self, "fuse", tuple(map(_q, args))):
             f = self._loop(args[0])[0]
             name = loop_primitives.fuse(f, [self._loop(a)[1] for a in args])
         from .handles import LoopHandle
         return LoopHandle(f.name, name)
 
     def unroll(self, axis, factor=0):
-        with _primitive(self, "unroll", (str(axis), factor)):
+        with _primitive(self, "unroll", (_q(axis), factor)):
             f, name = self._loop(axis)
             loop_primitives.unroll(f, name, factor)
 
@@ -115,18 +123,18 @@ class Schedule:
         if rewind:
             warn_ignored("pipeline(rewind=True)", "the pipeline drains at the end of the loop "
                          "and refills on its next entry (no overlap across loop entries)")
-        with _primitive(self, "pipeline", (str(axis), initiation_interval)):
+        with _primitive(self, "pipeline", (_q(axis), initiation_interval)):
             f, name = self._loop(axis)
             loop_primitives.pipeline(f, name, initiation_interval)
 
     def parallel(self, axis):
-        with _primitive(self, "parallel", (str(axis),)):
+        with _primitive(self, "parallel", (_q(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
 
     def compute_at(self, from_loop, target_loop):
         """Move the producer nest's body at ``from_loop`` into the consumer's ``target_loop``."""
-        with _primitive(self, "compute_at", (str(from_loop), str(target_loop))):
+        with _primitive(self, "compute_at", (_q(from_loop), _q(target_loop))):
             f, src = self._loop(from_loop)
             g, dst = self._loop(target_loop)
             if f is not g:
@@ -152,7 +160,7 @@ class Schedule:
     # --- memory primitives ------------------------------------------------------------
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
         """Split an array into banks (Allo's arguments; dim is 1-based, 0 = every dim)."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        name = self._qbuf(target)
         with _primitive(self, "partition", (name, partition_type, dim, factor)):
             partition_primitive(self.module, target, partition_type, dim, factor)
 
@@ -166,24 +174,63 @@ class Schedule:
 
     def buffer_at(self, target, axis):
         """An on-chip buffer for the slice of ``target`` one iteration of ``axis`` uses."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
-        with _primitive(self, "buffer_at", (name, str(axis))):
+        name = self._qbuf(target)
+        with _primitive(self, "buffer_at", (name, _q(axis))):
             f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
             return buffer_at_primitive(f, buf, loop)
 
     def reuse_at(self, target, axis):
         """A line/window buffer so ``target`` is read once per element along ``axis``."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
-        with _primitive(self, "reuse_at", (name, str(axis))):
+        name = self._qbuf(target)
+        with _primitive(self, "reuse_at", (name, _q(axis))):
             f, buf, loop = self._buffer_and_loop("reuse_at", target, axis)
             return reuse_at_primitive(f, buf, loop)
 
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        name = self._qbuf(target)
         with _primitive(self, "reshape", (name, tuple(shape) if not isinstance(shape, int)
                                           else (shape,))):
             reshape_primitive(self.module, target, shape)
+
+    def _qbuf(self, target) -> str:
+        """A recorded array argument names its kernel ("fn:A")."""
+        if isinstance(target, ir.Buffer):
+            try:
+                return f"{find_buffer(self.module, target)[0].name}:{target.name}"
+            except AlloError:
+                return target.name
+        return str(target)
+
+    # --- streams, dataflow, composition ---------------------------------------------------
+    def to(self, target, dst, depth=None):
+        """Allo's ``s.to(s.B, "C", depth=d)``: array B becomes a FIFO from its producer to
+        the loop nest or kernel ``dst`` (recorded; results are those without it)."""
+        with _primitive(self, "to", (self._qbuf(target), _q(dst), depth)):
+            stream_primitives.to(self.module, target, dst, depth)
+
+    def dataflow(self, axis):
+        """Allo's ``s.dataflow("fn" | loop)``: the stages inside run concurrently (recorded;
+        results are those without it)."""
+        with _primitive(self, "dataflow", (_q(axis),)):
+            stream_primitives.dataflow(self.module, axis)
+
+    def compose(self, schs, id=None, instantiate=None):   # noqa: A002 - Allo's argument name
+        """Replay the primitives of ``schs`` (schedules of kernels this one calls) onto
+        those callees here; ``id`` picks the instance called as ``kernel[..., "id"]``."""
+        loc = call_site()
+        try:
+            compose_primitive.compose(self, schs, id, instantiate)
+        except AlloError as e:
+            if e.loc is None or getattr(e.loc, "line", 0) <= 0:
+                e.loc = loc
+                e.args = (e.render(),)
+            raise e.with_traceback(None) from None
+
+    @property
+    def top_func_name(self) -> str:
+        """Allo's name of the top kernel."""
+        return self.module.top
 
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):
