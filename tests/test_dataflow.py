@@ -316,3 +316,103 @@ def test_same_answer_for_any_fifo_depth():
         run(top, A, B)
         outs.append(B.copy())
         np.testing.assert_array_equal(B, A ^ 5)
+
+
+def test_meta_for_over_an_array_of_streams():
+    P = 3
+
+    @df.region()
+    def top(A: int32[P, 4], B: int32[P, 4]):
+        fifo: Stream[int32, 2][P]
+
+        @df.kernel(mapping=[1], args=[A])
+        def scatter(a: int32[P, 4]):
+            for t in range(4):
+                with allo.meta_for(P) as p:
+                    fifo[p].put(a[p, t])
+
+        @df.kernel(mapping=[P], args=[B])
+        def work(b: int32[P, 4]):
+            p = df.get_pid()
+            for t in range(4):
+                b[p, t] = fifo[p].get() * (p + 1)
+
+    A = rng.integers(-99, 99, (P, 4)).astype(np.int32)
+    B = np.zeros_like(A)
+    run(top, A, B)
+    np.testing.assert_array_equal(B, A * np.arange(1, P + 1)[:, None])
+
+
+N_INNER = 5
+
+
+@df.region()
+def inner_streaming(out: int32[1]):
+    s: Stream[int32, 2]                      # shallower than the 5 values: must overlap
+
+    @df.kernel(mapping=[1])
+    def producer():
+        for i in range(N_INNER):
+            v: int32 = i * i
+            s.put(v)
+
+    @df.kernel(mapping=[1], args=[out])
+    def consumer(o: int32[1]):
+        acc: int32 = 0
+        for i in range(N_INNER):
+            acc += s.get()
+        o[0] = acc
+
+
+def test_region_called_from_a_stage_runs_its_own_stages_concurrently():
+    @df.region()
+    def outer(r: int32[1], q: int32[1]):
+        @df.kernel(mapping=[2], args=[r, q])
+        def driver(a: int32[1], b: int32[1]):
+            i = df.get_pid()
+            with allo.meta_if(i == 0):
+                inner_streaming(a)
+            with allo.meta_else():
+                inner_streaming(b)
+
+    r, q = np.zeros(1, np.int32), np.zeros(1, np.int32)
+    run(outer, r, q)
+    assert r[0] == q[0] == sum(i * i for i in range(N_INNER))
+
+
+def test_run_time_stream_index_refused():
+    with pytest.raises(AlloError, match=r"'t' is a kernel variable; the index of an array of "
+                                        r"streams is computed when the kernel is parsed"):
+        @df.region()
+        def top(A: int32[2]):
+            f: Stream[int32, 2][2]
+
+            @df.kernel(mapping=[1], args=[A])
+            def p(a: int32[2]):
+                for t in range(2):
+                    f[t].put(a[t])
+
+            @df.kernel(mapping=[1], args=[A])
+            def c(a: int32[2]):
+                with allo.meta_for(2) as t:
+                    a[t] = f[t].get()
+        df.customize(top)
+
+
+def test_hardware_build_of_a_region_is_refused_at_the_call():
+    @df.region()
+    def top(A: int32[2], B: int32[2]):
+        s: Stream[int32, 2]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[2]):
+            for t in range(2):
+                s.put(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[2]):
+            for t in range(2):
+                b[t] = s.get()
+    with pytest.raises(AlloError, match=r"test_dataflow.py:\d+:\d+: error: streams and dataflow "
+                                        r"regions run on the interpreter only"):
+        df.customize(top).build()
