@@ -416,3 +416,37 @@ def test_hardware_build_of_a_region_is_refused_at_the_call():
     with pytest.raises(AlloError, match=r"test_dataflow.py:\d+:\d+: error: streams and dataflow "
                                         r"regions run on the interpreter only"):
         df.customize(top).build()
+
+
+def test_verifier_catches_broken_stream_ir():
+    from allo_rtl.ir import nodes as ir
+    from allo_rtl.ir.printer import format_module
+    from allo_rtl.ir.streams import StreamType
+    from allo_rtl.ir.verifier import IRVerifyError
+
+    @df.region()
+    def top(A: int32[2], B: int32[2]):
+        s: Stream[int32, 3]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[2]):
+            for t in range(2):
+                s.put(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[2]):
+            for t in range(2):
+                b[t] = s.get()
+    m = df.customize(top).module
+    text = format_module(m)
+    assert "local s: Stream[int32, 3]" in text and "s.put(a[t])" in text
+    assert "dataflow 'top':" in text and "call p_0(A, s)" in text
+    region = m.functions["top"]
+    call = region.body[-1].stages[0]
+    call.args[-1] = ir.Channel("other", StreamType(int32, 3))      # not declared in top
+    with pytest.raises(IRVerifyError, match="not declared"):
+        verify_module(m)
+    call.args[-1] = ir.Channel("s2", StreamType(int16, 3))
+    region.locals.append(call.args[-1])
+    with pytest.raises(IRVerifyError, match="needs a stream Stream\\[int32, 3\\]"):
+        verify_module(m)
