@@ -450,3 +450,16 @@ def test_verifier_catches_broken_stream_ir():
     region.locals.append(call.args[-1])
     with pytest.raises(IRVerifyError, match="needs a stream Stream\\[int32, 3\\]"):
         verify_module(m)
+
+
+def test_stream_used_as_a_value_refused():
+    with pytest.raises(AlloError, match=r"'pipe' is a stream, not a value\n.*\n.*\nhint: read it "
+                                        r"with pipe.get\(\)"):
+        @df.region()
+        def top(A: int32[2]):
+            pipe: Stream[int32, 2]
+
+            @df.kernel(mapping=[1], args=[A])
+            def p(a: int32[2]):
+                a[0] = pipe + 1
+        df.customize(top)

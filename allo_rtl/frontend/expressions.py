@@ -133,7 +133,8 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
-        if sym is None and type(self.ctx.env.get(node.id)).__name__ == "StreamHandle":
+        from .streams import StreamHandle      # (streams.py imports this module)
+        if sym is None and isinstance(self.ctx.env.get(node.id), StreamHandle):
             raise self.ctx.type_error(f"{node.id!r} is a stream, not a value", node,
                                       hint=f"read it with {node.id}.get(), write it with "
                                            f"{node.id}.put(x)")
