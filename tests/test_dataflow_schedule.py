@@ -44,7 +44,7 @@ def test_compose_with_ids_replays_onto_one_instance():
     s_add.pipeline("i")
     s_c = allo.customize(add_const, instantiate=[7])
     s_c.compose(s_add)                  # nested: s_c's primitives now include add's
-    s_c.unroll("j", 2)
+    s_c.unroll(s_c.get_loops().S_j_0.j, 2)      # a handle: recorded with its kernel
     s = allo.customize(top)
     s.compose(s_c, id="c7")
     assert loop(s, "add_const_c7", "j").attrs.get("unrolled") == 2

@@ -26,10 +26,25 @@ from . import compose as compose_primitive
 from . import streams as stream_primitives
 
 
+class ArgName(str):
+    """A recorded loop or array argument: the text the user gave (a handle's name), knowing
+    the kernel it belongs to (``kernel``; None: the text says, "fn:loop", or the top), so
+    compose can replay it onto the right callee."""
+
+    kernel = None
+
+    @classmethod
+    def of(cls, text, kernel=None) -> "ArgName":
+        out = cls(text)
+        out.kernel = kernel
+        return out
+
+
 def _q(axis) -> str:
-    """A recorded loop argument names its kernel ("fn:loop"), so compose can replay it."""
     from .handles import LoopHandle
-    return f"{axis.func}:{axis.name}" if isinstance(axis, LoopHandle) else str(axis)
+    if isinstance(axis, LoopHandle):
+        return ArgName.of(axis.name, axis.func)
+    return str(axis)
 
 
 @contextmanager
@@ -194,10 +209,10 @@ class Schedule:
             reshape_primitive(self.module, target, shape)
 
     def _qbuf(self, target) -> str:
-        """A recorded array argument names its kernel ("fn:A")."""
+        """A recorded array argument, knowing its kernel (see ``ArgName``)."""
         if isinstance(target, ir.Buffer):
             try:
-                return f"{find_buffer(self.module, target)[0].name}:{target.name}"
+                return ArgName.of(target.name, find_buffer(self.module, target)[0].name)
             except AlloError:
                 return target.name
         return str(target)

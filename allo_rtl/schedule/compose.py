@@ -1,8 +1,9 @@
 """``s.compose(sub)``: replay the primitives recorded on ``sub`` (a schedule of a kernel this
 kernel calls) onto that callee inside this schedule.
 
-Every primitive is recorded as (name, args, location) with the kernel it belongs to in each
-loop or array argument (``"fn:loop"``, ``"fn:A"``). Replaying rewrites those kernel names
+Every primitive is recorded as (name, args, location); a loop or array argument given as a
+handle knows its kernel (``schedule.ArgName``), a string names it (``"fn:loop"``) or means the
+sub's top kernel. Replaying rewrites those kernel names
 from ``sub``'s module to this one and calls the same primitive here, so legality is checked
 again against this module and the replayed primitives are recorded here in turn: composing a
 schedule that itself composed others replays everything, bottom-up.
@@ -27,8 +28,11 @@ KERNEL_ARGS = {"inline": (0,)}
 
 
 def qualified(sub, text: str) -> tuple:
-    """(kernel, name) of a recorded ``"fn:name"`` or ``"name"`` (the sub's top kernel)."""
-    fn, _, name = text.rpartition(":")
+    """(kernel, name) of a recorded handle (``ArgName``), ``"fn:name"`` or ``"name"`` (the
+    sub's top kernel)."""
+    if getattr(text, "kernel", None):
+        return text.kernel, str(text).rpartition(":")[2]
+    fn, _, name = str(text).rpartition(":")
     return (fn or sub.module.top), name
 
 
@@ -51,7 +55,7 @@ def replayed_args(schedule, sub, name, args, ident) -> list:
     def move(k):
         if args[k] is None:
             return
-        fn, rest = qualified(sub, str(args[k]))
+        fn, rest = qualified(sub, args[k])
         args[k] = f"{retarget(schedule, sub, fn, ident)}:{rest}"
     positions = set(LOOP_ARGS.get(name, ())) | set(BUFFER_ARGS.get(name, ()))
     if name in ALL_LOOP_ARGS:
