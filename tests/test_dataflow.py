@@ -463,3 +463,27 @@ def test_stream_used_as_a_value_refused():
             def p(a: int32[2]):
                 a[0] = pipe + 1
         df.customize(top)
+
+
+def test_stream_statistics_and_a_returned_producer_named_in_the_deadlock():
+    @df.region()
+    def top(A: int32[6], B: int32[6]):
+        s: Stream[int32, 4]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[6]):
+            for t in range(5):              # one value short
+                s.put(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[6]):
+            for t in range(6):
+                b[t] = s.get()
+    mod = df.build(top, target="simulator")
+    with pytest.raises(DeadlockError, match=r"c_0 waits to get from s \(empty, 0/4\) at .*; its "
+                                            r"producer p_0 has returned"):
+        mod(np.arange(6, dtype=np.int32), np.zeros(6, np.int32))
+    st = mod.streams["top:s"]
+    assert (st.puts, st.gets, st.left, st.depth) == (5, 5, 0, 4)
+    assert 1 <= st.max_fill <= 4
+    assert "top:s" in mod.stream_report()

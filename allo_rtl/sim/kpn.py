@@ -36,6 +36,8 @@ class Fifo:
         self.depth = chan.type.depth
         self.items: deque = deque()
         self.max_fill = 0
+        self.puts = self.gets = 0
+        self.writer = self.reader = None      # the processes that put / get (first seen)
 
     def __repr__(self):
         return f"{self.chan.label} ({len(self.items)}/{self.depth})"
@@ -65,6 +67,8 @@ class KPNInterpreter(Interpreter):
         self.processes: list = []
         self.progress = 0
         self._blocking: dict = {}
+        self.fifos: list = []                 # every FIFO made, for the occupancy report
+        self.current = None                   # the process being resumed
 
     # --- which statements may block -----------------------------------------------------
     def blocking(self, s) -> bool:
@@ -106,6 +110,7 @@ class KPNInterpreter(Interpreter):
                 return
             before = self.progress
             for p in live:
+                self.current = p
                 try:
                     p.wait = next(p.gen)
                 except StopIteration:
@@ -123,8 +128,11 @@ class KPNInterpreter(Interpreter):
             first = first or w.stmt.loc
             state = "empty" if w.kind == "get" else "full"
             verb = "get from" if w.kind == "get" else "put into"
+            other = w.fifo.writer if w.kind == "get" else w.fifo.reader
+            gone = f"; its {'producer' if w.kind == 'get' else 'consumer'} {other.name} has " \
+                   "returned" if other is not None and other.done else ""
             lines.append(f"  stage {p.name} waits to {verb} {w.fifo.chan.label} "
-                         f"({state}, {len(w.fifo.items)}/{w.fifo.depth}) at {w.stmt.loc}")
+                         f"({state}, {len(w.fifo.items)}/{w.fifo.depth}) at {w.stmt.loc}{gone}")
         return DeadlockError(
             "deadlock in the dataflow region: every running stage waits on a stream\n"
             + "\n".join(lines), first,
@@ -139,6 +147,7 @@ class KPNInterpreter(Interpreter):
         for sym in f.locals:
             if isinstance(sym, ir.Channel):
                 env[id(sym)] = Fifo(sym, f.name)
+                self.fifos.append(env[id(sym)])
         # buffers and scalars start as the plain interpreter starts them
         for sym in f.symbols():
             if id(sym) not in env and not isinstance(sym, ir.Channel):
@@ -166,9 +175,11 @@ class KPNInterpreter(Interpreter):
         self.steps += 1
         if isinstance(s, ir.StreamGet):
             fifo = env[id(s.chan)]
+            fifo.reader = fifo.reader or self.current
             while not fifo.items:
                 yield Wait("get", fifo, s)
             v = fifo.items.popleft()
+            fifo.gets += 1
             self.progress += 1
             if isinstance(s.dest, ir.Buffer):
                 env[id(s.dest)][...] = v
@@ -178,9 +189,11 @@ class KPNInterpreter(Interpreter):
             fifo = env[id(s.chan)]
             v = (env[id(s.value)].copy() if isinstance(s.value, ir.Buffer)
                  else self.expr(s.value, env))
+            fifo.writer = fifo.writer or self.current
             while len(fifo.items) >= fifo.depth:
                 yield Wait("put", fifo, s)
             fifo.items.append(v)
+            fifo.puts += 1
             fifo.max_fill = max(fifo.max_fill, len(fifo.items))
             self.progress += 1
         elif isinstance(s, ir.Dataflow):
@@ -232,9 +245,35 @@ class KPNModule:
         self.module = module
         self.top = module.top_func
         self._written = written_buffers(self.top)
+        self.streams: dict = {}
 
     def __call__(self, *args, wrap=False):
         raw = boundary.convert_args(self.top, args, wrap=wrap)
-        results = KPNInterpreter().run(self.top, raw)
+        interp = KPNInterpreter()
+        try:
+            results = interp.run(self.top, raw)
+        finally:
+            self.streams = {f"{f.region}:{f.chan.label}": StreamStats(f) for f in interp.fifos}
         boundary.write_back(self.top, args, raw, self._written)
         return boundary.convert_results(self.top, results)
+
+    def stream_report(self) -> str:
+        """Each stream of the last run: depth, most items it held at once, values moved.
+        A FIFO of depth max_fill + 1 never made its producer wait in this run (hls4ml and
+        FINN size FIFOs this way); the hardware's timing may need less."""
+        rows = [f"{'stream':30s} {'depth':>5s} {'max fill':>8s} {'puts':>6s} {'gets':>6s}"]
+        for name, st in self.streams.items():
+            rows.append(f"{name:30s} {st.depth:5d} {st.max_fill:8d} {st.puts:6d} {st.gets:6d}")
+        return "\n".join(rows)
+
+
+class StreamStats:
+    """What one FIFO saw in a run (``KPNModule.streams``)."""
+
+    def __init__(self, fifo: Fifo):
+        self.depth, self.max_fill = fifo.depth, fifo.max_fill
+        self.puts, self.gets, self.left = fifo.puts, fifo.gets, len(fifo.items)
+
+    def __repr__(self):
+        return (f"StreamStats(depth={self.depth}, max_fill={self.max_fill}, puts={self.puts}, "
+                f"gets={self.gets}, left={self.left})")
