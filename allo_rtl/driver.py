@@ -33,6 +33,9 @@ def build(module, target=None, project=None, family: str = "generic",
             return KPNModule(module)
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    from .ir.regions import has_regions, has_stream_ops, sequential_regions
+    if has_regions(module) and not has_stream_ops(module):
+        module = sequential_regions(module)     # no stage can wait: stages run in turn
     if uses_streams(module):
         from .errors import AlloBackendError
         raise AlloBackendError("streams and dataflow regions run on the interpreter only so "

@@ -487,3 +487,29 @@ def test_stream_statistics_and_a_returned_producer_named_in_the_deadlock():
     assert (st.puts, st.gets, st.left, st.depth) == (5, 5, 0, 4)
     assert 1 <= st.max_fill <= 4
     assert "top:s" in mod.stream_report()
+
+
+def test_region_without_streams_builds_hardware_with_stages_in_turn():
+    """Allo's tiled gemm (PEs writing their own tiles, no streams), with integers."""
+    MM, KK, P0, P1 = 4, 3, 2, 2
+    Mt, Nt = MM // P0, MM // P1
+
+    @df.region()
+    def top(A: int32[MM, KK], B: int32[KK, MM], C: int32[MM, MM]):
+        @df.kernel(mapping=[P0, P1], args=[A, B, C])
+        def gemm(a: int32[MM, KK], b: int32[KK, MM], c: int32[MM, MM]):
+            pi, pj = df.get_pid()
+            for i in range(pi * Mt, (pi + 1) * Mt):
+                for j in range(pj * Nt, (pj + 1) * Nt):
+                    for k in range(KK):
+                        c[i, j] += a[i, k] * b[k, j]
+
+    A = rng.integers(-50, 50, (MM, KK)).astype(np.int32)
+    B = rng.integers(-50, 50, (KK, MM)).astype(np.int32)
+    s = df.customize(top)
+    before = str(s)
+    for target in ("python", None):
+        C = np.zeros((MM, MM), np.int32)
+        s.build(target=target)(A, B, C)
+        np.testing.assert_array_equal(C, A.astype(np.int64) @ B)
+    assert str(s) == before and "dataflow 'top'" in before      # the schedule's IR is kept
