@@ -112,8 +112,8 @@ class FunctionBuilder:
             body = body[:-1]
         with ctx.nested(ctx.bodies[0]):
             self.sb.body(body)
-        params += getattr(ctx, "captured_streams", [])   # streams of a region it uses
-        if getattr(ctx, "df_stages", None):
+        params += ctx.captured_streams   # streams of a region it uses
+        if ctx.df_stages:
             dataflow.finish_region(ctx, ctx.loc(tree))
         results, is_tuple = self.results(ret, ret_types, tuple_ret, tree)
         f = ir.Function(tree.name, params, results, ctx.bodies[0], ctx.loc(tree),

@@ -136,7 +136,7 @@ def stage_def(sb, node, call):
                                  "a kernel's args are the region's arrays", a,
                                  hint="a scalar needs a 1-element array: n: int32[1]")
         region_args.append(v)
-    stages = ctx.__dict__.setdefault("df_stages", [])
+    stages = ctx.df_stages
     for pid in np.ndindex(*mapping):
         tree = copy.copy(node)
         tree.name = f"{node.name}_{'_'.join(map(str, pid))}"
@@ -162,7 +162,7 @@ def _stage_call(ctx, node, f, region_args, arg_nodes):
 
 def finish_region(ctx, loc):
     """Append the region's Dataflow statement, after checking its streams' structure."""
-    stages = ctx.__dict__.pop("df_stages")
+    stages, ctx.df_stages = ctx.df_stages, []
     check_structure(ctx, stages)
     ctx.bodies[0].append(ir.Dataflow(loc, stages, ctx.src.tree.name))
 

@@ -116,7 +116,7 @@ def local_channel(ctx, chan: ir.Channel, node) -> ir.Channel:
     """``chan`` itself if this kernel declared it; else this kernel's parameter for it."""
     if any(c is chan for c in ctx.locals if isinstance(c, ir.Channel)):
         return chan
-    captured = ctx.__dict__.setdefault("captured_streams", [])
+    captured = ctx.captured_streams
     for p in captured:
         if p.outer is chan:
             return p
@@ -129,8 +129,7 @@ def local_channel(ctx, chan: ir.Channel, node) -> ir.Channel:
 def _use(ctx, chan, kind, node):
     """Remember the first put/get of each stream in this kernel; refuse a kernel that both
     puts into and gets from one stream (it would need to be its own producer and consumer)."""
-    uses = ctx.__dict__.setdefault("stream_uses", {})
-    first = uses.setdefault(id(chan), {})
+    first = ctx.stream_uses.setdefault(id(chan), {})
     other = "get" if kind == "put" else "put"
     if other in first:
         line = first[other].line

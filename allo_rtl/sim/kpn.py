@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import AlloError
 from ..ir import nodes as ir
+from ..ir import semantics as sem
 from ..ir.analysis import written_buffers
 from . import boundary
 from .reference import Interpreter
@@ -206,12 +207,10 @@ class KPNInterpreter(Interpreter):
                 env[id(s.var)] = s.var.type.wrap(i)
                 yield from self.gbody(s.body, env)
         elif isinstance(s, ir.While):
-            from ..ir import semantics as sem
             while sem.truth(self.expr(s.cond, env)):
                 yield from self.gbody(s.body, env)
                 self.steps += 1
         elif isinstance(s, ir.If):
-            from ..ir import semantics as sem
             yield from self.gbody(s.then_body if sem.truth(self.expr(s.cond, env))
                                   else s.else_body, env)
         else:
