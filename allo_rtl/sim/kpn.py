@@ -262,6 +262,8 @@ class KPNModule:
         FINN size FIFOs this way); the hardware's timing may need less."""
         rows = [f"{'stream':30s} {'depth':>5s} {'max fill':>8s} {'puts':>6s} {'gets':>6s}"]
         for name, st in self.streams.items():
+            if st.puts == st.gets == 0:
+                continue            # an element of an array of streams no stage uses
             rows.append(f"{name:30s} {st.depth:5d} {st.max_fill:8d} {st.puts:6d} {st.gets:6d}")
         return "\n".join(rows)
 
