@@ -133,9 +133,9 @@ def _use(ctx, chan, kind, node):
     other = "get" if kind == "put" else "put"
     if other in first:
         line = first[other].line
-        raise ctx.type_error(f"this kernel {'puts into' if kind == 'put' else 'gets from'} "
-                             f"{chan.label} here and {'gets from' if kind == 'put' else 'puts into'}"
-                             f" it at line {line}; a stream joins two different stages", node,
+        this, that = ("puts into", "gets from") if kind == "put" else ("gets from", "puts into")
+        raise ctx.type_error(f"this kernel {this} {chan.label} here and {that} it at line "
+                             f"{line}; a stream joins two different stages", node,
                              hint="use one stream per direction (e.g. fwd and bwd)")
     first.setdefault(kind, ctx.loc(node))
 

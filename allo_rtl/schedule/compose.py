@@ -10,8 +10,8 @@ schedule that itself composed others replays everything, bottom-up.
 
 ``id="X"`` picks the callee instance Allo names ``fn_X`` (``kernel[..., "X"](...)``); without
 an id the callee's own name is used. The kernels that instance calls in turn are shared by all
-instances (one Function each), so primitives on them apply to every instance. A kernel name of ``sub`` that this schedule does not
-have is an error naming the kernels it has.
+instances (one Function each), so primitives on them apply to every instance. A kernel name of
+``sub`` that this schedule does not have is an error naming the kernels it has.
 """
 from __future__ import annotations
 
