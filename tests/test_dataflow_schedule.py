@@ -91,6 +91,9 @@ def test_to_and_dataflow_are_recorded_and_change_no_result():
     assert s.B.stream_to == [("C", 4)]
     assert s.module.functions["two_bands"].dataflow
     assert [p[0] for p in s.primitives] == ["to", "dataflow"]
+    text = str(s)
+    assert "local B: int32[10, 20] to(C, depth=4)" in text
+    assert "-> (C: int32[10, 20] (result)):  # dataflow" in text
     A = rng.integers(-100, 100, (10, 20)).astype(np.int32)
     np.testing.assert_array_equal(s.build(target="python")(A), A * 2 + 1)
     with pytest.raises(AlloError, match=r"has no loop, band or called kernel named 'D'"):

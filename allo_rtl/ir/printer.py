@@ -87,14 +87,17 @@ def _decl(sym) -> str:
         parts = "".join(f" partition({k}, dim={d + 1}{f', factor=' + str(f) if k != 'complete' else ''})"
                         for d, (k, f) in sorted(sym.partition.items()))
         view = f" reshape{tuple(sym.view_shape)}" if sym.view_shape else ""
-        return f"{sym.name}: {sym.type!r}{kind}{view}{parts}"
+        to = "".join(f" to({dst}{f', depth={d}' if d else ''})"     # s.to(...) records
+                     for dst, d in getattr(sym, "stream_to", ()))
+        return f"{sym.name}: {sym.type!r}{kind}{view}{parts}{to}"
     return f"{sym.name}: {sym.type!r}"
 
 
 def format_function(f: ir.Function) -> str:
     params = ", ".join(_decl(p) for p in f.params)
     results = ", ".join(_decl(r) for r in f.results)
-    lines = [f"def {f.name}({params}) -> ({results}):"]
+    flag = "  # dataflow" if getattr(f, "dataflow", False) else ""      # s.dataflow("fn")
+    lines = [f"def {f.name}({params}) -> ({results}):{flag}"]
     for sym in f.locals:
         lines.append(f"  local {_decl(sym)}")
     lines += format_body(f.body, 1)
