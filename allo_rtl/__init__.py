@@ -16,6 +16,8 @@ from .ir.types import (ConstExpr, Fixed, Float, Index, Int, UFixed, UInt, bfloat
 from .ir import types as _types
 from .schedule import Partition, Schedule, customize, register_build_driver
 from .driver import build as _build
+from .frontend.dataflow import get_pid                     # allo.get_pid() as df.get_pid()
+from .ir.streams import Stream
 
 register_build_driver(_build)
 

@@ -8,7 +8,7 @@ from ..ir import nodes as ir
 from ..ir import types as T
 from ..ir.analysis import written_buffers
 from ..ir.verifier import verify_module
-from . import views
+from . import dataflow, streams, views
 from .context import FunctionContext
 from .expressions import cast_to
 from .source import KernelSource, NestedKernel
@@ -36,6 +36,8 @@ class ModuleBuilder:
                 f = FunctionBuilder(source, self, params or {}).build()
             finally:
                 self.in_progress.pop()
+            if (params or {}).get("__instance_id__") is not None:
+                f.name = f"{f.name}_{params['__instance_id__']}"
             name, k = f.name, 1
             while name in self.functions:
                 name, k = f"{f.name}_{k}", k + 1
@@ -53,11 +55,12 @@ class ModuleBuilder:
                             hint=f"call it as {fn.__name__}[...](...) with one value per "
                                  "parameter, e.g. kernel[int32, 8](A)")
         callee = self.function_for(fn, params, call_node=node, caller=ctx)
-        if len(node.args) != len(callee.params):
-            raise ctx.type_error(f"{callee.name} takes {len(callee.params)} arguments, "
+        explicit = [p for p in callee.params if not (isinstance(p, ir.Channel) and p.outer)]
+        if len(node.args) != len(explicit):
+            raise ctx.type_error(f"{callee.name} takes {len(explicit)} arguments, "
                                  f"got {len(node.args)}", node)
         args, rows = [], []
-        for a, p in zip(node.args, callee.params):
+        for a, p in zip(node.args, explicit):
             row = views.split(eb, a) if isinstance(p, ir.Buffer) else None
             if row:                       # a row A[i] passed as a 1-D array: copied in
                 v = views.read_row(eb, *row, a)
@@ -76,6 +79,7 @@ class ModuleBuilder:
                     raise ctx.type_error(f"argument {p.name} of {callee.name} must be a "
                                          f"scalar {p.type!r}", a)
                 args.append(cast_to(v, p.type))
+        args += streams.captured_args(ctx, callee, node)   # streams the callee uses
         outs = []
         for r in callee.results:
             if isinstance(r, ir.Buffer):
@@ -108,6 +112,9 @@ class FunctionBuilder:
             body = body[:-1]
         with ctx.nested(ctx.bodies[0]):
             self.sb.body(body)
+        params += ctx.captured_streams   # streams of a region it uses
+        if ctx.df_stages:
+            dataflow.finish_region(ctx, ctx.loc(tree))
         results, is_tuple = self.results(ret, ret_types, tuple_ret, tree)
         f = ir.Function(tree.name, params, results, ctx.bodies[0], ctx.loc(tree),
                         [s for s in ctx.locals if s not in results], is_tuple)

@@ -41,6 +41,10 @@ class FunctionContext:
         self.scopes_made = 0
         self.declared_in: dict = {}      # name -> scope path where it was declared
         self.meta_chain = None           # after a meta_if/elif: whether a body was taken
+        # streams (streams.py) and dataflow regions (dataflow.py)
+        self.captured_streams: list = []  # parameters for streams another function declared
+        self.stream_uses: dict = {}       # id(channel) -> {"put"/"get": first loc}
+        self.df_stages: list = []         # a region's stage calls, in order
 
     # --- errors ---------------------------------------------------------------------
     def loc(self, node) -> ir.Loc:

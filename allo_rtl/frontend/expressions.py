@@ -143,6 +143,11 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
+        from .streams import StreamHandle      # (streams.py imports this module)
+        if sym is None and isinstance(self.ctx.env.get(node.id), StreamHandle):
+            raise self.ctx.type_error(f"{node.id!r} is a stream, not a value", node,
+                                      hint=f"read it with {node.id}.get(), write it with "
+                                           f"{node.id}.put(x)")
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, (ir.Buffer, structs.StructValue)):
@@ -348,6 +353,9 @@ class ExprBuilder:
     def build_Call(self, node):
         if isinstance(node.func, ast.Subscript):      # kernel[int8, 4](...): a template
             return self.call_instantiated(node)
+        from . import streams
+        if streams.is_stream_method(self, node):      # pipe.put(x), fifo[i, j].get()
+            return streams.method_call(self, node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in VALUE_METHODS and \
                 self.is_kernel_value(node.func.value):
             return self.value_method(node)
@@ -462,7 +470,10 @@ class ExprBuilder:
         sub = node.func.slice
         values = [self.ctx.eval_static(e) for e in (sub.elts if isinstance(sub, ast.Tuple)
                                                     else [sub])]
+        ident = values.pop() if values and isinstance(values[-1], str) else None
         params = bind(fn, values, self.ctx.loc(node.func))
+        if ident is not None:     # Allo's kernel[..., "id"]: its own instance, named fn_id
+            params = {**params, "__instance_id__": ident}
         if node.keywords:
             raise self.ctx.error("keyword arguments are not supported in kernel calls", node)
         return self.ctx.mb.call_kernel(self, fn, node, params)

@@ -42,6 +42,12 @@ def meta_call(sb, item):
     try:
         fn = sb.eb.python_object(expr.func)
     except Exception:   # noqa: BLE001 - not a name of a Python object: not a meta block
+        # Allo matches `allo.meta_if` by its spelling, so its scripts use it without
+        # `import allo` (only `import allo.dataflow as df`): accept that spelling too
+        func = expr.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                func.value.id == "allo" and func.value.id not in sb.ctx.env:
+            return next((m for m in dsl.META_BLOCKS if m.__name__ == func.attr), None)
         return None
     return fn if any(fn is m for m in dsl.META_BLOCKS) else None
 

@@ -10,7 +10,7 @@ from .. import dsl
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..ir import types as T
-from . import aliasing, arrays, bits, meta, structs, views
+from . import aliasing, arrays, bits, dataflow, meta, streams, structs, views
 from .expressions import ExprBuilder, cast_to, truth
 from .source import NestedKernel
 
@@ -62,6 +62,9 @@ class StmtBuilder:
         if not self.ctx.may_declare(name):
             raise self.ctx.error(f"{name!r} is already a variable of this kernel", node,
                                  hint="give the nested kernel another name")
+        stage = dataflow.kernel_decorator(self, node)
+        if stage is not None:             # @df.kernel in a region: its PEs are built now
+            return dataflow.stage_def(self, node, stage)
         for a in node.args.args:          # checked here even if the kernel is never called
             if a.annotation is None:
                 raise self.ctx.type_error(f"parameter {a.arg!r} of nested kernel {name} has no "
@@ -88,6 +91,8 @@ class StmtBuilder:
             raise self.ctx.error("annotated targets must be plain names: x: int32 = 0", node)
         name = node.target.id
         ann = self.ctx.annotation_value(node.annotation)
+        if streams.is_stream_type(ann):
+            return streams.declare(self, node, ann)
         if isinstance(ann, T.ConstExprAnnotation):
             if not self.ctx.may_declare(name):
                 raise self.ctx.type_error(f"{name!r} is declared twice", node)
@@ -168,6 +173,8 @@ class StmtBuilder:
         if len(node.targets) != 1:
             raise self.ctx.error("chained assignment (a = b = c) is not supported", node)
         target = node.targets[0]
+        if dataflow.is_get_pid(self, node.value):
+            return dataflow.bind_pid(self, node)
         if isinstance(target, ast.Tuple):
             return self.assign_tuple(target, node)
         sym = self.ctx.symbols.get(target.id) if isinstance(target, ast.Name) else None

@@ -75,7 +75,29 @@ class Buffer:
         return f"@{self.name}"
 
 
-Symbol = Union[Scalar, Buffer]
+@dataclass(eq=False)
+class Channel:
+    """A stream (FIFO): a local of the dataflow region that declares it, or a parameter of a
+    stage kernel that puts into or gets from it. ``type`` is an ``ir.streams.StreamType``.
+    An element of an array of streams keeps the array's name and its index (for messages)."""
+
+    name: str
+    type: object
+    loc: Loc = UNKNOWN
+    array: str = ""                     # "fifo_A" for fifo_A[1, 2]
+    index: tuple = ()
+    outer: object = None                # for a stage parameter: the region's Channel it is
+
+    @property
+    def label(self) -> str:
+        """The name the user wrote: ``fifo_A[1, 2]`` or ``pipe``."""
+        return f"{self.array}[{', '.join(map(str, self.index))}]" if self.array else self.name
+
+    def __repr__(self):
+        return f"~{self.name}"
+
+
+Symbol = Union[Scalar, Buffer, Channel]
 
 
 # --- expressions ------------------------------------------------------------------------
@@ -213,6 +235,33 @@ class Call(Stmt):
     outs: list
 
 
+@dataclass(eq=False)
+class StreamPut(Stmt):
+    """``chan.put(value)``: blocks while the FIFO is full. ``value`` is an Expr of the
+    element type, or a Buffer of the block type for a stream of blocks."""
+
+    chan: Channel
+    value: object
+
+
+@dataclass(eq=False)
+class StreamGet(Stmt):
+    """``dest = chan.get()``: blocks while the FIFO is empty. ``dest`` is a Scalar of the
+    element type, or a Buffer of the block type."""
+
+    chan: Channel
+    dest: object
+
+
+@dataclass(eq=False)
+class Dataflow(Stmt):
+    """A dataflow region's stages: the calls run concurrently, joined by the streams passed
+    to them, and the statement ends when every stage has returned."""
+
+    stages: list                        # Calls
+    name: str = ""
+
+
 # --- containers -------------------------------------------------------------------------
 @dataclass(eq=False)
 class Function:
@@ -284,6 +333,8 @@ def stmt_exprs(s: Stmt) -> list:
         return [s.cond]
     if isinstance(s, Call):
         return [a for a in s.args if isinstance(a, Expr)]
+    if isinstance(s, StreamPut) and isinstance(s.value, Expr):
+        return [s.value]
     return []
 
 
@@ -292,6 +343,8 @@ def child_bodies(s: Stmt) -> list:
         return [s.body]
     if isinstance(s, If):
         return [s.then_body, s.else_body]
+    if isinstance(s, Dataflow):
+        return [s.stages]
     return []
 
 

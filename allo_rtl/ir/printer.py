@@ -60,8 +60,17 @@ def format_body(body: list, indent: int) -> list:
             if s.else_body:
                 out.append(f"{pad}else:")
                 out += format_body(s.else_body, indent + 1)
+        elif isinstance(s, ir.StreamPut):
+            value = s.value.name if isinstance(s.value, ir.Buffer) else format_expr(s.value)
+            out.append(f"{pad}{s.chan.name}.put({value})")
+        elif isinstance(s, ir.StreamGet):
+            out.append(f"{pad}{s.dest.name} = {s.chan.name}.get()")
+        elif isinstance(s, ir.Dataflow):
+            out.append(f"{pad}dataflow{' ' + repr(s.name) if s.name else ''}:  # stages run "
+                       "concurrently")
+            out += format_body(s.stages, indent + 1)
         elif isinstance(s, ir.Call):
-            args = ", ".join(a.name if isinstance(a, ir.Buffer) else format_expr(a)
+            args = ", ".join(a.name if isinstance(a, (ir.Buffer, ir.Channel)) else format_expr(a)
                              for a in s.args)
             outs = ", ".join(o.name for o in s.outs)
             out.append(f"{pad}{outs + ' = ' if outs else ''}call @{s.callee.name}({args})")
@@ -71,19 +80,24 @@ def format_body(body: list, indent: int) -> list:
 
 
 def _decl(sym) -> str:
+    if isinstance(sym, ir.Channel):
+        return f"{sym.name}: {sym.type!r}"
     if isinstance(sym, ir.Buffer):
         kind = "" if sym.kind in ("arg", "local") else f" ({sym.kind})"
         parts = "".join(f" partition({k}, dim={d + 1}{f', factor=' + str(f) if k != 'complete' else ''})"
                         for d, (k, f) in sorted(sym.partition.items()))
         view = f" reshape{tuple(sym.view_shape)}" if sym.view_shape else ""
-        return f"{sym.name}: {sym.type!r}{kind}{view}{parts}"
+        to = "".join(f" to({dst}{f', depth={d}' if d else ''})"     # s.to(...) records
+                     for dst, d in getattr(sym, "stream_to", ()))
+        return f"{sym.name}: {sym.type!r}{kind}{view}{parts}{to}"
     return f"{sym.name}: {sym.type!r}"
 
 
 def format_function(f: ir.Function) -> str:
     params = ", ".join(_decl(p) for p in f.params)
     results = ", ".join(_decl(r) for r in f.results)
-    lines = [f"def {f.name}({params}) -> ({results}):"]
+    flag = "  # dataflow" if getattr(f, "dataflow", False) else ""      # s.dataflow("fn")
+    lines = [f"def {f.name}({params}) -> ({results}):{flag}"]
     for sym in f.locals:
         lines.append(f"  local {_decl(sym)}")
     lines += format_body(f.body, 1)

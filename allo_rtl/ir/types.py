@@ -414,3 +414,6 @@ bool = UInt(1)  # noqa: A001 - Allo's name for the 1-bit type
 float16, float32, float64 = Float(16), Float(32), Float(64)
 bfloat16 = Float(16, 7)
 i32, f32 = int32, float32
+
+# Allo imports Stream from allo.ir.types; its definition lives beside the other stream types
+from .streams import Stream  # noqa: E402,F401

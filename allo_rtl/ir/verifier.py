@@ -93,8 +93,30 @@ class _FunctionVerifier:
                 self.body(b)
         elif isinstance(s, ir.Call):
             self.call(s)
+        elif isinstance(s, (ir.StreamPut, ir.StreamGet)):
+            self.stream_op(s)
+        elif isinstance(s, ir.Dataflow):
+            for stage in s.stages:
+                if not isinstance(stage, ir.Call):
+                    _fail(stage.loc, f"a dataflow stage must be a call, not {type(stage).__name__}")
+                self.call(stage)
         else:
             _fail(s.loc, f"unknown statement {type(s).__name__}")
+
+    def stream_op(self, s):
+        if not isinstance(s.chan, ir.Channel):
+            _fail(s.loc, f"stream operation on {s.chan!r}, which is not a stream")
+        self.symbol(s.chan, s.loc)
+        elem = s.chan.type.elem
+        item = s.value if isinstance(s, ir.StreamPut) else s.dest
+        if isinstance(item, ir.Expr):
+            self.expr(item)
+        else:
+            self.symbol(item, s.loc)
+        if item.type != elem:
+            _fail(s.loc, f"{s.chan.name} carries {elem!r}, the operation moves {item.type!r}")
+        if isinstance(s, ir.StreamGet) and not isinstance(item, (ir.Scalar, ir.Buffer)):
+            _fail(s.loc, f"get from {s.chan.name} into {item!r}, which is not a variable")
 
     def call(self, s: ir.Call):
         callee = s.callee
@@ -103,7 +125,11 @@ class _FunctionVerifier:
         if len(s.args) != len(callee.params) or len(s.outs) != len(callee.results):
             _fail(s.loc, f"call of {callee.name} with wrong argument/result count")
         for a, p in [*zip(s.args, callee.params), *zip(s.outs, callee.results)]:
-            if isinstance(p, ir.Buffer):
+            if isinstance(p, ir.Channel):
+                if not isinstance(a, ir.Channel) or a.type != p.type:
+                    _fail(s.loc, f"{callee.name}: {p.name} needs a stream {p.type!r}, got {a!r}")
+                self.symbol(a, s.loc)
+            elif isinstance(p, ir.Buffer):
                 if not isinstance(a, ir.Buffer) or a.type != p.type:
                     _fail(s.loc, f"{callee.name}: {p.name} needs a buffer {p.type!r}, got {a!r}")
                 self.symbol(a, s.loc)

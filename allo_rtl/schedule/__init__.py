@@ -26,6 +26,29 @@ from .reshape import reshape as reshape_primitive
 from .reuse_at import reuse_at as reuse_at_primitive
 from .rollback import snapshot
 from .unfold import unfold as unfold_primitive
+from . import compose as compose_primitive
+from . import streams as stream_primitives
+
+
+class ArgName(str):
+    """A recorded loop or array argument: the text the user gave (a handle's name), knowing
+    the kernel it belongs to (``kernel``; None: the text says, "fn:loop", or the top), so
+    compose can replay it onto the right callee."""
+
+    kernel = None
+
+    @classmethod
+    def of(cls, text, kernel=None) -> "ArgName":
+        out = cls(text)
+        out.kernel = kernel
+        return out
+
+
+def _q(axis) -> str:
+    from .handles import LoopHandle
+    if isinstance(axis, LoopHandle):
+        return ArgName.of(axis.name, axis.func)
+    return str(axis)
 
 
 @contextmanager
@@ -133,14 +156,14 @@ class Schedule:
 
     @_user_signature
     def split(self, axis, factor):
-        with _primitive(self, "split", (str(axis), factor)):
+        with _primitive(self, "split", (_q(axis), factor)):
             f, name = self._loop(axis)
             outer, inner = loop_primitives.split(f, name, factor)
         return _SplitHandles(f.name, outer, inner)
 
     @_user_signature
     def reorder(self, *args):
-        with _primitive(self, "reorder", tuple(map(str, args))):
+        with _primitive(self, "reorder", tuple(map(_q, args))):
             fns = {self._loop(a)[0].name for a in args}
             if len(fns) != 1:
                 raise AlloError("reorder: all loops must belong to one kernel")
@@ -149,7 +172,7 @@ class Schedule:
 
     @_user_signature
     def fuse(self, *args):
-        with _primitive(self, "fuse", tuple(map(str, args))):
+        with _primitive(self, "fuse", tuple(map(_q, args))):
             f = self._loop(args[0])[0]
             name = loop_primitives.fuse(f, [self._loop(a)[1] for a in args])
         from .handles import LoopHandle
@@ -159,7 +182,7 @@ class Schedule:
     def unroll(self, axis, factor=0):
         """Unroll ``axis`` by ``factor`` (0 = fully) when the kernel is built; as in Allo the
         loop keeps its handle, so later primitives can still name it."""
-        with _primitive(self, "unroll", (str(axis), factor)):
+        with _primitive(self, "unroll", (_q(axis), factor)):
             f, name = self._loop(axis)
             loop_primitives.annotate_unroll(f, name, factor)
 
@@ -168,20 +191,20 @@ class Schedule:
         if rewind:
             warn_ignored("pipeline(rewind=True)", "the pipeline drains at the end of the loop "
                          "and refills on its next entry (no overlap across loop entries)")
-        with _primitive(self, "pipeline", (str(axis), initiation_interval)):
+        with _primitive(self, "pipeline", (_q(axis), initiation_interval)):
             f, name = self._loop(axis)
             loop_primitives.pipeline(f, name, initiation_interval)
 
     @_user_signature
     def parallel(self, axis):
-        with _primitive(self, "parallel", (str(axis),)):
+        with _primitive(self, "parallel", (_q(axis),)):
             f, name = self._loop(axis)
             loop_primitives.parallel(f, name)
 
     @_user_signature
     def compute_at(self, from_loop, target_loop):
         """Move the producer nest's body at ``from_loop`` into the consumer's ``target_loop``."""
-        with _primitive(self, "compute_at", (str(from_loop), str(target_loop))):
+        with _primitive(self, "compute_at", (_q(from_loop), _q(target_loop))):
             f, src = self._loop(from_loop)
             g, dst = self._loop(target_loop)
             if f is not g:
@@ -210,7 +233,7 @@ class Schedule:
     @_user_signature
     def partition(self, target, partition_type=Partition.Complete, dim=0, factor=0):
         """Split an array into banks (Allo's arguments; dim is 1-based, 0 = every dim)."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        name = self._qbuf(target)
         with _primitive(self, "partition", (name, partition_type, dim, factor)):
             partition_primitive(self.module, target, partition_type, dim, factor)
 
@@ -225,23 +248,23 @@ class Schedule:
     @_user_signature
     def buffer_at(self, target, axis):
         """An on-chip buffer for the slice of ``target`` one iteration of ``axis`` uses."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
-        with _primitive(self, "buffer_at", (name, str(axis))):
+        name = self._qbuf(target)
+        with _primitive(self, "buffer_at", (name, _q(axis))):
             f, buf, loop = self._buffer_and_loop("buffer_at", target, axis)
             return buffer_at_primitive(f, buf, loop)
 
     @_user_signature
     def reuse_at(self, target, axis):
         """A line/window buffer so ``target`` is read once per element along ``axis``."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
-        with _primitive(self, "reuse_at", (name, str(axis))):
+        name = self._qbuf(target)
+        with _primitive(self, "reuse_at", (name, _q(axis))):
             f, buf, loop = self._buffer_and_loop("reuse_at", target, axis)
             return reuse_at_primitive(f, buf, loop)
 
     @_user_signature
     def reshape(self, target, shape):
         """A new row-major shape of an array, for the partitions that follow."""
-        name = target.name if isinstance(target, ir.Buffer) else str(target)
+        name = self._qbuf(target)
         with _primitive(self, "reshape", (name, tuple(shape) if not isinstance(shape, int)
                                           else (shape,))):
             reshape_primitive(self.module, target, shape)
