@@ -313,7 +313,7 @@ def k_slice_reversed_runtime(x: int32, n: int32) -> int32:
     return x[n:2]  # <-- error
 
 
-def k_add_shapes(A: int32[4, 4], B: int32[4]) -> int32[4, 4]:
+def k_add_shapes(A: int32[4, 4], B: int32[3]) -> int32[4, 4]:
     return A + B  # <-- error
 
 
@@ -645,6 +645,18 @@ def test_floor_division_of_unsigned_values_is_accepted():
     # Allo refuses // on UInt; allo-rtl accepts it (floor = truncation for unsigned values)
     run = allo.customize(uint_floordiv).build(target="python")
     assert [run(a, b) for a, b in ((200, 7), (255, 255), (0, 3))] == [28, 1, 0]
+
+
+def broadcast_add(A: int32[4, 4], B: int32[4]) -> int32[4, 4]:
+    return A + B
+
+
+def test_whole_array_arithmetic_broadcasts_as_numpy():
+    # documented in the README (whole-array arithmetic with numpy broadcasting)
+    A = np.arange(16, dtype=np.int32).reshape(4, 4)
+    B = np.array([1, -2, 3, -4], dtype=np.int32)
+    np.testing.assert_array_equal(allo.customize(broadcast_add).build(target="python")(A, B),
+                                  A + B)
 
 
 def test_the_corpus_has_at_least_150_cases_with_the_other_files():

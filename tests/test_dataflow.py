@@ -440,7 +440,7 @@ def test_verifier_catches_broken_stream_ir():
     m = df.customize(top).module
     text = format_module(m)
     assert "local s: Stream[int32, 3]" in text and "s.put(a[t])" in text
-    assert "dataflow 'top':" in text and "call p_0(A, s)" in text
+    assert "dataflow 'top':" in text and "call @p_0(A, s)" in text
     region = m.functions["top"]
     call = region.body[-1].stages[0]
     call.args[-1] = ir.Channel("other", StreamType(int32, 3))      # not declared in top

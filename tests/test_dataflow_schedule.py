@@ -47,8 +47,8 @@ def test_compose_with_ids_replays_onto_one_instance():
     s_c.unroll(s_c.get_loops().S_j_0.j, 2)      # a handle: recorded with its kernel
     s = allo.customize(top)
     s.compose(s_c, id="c7")
-    assert loop(s, "add_const_c7", "j").attrs.get("unrolled") == 2
-    assert "unrolled" not in loop(s, "add_const_c5", "j").attrs   # the other instance
+    assert loop(s, "add_const_c7", "j").attrs.get("unroll") == 2
+    assert "unroll" not in loop(s, "add_const_c5", "j").attrs   # the other instance
     assert loop(s, "add", "i").attrs.get("pipeline") == 1      # replayed from the nested one
     A = rng.integers(-1000, 1000, 8).astype(np.int32)
     np.testing.assert_array_equal(s.build(target="python")(A), reference(A))
@@ -66,8 +66,8 @@ def test_compose_a_list_and_an_unknown_id():
     s.compose([s_part, s_unroll])
     s.compose(s_c, id="c5")
     assert s.module.functions["add"].params[0].partition
-    assert loop(s, "add", "i").attrs.get("unrolled") == 4
-    assert loop(s, "add_const_c5", "j").attrs.get("unrolled") == 4
+    assert loop(s, "add", "i").attrs.get("unroll") == 4
+    assert loop(s, "add_const_c5", "j").attrs.get("unroll") == 4
     A = rng.integers(-1000, 1000, 8).astype(np.int32)
     np.testing.assert_array_equal(s.build(target="python")(A), reference(A))
     with pytest.raises(AlloError, match=r"no kernel 'add_const_zz'.*\n.*\n.*\n.*kernels here"):

@@ -269,6 +269,40 @@ class Schedule:
                                           else (shape,))):
             reshape_primitive(self.module, target, shape)
 
+    def _qbuf(self, target) -> str:
+        """A recorded array argument, knowing its kernel (see ``ArgName``)."""
+        if isinstance(target, ir.Buffer):
+            try:
+                return ArgName.of(target.name, find_buffer(self.module, target)[0].name)
+            except AlloError:
+                return target.name
+        return str(target)
+
+    # --- streams, dataflow, composition ---------------------------------------------------
+    def to(self, target, dst, depth=None):
+        """Allo's ``s.to(s.B, "C", depth=d)``: array B becomes a FIFO from its producer to
+        the loop nest or kernel ``dst`` (recorded; results are those without it)."""
+        with _primitive(self, "to", (self._qbuf(target), _q(dst), depth)):
+            stream_primitives.to(self.module, target, dst, depth)
+
+    def dataflow(self, axis):
+        """Allo's ``s.dataflow("fn" | loop)``: the stages inside run concurrently (recorded;
+        results are those without it)."""
+        with _primitive(self, "dataflow", (_q(axis),)):
+            stream_primitives.dataflow(self.module, axis)
+
+    def compose(self, schs, id=None, instantiate=None):   # noqa: A002 - Allo's argument name
+        """Replay the primitives of ``schs`` (schedules of kernels this one calls) onto
+        those callees here; ``id`` picks the instance called as ``kernel[..., "id"]``."""
+        loc = call_site()
+        try:
+            compose_primitive.compose(self, schs, id, instantiate)
+        except AlloError as e:
+            if e.loc is None or getattr(e.loc, "line", 0) <= 0:
+                e.loc = loc
+                e.args = (e.render(),)
+            raise e.with_traceback(None) from None
+
     @_user_signature
     def build(self, target: str | None = None, project=None, family: str = "generic",
               clock_ns: float | None = None, **options):
