@@ -3,8 +3,13 @@
 Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where operands come
 first (a DAG); values cross block boundaries only through scalar variables (registers, read
 with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
-buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
-arithmetic and exp/log/sqrt.
+buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float division,
+remainder, exp/log/sqrt and the other transcendental functions.
+
+Floats are raw IEEE bits: a float constant's ``value`` is its bit pattern, float ops have
+their own opcodes (``fadd``, ``fmul``, ``flt``, ``itof``, ...; see ``optable``), and an operand
+of another type is first converted explicitly (``itof``/``ftof``) as the interpreter's
+``semantics`` converts it.
 
 Regions: ``Block``; ``LoopRegion`` (its ``entry`` block computes the bounds); ``WhileRegion``
 and ``IfRegion`` (their ``cond`` block computes the condition); ``CallRegion`` (its ``args``
@@ -18,7 +23,9 @@ from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
 from ..ir.types import AlloType, UInt, index
-from .optable import BINARY, COMPARE, LOGIC, MATH, OPERATORS, UNARY, OpInfo
+from ..ir import semantics
+from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
+                      OPERATORS, UNARY, OpInfo)
 
 
 @dataclass(eq=False)
@@ -189,8 +196,7 @@ class _BlockBuilder:
     def expr(self, e: ir.Expr) -> Op:
         if e.type.is_float or any(getattr(c, "type", None) is not None and c.type.is_float
                                   for c in ir.child_exprs(e)):
-            raise AlloBackendError("float32 arithmetic is not supported in hardware yet", e.loc,
-                                   hint="use Fixed(w, f) types, or build with target='python'")
+            return self.float_expr(e)
         if isinstance(e, ir.Const):
             return self.op("const", e.type, [], e.loc, value=int(e.value))
         if isinstance(e, ir.Ref):
@@ -222,6 +228,76 @@ class _BlockBuilder:
             return self.op(MATH[e.fn], e.type, [self.expr(a) for a in e.args], e.loc)
         raise TypeError(f"unknown expression {type(e).__name__}")
 
+    # --- floats (raw bits) ----------------------------------------------------------
+    def convert(self, v: Op, typ, loc) -> Op:
+        """``v`` converted to ``typ`` as ``types.cast`` converts it."""
+        src = v.type
+        if src == typ:
+            return v
+        if v.info.is_const:                  # fold: the constant in the new type
+            raw = semantics.bitcast(v.value, _bits(src), src) if src.is_float else v.value
+            return self.const(semantics.cast(raw, src, typ), typ, loc)
+        if src.is_float and typ.is_float:
+            return self.op("ftof", typ, [v], loc)
+        if typ.is_float:
+            return self.op("itof", typ, [v], loc)
+        return self.op("ftoi", typ, [v], loc)
+
+    def const(self, value, typ, loc) -> Op:
+        """A constant op; a float's value is its IEEE bit pattern."""
+        if typ.is_float:
+            return self.op("const", typ, [], loc, value=int(semantics.bitcast(value, typ,
+                                                                              _bits(typ))))
+        return self.op("const", typ, [], loc, value=int(value))
+
+    def float_expr(self, e: ir.Expr) -> Op:
+        def refuse(what):
+            raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
+                                   hint="use +, -, * and comparisons on floats, Fixed(w, f) "
+                                        "types, or build with target='python'")
+        t = e.type
+        if isinstance(e, ir.Const):
+            return self.const(e.value, t, e.loc)
+        if isinstance(e, (ir.Ref, ir.Load, ir.Select)):
+            return self.expr_plain(e)
+        if isinstance(e, ir.Cast):
+            return self.convert(self.expr(e.operand), t, e.loc)
+        if isinstance(e, ir.BinOp):
+            if e.op not in FLOAT_BINARY or not t.is_float:
+                refuse(f"float {e.op}")
+            a, b = (self.convert(self.expr(x), t, e.loc) for x in (e.lhs, e.rhs))
+            return self.op(FLOAT_BINARY[e.op], t, [a, b], e.loc)
+        if isinstance(e, ir.Compare):
+            common = _common_float(e.lhs.type, e.rhs.type)
+            a, b = (self.convert(self.expr(x), common, e.loc) for x in (e.lhs, e.rhs))
+            return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
+        if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
+            return self.op("fneg", t, [self.expr(e.operand)], e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
+            args = [self.expr(a) for a in e.args]
+            if e.fn == "bitcast":
+                return self.op("bitcast", t, args, e.loc)
+            if not t.is_float:
+                refuse(f"{e.fn}() with a non-float result on float operands")
+            args = [self.convert(a, t, e.loc) for a in args]
+            if e.fn == "abs":
+                return self.op("fabs", t, args, e.loc)
+            out = args[0]
+            for a in args[1:]:       # min(a, b, c) = min(min(a, b), c), as the interpreter
+                out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
+            return out
+        if isinstance(e, ir.MathCall):
+            refuse(f"{e.fn}() on floats")
+        refuse(f"this float operation ({type(e).__name__})")
+
+    def expr_plain(self, e):
+        if isinstance(e, ir.Ref):
+            return self.read_var(e.var, e.loc)
+        if isinstance(e, ir.Load):
+            return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
+        arms = [self.convert(self.expr(x), e.type, e.loc) for x in (e.if_true, e.if_false)]
+        return self.op("select", e.type, [self.expr(e.cond), *arms], e.loc)
+
     def address(self, buf: ir.Buffer, indices, loc) -> Op:
         strides, acc = [], 1
         for extent in reversed(buf.shape):
@@ -246,6 +322,21 @@ class _BlockBuilder:
             self.store(s.buf, addr, self.expr(s.value), s.loc)
         else:
             raise TypeError(type(s).__name__)
+
+
+def _bits(t):
+    """The unsigned type of a float's bit pattern."""
+    return UInt(t.bits)
+
+
+def _common_float(a, b):
+    """The format two operands are compared in: the float one's, or one holding both."""
+    if not a.is_float:
+        return b
+    if not b.is_float or a == b:
+        return a
+    from ..ir.types import Float
+    return Float(64) if 64 in (a.bits, b.bits) else Float(32)
 
 
 def _hashable(v):

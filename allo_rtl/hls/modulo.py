@@ -5,7 +5,9 @@ same difference constraints as ``sdc.py``) plus what overlapping iterations add:
 
 * recurrences through variables: a variable written at position ``w`` by iteration n must be
   read by iteration n+1 after the write and by iteration n before it:
-  ``w >= s_read`` and ``s_read + II >= w + 1``;
+  ``w >= s_read`` and ``s_read + II >= w + 1``; when the written value leaves a unit's output
+  register (a float add), the write is put in that cycle and the next iteration may read it
+  there through a bypass: ``s_read + II >= w``;
 * recurrences through memory (distances from ``deps.py``): a store must be visible to a load d
   iterations later, ``s_load + d*II >= s_store + 1``; a load must happen before a store d
   iterations later overwrites the word, ``s_store + d*II >= s_load``; stores keep their order;
@@ -48,6 +50,9 @@ class ModuloSchedule:
     ready: dict = field(default_factory=dict)     # op -> position its value is valid
     index_ops: dict = field(default_factory=dict)  # var op of a loop index -> loop number
     carried_reads: set = field(default_factory=set)   # var ops of variables the body writes
+    # carried reads that take the previous iteration's write in the cycle it is written
+    # (from the writing unit's output register, see ``forwardable``)
+    forwarded: set = field(default_factory=set)
     res_mii: int = 1
     limit: str = ""                    # why II is what it is, for people
     external_ids: frozenset = frozenset()   # buffers reached through ports
@@ -135,11 +140,18 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
     reads = defaultdict(list)
     for op in carried:
         reads[id(op.var)].append(op)
+    lp.forwarded = set()
     for op in ops:
         if op.info.writes_var:
+            v = op.operands[0]
+            bypass = forwardable(op, timing) and v in var
+            if bypass:                     # write in the cycle the unit's result is out
+                lp.diff(var[v], var[op], -timing.of(v).latency)
             for rd in reads[id(op.var)]:
                 lp.diff(var[op], var[rd], 0)
-                lp.diff(var[rd], var[op], 1 - ii, tag=("var", rd, op))
+                lp.diff(var[rd], var[op], (0 if bypass else 1) - ii, tag=("var", rd, op))
+                if bypass:
+                    lp.forwarded.add(rd)
     # memory: program order inside an iteration; ports: one cycle apart and, so that no two
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
     by_class = memory_order(lp, ops, var, external_ids)
@@ -172,11 +184,26 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
     return x, lp
 
 
+def forwardable(write, timing) -> bool:
+    """A variable write whose value leaves a register of its own (a pipelined unit's or a
+    memory's output): the next iteration may read it in the cycle it is written, from that
+    register through a bypass, with no combinational loop (``rtl.pipeline``). So a float
+    ``acc +=`` recurs every fadd latency, not one cycle more."""
+    return timing.of(write.operands[0]).latency > 0
+
+
 def _fill(sch: ModuloSchedule, x, lp: _LP, timing: TimingModel):
+    sch.forwarded = {rd for rd in lp.forwarded
+                     if int(x[lp.var[rd]]) + sch.ii == _write_pos(sch.block, rd, x, lp)}
     for op, k in lp.var.items():
         sch.start[op] = int(x[k])
         sch.ready[op] = int(x[k]) + timing.of(op).latency
     sch.depth = int(x[lp.L]) + 1
+
+
+def _write_pos(block, rd, x, lp) -> int:
+    wr = next(op for op in block.ops if op.info.writes_var and op.var is rd.var)
+    return int(x[lp.var[wr]])
 
 
 def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
@@ -210,7 +237,43 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
                     f"iteration {d} before; the chain between them takes the cycles")
         if tag[0] == "var":
             _, rd, wr = tag
+            units = _units_between(rd, wr, timing)
             return (f"II={sch.ii}: recurrence through variable {rd.var.name} "
                     f"(read at line {rd.loc.line}, written at line {wr.loc.line}): one "
-                    "iteration's update must finish before the next reads it")
+                    f"iteration's update must finish before the next reads it{units}")
     return f"II={sch.ii}: timing of the loop body's recurrences"
+
+
+def _units_between(rd, wr, timing) -> str:
+    """The multi-cycle ops on the path from a variable read to its write, for the report
+    ("; the fadd at line 7 takes 7 cycles")."""
+    on_path, stack = [], [wr]
+    seen = set()
+    while stack:
+        op = stack.pop()
+        if id(op) in seen:
+            continue
+        seen.add(id(op))
+        if op is rd:
+            continue
+        if _reaches(op, rd) and timing.of(op).latency > 0 and not op.info.is_memory:
+            on_path.append(op)
+        stack.extend(op.operands)
+    if not on_path:
+        return ""
+    parts = [f"the {op.info.report_name or op.opcode} at line {op.loc.line} takes "
+             f"{timing.of(op).latency} cycles (its unit's latency)" for op in
+             sorted(on_path, key=lambda o: o.id)]
+    return "; " + ", ".join(parts)
+
+
+def _reaches(op, target) -> bool:
+    stack, seen = [op], set()
+    while stack:
+        o = stack.pop()
+        if o is target:
+            return True
+        if id(o) not in seen:
+            seen.add(id(o))
+            stack.extend(o.operands)
+    return False
