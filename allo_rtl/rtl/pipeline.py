@@ -124,7 +124,10 @@ class PipelineLowering:
         else:
             with m.If(enable):
                 m.d.sync += held
-        entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1)]
+        # valid bits cleared on entry: a Verilog simulator may start the first position's
+        # (combinational) valid as X and shift it down before the pipeline ever runs
+        entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1),
+                 *(v.eq(0) for v in self.valid[1:])]
         if not self.static:
             entry.append(hi.eq(bounds[1]))
         if self.slot is not None:

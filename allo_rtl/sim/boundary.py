@@ -114,7 +114,10 @@ def array_in(f, p: ir.Buffer, value, *, wrap: bool = False) -> np.ndarray:
     flat_in, flat_out = value.reshape(-1), raw.reshape(-1)
     for k in range(flat_in.size):
         v = flat_in[k]
-        v = v.item() if isinstance(v, np.generic) else v
+        # a float element stays a numpy scalar: through a Python float a signaling NaN's
+        # bits would change (float32 -> float64 quiets it)
+        if isinstance(v, np.generic) and not (p.dtype.is_float and isinstance(v, np.floating)):
+            v = v.item()
         index = np.unravel_index(k, p.shape) if p.shape else ()
         flat_out[k] = to_raw(f, p, p.dtype, v, tuple(int(i) for i in index), wrap)
     return raw
