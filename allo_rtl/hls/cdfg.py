@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
-from ..ir.types import AlloType, UInt, index
+from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
                       OPERATORS, UNARY, OpInfo)
@@ -256,6 +256,12 @@ class _BlockBuilder:
                                    hint="use +, -, * and comparisons on floats, Fixed(w, f) "
                                         "types, or build with target='python'")
         t = e.type
+        for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
+            if typ.is_float and typ != float32:
+                raise AlloBackendError(f"{typ!r} arithmetic is not supported in hardware yet "
+                                       "(float32 is)", e.loc,
+                                       hint="compute in float32, or build with "
+                                            "target='python'")
         if isinstance(e, ir.Const):
             return self.const(e.value, t, e.loc)
         if isinstance(e, (ir.Ref, ir.Load, ir.Select)):
