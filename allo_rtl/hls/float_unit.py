@@ -59,6 +59,8 @@ def drive(unit, op, args) -> tuple:
         stmts.append(unit.sub.eq(int(code == "fsub")))
     elif code in ("fmin", "fmax"):
         stmts.append(unit.max.eq(int(code == "fmax")))
+    if code == "fne":            # Allo's != is ordered ("one"): 0 when either is NaN
+        return stmts, unit.lt | unit.gt
     if code in PREDICATES:
         return stmts, getattr(unit, PREDICATES[code])
     return stmts, unit.result

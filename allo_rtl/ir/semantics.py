@@ -84,9 +84,15 @@ def _align_to(raw: int, fracs: int, target: int) -> int:
 
 
 def compare(op: str, a, ta: AlloType, b, tb: AlloType) -> int:
-    """1 or 0: ``a op b`` compared exactly (floats as float32, NaN unordered)."""
+    """1 or 0: ``a op b`` compared exactly (floats as float32, NaN unordered).
+
+    Floats follow Allo, which lowers every comparison to an *ordered* MLIR predicate (``oeq
+    ogt oge olt ole one``): with a NaN operand every comparison is 0, ``!=`` included (IEEE's
+    and numpy's ``!=`` would be 1)."""
     if ta.is_float or tb.is_float:
         x, y = float(cast(a, ta, ta if ta.is_float else tb)), float(cast(b, tb, tb if tb.is_float else ta))
+        if op == "!=":
+            return int(x < y or x > y)
     else:
         f = max(ta.fracs, tb.fracs)
         x, y = _align(int(a), ta, f), _align(int(b), tb, f)
