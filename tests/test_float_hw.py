@@ -400,3 +400,59 @@ def test_float_kernel_on_external_simulators(sim):
     got = mod(a.copy(), b.copy())
     assert_float_equal(got, want)
     assert bits(got) == bits(got_ref) and mod.cycles == ref.cycles
+
+
+# --- both block schedulers and the checker see the units' latency --------------------------
+def fma_block(A: float32[4], B: float32[4], C: float32[4]):
+    C[0] = A[0] * B[0] + C[1]
+    C[2] = A[1] * B[1] - A[2]
+
+
+@pytest.mark.parametrize("scheduler", ["list", "sdc"])
+def test_schedulers_respect_float_latency_and_the_checker_catches_violations(scheduler):
+    from allo_rtl.hls.cdfg import Block, build_cdfg
+    from allo_rtl.hls.check import ScheduleError, check_block
+    from allo_rtl.hls.synthesize import SCHEDULERS
+    from allo_rtl.ir import nodes as ir
+    f = allo.customize(fma_block).top
+    block = next(r for r in build_cdfg(f).body if isinstance(r, Block))
+    ext = {id(b) for b in f.params if isinstance(b, ir.Buffer)}
+    timing = TimingModel("generic")
+    sch = SCHEDULERS[scheduler](block, timing, ext, ())
+    check_block(sch, timing)
+    stages = {c: timing.float_unit(c)["stages"] for c in ("fadd", "fmul")}
+    muls = [op for op in block.ops if op.opcode == "fmul"]
+    adds = [op for op in block.ops if op.opcode in ("fadd", "fsub")]
+    assert len(muls) == 2 and len(adds) == 2
+    for op in muls + adds:
+        assert sch.ready[op] - sch.start[op] == stages["fmul" if op in muls else "fadd"]
+    for add in adds:
+        mul = next(o for o in add.operands if o in muls)
+        assert sch.start[add] >= sch.ready[mul]
+    assert sch.length >= 1 + stages["fmul"] + stages["fadd"] + 1   # load, fmul, fadd, store
+    # an add started one cycle before its product is out is caught
+    add = adds[0]
+    mul = next(o for o in add.operands if o in muls)
+    sch.start[add], sch.ready[add] = sch.ready[mul] - 1, sch.ready[mul] - 1 + stages["fadd"]
+    with pytest.raises(ScheduleError) as info:
+        check_block(sch, timing)
+    assert info.value.kind == "dependence"
+
+
+def test_checker_refuses_a_bypass_not_from_the_units_register():
+    from allo_rtl.hls.check import ScheduleError, check_modulo
+    s = allo.customize(dot)
+    s.pipeline("i")
+    design = s.build().design
+    timing = design.timing
+    (plan,) = design.designs["dot"].pipelines.values()
+    sch = plan.schedule
+    check_modulo(sch, timing)
+    assert sch.forwarded and sch.ii == fadd_latency()
+    (wr,) = [op for op in sch.block.ops if op.info.writes_var and op.var.name == "acc"]
+    sch.start[wr] += 1                  # the write no longer in the adder's output cycle
+    sch.ready[wr] += 1
+    sch.depth += 1
+    with pytest.raises(ScheduleError) as info:
+        check_modulo(sch, timing)
+    assert info.value.kind == "recurrence"
