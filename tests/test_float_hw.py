@@ -92,15 +92,18 @@ def fadd_latency() -> int:
 N = 256
 
 
-def vec_ops(A: float32[256], B: float32[256]) -> (float32[256], float32[256], float32[256]):
+def vec_ops(A: float32[256], B: float32[256]) -> (float32[256], float32[256], float32[256],
+                                                   float32[256]):
     S: float32[256] = 0.0
     D: float32[256] = 0.0
     P: float32[256] = 0.0
+    Q: float32[256] = 0.0
     for i in range(256):
         S[i] = A[i] + B[i]
         D[i] = A[i] - B[i]
         P[i] = A[i] * B[i]
-    return S, D, P
+        Q[i] = A[i] / B[i]
+    return S, D, P, Q
 
 
 @pytest.mark.parametrize("chunk", range(4))
@@ -110,10 +113,10 @@ def test_vector_add_sub_mul_bit_exact(chunk):
     a = np.resize(np.roll(a, -chunk * N), N)
     b = np.resize(np.roll(b, -chunk * N), N)
     with np.errstate(all="ignore"):
-        ref = (a + b, a - b, a * b)
+        ref = (a + b, a - b, a * b, a / b)
     s = allo.customize(vec_ops)
     hw, py, _ = run_both(s, a, b)
-    for got, want, what in zip(hw, ref, ("+", "-", "*")):
+    for got, want, what in zip(hw, ref, ("+", "-", "*", "/")):
         assert_float_equal(got, want, what)
         assert_canonical_nans(got, what)
     assert_same_as_interpreter(hw, py)
@@ -359,19 +362,27 @@ def test_two_adds_share_one_unit():
 
 
 # --- what hardware does not do yet is refused at its line --------------------------------
-def fdiv(A: float32[4]) -> float32[4]:
+def fmod(A: float32[4]) -> float32[4]:
     B: float32[4] = 0.0
     for i in range(4):
-        B[i] = A[i] / 3.0
+        B[i] = A[i] % 3.0
     return B
 
 
-def test_float_division_refused_at_its_line():
-    s = allo.customize(fdiv)
+def fsqrt(A: float32[4]) -> float32[4]:
+    B: float32[4] = 0.0
+    for i in range(4):
+        B[i] = allo.sqrt(A[i])
+    return B
+
+
+@pytest.mark.parametrize("kernel,what", [(fmod, "float %"), (fsqrt, "sqrt()")])
+def test_unsupported_float_ops_refused_at_their_line(kernel, what):
+    s = allo.customize(kernel)
     with pytest.raises(allo.AlloError) as info:
         s.build()
-    assert "float /" in str(info.value) and "not supported in hardware" in str(info.value)
-    assert info.value.loc.line == fdiv.__code__.co_firstlineno + 3
+    assert what in str(info.value) and "not supported in hardware" in str(info.value)
+    assert info.value.loc.line == kernel.__code__.co_firstlineno + 3
 
 
 # --- Icarus and Verilator ------------------------------------------------------------------

@@ -10,8 +10,8 @@ connects it). ``fadd`` and ``fsub`` run on one ``FAdd`` (its ``sub`` input says 
 from __future__ import annotations
 
 from ..ir.types import AlloType
-from ..primitives.float import (FAdd, FCompare, FloatFormat, FloatToFloat, FloatToInt, FMinMax,
-                                FMul, IntToFloat)
+from ..primitives.float import (FAdd, FCompare, FDiv, FloatFormat, FloatToFloat, FloatToInt,
+                                FMinMax, FMul, IntToFloat)
 
 #: the FCompare output of each comparison opcode
 PREDICATES = {"feq": "eq", "fne": "ne", "flt": "lt", "fle": "le", "fgt": "gt", "fge": "ge"}
@@ -30,6 +30,8 @@ def new_unit(op, stages: int):
         return FAdd(format_of(op.type), stages)
     if code == "fmul":
         return FMul(format_of(op.type), stages)
+    if code == "fdiv":
+        return FDiv(format_of(op.type), stages)
     if code in PREDICATES:
         return FCompare(format_of(src), stages)
     if code in ("fmin", "fmax"):

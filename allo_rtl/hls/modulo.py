@@ -12,7 +12,9 @@ same difference constraints as ``sdc.py``) plus what overlapping iterations add:
   iterations later, ``s_load + d*II >= s_store + 1``; a load must happen before a store d
   iterations later overwrites the word, ``s_store + d*II >= s_load``; stores keep their order;
 * ports (modulo reservation): the accesses of one iteration to one port class keep program order
-  one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II.
+  one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II; when no
+  schedule fits that window (a load and a store of one port around a float add), the window is
+  dropped and accesses that share a slot are pushed apart until none do.
 
 II is searched upward from max(requested, ResMII). Loop indices are read at position 0 (where
 the issue counters hold them); everything else moves down shift registers, one per cycle of
@@ -115,6 +117,9 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     for ii in range(first, MAX_II + 1):
         x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
                             addr_of)
+        if x is None:           # the accesses of a port may span more than II cycles
+            x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
+                                addr_of, window=False)
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
@@ -127,7 +132,7 @@ def modulo_schedule(block: Block, loops: list, los: list, trips: list, timing: T
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, window=True):
     ops = [op for op in block.ops if not op.info.stable or op in index_ops or op in carried]
     var = {op: k for k, op in enumerate(ops)}
     L = len(ops)
@@ -156,7 +161,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
     by_class = memory_order(lp, ops, var, external_ids)
     for rc, group in by_class.items():
-        if rc.capacity == 1 and len(group) > 1:
+        if window and rc.capacity == 1 and len(group) > 1:
             lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
@@ -180,8 +185,36 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of):
             if o in var:
                 consumers[o].append(var[op])
     x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
+    # without the window, repair: an access sharing a modulo slot with an earlier one of its
+    # port is pushed at least one cycle further from it, and the LP solved again
+    for _ in range(0 if window else 4 * len(ops)):
+        if x is None:
+            break
+        clashes = list(_slot_clashes(by_class, var, x, ii))
+        if not clashes:
+            break
+        for rc, a, b in clashes:
+            lp.diff(var[b], var[a], int(x[var[b]] - x[var[a]]) + 1, tag=("port", rc))
+        x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
+    else:
+        if not window:
+            x = None
     lp.var, lp.L = var, L
     return x, lp
+
+
+def _slot_clashes(by_class, var, x, ii):
+    """(port class, earlier access, later access) pairs starting in one modulo slot."""
+    for rc, group in by_class.items():
+        if rc.capacity != 1:
+            continue
+        taken = {}
+        for op in group:
+            slot = int(x[var[op]]) % ii
+            if slot in taken:
+                yield rc, taken[slot], op
+            else:
+                taken[slot] = op
 
 
 def forwardable(write, timing) -> bool:
@@ -226,15 +259,22 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
                f"partition {array} (further) or lower the unroll factor")
         return (f"II={sch.ii}: {name} has {kind}, {len(group)} {what}/iteration at "
                 f"line(s) {lines}; {fix}")
-    for row, tag in lp.tags.items():
-        if abs(slack[row]) > 1e-6:
-            continue
+    binding = [tag for row, tag in lp.tags.items() if abs(slack[row]) <= 1e-6]
+    # recurrences first: a port constraint binding beside one is not what sets II
+    for tag in sorted(binding, key=lambda t: t[0] == "port"):
         if tag[0] == "mem":
             _, a, b, d = tag
             buf = a.buf.name
             return (f"II={sch.ii}: recurrence through {buf}: the {b.opcode} at line "
                     f"{b.loc.line} must follow the {a.opcode} at line {a.loc.line} of the "
-                    f"iteration {d} before; the chain between them takes the cycles")
+                    f"iteration {d} before; the chain between them takes the cycles"
+                    f"{_units_between(b, a, timing)}")
+        if tag[0] == "port" and tag[1] in by_class:
+            group = by_class[tag[1]]
+            lines = ", ".join(str(op.loc.line) for op in group)
+            return (f"II={sch.ii}: {group[0].buf.name} has {PORT_KINDS[tag[1].port]}; its "
+                    f"{len(group)} accesses/iteration at line(s) {lines} need different "
+                    "cycles modulo II, and the chain between them sets how far apart they are")
         if tag[0] == "var":
             _, rd, wr = tag
             units = _units_between(rd, wr, timing)
