@@ -340,6 +340,28 @@ def test_neg_abs_constant_min_max():
     assert_same_as_interpreter((n, c, m), py)
 
 
+# --- square root -----------------------------------------------------------------------
+def sqrt_kernel(A: float32[64]) -> float32[64]:
+    R: float32[64] = 0.0
+    for i in range(64):
+        R[i] = allo.sqrt(A[i]) * 2.0
+    return R
+
+
+def test_square_root_correctly_rounded():
+    e = edge_values()
+    rng = np.random.default_rng(9)
+    rand = rng.integers(0, 1 << 31, 64 - e.size, dtype=np.uint64).astype(np.uint32)
+    a = np.concatenate([e, rand.view(np.float32)]).astype(np.float32)
+    s = allo.customize(sqrt_kernel)
+    hw, py, _ = run_both(s, a)
+    with np.errstate(all="ignore"):
+        want = np.sqrt(a) * F32(2.0)            # numpy's float32 sqrt is correctly rounded
+    assert_float_equal(hw, want, "sqrt")
+    assert_canonical_nans(hw, "sqrt")
+    assert_same_as_interpreter(hw, py)
+
+
 # --- two float adds in one loop body share one adder --------------------------------------
 def chained(A: float32[16], B: float32[16]) -> float32[16]:
     C: float32[16] = 0.0
@@ -369,14 +391,14 @@ def fmod(A: float32[4]) -> float32[4]:
     return B
 
 
-def fsqrt(A: float32[4]) -> float32[4]:
+def fexp(A: float32[4]) -> float32[4]:
     B: float32[4] = 0.0
     for i in range(4):
-        B[i] = allo.sqrt(A[i])
+        B[i] = allo.exp(A[i])
     return B
 
 
-@pytest.mark.parametrize("kernel,what", [(fmod, "float %"), (fsqrt, "sqrt()")])
+@pytest.mark.parametrize("kernel,what", [(fmod, "float %"), (fexp, "exp()")])
 def test_unsupported_float_ops_refused_at_their_line(kernel, what):
     s = allo.customize(kernel)
     with pytest.raises(allo.AlloError) as info:

@@ -286,8 +286,8 @@ class _BlockBuilder:
             if not t.is_float:
                 refuse(f"{e.fn}() with a non-float result on float operands")
             args = [self.convert(a, t, e.loc) for a in args]
-            if e.fn == "abs":
-                return self.op("fabs", t, args, e.loc)
+            if e.fn in ("abs", "sqrt"):
+                return self.op(FLOAT_MATH[e.fn], t, args, e.loc)
             out = args[0]
             for a in args[1:]:       # min(a, b, c) = min(min(a, b), c), as the interpreter
                 out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..ir.types import AlloType
 from ..primitives.float import (FAdd, FCompare, FDiv, FloatFormat, FloatToFloat, FloatToInt,
-                                FMinMax, FMul, IntToFloat)
+                                FMinMax, FMul, FSqrt, IntToFloat)
 
 #: the FCompare output of each comparison opcode
 PREDICATES = {"feq": "eq", "fne": "ne", "flt": "lt", "fle": "le", "fgt": "gt", "fge": "ge"}
@@ -32,6 +32,8 @@ def new_unit(op, stages: int):
         return FMul(format_of(op.type), stages)
     if code == "fdiv":
         return FDiv(format_of(op.type), stages)
+    if code == "fsqrt":
+        return FSqrt(format_of(op.type), stages)
     if code in PREDICATES:
         return FCompare(format_of(src), stages)
     if code in ("fmin", "fmax"):

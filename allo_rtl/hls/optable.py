@@ -204,6 +204,7 @@ def _float_entries():
                       new_unit=float_unit.new_unit, drive=float_unit.drive)
     out = [unit("fadd", "+", "fadd", "fadd"), unit("fsub", "-", "fadd", "fadd", "fadd"),
            unit("fmul", "*", "fmul", "fmul"), unit("fdiv", "/", "fdiv", "fdiv"),
+           unit("fsqrt", "sqrt", "fsqrt", "fsqrt"),
            unit("fmin", "min", "fminmax"), unit("fmax", "max", "fminmax"),
            unit("itof", "cast", "itof"), unit("ftoi", "cast", "ftoi"),
            unit("ftof", "cast", "ftof"),
@@ -238,4 +239,5 @@ MATH = {"min": "min", "max": "max", "abs": "abs"}
 # float ops by the IR's spelling (the CDFG builder picks these when the type is a float)
 FLOAT_BINARY = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
 FLOAT_COMPARE = {e.symbol: e.opcode for e in OPERATORS.values() if e.timing == "fcompare"}
-FLOAT_MATH = {"min": "fmin", "max": "fmax", "abs": "fabs", "bitcast": "bitcast"}
+FLOAT_MATH = {"min": "fmin", "max": "fmax", "abs": "fabs", "bitcast": "bitcast",
+              "sqrt": "fsqrt"}

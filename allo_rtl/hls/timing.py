@@ -111,7 +111,7 @@ TIMING_RULES = {
     "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
     "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
     "address": _address,
-    **{cls: _float(cls) for cls in ("fadd", "fmul", "fdiv", "fcompare", "fminmax", "itof", "ftoi",
+    **{cls: _float(cls) for cls in ("fadd", "fmul", "fdiv", "fsqrt", "fcompare", "fminmax", "itof", "ftoi",
                                     "ftof")},
 }
 

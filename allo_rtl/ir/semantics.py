@@ -145,7 +145,7 @@ def math_call(fn: str, args: list, types: list, tr: AlloType):
     if fn in FLOAT_FUNCS:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):
-            return tr.np_type(getattr(np, fn)(*xs))
+            return _float_result(getattr(np, fn)(*xs), tr)
     if fn == "bitcast":
         return bitcast(args[0], types[0], tr)
     if tr.is_float:
