@@ -253,8 +253,8 @@ class _BlockBuilder:
     def float_expr(self, e: ir.Expr) -> Op:
         def refuse(what):
             raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
-                                   hint="use +, -, * and comparisons on floats, Fixed(w, f) "
-                                        "types, or build with target='python'")
+                                   hint="hardware has float +, -, *, /, sqrt, min, max, abs, "
+                                        "comparisons and casts; or build with target='python'")
         t = e.type
         for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
             if typ.is_float and typ != float32:
@@ -274,8 +274,8 @@ class _BlockBuilder:
             a, b = (self.convert(self.expr(x), t, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_BINARY[e.op], t, [a, b], e.loc)
         if isinstance(e, ir.Compare):
-            common = _common_float(e.lhs.type, e.rhs.type)
-            a, b = (self.convert(self.expr(x), common, e.loc) for x in (e.lhs, e.rhs))
+            # compared in float32 (the only hardware format): an integer operand converted
+            a, b = (self.convert(self.expr(x), float32, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
@@ -333,16 +333,6 @@ class _BlockBuilder:
 def _bits(t):
     """The unsigned type of a float's bit pattern."""
     return UInt(t.bits)
-
-
-def _common_float(a, b):
-    """The format two operands are compared in: the float one's, or one holding both."""
-    if not a.is_float:
-        return b
-    if not b.is_float or a == b:
-        return a
-    from ..ir.types import Float
-    return Float(64) if 64 in (a.bits, b.bits) else Float(32)
 
 
 def _hashable(v):
