@@ -7,7 +7,8 @@ it is written at or after ``u``. Values never outlive their block and blocks nev
 same time, so one register pool serves every block of a function. Registers are shared only
 between values of the same width and signedness (no extension logic on the datapath).
 
-Functional units: dividers (large, sequential) are shared across blocks (see ``bind_units``);
+Functional units: dividers (large, sequential) and float adders/multipliers (large,
+pipelined) are shared across blocks and cycles (see ``bind_units``);
 every other operation gets its own unit. The map is explicit so the report and the RTL read
 the same binding.
 """
@@ -17,8 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .list_schedule import BlockSchedule
-from .optable import COMBINATIONAL
+from .optable import COMBINATIONAL, PIPELINED
 from .divider_unit import divider_config
+from . import float_unit
 
 
 @dataclass
@@ -68,6 +70,8 @@ def unit_key(op) -> tuple:
     if op.info.iterative:
         cfg = divider_config(op)
         return (cfg.width, cfg.signed)
+    if op.info.pipelined:
+        return float_unit.unit_key(op)
     a, b = (o.type for o in op.operands)
     return (a.hw_bits, a.signed, b.hw_bits, b.signed)
 
@@ -75,7 +79,9 @@ def unit_key(op) -> tuple:
 def _shared_slot(op, sch: BlockSchedule):
     """When two ops of a block may use one unit: iterative units finish inside their block
     and blocks never overlap, so the k-th iterative op of a block uses unit k (slot: the
-    block); combinational sharable units are shared per cycle (slot: the start cycle)."""
+    block); combinational sharable units are shared per cycle (slot: the start cycle), and so
+    are pipelined units (they take a new op every cycle; results leave ``latency`` cycles
+    later, still inside the block, so ops of other cycles and blocks never collide)."""
     return None if op.info.iterative else sch.start[op]
 
 
@@ -94,7 +100,7 @@ def bind_units(schedules, binding: Binding):
                 slot = (key, _shared_slot(op, sch))
                 binding.unit_of[op] = (info.resource, unit_key(op), used[slot])
                 used[slot] += 1
-            elif info.unit == COMBINATIONAL:
+            elif info.unit in (COMBINATIONAL, PIPELINED):
                 binding.unit_of[op] = len(binding.unit_of)
     return binding
 
@@ -102,6 +108,6 @@ def bind_units(schedules, binding: Binding):
 def _can_share(op) -> bool:
     """A multiplier by a constant is a few adders: not worth an input multiplexer; a
     fixed-point product keeps its own scaling unit."""
-    if op.info.iterative:
+    if op.info.iterative or op.info.pipelined:
         return True
     return op.type.fracs == 0 and all(not o.info.is_const for o in op.operands)

@@ -3,8 +3,13 @@
 Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where operands come
 first (a DAG); values cross block boundaries only through scalar variables (registers, read
 with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
-buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
-arithmetic and exp/log/sqrt.
+buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float division,
+remainder, exp/log/sqrt and the other transcendental functions.
+
+Floats are raw IEEE bits: a float constant's ``value`` is its bit pattern, float ops have
+their own opcodes (``fadd``, ``fmul``, ``flt``, ``itof``, ...; see ``optable``), and an operand
+of another type is first converted explicitly (``itof``/``ftof``) as the interpreter's
+``semantics`` converts it.
 
 Regions: ``Block``; ``LoopRegion`` (its ``entry`` block computes the bounds); ``WhileRegion``
 and ``IfRegion`` (their ``cond`` block computes the condition); ``CallRegion`` (its ``args``
@@ -17,8 +22,10 @@ from dataclasses import dataclass, field
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
-from ..ir.types import AlloType, UInt, index
-from .optable import BINARY, COMPARE, LOGIC, MATH, OPERATORS, UNARY, OpInfo
+from ..ir.types import AlloType, UInt, float32, index
+from ..ir import semantics
+from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
+                      OPERATORS, UNARY, OpInfo)
 
 
 @dataclass(eq=False)
@@ -208,8 +215,7 @@ class _BlockBuilder:
     def expr(self, e: ir.Expr) -> Op:
         if e.type.is_float or any(getattr(c, "type", None) is not None and c.type.is_float
                                   for c in ir.child_exprs(e)):
-            raise AlloBackendError("float32 arithmetic is not supported in hardware yet", e.loc,
-                                   hint="use Fixed(w, f) types, or build with target='python'")
+            return self.float_expr(e)
         if isinstance(e, ir.Const):
             return self.op("const", e.type, [], e.loc, value=int(e.value))
         if isinstance(e, ir.Ref):
@@ -240,6 +246,82 @@ class _BlockBuilder:
                                        hint="build with target='python'")
             return self.op(MATH[e.fn], e.type, [self.expr(a) for a in e.args], e.loc)
         raise TypeError(f"unknown expression {type(e).__name__}")
+
+    # --- floats (raw bits) ----------------------------------------------------------
+    def convert(self, v: Op, typ, loc) -> Op:
+        """``v`` converted to ``typ`` as ``types.cast`` converts it."""
+        src = v.type
+        if src == typ:
+            return v
+        if v.info.is_const:                  # fold: the constant in the new type
+            raw = semantics.bitcast(v.value, _bits(src), src) if src.is_float else v.value
+            return self.const(semantics.cast(raw, src, typ), typ, loc)
+        if src.is_float and typ.is_float:
+            return self.op("ftof", typ, [v], loc)
+        if typ.is_float:
+            return self.op("itof", typ, [v], loc)
+        return self.op("ftoi", typ, [v], loc)
+
+    def const(self, value, typ, loc) -> Op:
+        """A constant op; a float's value is its IEEE bit pattern."""
+        if typ.is_float:
+            return self.op("const", typ, [], loc, value=int(semantics.bitcast(value, typ,
+                                                                              _bits(typ))))
+        return self.op("const", typ, [], loc, value=int(value))
+
+    def float_expr(self, e: ir.Expr) -> Op:
+        def refuse(what):
+            raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
+                                   hint="hardware has float +, -, *, /, sqrt, min, max, abs, "
+                                        "comparisons and casts; or build with target='python'")
+        t = e.type
+        for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
+            if typ.is_float and typ != float32:
+                raise AlloBackendError(f"{typ!r} arithmetic is not supported in hardware yet "
+                                       "(float32 is)", e.loc,
+                                       hint="compute in float32, or build with "
+                                            "target='python'")
+        if isinstance(e, ir.Const):
+            return self.const(e.value, t, e.loc)
+        if isinstance(e, (ir.Ref, ir.Load, ir.Select)):
+            return self.expr_plain(e)
+        if isinstance(e, ir.Cast):
+            return self.convert(self.expr(e.operand), t, e.loc)
+        if isinstance(e, ir.BinOp):
+            if e.op not in FLOAT_BINARY or not t.is_float:
+                refuse(f"float {e.op}")
+            a, b = (self.convert(self.expr(x), t, e.loc) for x in (e.lhs, e.rhs))
+            return self.op(FLOAT_BINARY[e.op], t, [a, b], e.loc)
+        if isinstance(e, ir.Compare):
+            # compared in float32 (the only hardware format): an integer operand converted
+            a, b = (self.convert(self.expr(x), float32, e.loc) for x in (e.lhs, e.rhs))
+            return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
+        if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
+            return self.op("fneg", t, [self.expr(e.operand)], e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
+            args = [self.expr(a) for a in e.args]
+            if e.fn == "bitcast":
+                return self.op("bitcast", t, args, e.loc)
+            if not t.is_float:
+                refuse(f"{e.fn}() with a non-float result on float operands")
+            args = [self.convert(a, t, e.loc) for a in args]
+            if e.fn in ("abs", "sqrt"):
+                return self.op(FLOAT_MATH[e.fn], t, args, e.loc)
+            out = args[0]
+            for a in args[1:]:       # min(a, b, c) = min(min(a, b), c), as the interpreter
+                out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
+            return out
+        if isinstance(e, ir.MathCall):
+            refuse(f"{e.fn}() on floats")
+        refuse(f"this float operation ({type(e).__name__})")
+
+    def expr_plain(self, e):
+        if isinstance(e, ir.Ref):
+            return self.read_var(e.var, e.loc)
+        if isinstance(e, ir.Load):
+            return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
+        arms = [self.convert(self.expr(x), e.type, e.loc) for x in (e.if_true, e.if_false)]
+        return self.op("select", e.type, [self.expr(e.cond), *arms], e.loc)
 
     def address(self, buf: ir.Buffer, indices, loc) -> Op:
         strides, acc = [], 1
@@ -323,6 +405,11 @@ def if_convertible(s) -> bool:
     if isinstance(s, (ir.Assign, ir.Store)):
         return True
     return isinstance(s, ir.If) and all(if_convertible(t) for t in [*s.then_body, *s.else_body])
+
+
+def _bits(t):
+    """The unsigned type of a float's bit pattern."""
+    return UInt(t.bits)
 
 
 def _hashable(v):

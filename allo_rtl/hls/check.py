@@ -154,7 +154,15 @@ def check_modulo(sch, timing) -> None:
     writes = {id(op.var): op for op in ops if op.info.writes_var}
     for rd in sch.carried_reads:
         wr = writes[id(rd.var)]
-        if sch.start[wr] < sch.start[rd] or sch.start[rd] + ii < sch.start[wr] + 1:
+        gap = 1
+        if rd in sch.forwarded:      # bypassed from the writer's output register
+            v = wr.operands[0]
+            if timing.of(v).latency == 0 or sch.start[wr] != sch.ready[v]:
+                raise ScheduleError("recurrence", f"variable {rd.var.name}: forwarded from "
+                                    f"{_name(v)}, which is not a register output at position "
+                                    f"{sch.start[wr]}")
+            gap = 0
+        if sch.start[wr] < sch.start[rd] or sch.start[rd] + ii < sch.start[wr] + gap:
             raise ScheduleError("recurrence", f"variable {rd.var.name}: read at position "
                                 f"{sch.start[rd]}, written at {sch.start[wr]}; at II {ii} "
                                 "the next iteration would read a stale or future value")

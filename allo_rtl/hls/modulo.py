@@ -5,12 +5,16 @@ same difference constraints as ``sdc.py``) plus what overlapping iterations add:
 
 * recurrences through variables: a variable written at position ``w`` by iteration n must be
   read by iteration n+1 after the write and by iteration n before it:
-  ``w >= s_read`` and ``s_read + II >= w + 1``;
+  ``w >= s_read`` and ``s_read + II >= w + 1``; when the written value leaves a unit's output
+  register (a float add), the write is put in that cycle and the next iteration may read it
+  there through a bypass: ``s_read + II >= w``;
 * recurrences through memory (distances from ``deps.py``): a store must be visible to a load d
   iterations later, ``s_load + d*II >= s_store + 1``; a load must happen before a store d
   iterations later overwrites the word, ``s_store + d*II >= s_load``; stores keep their order;
 * ports (modulo reservation): the accesses of one iteration to one port class keep program order
-  one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II.
+  one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II; when no
+  schedule fits that window (a load and a store of one port around a float add), the window is
+  dropped and accesses that share a slot are pushed apart until none do.
 
 II is searched upward from max(requested, ResMII). Loop indices are read at position 0 (where
 the issue counters hold them); everything else moves down shift registers, one per cycle of
@@ -49,6 +53,9 @@ class ModuloSchedule:
     ready: dict = field(default_factory=dict)     # op -> position its value is valid
     index_ops: dict = field(default_factory=dict)  # var op of a loop index -> loop number
     carried_reads: set = field(default_factory=set)   # var ops of variables the body writes
+    # carried reads that take the previous iteration's write in the cycle it is written
+    # (from the writing unit's output register, see ``forwardable``)
+    forwarded: set = field(default_factory=set)
     res_mii: int = 1
     limit: str = ""                    # why II is what it is, for people
     external_ids: frozenset = frozenset()   # buffers reached through ports
@@ -116,6 +123,9 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     for ii in range(first, MAX_II + 1):
         x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
                                addr_of, pairs)
+        if x is None:           # the accesses of a port may span more than II cycles
+            x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
+                                addr_of, window=False)
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
@@ -147,10 +157,12 @@ def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of
     return (x, problem) if x is not None else _solve(*args)
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None):
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None,
+           window=True):
     """``windows``: port class -> None (its two accesses only in program order) or q (their
     gap within [q II + 1, (q + 1) II - 1]); other classes of capacity one keep every access of
-    an iteration within II cycles."""
+    an iteration within II cycles, or with ``window=False`` are repaired after solving (an
+    access sharing a slot with an earlier one of its port pushed further)."""
     windows = windows or {}
     ops = [op for op in block.ops if not op.info.stable or op in index_ops or op in carried]
     var = {op: k for k, op in enumerate(ops)}
@@ -166,11 +178,18 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
     reads = defaultdict(list)
     for op in carried:
         reads[id(op.var)].append(op)
+    lp.forwarded = set()
     for op in ops:
         if op.info.writes_var:
+            v = op.operands[0]
+            bypass = forwardable(op, timing) and v in var
+            if bypass:                     # write in the cycle the unit's result is out
+                lp.diff(var[v], var[op], -timing.of(v).latency)
             for rd in reads[id(op.var)]:
                 lp.diff(var[op], var[rd], 0)
-                lp.diff(var[rd], var[op], 1 - ii, tag=("var", rd, op))
+                lp.diff(var[rd], var[op], (0 if bypass else 1) - ii, tag=("var", rd, op))
+                if bypass:
+                    lp.forwarded.add(rd)
     # memory: program order inside an iteration; ports: one cycle apart and, so that no two
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
     by_class = memory_order(lp, ops, var, external_ids)
@@ -188,7 +207,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             if q is not None:
                 lp.diff(var[b], var[a], q * ii + 1, tag=("port", rc))
                 lp.diff(var[a], var[b], 1 - (q + 1) * ii, tag=("port", rc))
-        elif rc.capacity == 1 and len(group) > 1:
+        elif window and rc.capacity == 1 and len(group) > 1:
             lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
@@ -212,15 +231,59 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             if o in var:
                 consumers[o].append(var[op])
     x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
+    # without the window, repair: an access sharing a modulo slot with an earlier one of its
+    # port is pushed at least one cycle further from it, and the LP solved again
+    for _ in range(0 if window else 4 * len(ops)):
+        if x is None:
+            break
+        clashes = list(_slot_clashes(by_class, var, x, ii, index_ops, nest))
+        if not clashes:
+            break
+        for rc, a, b in clashes:
+            lp.diff(var[b], var[a], int(x[var[b]] - x[var[a]]) + 1, tag=("port", rc))
+        x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
+    else:
+        if not window:
+            x = None
     lp.var, lp.L = var, L
     return x, lp
 
 
+def _slot_clashes(by_class, var, x, ii, index_ops, nest):
+    """(port class, earlier access, later access) pairs starting in one modulo slot (a
+    phased pair never meets in one cycle whatever its slots: not a clash)."""
+    for rc, group in by_class.items():
+        if rc.capacity != 1 or exclusive_pair(group, index_ops, nest) is not None:
+            continue
+        taken = {}
+        for op in group:
+            slot = int(x[var[op]]) % ii
+            if slot in taken:
+                yield rc, taken[slot], op
+            else:
+                taken[slot] = op
+
+
+def forwardable(write, timing) -> bool:
+    """A variable write whose value leaves a register of its own (a pipelined unit's or a
+    memory's output): the next iteration may read it in the cycle it is written, from that
+    register through a bypass, with no combinational loop (``rtl.pipeline``). So a float
+    ``acc +=`` recurs every fadd latency, not one cycle more."""
+    return timing.of(write.operands[0]).latency > 0
+
+
 def _fill(sch: ModuloSchedule, x, lp: _LP, timing: TimingModel):
+    sch.forwarded = {rd for rd in lp.forwarded
+                     if int(x[lp.var[rd]]) + sch.ii == _write_pos(sch.block, rd, x, lp)}
     for op, k in lp.var.items():
         sch.start[op] = int(x[k])
         sch.ready[op] = int(x[k]) + timing.of(op).latency
     sch.depth = int(x[lp.L]) + 1
+
+
+def _write_pos(block, rd, x, lp) -> int:
+    wr = next(op for op in block.ops if op.info.writes_var and op.var is rd.var)
+    return int(x[lp.var[wr]])
 
 
 def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
@@ -243,18 +306,61 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
                f"partition {array} (further) or lower the unroll factor")
         return (f"II={sch.ii}: {name} has {kind}, {len(group)} {what}/iteration at "
                 f"line(s) {lines}; {fix}")
-    for row, tag in lp.tags.items():
-        if abs(slack[row]) > 1e-6:
-            continue
+    binding = [tag for row, tag in lp.tags.items() if abs(slack[row]) <= 1e-6]
+    # recurrences first: a port constraint binding beside one is not what sets II
+    for tag in sorted(binding, key=lambda t: t[0] == "port"):
         if tag[0] == "mem":
             _, a, b, d = tag
             buf = a.buf.name
             return (f"II={sch.ii}: recurrence through {buf}: the {b.opcode} at line "
                     f"{b.loc.line} must follow the {a.opcode} at line {a.loc.line} of the "
-                    f"iteration {d} before; the chain between them takes the cycles")
+                    f"iteration {d} before; the chain between them takes the cycles"
+                    f"{_units_between(b, a, timing)}")
+        if tag[0] == "port" and tag[1] in by_class:
+            group = by_class[tag[1]]
+            lines = ", ".join(str(op.loc.line) for op in group)
+            return (f"II={sch.ii}: {group[0].buf.name} has {PORT_KINDS[tag[1].port]}; its "
+                    f"{len(group)} accesses/iteration at line(s) {lines} need different "
+                    "cycles modulo II, and the chain between them sets how far apart they are")
         if tag[0] == "var":
             _, rd, wr = tag
+            units = _units_between(rd, wr, timing)
             return (f"II={sch.ii}: recurrence through variable {rd.var.name} "
                     f"(read at line {rd.loc.line}, written at line {wr.loc.line}): one "
-                    "iteration's update must finish before the next reads it")
+                    f"iteration's update must finish before the next reads it{units}")
     return f"II={sch.ii}: timing of the loop body's recurrences"
+
+
+def _units_between(rd, wr, timing) -> str:
+    """The multi-cycle ops on the path from a variable read to its write, for the report
+    ("; the fadd at line 7 takes 7 cycles")."""
+    on_path, stack = [], [wr]
+    seen = set()
+    while stack:
+        op = stack.pop()
+        if id(op) in seen:
+            continue
+        seen.add(id(op))
+        if op is rd:
+            continue
+        if _reaches(op, rd) and timing.of(op).latency > 0 and not op.info.is_memory:
+            on_path.append(op)
+        stack.extend(op.operands)
+    if not on_path:
+        return ""
+    parts = [f"the {op.info.report_name or op.opcode} at line {op.loc.line} takes "
+             f"{timing.of(op).latency} cycles (its unit's latency)" for op in
+             sorted(on_path, key=lambda o: o.id)]
+    return "; " + ", ".join(parts)
+
+
+def _reaches(op, target) -> bool:
+    stack, seen = [op], set()
+    while stack:
+        o = stack.pop()
+        if o is target:
+            return True
+        if id(o) not in seen:
+            seen.add(id(o))
+            stack.extend(o.operands)
+    return False

@@ -20,7 +20,7 @@ from amaranth.hdl import Mux
 
 from ..ir import semantics
 from ..primitives import arith
-from . import divider_unit
+from . import divider_unit, float_unit
 
 # roles: what the control and the schedulers need to know about an operation
 CONST, READ_VAR, WRITE_VAR, LOAD, STORE, COMPUTE = (
@@ -30,6 +30,7 @@ CONST, READ_VAR, WRITE_VAR, LOAD, STORE, COMPUTE = (
 WIRE = "wire"                 # no hardware of its own (constants, variable reads, casts)
 COMBINATIONAL = "combinational"
 ITERATIVE = "iterative"       # a sequential unit busy for its whole latency (the divider)
+PIPELINED = "pipelined"       # a unit with a fixed latency taking a new op every cycle (float)
 MEMORY = "memory"             # a memory port
 
 
@@ -54,7 +55,9 @@ class OpInfo:
     finish: Callable | None = None
     # an iterative unit: ``new_unit(op)`` makes the Amaranth component, ``drive(unit, op,
     # args, comb, sync)`` starts it (appending statements of the starting state) and returns
-    # the result value, valid ``latency`` cycles later and held until the next start
+    # the result value, valid ``latency`` cycles later and held until the next start.
+    # A pipelined unit: ``new_unit(op, stages)``, ``drive(unit, op, args)`` -> (input
+    # statements of the starting cycle, the result, valid ``stages`` cycles later only)
     new_unit: Callable | None = None
     drive: Callable | None = None
 
@@ -102,6 +105,10 @@ class OpInfo:
     @property
     def iterative(self) -> bool:
         return self.unit == ITERATIVE
+
+    @property
+    def pipelined(self) -> bool:
+        return self.unit == PIPELINED
 
 
 def _binop(symbol):
@@ -190,7 +197,35 @@ def _entries():
     for fn in ("min", "max", "abs"):
         out.append(OpInfo(fn, COMPUTE, COMBINATIONAL, "minmax", fn, semantics.math_call,
                           _minmax(fn), report_name=fn))
+    out += _float_entries()
     return {e.opcode: e for e in out}
+
+
+def _float_entries():
+    """IEEE float ops on raw bits (``float_unit``): add/sub and mul on large shared units,
+    compares, min/max and conversions on a unit each, sign-bit ops and bit casts as wires."""
+    def unit(opcode, symbol, timing, resource=None, report=None):
+        return OpInfo(opcode, COMPUTE, PIPELINED, timing, symbol, resource=resource,
+                      sharable=resource is not None, report_name=report or opcode,
+                      new_unit=float_unit.new_unit, drive=float_unit.drive)
+    out = [unit("fadd", "+", "fadd", "fadd"), unit("fsub", "-", "fadd", "fadd", "fadd"),
+           unit("fmul", "*", "fmul", "fmul"), unit("fdiv", "/", "fdiv", "fdiv"),
+           unit("fsqrt", "sqrt", "fsqrt", "fsqrt"),
+           unit("fmin", "min", "fminmax"), unit("fmax", "max", "fminmax"),
+           unit("itof", "cast", "itof"), unit("ftoi", "cast", "ftoi"),
+           unit("ftof", "cast", "ftof"),
+           OpInfo("fneg", COMPUTE, WIRE, "free", "-",
+                  build=lambda op, a, t: a[0] ^ (1 << (op.type.bits - 1))),
+           OpInfo("fabs", COMPUTE, WIRE, "free", "abs",
+                  build=lambda op, a, t: a[0] & ((1 << (op.type.bits - 1)) - 1)),
+           # the same bits read as another type (floats are raw bits in hardware)
+           OpInfo("bitcast", COMPUTE, WIRE, "free", "bitcast",
+                  build=lambda op, a, t: a[0].as_signed() if op.type.signed and
+                  not op.type.is_float else a[0].as_unsigned())]
+    for opcode, sym in [("feq", "=="), ("fne", "!="), ("flt", "<"), ("fle", "<="),
+                        ("fgt", ">"), ("fge", ">=")]:
+        out.append(unit(opcode, sym, "fcompare", report="fcmp"))
+    return out
 
 
 # functional-unit names in the report, by IR operator
@@ -207,3 +242,8 @@ COMPARE = {e.symbol: e.opcode for e in OPERATORS.values()
 LOGIC = {"and": "land", "or": "lor"}
 UNARY = {"-": "neg", "~": "bnot", "not": "lnot"}
 MATH = {"min": "min", "max": "max", "abs": "abs"}
+# float ops by the IR's spelling (the CDFG builder picks these when the type is a float)
+FLOAT_BINARY = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
+FLOAT_COMPARE = {e.symbol: e.opcode for e in OPERATORS.values() if e.timing == "fcompare"}
+FLOAT_MATH = {"min": "fmin", "max": "fmax", "abs": "fabs", "bitcast": "bitcast",
+              "sqrt": "fsqrt"}

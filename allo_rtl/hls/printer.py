@@ -8,13 +8,18 @@ order (``b0``, ``b1``, ...), the order ``hls.synthesize`` schedules them in.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir import nodes as ir
 from .cdfg import Block, CallRegion, IfRegion, LoopRegion, Op, WhileRegion
 
 
 def op_text(op: Op) -> str:
     args = [f"v{o.id}" for o in op.operands]
-    if op.info.is_const:
+    if op.info.is_const and op.type is not None and op.type.is_float:   # IEEE bits
+        value = np.array(op.value, dtype=f"uint{op.type.bits}").view(op.type.numpy_dtype)
+        args = [f"0x{op.value:0{op.type.bits // 4}X} ({value!s})"]
+    elif op.info.is_const:
         args = [str(op.value)]
     elif op.var is not None:
         args = [op.var.name, *args]

@@ -72,6 +72,8 @@ def _functional_units(design: FunctionDesign) -> dict:
         if resource == "div":
             width, signed = key
             units[f"divider{width}{'s' if signed else 'u'}"] += 1
+        elif resource in ("fadd", "fmul", "fdiv", "fsqrt"):          # a float unit: (bits, mantissa bits)
+            units[f"{resource}{key[0]}"] += 1
         else:
             units[f"{resource}{key[0]}x{key[2]}"] += 1
     blocks = [sch.block for sch in design.schedules.values()]

@@ -3,7 +3,8 @@
 Every operation whose table entry names a ``resource`` uses one instance of a class per start:
 a memory access uses a port class of its buffer (external arrays: one shared read/write port;
 on-chip memories: a read port and a write port), a multiplication a multiplier of its operand
-shape, a division a divider of its width. A class has a capacity (operations that may start in
+shape, a division a divider of its width, a float add/subtract or multiply a float unit of its
+format. A class has a capacity (operations that may start in
 one cycle, or in one modulo slot) or none (the binder makes as many units as the schedule
 needs). An iterative unit stays busy for ``unit_ii`` cycles per operation.
 
@@ -44,6 +45,8 @@ def resource_of(op, external_ids) -> ResourceClass | None:
         return None
     if kind == "port":
         return ResourceClass("port", (id(op.buf), port_of(op, external_ids)), 1)
+    if op.info.pipelined:               # a float unit: one per format
+        return ResourceClass(kind, (op.type.bits, op.type.fracs), None)
     shape = tuple((o.type.hw_bits, o.type.signed) for o in op.operands)
     return ResourceClass(kind, shape, None)
 

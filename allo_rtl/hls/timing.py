@@ -1,8 +1,10 @@
 """Operator timing: latency (cycles) and combinational delay (ns) of each CDFG op.
 
 The numbers are data (``timing_data/<family>.json``), not code. Delay of an op class is
-``base_ns + per_bit_ns * width``. Multi-cycle ops (memory reads, dividers) have a latency in
-cycles; their result arrives ``clock_to_out_ns`` into the cycle it becomes valid.
+``base_ns + per_bit_ns * width``. Multi-cycle ops (memory reads, dividers, pipelined float units) have a
+latency in cycles; their result arrives ``clock_to_out_ns`` into the cycle it becomes valid.
+Float units are described per family in ``timing_data/float_units.json`` (stage counts, the
+logic before the first register, and measured area where there is a measurement).
 """
 from __future__ import annotations
 
@@ -44,6 +46,10 @@ class TimingModel:
     def of(self, op: Op) -> OpTiming:
         """Latency and delay of ``op``, by the timing rule its table entry names."""
         return TIMING_RULES[op.info.timing](self, op)
+
+    def float_unit(self, cls: str) -> dict:
+        """The float unit entry ``cls`` (``timing_data/float_units.json``) of this family."""
+        return _load("float_units")["families"][self.family][cls]
 
     def unit_ii(self, op: Op) -> int:
         """Cycles before the unit running ``op`` can start another operation: 1 for
@@ -108,6 +114,19 @@ def _address(tm, op):
     return OpTiming(0, len(op.operands) * tm._delay("add", width) + muls * tm._delay("mul", width))
 
 
+def _float(cls):
+    """A pipelined float unit: ``stages`` cycles, the logic before its first register in the
+    starting cycle; its result leaves a register (or, with 0 stages, the logic itself)."""
+    def rule(tm, op):
+        u = tm.float_unit(cls)
+        w = max([_width(op)] + [o.type.hw_bits for o in op.operands])
+        start = sum(tm._delay(c, max(1, round(bits * w / 32))) for c, bits in u["start"])
+        if u["stages"] == 0:
+            return OpTiming(0, start)
+        return OpTiming(u["stages"], start, tm.data["ops"]["register"]["clock_to_out_ns"])
+    return rule
+
+
 # rule name (``OpInfo.timing``) -> (model, op) -> OpTiming
 TIMING_RULES = {
     "free": lambda tm, op: OpTiming(0, 0.0),
@@ -123,6 +142,8 @@ TIMING_RULES = {
     "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
     "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
     "address": _address,
+    **{cls: _float(cls) for cls in ("fadd", "fmul", "fdiv", "fsqrt", "fcompare", "fminmax", "itof", "ftoi",
+                                    "ftof")},
 }
 
 

@@ -30,14 +30,26 @@ def _trunc_div(num: int, den: int) -> int:
     return q if (num >= 0) == (den >= 0) else -q
 
 
+def canonical_nan(tr: AlloType):
+    """The one NaN float arithmetic gives, as the hardware units do (``Float.canonical_nan``);
+    numpy keeps an operand's payload or gives x86's negative default NaN, and payloads are
+    not part of our semantics."""
+    return tr.canonical_nan
+
+
+def _float_result(r, tr: AlloType):
+    r = tr.np_type(r)
+    return canonical_nan(tr) if np.isnan(r) else r
+
+
 def binop(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType):
     """Raw result of ``a op b`` in result type ``tr``."""
     if tr.is_float:               # in the result's format, rounded as numpy/ml_dtypes do
         x, y = cast(a, ta, tr), cast(b, tb, tr)
         with np.errstate(all="ignore"):
-            return tr.np_type({"+": np.add, "-": np.subtract, "*": np.multiply,
-                               "/": np.divide, "//": np.floor_divide,
-                               "%": np.fmod}[op](x, y))
+            return _float_result({"+": np.add, "-": np.subtract, "*": np.multiply,
+                                  "/": np.divide, "//": np.floor_divide,
+                                  "%": np.fmod}[op](x, y), tr)
     a, b = int(a), int(b)
     if op in ("<<", ">>"):
         amount = b if b >= 0 else b & ((1 << tb.hw_bits) - 1)
@@ -72,9 +84,15 @@ def _align_to(raw: int, fracs: int, target: int) -> int:
 
 
 def compare(op: str, a, ta: AlloType, b, tb: AlloType) -> int:
-    """1 or 0: ``a op b`` compared exactly (floats as float32, NaN unordered)."""
+    """1 or 0: ``a op b`` compared exactly (floats as float32, NaN unordered).
+
+    Floats follow Allo, which lowers every comparison to an *ordered* MLIR predicate (``oeq
+    ogt oge olt ole one``): with a NaN operand every comparison is 0, ``!=`` included (IEEE's
+    and numpy's ``!=`` would be 1)."""
     if ta.is_float or tb.is_float:
         x, y = float(cast(a, ta, ta if ta.is_float else tb)), float(cast(b, tb, tb if tb.is_float else ta))
+        if op == "!=":
+            return int(x < y or x > y)
     else:
         f = max(ta.fracs, tb.fracs)
         x, y = _align(int(a), ta, f), _align(int(b), tb, f)
@@ -127,17 +145,24 @@ def math_call(fn: str, args: list, types: list, tr: AlloType):
     if fn in FLOAT_FUNCS:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):
-            return tr.np_type(getattr(np, fn)(*xs))
+            return _float_result(getattr(np, fn)(*xs), tr)
     if fn == "bitcast":
         return bitcast(args[0], types[0], tr)
     if tr.is_float:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
-        return tr.np_type({"abs": lambda: abs(xs[0]), "min": lambda: min(xs),
-                           "max": lambda: max(xs)}[fn]())
+        if fn == "abs":                  # the sign bit only: a NaN keeps its payload
+            return tr.np_type(abs(xs[0]))
+        out = xs[0]
+        for y in xs[1:]:                 # numpy's minimum/maximum, left to right
+            if np.isnan(out) or np.isnan(y):
+                out = canonical_nan(tr)
+            else:
+                out = out if (out < y if fn == "min" else out > y) else y
+        return tr.np_type(out)
     exact = [int(a) << (tr.fracs - t.fracs) for a, t in zip(args, types)]
     if fn == "abs":
         return tr.wrap(abs(exact[0]))
     return tr.wrap(min(exact) if fn == "min" else max(exact))
 
 
-__all__ = ["bitcast", "binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]
+__all__ = ["canonical_nan", "bitcast", "binop", "compare", "unary", "truth", "bit_get", "bit_slice", "math_call", "cast"]

@@ -264,6 +264,14 @@ class Float(AlloType):
     def wrap(self, raw):
         return self.np_type(raw)
 
+    @property
+    def canonical_nan(self):
+        """The one NaN float arithmetic gives (hardware and interpreter): sign 0, exponent
+        all ones, only the top mantissa bit set (0x7FC00000 for float32)."""
+        exp_bits = self.bits - self.fracs - 1
+        bits = ((1 << exp_bits) - 1) << self.fracs | 1 << (self.fracs - 1)
+        return np.array(bits, dtype=f"uint{self.bits}").view(self.numpy_dtype)[()]
+
     def from_python(self, value):
         return self.np_type(value)
 
@@ -391,12 +399,32 @@ def _shift(raw: int, amount: int) -> int:
 def cast(raw, src: AlloType, dst: AlloType):
     """Convert a raw value of type ``src`` to the raw value of type ``dst``."""
     if dst.is_float:
-        if src.is_float:
-            return dst.np_type(raw)
+        if src.is_float:           # another format: any NaN becomes the canonical one
+            out = dst.np_type(raw)
+            return dst.canonical_nan if src != dst and np.isnan(out) else out
         return dst.np_type(raw / (1 << src.fracs)) if src.fracs else dst.np_type(int(raw))
     if src.is_float:
-        return dst.from_python(float(raw))
+        return _float_to_raw(float(raw), dst)
     return dst.wrap(_shift(int(raw), dst.fracs - src.fracs))
+
+
+def _float_to_raw(value: float, dst: AlloType) -> int:
+    """A float to an integer or fixed-point raw value, truncating toward zero as C does.
+    Where C leaves it undefined (NaN, out of range) the result is defined as the hardware's
+    ``FloatToInt`` gives it: signed types take their most negative value (x86's "integer
+    indefinite", what numpy's ``astype(int32)`` gives), unsigned types saturate (NaN and too
+    large: all ones, negative: 0) as RISC-V does."""
+    if math.isnan(value):
+        return dst.min_raw if dst.signed else dst.max_raw
+    if math.isinf(value):
+        raw = dst.max_raw + 1 if value > 0 else dst.min_raw - 1
+    else:
+        raw = math.trunc(value * (1 << dst.fracs))
+    if dst.min_raw <= raw <= dst.max_raw:
+        return raw
+    if dst.signed:
+        return dst.min_raw
+    return dst.max_raw if raw > 0 else 0
 
 
 int1, int8, int16, int32, int64 = Int(1), Int(8), Int(16), Int(32), Int(64)

@@ -33,8 +33,8 @@ READ_LATENCY = 1
 
 
 def hw_shape(t: AlloType):
-    """Amaranth shape carrying a raw value of type t."""
-    return signed(t.hw_bits) if t.signed else unsigned(t.hw_bits)
+    """Amaranth shape carrying a raw value of type t (a float: its IEEE bits, unsigned)."""
+    return signed(t.hw_bits) if t.signed and not t.is_float else unsigned(t.hw_bits)
 
 
 @dataclass

@@ -105,6 +105,9 @@ class _Lowering:
         self.vars, self.vals, self.regs, self.callees = {}, {}, {}, {}
         self.buffers, self.shared_regs, self.dividers = {}, {}, {}
         self.multipliers = {}
+        self.float_units = {}             # binding's unit (or the op, if its own) -> unit
+        # pipelined units advance unless the running state stalls (emit_fsm drives it)
+        self.units_en = Signal(init=1, name="units_en")
         self.unit_users = Counter(self.design.binding.unit_of.values())
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
@@ -153,6 +156,9 @@ class _Lowering:
 
     def emit_fsm(self):
         m = self.m
+        stalls = [self.in_state(st.index) & st.stall for st in self.states
+                  if st.stall is not None]
+        m.d.comb += self.units_en.eq(~reduce(lambda a, b: a | b, stalls) if stalls else 1)
         for st in self.states:
             here = self.in_state(st.index)
             if st.held:
@@ -334,7 +340,7 @@ class _Lowering:
             self.access(sts[c], bp.read(args[0]), args[1:])
             value = bp.q
         else:
-            value = self.compute(op, args, sts[c])
+            value = self.compute(op, args, sts[c], sch.ready[op] - c)
         sig = Signal(hw_shape(op.type), name=f"{op.opcode}{op.id}_l{op.loc.line}")
         self.m.d.comb += sig.eq(value)
         self.vals[op] = sig
@@ -356,11 +362,13 @@ class _Lowering:
                 m.d.comb += stmts
         state.emit.append(emit)
 
-    def compute(self, op, args, state):
-        """The value of a computing op started in ``state``: on its iterative unit, on a
-        shared unit, or as its own combinational logic (the table's builders)."""
+    def compute(self, op, args, state, latency: int):
+        """The value of a computing op started in ``state``: on its iterative or pipelined
+        unit, on a shared unit, or as its own combinational logic (the table's builders)."""
         if op.info.iterative:
             return self.iterative(op, args, state)
+        if op.info.pipelined:
+            return self.pipelined(op, args, state if self.shared(op) else None, latency)
         if self.shared(op):
             return self.on_shared_unit(op, args, state)
         return self.combinational(op, args, [o.type for o in op.operands])
@@ -398,3 +406,20 @@ class _Lowering:
             self.m.submodules[f"{unit[0]}{len(self.dividers) - 1}_w{unit[1][0]}"] = \
                 self.dividers[unit]
         return op.info.drive(self.dividers[unit], op, args, state.comb, state.sync)
+
+    def pipelined(self, op, args, state, stages: int):
+        """Start ``op`` on its pipelined unit (``stages`` = its latency): a shared unit takes
+        its inputs in ``state`` only; a unit of its own (``state`` None) all the time. The
+        result is valid ``stages`` cycles after the start; ``en`` holds it on a stall."""
+        key = self.design.binding.unit_of[op] if state is not None else ("own", id(op))
+        if key not in self.float_units:
+            unit = op.info.new_unit(op, stages)
+            self.m.submodules[f"{op.info.report_name}{len(self.float_units)}"] = unit
+            self.m.d.comb += unit.en.eq(self.units_en)
+            self.float_units[key] = unit
+        stmts, result = op.info.drive(self.float_units[key], op, args)
+        if state is None:
+            self.m.d.comb += stmts
+        else:
+            state.comb += stmts
+        return result

@@ -99,8 +99,10 @@ class PipelineLowering:
             at_last = [(nxt >= hi) if r.loop.step > 0 else (nxt <= hi)]
         final = _all(at_last)
         issue = self.valid[0]
+        self.forward = {}
         for op in sch.block.ops:
             self.lower_op(op, state)
+        self.bypass()
 
         def control():
             at_slot0 = (self.slot == 0) if self.slot is not None else Const(1, 1)
@@ -122,7 +124,10 @@ class PipelineLowering:
         else:
             with m.If(enable):
                 m.d.sync += held
-        entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1)]
+        # valid bits cleared on entry: a Verilog simulator may start the first position's
+        # (combinational) valid as X and shift it down before the pipeline ever runs
+        entry = [*(i.eq(lo) for i, lo in zip(self.idx, los)), self.issuing.eq(1),
+                 *(v.eq(0) for v in self.valid[1:])]
         if not self.static:
             entry.append(hi.eq(bounds[1]))
         if self.slot is not None:
@@ -161,6 +166,9 @@ class PipelineLowering:
         if info.reads_var:
             k = sch.index_ops.get(op)
             self.vals[op] = self.idx[k] if k is not None else low.var(op.var)
+            if op in sch.forwarded:     # the previous iteration writes it this very cycle
+                self.vals[op] = Signal(hw_shape(op.type), name=f"{self.prefix}_fwd_{op.var.name}")
+                self.forward[op] = low.var(op.var)
             return
         p = sch.start[op]
         args = [self.value(o, p) for o in op.operands]
@@ -179,11 +187,24 @@ class PipelineLowering:
             bp = low.buffers[id(op.buf)]
             self._at(state, valid, comb=bp.read(args[0]))
             value = bp.q
+        elif info.pipelined:          # a unit of its own, moving with the pipeline
+            value = low.pipelined(op, args, None, sch.ready[op] - p)
         else:
             value = low.combinational(op, args, types)
         sig = Signal(hw_shape(op.type), name=f"{self.prefix}_{op.opcode}{op.id}_l{op.loc.line}")
         m.d.comb += sig.eq(value)
         self.vals[op] = sig
+
+    def bypass(self):
+        """Forwarded variable reads (``ModuloSchedule.forwarded``): while the iteration II
+        positions ahead writes the variable (its valid bit at the write's position), read the
+        written value, a unit's output register, instead of the variable."""
+        sch = self.sch
+        for rd, var in self.forward.items():
+            wr = next(o for o in sch.block.ops if o.info.writes_var and o.var is rd.var)
+            w = sch.start[wr]
+            new = self.value(wr.operands[0], w)
+            self.low.m.d.comb += self.vals[rd].eq(Mux(self.valid[w], new, var))
 
     def _at(self, state, valid, comb=(), sync=()):
         m = self.low.m

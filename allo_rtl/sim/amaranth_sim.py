@@ -18,6 +18,7 @@ from amaranth.sim import Simulator
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
+from .boundary import from_word, to_word
 from .harness import KernelHarness
 
 
@@ -69,15 +70,16 @@ class SimResult:
     stall_cycles: int | None = None   # cycles the test-only stall source held the kernel
 
 
-def _flat(raw) -> list:
-    return [int(v) for v in np.asarray(raw, dtype=object).reshape(-1)]
+def _flat(raw, dtype) -> list:
+    """The hardware words of an array's raw values (floats as IEEE bits)."""
+    return [to_word(dtype, v) for v in np.asarray(raw, dtype=object).reshape(-1)]
 
 
 def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int,
              vcd: str | None = None, stall_seed: int | None = None) -> SimResult:
     """Run the kernel made by ``factory()`` once on raw arguments (``stall_seed``: drive its
     test-only stall input from the harness's LFSR, ``sim.harness``)."""
-    init = {p.name: _flat(raw) for p, raw in zip(iface.params, raw_args)
+    init = {p.name: _flat(raw, p.dtype) for p, raw in zip(iface.params, raw_args)
             if isinstance(p, ArrayPort)}
     tb_top = KernelHarness(factory, iface, init, stall_seed)
     outcome = {}
@@ -85,7 +87,7 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
     async def testbench(ctx):
         for p, raw in zip(iface.params, raw_args):
             if isinstance(p, ScalarPort):
-                ctx.set(getattr(tb_top, p.name), int(raw))
+                ctx.set(getattr(tb_top, p.name), to_word(p.dtype, raw))
         ctx.set(tb_top.start, 1)
         await ctx.tick()
         ctx.set(tb_top.start, 0)
@@ -155,7 +157,7 @@ def timeout_error(name: str, cycles: int, state, control=None) -> SimTimeoutErro
 def _as_array(port: ArrayPort, words: list) -> np.ndarray:
     out = np.empty(port.depth, dtype=object)
     for i, w in enumerate(words):
-        out[i] = port.dtype.wrap(w)
+        out[i] = from_word(port.dtype, w)
     return out.reshape(port.shape)
 
 
@@ -165,7 +167,7 @@ def _results(iface, outcome) -> list:
         if isinstance(r, ArrayPort):
             res.append(_as_array(r, outcome["arrays"][r.name]))
         else:
-            res.append(r.dtype.wrap(outcome["scalars"][r.name]))
+            res.append(from_word(r.dtype, outcome["scalars"][r.name]))
     return res
 
 

@@ -39,6 +39,21 @@ def _range_text(typ) -> str:
     return f"{lo}..{hi}"
 
 
+def to_word(typ, raw) -> int:
+    """The hardware word of a raw value: an integer's raw value, a float's IEEE bits."""
+    if typ.is_float:
+        return int(np.array(raw, dtype=typ.numpy_dtype).view(f"uint{typ.bits}"))
+    return int(raw)
+
+
+def from_word(typ, word: int):
+    """The raw value of a hardware word (``to_word`` inverted; integers wrap into the type)."""
+    if typ.is_float:
+        bits = int(word) & ((1 << typ.bits) - 1)
+        return np.array(bits, dtype=f"uint{typ.bits}").view(typ.numpy_dtype)[()]
+    return typ.wrap(word)
+
+
 def to_raw(f, p, typ, value, index=None, wrap: bool = False):
     """Raw value of ``value`` for ``typ`` (the type of parameter ``p``, an element type for an
     array), refusing what the type cannot hold unless ``wrap``."""
@@ -99,7 +114,10 @@ def array_in(f, p: ir.Buffer, value, *, wrap: bool = False) -> np.ndarray:
     flat_in, flat_out = value.reshape(-1), raw.reshape(-1)
     for k in range(flat_in.size):
         v = flat_in[k]
-        v = v.item() if isinstance(v, np.generic) else v
+        # a float element stays a numpy scalar: through a Python float a signaling NaN's
+        # bits would change (float32 -> float64 quiets it)
+        if isinstance(v, np.generic) and not (p.dtype.is_float and isinstance(v, np.floating)):
+            v = v.item()
         index = np.unravel_index(k, p.shape) if p.shape else ()
         flat_out[k] = to_raw(f, p, p.dtype, v, tuple(int(i) for i in index), wrap)
     return raw

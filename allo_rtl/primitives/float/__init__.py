@@ -10,6 +10,8 @@ unit                               stages      notes
 =================================  ==========  =============================================
 ``FAdd(fmt)``                      0..7        ``sub`` input selects a - b
 ``FMul(fmt)``                      0..6        one DSP-mapped significand product
+``FDiv(fmt)``                      0..8        restoring division, one quotient bit a step
+``FSqrt(fmt)``                     0..7        restoring square root, correctly rounded
 ``FCompare(fmt)``                  0..1        eq ne lt le gt ge, IEEE unordered NaN
 ``FMinMax(fmt)``                   0..1        numpy minimum/maximum, ``max`` input
 ``FAbs(fmt)``, ``FNeg(fmt)``       0..1        sign bit only, NaN payload kept
@@ -25,9 +27,11 @@ cycle. The units are checked bit for bit against Berkeley SoftFloat
 from .format import FloatFormat, bfloat16, float16, float32, float64
 from .fadd import FAdd
 from .fmul import FMul
+from .fdiv import FDiv
+from .fsqrt import FSqrt
 from .fcompare import FAbs, FCompare, FMinMax, FNeg
 from .convert import FloatToFloat, FloatToInt, IntToFloat
 
-__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul",
+__all__ = ["FloatFormat", "float16", "bfloat16", "float32", "float64", "FAdd", "FMul", "FDiv", "FSqrt",
            "FCompare", "FMinMax", "FAbs", "FNeg",
            "IntToFloat", "FloatToInt", "FloatToFloat"]

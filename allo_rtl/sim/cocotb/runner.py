@@ -25,6 +25,7 @@ from amaranth.back import verilog
 
 from ...errors import AlloError
 from .. import amaranth_sim
+from ..boundary import to_word
 from ..amaranth_sim import (PROGRESS_PREFIX, SimResult, _args_after, _flat, _results,
                             timeout_error)
 from ..harness import KernelHarness
@@ -210,17 +211,23 @@ class CocotbSimulation:
         raise AlloError(f"{self.sim} wrote no waveform file", hint=f"look in {self.build_dir}")
 
 
+def _signed(dtype) -> bool:
+    """Whether the port's word is two's complement (a float's IEEE bits are not)."""
+    return dtype.signed and not dtype.is_float
+
+
 def _spec(iface, raw_args, max_cycles) -> dict:
     arrays, scalars_in = [], []
     given = {p.name: raw for p, raw in zip(iface.params, raw_args)}
     for p in iface.arrays:
-        init = _flat(given[p.name]) if p.role == "param" else None
+        init = _flat(given[p.name], p.dtype) if p.role == "param" else None
         arrays.append({"name": p.name, "depth": p.depth, "bits": p.dtype.hw_bits,
-                       "signed": p.dtype.signed, "init": init})
+                       "signed": _signed(p.dtype), "init": init})
     for p in iface.params:
         if isinstance(p, ScalarPort):
-            scalars_in.append({"name": p.name, "bits": p.dtype.hw_bits, "value": int(given[p.name])})
-    scalars_out = [{"name": r.name, "signed": r.dtype.signed}
+            scalars_in.append({"name": p.name, "bits": p.dtype.hw_bits,
+                               "value": to_word(p.dtype, given[p.name])})
+    scalars_out = [{"name": r.name, "signed": _signed(r.dtype)}
                    for r in iface.results if isinstance(r, ScalarPort)]
     return {"arrays": arrays, "scalars_in": scalars_in, "scalars_out": scalars_out,
             "max_cycles": max_cycles}

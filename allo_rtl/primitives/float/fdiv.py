@@ -1,0 +1,123 @@
+"""Floating-point division, round to nearest even, no flush to zero.
+
+Cycle behaviour: ``result`` is ``a / b`` for the inputs sampled ``stages`` cycles earlier; a
+new operation may enter every cycle; ``stages = 0`` is combinational; ``en`` low holds every
+pipeline register.
+
+The significands (subnormals normalized first) are divided by restoring division, one
+quotient bit per step: ``man_bits + 4`` steps give the result bits, two guard bits and, with
+the final remainder, a sticky bit. The steps come in four groups with a cut point after each,
+so the pipeline registers split the division itself.
+
+IEEE rules kept: ``x / 0`` is an infinity of the sign ``sign(x) ^ sign(0)``, ``0 / 0``,
+``inf / inf`` and any NaN operand give the canonical NaN, ``x / inf`` is a signed zero.
+"""
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Module, Mux, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .format import FloatFormat, check_format, unpack
+from .pipeline import Pipeline, check_stages
+from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even, to_signed,
+                       wire)
+
+#: cut points: after normalization, after each of four groups of division steps, after the
+#: subnormal shift, after rounding, at the output
+FDIV_MAX_STAGES = 8
+_GROUPS = 4
+
+
+class FDiv(wiring.Component):
+    """``a / b`` on raw IEEE-754 bits of one format.
+
+    Parameters
+    ----------
+    fmt : FloatFormat
+        Format of both operands and the result.
+    stages : int
+        Pipeline registers, 0 (combinational) to 8; this is also the latency in cycles.
+
+    Members
+    -------
+    a, b : In(unsigned(fmt.width))
+    en : In(1, init=1)
+        Advance the pipeline.
+    result : Out(unsigned(fmt.width))
+    """
+
+    max_stages = FDIV_MAX_STAGES
+
+    def __init__(self, fmt: FloatFormat, stages: int = 0):
+        try:
+            self.fmt = check_format(fmt, "FDiv")
+            self.stages = check_stages(stages, FDIV_MAX_STAGES, "FDiv")
+        except ValueError:
+            self._MustUse__silence = True
+            raise
+        w = fmt.width
+        super().__init__({"a": In(unsigned(w)), "b": In(unsigned(w)), "en": In(1, init=1),
+                          "result": Out(unsigned(w))})
+
+    @property
+    def latency(self) -> int:
+        return self.stages
+
+    def __repr__(self):
+        return f"FDiv({self.fmt!r}, stages={self.stages})"
+
+    def elaborate(self, platform):
+        m = Module()
+        fmt = self.fmt
+        mb = fmt.man_bits
+        p = Pipeline(m, self.en, self.stages, FDIV_MAX_STAGES)
+        x, y = unpack(m, fmt, self.a, "a"), unpack(m, fmt, self.b, "b")
+        sign = x.sign ^ y.sign
+        nan = x.is_nan | y.is_nan | (x.is_zero & y.is_zero) | (x.is_inf & y.is_inf)
+        inf = x.is_inf | y.is_zero
+        zero = x.is_zero | y.is_inf
+        za = wire(m, count_leading_zeros(m, x.sig), "a_zeros")
+        zb = wire(m, count_leading_zeros(m, y.sig), "b_zeros")
+        # value = (na / nb) * 2**(exp_a - za - exp_b + zb): the quotient's bit of weight 1
+        # has biased exponent exp_a - za - exp_b + zb + bias
+        exp = to_signed(x.exp) - za - to_signed(y.exp) + zb + fmt.bias
+        s = p.cut(na=(x.sig << za)[:mb + 1], nb=(y.sig << zb)[:mb + 1], exp=exp, sign=sign,
+                  nan=nan, inf=inf, zero=zero)
+
+        # restoring division: na < 2 nb, so the first step gives the quotient bit of weight 1
+        # and afterwards the remainder stays below nb (mb + 2 bits hold it shifted)
+        steps = mb + 4
+        per_group = -(-steps // _GROUPS)
+        rem, nb, quotient = s.na, s.nb, []
+        carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+        for group in range(_GROUPS):
+            for k in range(group * per_group, min(steps, (group + 1) * per_group)):
+                r = rem if k == 0 else Cat(0, rem)
+                bit = wire(m, r >= nb, f"q{steps - 1 - k}")
+                rem = wire(m, Mux(bit, r - nb, r)[:mb + 2], f"rem{k}")
+                quotient.append(bit)
+            s = p.cut(rem=rem, nb=nb, q=Cat(*reversed(quotient)), **carried)
+            rem, nb = s.rem, s.nb
+            quotient = [s.q[i] for i in reversed(range(len(quotient)))]
+            carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+
+        q = wire(m, s.q, "quotient")                   # mb + 4 bits, top bit: weight 1
+        sig = Cat(s.rem != 0, q)                       # + the sticky bit below
+        top = q[-1]
+        sig = wire(m, Mux(top, sig, sig << 1)[:len(sig)], "normalized")
+        exp = Mux(top, s.exp, s.exp - 1)
+        sig, tiny = denormalize(m, fmt, sig, exp)
+        s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+
+        rounded = round_nearest_even(m, fmt, s.sig)
+        s = p.cut(rounded=rounded, exp=s.exp, tiny=s.tiny, sign=s.sign, nan=s.nan, inf=s.inf,
+                  zero=s.zero)
+
+        finite = pack(m, fmt, s.sign, s.exp, s.rounded, s.tiny)
+        result = Mux(s.nan, fmt.canonical_nan,
+                     Mux(s.inf, fmt.infinity(s.sign),
+                         Mux(s.zero, s.sign << (fmt.width - 1), finite)))
+        s = p.cut(result=result)
+        m.d.comb += self.result.eq(s.result)
+        return m
