@@ -22,7 +22,7 @@ def region_write_ref(a):
 
 
 def mixed(A: int32[6, 6]) -> int32[3, 2]:
-    C = A[1:6:2, -2:]              # steps, negative bounds, open ends
+    C: int32[3, 2] = A[1:6:2, -2:]  # steps, negative bounds, open ends (a declared copy)
     A[5, ::2] = A[0, 0] + 1        # an integer index drops a dimension; a scalar fills
     A[0:3] = A[3:6]                # missing dimensions are whole; the source is read first
     D: int32[3, 2] = A[0:3, 4:6]

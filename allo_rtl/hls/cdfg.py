@@ -153,7 +153,7 @@ class _BlockBuilder:
         return (opcode, typ, tuple(id(o) for o in operands),
                 tuple(sorted((k, id(v) if k == "buf" else _hashable(v))
                              for k, v in fields.items())),
-                self.store_epoch.get(id(fields.get("buf")), 0) if opcode == "load" else 0)
+                self.store_epoch.get(id(fields.get("buf")), 0) if OPERATORS[opcode].is_load else 0)
 
     def store(self, buf, addr: Op, value: Op, loc):
         """A store; a later load of the same address in this block takes ``value`` directly

@@ -88,6 +88,11 @@ class OpInfo:
         return self.role == STORE
 
     @property
+    def is_equality(self) -> bool:
+        """An ``==`` comparison (phase predicates are ``index == constant``)."""
+        return self.semantics is semantics.compare and self.symbol == "=="
+
+    @property
     def is_memory(self) -> bool:
         return self.role in (LOAD, STORE)
 

@@ -33,7 +33,7 @@ def phase_of(op, index_ops: dict, nest) -> Phase | None:
     if not info.is_memory or len(op.operands) <= info.memory_operands:
         return None
     pred = op.operands[-1]
-    if pred.opcode != "eq":
+    if not pred.info.is_equality:
         return None
     a, b = pred.operands
     idx, c = (a, b) if b.info.is_const else (b, a)

@@ -23,7 +23,7 @@ def op_text(op: Op) -> str:
         args = [str(op.value)]
     elif op.var is not None:
         args = [op.var.name, *args]
-    elif op.opcode == "addr":
+    elif op.strides:                     # an address: the array's indices and strides
         args = [f"{op.buf.name}[{', '.join(args)}]", f"strides {tuple(op.strides)}"]
     elif op.buf is not None:
         args = [f"{op.buf.name}[{args[0]}]", *args[1:]]
