@@ -25,7 +25,7 @@ from ..ir.affine import IndexedAddress
 from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
-                      OPERATORS, UNARY, OpInfo)
+                      OPERATORS, POW2_DIVISION, UNARY, OpInfo)
 
 
 @dataclass(eq=False)
@@ -223,7 +223,8 @@ class _BlockBuilder:
         if isinstance(e, ir.Load):
             return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
         if isinstance(e, ir.BinOp):
-            return self.op(BINARY[e.op], e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
+            opcode = POW2_DIVISION[e.op] if _pow2_divisor(e) else BINARY[e.op]
+            return self.op(opcode, e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
         if isinstance(e, ir.Compare):
             return self.op(COMPARE[e.op], e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
         if isinstance(e, ir.Logic):
@@ -410,6 +411,19 @@ def if_convertible(s) -> bool:
 def _bits(t):
     """The unsigned type of a float's bit pattern."""
     return UInt(t.bits)
+
+
+def _pow2_divisor(e: ir.BinOp) -> bool:
+    """An integer division (``/ // %``) by a constant power of two (shifts, no divider)."""
+    if e.op not in POW2_DIVISION or not isinstance(e.rhs, ir.Const):
+        return False
+    if any(t.is_float or t.fracs for t in (e.type, e.lhs.type, e.rhs.type)):
+        return False
+    t = e.rhs.type
+    c = int(e.rhs.value)
+    # positive in the divisor's own type (a raw 128 of an int8 is -128) and in the result's
+    positive_below = 1 << (t.hw_bits - 1 if t.signed else t.hw_bits)
+    return 0 < c < positive_below and c & (c - 1) == 0 and c < 1 << e.type.hw_bits
 
 
 def _hashable(v):

@@ -49,6 +49,9 @@ class OpInfo:
     report_name: str | None = None  # functional-unit name in the report ("add", "cmp", ...)
     sized_by_operands: bool = False  # the unit's width is its operands' (a comparator)
     noun: str | None = None        # what people call it in messages ("division")
+    # a cheaper implementation of opcode ``special_case_of`` where its operands allow (a
+    # division by a constant power of two); the IR's operator maps to the general one
+    special_case_of: str | None = None
     # a shared combinational unit computes ``core(a, b)`` once; each user takes
     # ``finish(core value, op, operand types)``
     core: Callable | None = None
@@ -149,6 +152,13 @@ def _minmax(fn):
     return build
 
 
+def _pow2_division(symbol):
+    def build(op, args, types):
+        k = op.operands[1].value.bit_length() - 1      # the divisor is the constant 2**k
+        return arith.pow2_division_value(symbol, args[0], types[0], k, op.type)
+    return build
+
+
 def _address(op, args, types):
     total = 0
     for v, stride in zip(args, op.strides):
@@ -187,6 +197,10 @@ def _entries():
         out.append(OpInfo(opcode, COMPUTE, ITERATIVE, "divider", sym, semantics.binop,
                           resource="div", sharable=True, report_name=_FU[sym], noun="division",
                           new_unit=divider_unit.new_unit, drive=divider_unit.drive))
+    for general, sym in [("tdiv", "/"), ("floordiv", "//"), ("mod", "%")]:
+        out.append(OpInfo(f"{general}_pow2", COMPUTE, COMBINATIONAL, "minmax", sym,
+                          semantics.binop, _pow2_division(sym), report_name=_FU[sym] + "_pow2",
+                          special_case_of=general))
     for opcode, sym in [("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                         ("ge", ">=")]:
         out.append(OpInfo(opcode, COMPUTE, COMBINATIONAL, "compare", sym, semantics.compare,
@@ -241,7 +255,10 @@ OPERATORS: dict = _entries()
 
 # the IR's operator spellings -> opcodes (the CDFG builder's only lookup)
 BINARY = {e.symbol: e.opcode for e in OPERATORS.values()
-          if e.semantics is semantics.binop}
+          if e.semantics is semantics.binop and e.special_case_of is None}
+# integer division by a constant power of two: shifts and masks, not the divider
+POW2_DIVISION = {e.symbol: e.opcode for e in OPERATORS.values()
+                 if e.special_case_of in ("tdiv", "floordiv", "mod")}
 COMPARE = {e.symbol: e.opcode for e in OPERATORS.values()
            if e.semantics is semantics.compare}
 LOGIC = {"and": "land", "or": "lor"}

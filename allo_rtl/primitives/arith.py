@@ -80,6 +80,25 @@ def binop_value(op: str, a, ta: AlloType, b, tb: AlloType, tr: AlloType) -> Valu
     raise KeyError(f"{op} is not a combinational operator (division is sequential)")
 
 
+def pow2_division_value(op: str, a, ta: AlloType, k: int, tr: AlloType) -> Value:
+    """``a op 2**k`` for an integer ``a`` with Allo's rules (``/`` truncates, ``//`` floors,
+    ``%`` takes the dividend's sign), as shifts and masks: floor is the arithmetic shift;
+    truncation first adds ``2**k - 1`` to a negative dividend; the remainder of a negative
+    dividend is minus the mask of its magnitude."""
+    shape_of(ta)
+    shape_of(tr)
+    a = Value.cast(a)
+    mask = (1 << k) - 1
+    negative = a[-1] if ta.signed else Const(0, 1)
+    if op == "//":
+        return fit(a >> k, tr)
+    if op == "/":
+        return fit((a + Mux(negative, mask, 0)) >> k, tr)
+    if op == "%":
+        return fit(Mux(negative, -((-a) & mask), a & mask), tr)
+    raise KeyError(op)
+
+
 def product_value(p, ta: AlloType, tb: AlloType, tr: AlloType) -> Value:
     """The exact product ``p`` of operands typed ta and tb, as a value of type tr (also used
     with a multiplier shared by several operations)."""
