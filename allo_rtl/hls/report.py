@@ -205,6 +205,11 @@ def format_report(rep: dict) -> str:
                          f"{kind}trips {trips}, II {ii}, depth {dep} ({loop['note']})")
         lines += _promotion_lines([p for p in rep.get("promotions", [])
                                    if p["function"] == f["function"]])
+        regs = [n.split(".", 1)[1] for n in rep.get("scalarized", [])
+                if n.split(".", 1)[0] == f["function"]]
+        if regs:
+            shown = ", ".join(regs[:4]) + (", ..." if len(regs) > 4 else "")
+            lines.append(f"   one-word arrays kept as registers: {len(regs)} ({shown})")
         for mem in f["memories"]:
             banks = (f"{mem['banks']} banks of {mem['bank_type']} ({mem['partition']}: "
                      f"{mem['bank_names'][0]}..{mem['bank_names'][-1]})" if "partition" in mem

@@ -34,6 +34,44 @@ def unroll_in_pipelines(module: ir.Module) -> ir.Module:
     return module
 
 
+MAX_UNROLLED_INIT = 1024       # words an implicit loop over a partitioned array may unroll to
+
+
+def unroll_partitioned_inits(module: ir.Module) -> ir.Module:
+    """``module``, or a copy in which every implicit loop nest (an array's initialization or
+    copy, written by the frontend) that stores into a partitioned array is unrolled, up to
+    ``MAX_UNROLLED_INIT`` statements: each store then names its bank at compile time instead
+    of selecting it through a run-time ``if`` chain (the spatial style: ``C: int32[8, 8] = 0``
+    with C completely partitioned is 64 parallel writes, not 64 sequential ones)."""
+    if not any(_partitioned_init(lp) for f in module.functions.values()
+               for lp in ir.loops(f.body)):
+        return module
+    module = copy.deepcopy(module)
+    for f in module.functions.values():
+        f.body = _unroll_inits(f.body)
+    return module
+
+
+def _partitioned_init(loop: ir.For) -> bool:
+    if not loop.attrs.get("implicit") or not any(
+            isinstance(s, ir.Store) and s.buf.partition for s in ir.walk_stmts(loop.body)):
+        return False
+    size = _size([loop])
+    return size is not None and size <= MAX_UNROLLED_INIT
+
+
+def _unroll_inits(body: list) -> list:
+    out = []
+    for s in body:
+        if isinstance(s, ir.For) and _partitioned_init(s):
+            out += _unrolled([s], [])
+            continue
+        for b in ir.child_bodies(s):
+            b[:] = _unroll_inits(b)
+        out.append(s)
+    return out
+
+
 def _pipelined(body):
     return [lp for lp in ir.loops(body) if lp.attrs.get("pipeline") not in (None, False)]
 

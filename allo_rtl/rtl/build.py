@@ -12,7 +12,8 @@ from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.printer import format_design
 from ..hls.promote import promote_module
-from ..hls.unroll_inner import unroll_in_pipelines
+from ..hls.scalarize import scalarize_module
+from ..hls.unroll_inner import unroll_in_pipelines, unroll_partitioned_inits
 from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
@@ -36,8 +37,11 @@ class HardwareDesign:
         # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
         # registers (promote.py); then partitioned arrays
         # become their banks; how, per function, is part of the result
-        module, self.promoted = promote_module(unroll_in_pipelines(module))
-        self.module, self.banks = bank_module(module)
+        promoted, self.promoted = promote_module(unroll_in_pipelines(
+            unroll_partitioned_inits(module)))
+        banked, self.banks = bank_module(promoted)
+        # one-word local arrays (complete partitions' banks) are registers
+        self.module, self.scalarized = scalarize_module(banked, owned=banked is not module)
         self.timing = TimingModel(family, clock_ns)
         self.stall_seed = (None if not stall_source else
                            DEFAULT_STALL_SEED if stall_source is True else int(stall_source))
@@ -80,7 +84,8 @@ class HardwareDesign:
         return {"top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,
                 "cycles": cycles, "synthesis_seconds": round(self.synthesis_seconds, 4),
                 "functions": [function_report(d, self.designs) for d in self.designs.values()],
-                "promotions": [p.to_dict() for p in self.promoted]}
+                "promotions": [p.to_dict() for p in self.promoted],
+                "scalarized": list(self.scalarized)}
 
     def write_project(self, project) -> Path:
         out = Path(project)
