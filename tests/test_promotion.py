@@ -36,7 +36,7 @@ def scaled_rows(A: int32[N, N], s: int32[N]) -> int32[N, N]:
     B: int32[N, N] = 0
     for i in range(N):
         for j in range(N):
-            B[i, j] = A[i, j] * s[i]          # s[i]: read only, once per i
+            B[i, j] = A[i, j] * s[i] - s[j]   # s[i]: read only, once per i; s[j] as usual
     return B
 
 
@@ -109,11 +109,12 @@ def test_promoted_kernels_match_numpy(kernel, loop):
         args, expected = [A], A.astype(np.int64).sum(axis=1).astype(np.int32)
     else:
         s = _ints(rng, (N,))
-        args, expected = [A, s], (A.astype(np.int64) * s[:, None]).astype(np.int32)
+        args, expected = [A, s], (A.astype(np.int64) * s[:, None] - s[None, :]).astype(np.int32)
     mod = _build(kernel, loop)
     assert np.array_equal(mod(*args), expected)
     assert any(p["applied"] for p in _report(mod)["promotions"])
-    assert _loop(mod, loop)["ii"] == 1
+    # scaled_rows: at j == 0 s[i] and s[0] are both read through s's one port
+    assert _loop(mod, loop)["ii"] == (2 if kernel is scaled_rows else 1)
 
 
 def test_read_only_element_is_read_once_per_outer_iteration():
@@ -121,7 +122,14 @@ def test_read_only_element_is_read_once_per_outer_iteration():
     A, s = _ints(rng, (N, N)), _ints(rng, (N,))
     mod = _build(scaled_rows, "j")
     mod(A, s)
-    assert mod.reads["s"] == N                    # once per i, not once per (i, j)
+    assert mod.reads["s"] == N + N * N            # s[i] once per i, s[j] every iteration
+
+
+def test_an_array_read_once_per_iteration_is_left_alone():
+    rng = np.random.default_rng(3)
+    mod = _build(row_sums, "j")                   # A[i, j] moves; y[i] is written: promoted
+    arrays = {p["array"] for p in _report(mod)["promotions"]}
+    assert arrays == {"y"}
 
 
 def test_first_access_in_a_branch_is_not_promoted_and_the_report_says_why():

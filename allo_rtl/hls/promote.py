@@ -18,11 +18,14 @@ accesses run in different iterations of every K, so they can share the array's o
 II = 1 (``phases.py`` tells the modulo scheduler when they never meet).
 
 Applied to a loop marked ``pipeline`` with constant bounds and at least two trips, for each
-array whose every access in the loop is a top-level statement of its body (not under a
-branch, in an inner loop or in a call), with one subscript list that uses neither the loop's
-index nor a scalar the body assigns nor a load. The element then has no other name in the
-loop (distinct ``Buffer`` objects are distinct memories), so keeping it in a register is
-exact. Runs on a copy of the module: the user's schedule keeps its IR.
+element read or written at the top level of its body with subscripts that use neither the
+loop's index nor a scalar the body assigns nor a load. If the loop writes the array, every
+other access to it must be at the top level too (not under a branch, in an inner loop or in a
+call) and at the same or a provably different element, so the element has no other name in
+the loop (distinct ``Buffer`` objects are distinct memories) and the register is exact. An
+array the loop only reads is promoted only when it is read at more than one element per
+iteration (one read per iteration costs no port slot the register would save, and the
+register's select adds a multiplexer to the path). Runs on a copy of the module: the user's schedule keeps its IR.
 """
 from __future__ import annotations
 
@@ -101,7 +104,14 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
     varying = {id(loop.var)} | {id(s.var) for s in ir.walk_stmts(loop.body)
                                 if isinstance(s, ir.Assign)} | \
         {id(lp.var) for lp in ir.loops(loop.body)}
-    access, nested, order = {}, {}, []
+    access, nested, order, written, count = {}, {}, [], set(), {}
+    for t in ir.walk_stmts(loop.body):          # what the loop may change, what it reads
+        if isinstance(t, ir.Store):
+            written.add(id(t.buf))
+        if isinstance(t, ir.Call):
+            written |= {id(a) for a in t.args if isinstance(a, ir.Buffer)}
+        for e in _loads(ir.stmt_exprs(t)):     # distinct words (the CDFG merges repeats)
+            count.setdefault(id(e.buf), set()).add(tuple(subscript_key(i) for i in e.indices))
     for s in loop.body:
         if isinstance(s, (ir.Assign, ir.Store)):
             found = [(e.buf, e.indices) for e in _loads(ir.stmt_exprs(s))]
@@ -128,11 +138,15 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
         for i, _ in subs:
             if _invariant(i, varying) and not any(_same(i, e) for e in elements):
                 elements.append(i)
+        if id(buf) not in written and len(count.get(id(buf), ())) < 2:
+            continue        # read once per iteration through its own port: nothing to gain
         for elem in elements:
             note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem))
             clash = next((line for i, line in subs
                           if not _same(elem, i) and not _distinct(elem, i)), None)
-            if id(buf) in nested:
+            if id(buf) not in written:
+                pass        # nothing in the loop changes the array: any copy stays exact
+            elif id(buf) in nested:
                 note.reason = (f"{buf.name} is also accessed inside a branch, loop or call at "
                                f"line {nested[id(buf)]}, which may touch the same element")
             elif clash is not None:
