@@ -153,7 +153,8 @@ def _observed_states(s, args, seed):
     design = HardwareDesign(s.module, stall_source=seed)
     iface = interface_of(design.module.top_func)
     raw = boundary.convert_args(design.module.top_func, args, design.top_banks)
-    init = {p.name: _flat(a) for p, a in zip(iface.params, raw) if isinstance(p, ArrayPort)}
+    init = {p.name: _flat(a, p.dtype) for p, a in zip(iface.params, raw)
+            if isinstance(p, ArrayPort)}
     top = KernelHarness(design.component, iface, init, design.stall_seed)
     trace = []
 
