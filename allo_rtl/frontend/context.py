@@ -45,6 +45,7 @@ class FunctionContext:
         self.captured_streams: list = []  # parameters for streams another function declared
         self.stream_uses: dict = {}       # id(channel) -> {"put"/"get": first loc}
         self.df_stages: list = []         # a region's stage calls, in order
+        self.conditional_expr = None      # inside `a if c else b` / later `and` operands
 
     # --- errors ---------------------------------------------------------------------
     def loc(self, node) -> ir.Loc:

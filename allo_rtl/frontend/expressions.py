@@ -245,11 +245,17 @@ class ExprBuilder:
 
     def build_BoolOp(self, node):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return ir.Logic(BOOL, self.ctx.loc(node), op, [truth(self.scalar(v)) for v in node.values])
+        from .streams import conditional
+        first = truth(self.scalar(node.values[0]))
+        with conditional(self.ctx, node):           # the others may not be evaluated
+            rest = [truth(self.scalar(v)) for v in node.values[1:]]
+        return ir.Logic(BOOL, self.ctx.loc(node), op, [first, *rest])
 
     def build_IfExp(self, node):
         cond = truth(self.scalar(node.test))
-        a, b = self.scalar(node.body), self.scalar(node.orelse)
+        from .streams import conditional
+        with conditional(self.ctx, node):           # one of the two is not evaluated
+            a, b = self.scalar(node.body), self.scalar(node.orelse)
         typ = rules.select_type(a.type, b.type)
         return ir.Select(typ, self.ctx.loc(node), cond, cast_to(a, typ), cast_to(b, typ))
 

@@ -18,6 +18,7 @@ into and gets from one stream.
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -140,10 +141,27 @@ def _use(ctx, chan, kind, node):
     first.setdefault(kind, ctx.loc(node))
 
 
+@contextmanager
+def conditional(ctx, node):
+    """While the branches of ``a if c else b`` or the later operands of ``and``/``or`` are
+    built: a stream operation there would run whether or not the branch is taken (the
+    frontend computes sub-expressions before the expression), so it is refused."""
+    saved = ctx.conditional_expr
+    ctx.conditional_expr = node
+    try:
+        yield
+    finally:
+        ctx.conditional_expr = saved
+
+
 def method_call(eb, node):
     """Build ``.put(x)`` (a StreamPut; no value) or ``.get()`` (a StreamGet into a fresh
     temporary, whose value is the expression's)."""
     ctx = eb.ctx
+    if ctx.conditional_expr is not None:
+        raise ctx.error(f".{node.func.attr}() inside a conditional expression would run even "
+                        "when its branch is not taken", node,
+                        hint="use an if statement: if c: x = pipe.get()")
     chan = channel_of(eb, node.func.value)
     elem, loc = chan.type.elem, ctx.loc(node)
     if node.keywords:

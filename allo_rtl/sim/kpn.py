@@ -174,6 +174,9 @@ class KPNInterpreter(Interpreter):
 
     def gstmt(self, s, env):
         self.steps += 1
+        if self.steps > self.max_steps:
+            raise AlloError(f"the kernel ran more than {self.max_steps} statements; is a while "
+                            "loop endless?", s.loc)
         if isinstance(s, ir.StreamGet):
             fifo = env[id(s.chan)]
             fifo.reader = fifo.reader or self.current
