@@ -556,3 +556,46 @@ def test_conditional_get_in_an_if_statement():
     B = np.zeros(4, np.int32)
     run(top, A, B)
     np.testing.assert_array_equal(B, [A[0], -1, A[2], -1])
+
+
+def test_streams_used_through_helper_kernels():
+    """A stage may put/get through kernels it calls; the structure check sees through them."""
+    @df.region()
+    def ok(A: int32[4], B: int32[4]):
+        s: Stream[int32, 2]
+
+        def send(v: int32):
+            s.put(v * 2)
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for t in range(4):
+                send(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for t in range(4):
+                b[t] = s.get()
+    A = rng.integers(-9, 9, 4).astype(np.int32)
+    B = np.zeros(4, np.int32)
+    run(ok, A, B)
+    np.testing.assert_array_equal(B, A * 2)
+
+    with pytest.raises(AlloError, match=r"stage p_0 both puts into stream s \(at .*\) and gets "
+                                        r"from it"):
+        @df.region()
+        def loop(A: int32[4]):
+            s: Stream[int32, 2]
+
+            def send(v: int32):
+                s.put(v)
+
+            def receive() -> int32:
+                return s.get()
+
+            @df.kernel(mapping=[1], args=[A])
+            def p(a: int32[4]):
+                for t in range(4):
+                    send(a[t])
+                    a[t] = receive()
+        df.customize(loop)

@@ -112,10 +112,10 @@ class FunctionBuilder:
             body = body[:-1]
         with ctx.nested(ctx.bodies[0]):
             self.sb.body(body)
-        params += ctx.captured_streams   # streams of a region it uses
         if ctx.df_stages:
             dataflow.finish_region(ctx, ctx.loc(tree))
         results, is_tuple = self.results(ret, ret_types, tuple_ret, tree)
+        params += ctx.captured_streams   # streams of a region it uses (return value included)
         f = ir.Function(tree.name, params, results, ctx.bodies[0], ctx.loc(tree),
                         [s for s in ctx.locals if s not in results], is_tuple)
         return f

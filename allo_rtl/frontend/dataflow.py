@@ -210,6 +210,15 @@ def check_structure(ctx, stages):
                     f"{n2} at {l2}", l2,
                     hint="a stream joins exactly one producer to one consumer; give each "
                          "stage its own stream (an array of streams: Stream[T, d][P])")
+        both = {n for n, _ in puts} & {n for n, _ in gets}
+        if both:
+            stage = sorted(both)[0]
+            put_at = next(w for n, w in puts if n == stage)
+            get_at = next(w for n, w in gets if n == stage)
+            raise AlloTypeError(f"stage {stage} both puts into stream {c.label} (at {put_at}) "
+                                f"and gets from it (at {get_at})", get_at,
+                                hint="a stream joins two different stages; use one stream "
+                                     "per direction")
         if puts and not gets:
             raise AlloTypeError(f"stream {c.label} is put into by stage {puts[0][0]} at "
                                  f"{puts[0][1]} but no stage gets from it", c.loc,
