@@ -599,3 +599,25 @@ def test_streams_used_through_helper_kernels():
                     send(a[t])
                     a[t] = receive()
         df.customize(loop)
+
+
+def test_region_scalars_are_captured_by_the_stages():
+    @df.region()
+    def top(n: int32, A: int32[4], B: int32[4]):
+        s: Stream[int32, 2]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for t in range(4):
+                s.put(a[t] * n)
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for t in range(4):
+                b[t] = s.get() + n
+
+    A = rng.integers(-9, 9, 4).astype(np.int32)
+    B = np.zeros(4, np.int32)
+    mod = run(top, 5, A, B)
+    np.testing.assert_array_equal(B, A * 5 + 5)
+    assert [p.name for p in mod.module.functions["p_0"].params] == ["a", "n", "s"]

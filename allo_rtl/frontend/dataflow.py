@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import AlloTypeError
 from ..ir import nodes as ir
 from .source import NestedKernel
-from .streams import captured_args
+from .streams import RegionScalar, captured_args
 
 PID_KEY = "__df_pid__"
 
@@ -134,7 +134,8 @@ def stage_def(sb, node, call):
         if not isinstance(v, ir.Buffer):
             raise ctx.type_error(f"{ast.unparse(a)!r} in args= of {node.name} is not an array; "
                                  "a kernel's args are the region's arrays", a,
-                                 hint="a scalar needs a 1-element array: n: int32[1]")
+                                 hint="a kernel reads the region's scalars by name, without "
+                                      "args=; remove it from args")
         region_args.append(v)
     stages = ctx.df_stages
     for pid in np.ndindex(*mapping):
@@ -142,9 +143,17 @@ def stage_def(sb, node, call):
         tree.name = f"{node.name}_{'_'.join(map(str, pid))}"
         tree.decorator_list = []
         pe = NestedKernel(ctx, tree)
+        pe.source._env.update(_region_scalars(ctx))
         f = ctx.mb.function_for(pe, {PID_KEY: tuple(int(p) for p in pid)}, call_node=node,
                                 caller=ctx)
         stages.append(_stage_call(ctx, node, f, region_args, arg_nodes))
+
+
+def _region_scalars(ctx) -> dict:
+    """The region's scalar parameters, for its stages to read (captured by value)."""
+    names = [a.arg for a in ctx.src.tree.args.args]
+    return {n: RegionScalar(ctx.symbols[n]) for n in names
+            if isinstance(ctx.symbols.get(n), ir.Scalar)}
 
 
 def _stage_call(ctx, node, f, region_args, arg_nodes):

@@ -133,11 +133,11 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
-        from .streams import StreamHandle      # (streams.py imports this module)
-        if sym is None and isinstance(self.ctx.env.get(node.id), StreamHandle):
-            raise self.ctx.type_error(f"{node.id!r} is a stream, not a value", node,
-                                      hint=f"read it with {node.id}.get(), write it with "
-                                           f"{node.id}.put(x)")
+        if sym is None:
+            from .streams import region_name   # (streams.py imports this module)
+            value = region_name(self.ctx, node)    # a region's stream or scalar, in a stage
+            if value is not None:
+                return value
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, ir.Buffer):
