@@ -261,8 +261,8 @@ class KPNModule:
 
     def stream_report(self) -> str:
         """Each stream of the last run: depth, most items it held at once, values moved.
-        A FIFO of depth max_fill + 1 never made its producer wait in this run (hls4ml and
-        FINN size FIFOs this way); the hardware's timing may need less."""
+        The fill follows this interpreter's order (each stage runs until it waits), not the
+        hardware's timing; a fill equal to the depth means the producer waited on it."""
         rows = [f"{'stream':30s} {'depth':>5s} {'max fill':>8s} {'puts':>6s} {'gets':>6s}"]
         for name, st in self.streams.items():
             if st.puts == st.gets == 0:
