@@ -513,3 +513,111 @@ def test_region_without_streams_builds_hardware_with_stages_in_turn():
         s.build(target=target)(A, B, C)
         np.testing.assert_array_equal(C, A.astype(np.int64) @ B)
     assert str(s) == before and "dataflow 'top'" in before      # the schedule's IR is kept
+
+
+def test_get_in_a_conditional_expression_refused():
+    with pytest.raises(AlloError, match=r"\.get\(\) inside a conditional expression would run "
+                                        r"even when its branch is not taken"):
+        @df.region()
+        def top(A: int32[4], B: int32[4]):
+            s: Stream[int32, 2]
+
+            @df.kernel(mapping=[1], args=[A])
+            def p(a: int32[4]):
+                for t in range(4):
+                    s.put(a[t])
+
+            @df.kernel(mapping=[1], args=[B])
+            def c(b: int32[4]):
+                for t in range(4):
+                    b[t] = s.get() if t % 2 == 0 else 0
+        df.customize(top)
+
+
+def test_conditional_get_in_an_if_statement():
+    @df.region()
+    def top(A: int32[4], B: int32[4]):
+        s: Stream[int32, 2]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for t in range(4):
+                if t % 2 == 0:
+                    s.put(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for t in range(4):
+                if t % 2 == 0:
+                    b[t] = s.get()
+                else:
+                    b[t] = -1
+    A = rng.integers(-9, 9, 4).astype(np.int32)
+    B = np.zeros(4, np.int32)
+    run(top, A, B)
+    np.testing.assert_array_equal(B, [A[0], -1, A[2], -1])
+
+
+def test_streams_used_through_helper_kernels():
+    """A stage may put/get through kernels it calls; the structure check sees through them."""
+    @df.region()
+    def ok(A: int32[4], B: int32[4]):
+        s: Stream[int32, 2]
+
+        def send(v: int32):
+            s.put(v * 2)
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for t in range(4):
+                send(a[t])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for t in range(4):
+                b[t] = s.get()
+    A = rng.integers(-9, 9, 4).astype(np.int32)
+    B = np.zeros(4, np.int32)
+    run(ok, A, B)
+    np.testing.assert_array_equal(B, A * 2)
+
+    with pytest.raises(AlloError, match=r"stage p_0 both puts into stream s \(at .*\) and gets "
+                                        r"from it"):
+        @df.region()
+        def loop(A: int32[4]):
+            s: Stream[int32, 2]
+
+            def send(v: int32):
+                s.put(v)
+
+            def receive() -> int32:
+                return s.get()
+
+            @df.kernel(mapping=[1], args=[A])
+            def p(a: int32[4]):
+                for t in range(4):
+                    send(a[t])
+                    a[t] = receive()
+        df.customize(loop)
+
+
+def test_region_scalars_are_captured_by_the_stages():
+    @df.region()
+    def top(n: int32, A: int32[4], B: int32[4]):
+        s: Stream[int32, 2]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for t in range(4):
+                s.put(a[t] * n)
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for t in range(4):
+                b[t] = s.get() + n
+
+    A = rng.integers(-9, 9, 4).astype(np.int32)
+    B = np.zeros(4, np.int32)
+    mod = run(top, 5, A, B)
+    np.testing.assert_array_equal(B, A * 5 + 5)
+    assert [p.name for p in mod.module.functions["p_0"].params] == ["a", "n", "s"]

@@ -55,7 +55,7 @@ class ModuleBuilder:
                             hint=f"call it as {fn.__name__}[...](...) with one value per "
                                  "parameter, e.g. kernel[int32, 8](A)")
         callee = self.function_for(fn, params, call_node=node, caller=ctx)
-        explicit = [p for p in callee.params if not (isinstance(p, ir.Channel) and p.outer)]
+        explicit = [p for p in callee.params if getattr(p, "outer", None) is None]
         if len(node.args) != len(explicit):
             raise ctx.type_error(f"{callee.name} takes {len(explicit)} arguments, "
                                  f"got {len(node.args)}", node)
@@ -112,10 +112,11 @@ class FunctionBuilder:
             body = body[:-1]
         with ctx.nested(ctx.bodies[0]):
             self.sb.body(body)
-        params += ctx.captured_streams   # streams of a region it uses
         if ctx.df_stages:
             dataflow.finish_region(ctx, ctx.loc(tree))
         results, is_tuple = self.results(ret, ret_types, tuple_ret, tree)
+        # what a stage uses of its region (the return value included): scalars, streams
+        params += ctx.captured_scalars + ctx.captured_streams
         f = ir.Function(tree.name, params, results, ctx.bodies[0], ctx.loc(tree),
                         [s for s in ctx.locals if s not in results], is_tuple)
         return f

@@ -43,8 +43,10 @@ class FunctionContext:
         self.meta_chain = None           # after a meta_if/elif: whether a body was taken
         # streams (streams.py) and dataflow regions (dataflow.py)
         self.captured_streams: list = []  # parameters for streams another function declared
+        self.captured_scalars: list = []  # parameters for a region's scalars a stage reads
         self.stream_uses: dict = {}       # id(channel) -> {"put"/"get": first loc}
         self.df_stages: list = []         # a region's stage calls, in order
+        self.conditional_expr = None      # inside `a if c else b` / later `and` operands
 
     # --- errors ---------------------------------------------------------------------
     def loc(self, node) -> ir.Loc:

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import AlloTypeError
 from ..ir import nodes as ir
 from .source import NestedKernel
-from .streams import captured_args
+from .streams import RegionScalar, captured_args
 
 PID_KEY = "__df_pid__"
 
@@ -134,7 +134,8 @@ def stage_def(sb, node, call):
         if not isinstance(v, ir.Buffer):
             raise ctx.type_error(f"{ast.unparse(a)!r} in args= of {node.name} is not an array; "
                                  "a kernel's args are the region's arrays", a,
-                                 hint="a scalar needs a 1-element array: n: int32[1]")
+                                 hint="a kernel reads the region's scalars by name, without "
+                                      "args=; remove it from args")
         region_args.append(v)
     stages = ctx.df_stages
     for pid in np.ndindex(*mapping):
@@ -142,9 +143,17 @@ def stage_def(sb, node, call):
         tree.name = f"{node.name}_{'_'.join(map(str, pid))}"
         tree.decorator_list = []
         pe = NestedKernel(ctx, tree)
+        pe.source._env.update(_region_scalars(ctx))
         f = ctx.mb.function_for(pe, {PID_KEY: tuple(int(p) for p in pid)}, call_node=node,
                                 caller=ctx)
         stages.append(_stage_call(ctx, node, f, region_args, arg_nodes))
+
+
+def _region_scalars(ctx) -> dict:
+    """The region's scalar parameters, for its stages to read (captured by value)."""
+    names = [a.arg for a in ctx.src.tree.args.args]
+    return {n: RegionScalar(ctx.symbols[n]) for n in names
+            if isinstance(ctx.symbols.get(n), ir.Scalar)}
 
 
 def _stage_call(ctx, node, f, region_args, arg_nodes):
@@ -210,6 +219,15 @@ def check_structure(ctx, stages):
                     f"{n2} at {l2}", l2,
                     hint="a stream joins exactly one producer to one consumer; give each "
                          "stage its own stream (an array of streams: Stream[T, d][P])")
+        both = {n for n, _ in puts} & {n for n, _ in gets}
+        if both:
+            stage = sorted(both)[0]
+            put_at = next(w for n, w in puts if n == stage)
+            get_at = next(w for n, w in gets if n == stage)
+            raise AlloTypeError(f"stage {stage} both puts into stream {c.label} (at {put_at}) "
+                                f"and gets from it (at {get_at})", get_at,
+                                hint="a stream joins two different stages; use one stream "
+                                     "per direction")
         if puts and not gets:
             raise AlloTypeError(f"stream {c.label} is put into by stage {puts[0][0]} at "
                                  f"{puts[0][1]} but no stage gets from it", c.loc,

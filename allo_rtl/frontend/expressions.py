@@ -143,11 +143,11 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
-        from .streams import StreamHandle      # (streams.py imports this module)
-        if sym is None and isinstance(self.ctx.env.get(node.id), StreamHandle):
-            raise self.ctx.type_error(f"{node.id!r} is a stream, not a value", node,
-                                      hint=f"read it with {node.id}.get(), write it with "
-                                           f"{node.id}.put(x)")
+        if sym is None:
+            from .streams import region_name   # (streams.py imports this module)
+            value = region_name(self.ctx, node)    # a region's stream or scalar, in a stage
+            if value is not None:
+                return value
         if isinstance(sym, ir.Scalar):
             return ir.Ref(sym.type, self.ctx.loc(node), sym)
         if isinstance(sym, (ir.Buffer, structs.StructValue)):
@@ -275,11 +275,17 @@ class ExprBuilder:
 
     def build_BoolOp(self, node):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return ir.Logic(BOOL, self.ctx.loc(node), op, [truth(self.scalar(v)) for v in node.values])
+        from .streams import conditional
+        first = truth(self.scalar(node.values[0]))
+        with conditional(self.ctx, node):           # the others may not be evaluated
+            rest = [truth(self.scalar(v)) for v in node.values[1:]]
+        return ir.Logic(BOOL, self.ctx.loc(node), op, [first, *rest])
 
     def build_IfExp(self, node):
         cond = truth(self.scalar(node.test))
-        a, b = self.scalar(node.body), self.scalar(node.orelse)
+        from .streams import conditional
+        with conditional(self.ctx, node):           # one of the two is not evaluated
+            a, b = self.scalar(node.body), self.scalar(node.orelse)
         typ = rules.select_type(a.type, b.type)
         return ir.Select(typ, self.ctx.loc(node), cond, cast_to(a, typ), cast_to(b, typ))
 

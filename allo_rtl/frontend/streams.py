@@ -18,6 +18,7 @@ into and gets from one stream.
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -140,10 +141,27 @@ def _use(ctx, chan, kind, node):
     first.setdefault(kind, ctx.loc(node))
 
 
+@contextmanager
+def conditional(ctx, node):
+    """While the branches of ``a if c else b`` or the later operands of ``and``/``or`` are
+    built: a stream operation there would run whether or not the branch is taken (the
+    frontend computes sub-expressions before the expression), so it is refused."""
+    saved = ctx.conditional_expr
+    ctx.conditional_expr = node
+    try:
+        yield
+    finally:
+        ctx.conditional_expr = saved
+
+
 def method_call(eb, node):
     """Build ``.put(x)`` (a StreamPut; no value) or ``.get()`` (a StreamGet into a fresh
     temporary, whose value is the expression's)."""
     ctx = eb.ctx
+    if ctx.conditional_expr is not None:
+        raise ctx.error(f".{node.func.attr}() inside a conditional expression would run even "
+                        "when its branch is not taken", node,
+                        hint="use an if statement: if c: x = pipe.get()")
     chan = channel_of(eb, node.func.value)
     elem, loc = chan.type.elem, ctx.loc(node)
     if node.keywords:
@@ -190,7 +208,48 @@ def put_value(ctx, chan, value, node):
                               f"a variable declared `x: {elem!r} = ...`")
 
 
+class RegionScalar:
+    """A scalar parameter of a dataflow region, as its stages see it: captured by value
+    (Allo captures a region's scalars in its kernels automatically)."""
+
+    def __init__(self, sym: ir.Scalar):
+        self.sym = sym
+
+
+def region_name(ctx, node):
+    """The value of a name the kernel does not declare but a region gave it, or None."""
+    v = ctx.env.get(node.id)
+    if isinstance(v, StreamHandle):
+        raise ctx.type_error(f"{node.id!r} is a stream, not a value", node,
+                             hint=f"read it with {node.id}.get(), write it with "
+                                  f"{node.id}.put(x)")
+    if isinstance(v, RegionScalar):
+        p = local_scalar(ctx, v.sym, node)
+        return ir.Ref(p.type, ctx.loc(node), p)
+    return None
+
+
+def local_scalar(ctx, outer: ir.Scalar, node) -> ir.Scalar:
+    """This kernel's parameter holding the region scalar ``outer`` (made on first use)."""
+    if any(s is outer for s in ctx.symbols.values()):
+        return outer
+    for p in ctx.captured_scalars:
+        if p.outer is outer:
+            return p
+    p = ir.Scalar(ctx.unique(outer.name), outer.type, ctx.loc(node))
+    p.outer = outer
+    ctx.captured_scalars.append(p)
+    return p
+
+
 def captured_args(ctx, callee, node) -> list:
-    """Arguments for ``callee``'s captured stream parameters, as seen by the caller."""
-    return [local_channel(ctx, p.outer, node) for p in callee.params
-            if isinstance(p, ir.Channel) and p.outer is not None]
+    """Arguments for ``callee``'s captured parameters (region streams and scalars), as the
+    caller sees them."""
+    out = []
+    for p in callee.params:
+        outer = getattr(p, "outer", None)
+        if isinstance(p, ir.Channel) and outer is not None:
+            out.append(local_channel(ctx, outer, node))
+        elif isinstance(p, ir.Scalar) and outer is not None:
+            out.append(ir.Ref(p.type, ctx.loc(node), local_scalar(ctx, outer, node)))
+    return out

@@ -174,6 +174,9 @@ class KPNInterpreter(Interpreter):
 
     def gstmt(self, s, env):
         self.steps += 1
+        if self.steps > self.max_steps:
+            raise AlloError(f"the kernel ran more than {self.max_steps} statements; is a while "
+                            "loop endless?", s.loc)
         if isinstance(s, ir.StreamGet):
             fifo = env[id(s.chan)]
             fifo.reader = fifo.reader or self.current
@@ -258,8 +261,8 @@ class KPNModule:
 
     def stream_report(self) -> str:
         """Each stream of the last run: depth, most items it held at once, values moved.
-        A FIFO of depth max_fill + 1 never made its producer wait in this run (hls4ml and
-        FINN size FIFOs this way); the hardware's timing may need less."""
+        The fill follows this interpreter's order (each stage runs until it waits), not the
+        hardware's timing; a fill equal to the depth means the producer waited on it."""
         rows = [f"{'stream':30s} {'depth':>5s} {'max fill':>8s} {'puts':>6s} {'gets':>6s}"]
         for name, st in self.streams.items():
             if st.puts == st.gets == 0:
