@@ -70,9 +70,11 @@ class SimResult:
     stall_cycles: int | None = None   # cycles the test-only stall source held the kernel
 
 
-def _flat(raw, dtype) -> list:
-    """The hardware words of an array's raw values (floats as IEEE bits)."""
-    return [to_word(dtype, v) for v in np.asarray(raw, dtype=object).reshape(-1)]
+def _flat(raw, dtype=None) -> list:
+    """The hardware words of an array's raw values (floats as IEEE bits; without ``dtype``
+    the values are integers)."""
+    flat = np.asarray(raw, dtype=object).reshape(-1)
+    return [int(v) if dtype is None else to_word(dtype, v) for v in flat]
 
 
 def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int,
