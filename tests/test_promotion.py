@@ -12,7 +12,7 @@ import pytest
 import allo_rtl as allo
 from allo_rtl.hls.check import ScheduleError, check_modulo
 from allo_rtl.hls.phases import Phase, collide, gap_window
-from allo_rtl.ir.types import int32
+from allo_rtl.ir.types import float32, int32
 
 N = 8
 
@@ -227,9 +227,10 @@ def test_collide_matches_brute_force(K, ii):
         a, b = Phase(K, ra, 0), Phase(K, rb, 0)
         for gap in range(1, 3 * K * ii):
             assert collide(a, b, ii, gap) == _meet(a, b, ii, gap), (K, ii, ra, rb, gap)
-        lo, hi = gap_window(a, b, ii)
-        assert 1 <= lo <= hi and hi >= 2
-        assert not any(_meet(a, b, ii, g) for g in range(lo, hi + 1))
+        for late in (False, True):
+            lo, hi = gap_window(a, b, ii, late)
+            assert 1 <= lo <= hi and hi >= 2
+            assert not any(_meet(a, b, ii, g) for g in range(lo, hi + 1))
 
 
 def test_checker_refuses_a_promoted_pair_that_meets():
@@ -244,3 +245,24 @@ def test_checker_refuses_a_promoted_pair_that_meets():
     with pytest.raises(ScheduleError) as err:
         check_modulo(sch, mod.design.timing)
     assert err.value.kind == "resource" and "meet in one cycle" in str(err.value)
+
+
+def float_row_sums(A: float32[4, N]) -> float32[4]:
+    y: float32[4] = 0.0
+    for i in range(4):
+        for j in range(N):
+            y[i] = y[i] + A[i, j]
+    return y
+
+
+def test_a_promoted_float_accumulation_recurs_at_the_adder_latency():
+    rng = np.random.default_rng(8)
+    A = rng.standard_normal((4, N)).astype(np.float32)
+    mod = _build(float_row_sums, "j")
+    expected = np.zeros(4, dtype=np.float32)
+    for j in range(N):                            # source order, float32 at every step
+        expected = (expected + A[:, j]).astype(np.float32)
+    assert mod(A).view(np.uint32).tolist() == expected.view(np.uint32).tolist()
+    row = _loop(mod, "j")
+    # the chain load -> fadd -> store would recur at 9; in a register it is the fadd's 7
+    assert row["ii"] == 7 and "the fadd" in row["note"] and "y_reg" in row["note"]

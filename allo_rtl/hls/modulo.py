@@ -120,12 +120,17 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     first = max(requested_ii, res_mii)
     pairs = [rc for rc, g in by_class.items() if rc.capacity == 1 and len(g) == 2 and
              exclusive_pair(g, index_ops, nest) is None]
+    phased = any(exclusive_pair(g, index_ops, nest) for g in by_class.values())
     for ii in range(first, MAX_II + 1):
-        x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
-                               addr_of, pairs)
-        if x is None:           # the accesses of a port may span more than II cycles
-            x, problem = _solve(block, nest, timing, external_ids, ii, index_ops, carried,
-                                addr_of, window=False)
+        for late in (False, True) if phased else (False,):
+            # phased pairs: first with their gap before the first meeting, then after it
+            x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
+                                   addr_of, pairs, late)
+            if x is None:           # the accesses of a port may span more than II cycles
+                x, problem = _solve(block, nest, timing, external_ids, ii, index_ops,
+                                    carried, addr_of, window=False, late=late)
+            if x is not None:
+                break
         if x is None:
             continue
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
@@ -138,7 +143,8 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, pairs):
+def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, pairs,
+              late=False):
     """A schedule at ``ii``, or (None, problem). A port with two accesses per iteration needs
     them in different modulo slots: their gap must not be a multiple of II, which is not one
     difference constraint. Solve without it, then keep each such gap inside the window of II
@@ -146,19 +152,19 @@ def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of
     to both accesses within one window of II cycles (the rule for larger groups)."""
     args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of)
     if ii == 1 or not pairs:
-        return _solve(*args)
-    x, problem = _solve(*args, windows={rc: None for rc in pairs})
+        return _solve(*args, late=late)
+    x, problem = _solve(*args, windows={rc: None for rc in pairs}, late=late)
     if x is None:
-        return _solve(*args)
+        return _solve(*args, late=late)
     gaps = {rc: problem.pair_gap(rc, x) for rc in pairs}
     if all(g % ii for g in gaps.values()):
         return x, problem
-    x, problem = _solve(*args, windows={rc: g // ii for rc, g in gaps.items()})
-    return (x, problem) if x is not None else _solve(*args)
+    x, problem = _solve(*args, windows={rc: g // ii for rc, g in gaps.items()}, late=late)
+    return (x, problem) if x is not None else _solve(*args, late=late)
 
 
 def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None,
-           window=True):
+           window=True, late=False):
     """``windows``: port class -> None (its two accesses only in program order) or q (their
     gap within [q II + 1, (q + 1) II - 1]); other classes of capacity one keep every access of
     an iteration within II cycles, or with ``window=False`` are repaired after solving (an
@@ -197,7 +203,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
         pair = exclusive_pair(group, index_ops, nest)
         if pair is not None:          # never in one cycle: their gap inside a safe window
             a, pa, b, pb = pair
-            lo, hi = gap_window(pa, pb, ii)
+            lo, hi = gap_window(pa, pb, ii, late)
             lp.diff(var[b], var[a], lo, tag=("port", rc))
             lp.diff(var[a], var[b], -hi, tag=("port", rc))
         elif rc in windows:

@@ -58,12 +58,13 @@ def collide(a: Phase, b: Phase, ii: int, gap: int) -> bool:
     return (gap // ii - (a.residue - b.residue)) % a.trips == 0
 
 
-def gap_window(a: Phase, b: Phase, ii: int) -> tuple:
-    """(lo, hi): gaps b - a in [lo, hi] never collide. The colliding gaps are II * (rho + q K);
-    the window before the first one when it holds a gap of 2 (a load feeding a store needs
-    that much), else the one after it."""
+def gap_window(a: Phase, b: Phase, ii: int, late: bool = False) -> tuple:
+    """(lo, hi): gaps b - a in [lo, hi] never collide. The colliding gaps are II * (rho + q K):
+    the window before the first of them (when it holds a gap of 2 and ``late`` is not asked
+    for), else the window after it -- the one a long chain between a and b (a load feeding a
+    float add feeding the store) needs."""
     rho = (a.residue - b.residue) % a.trips or a.trips
-    if ii * rho - 1 >= 2:                # the window before the first collision
+    if not late and ii * rho - 1 >= 2:
         return 1, ii * rho - 1
     return ii * rho + 1, ii * (rho + a.trips) - 1
 
