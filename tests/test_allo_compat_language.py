@@ -134,3 +134,38 @@ def test_refusals_point_at_the_line():
         with pytest.raises(allo.AlloError, match=msg) as e:
             allo.customize(kernel)
         assert "test_allo_compat_language.py" in str(e.value)
+
+
+def bump(X: int32[3]) -> int32[3]:
+    for i in range(3):
+        X[i] += 1
+    return X
+
+
+@pytest.mark.parametrize("target", ["python", None])
+def test_returned_parameter_is_the_callers_array(target):
+    # run as Python, bump(x) returns x itself (updated); the built kernel does the same
+    s = allo.customize(bump)
+    if target is None:
+        s.partition(s.X)                       # through the banked boundary too
+    x = np.arange(3, dtype=np.int32)
+    r = s.build(target=target)(x)
+    assert r is x and list(x) == [1, 2, 3]
+    y = np.arange(3, dtype=np.int32)
+    assert bump(y) is y
+
+
+A_GLOBAL = 7
+
+
+def relist() -> int32:
+    tmp: int32[2, 2] = [[1, 2], [3, 4]]
+    tmp = [[A_GLOBAL, 2], [3, 4]]          # a list literal assigned to a declared array
+    one: int32[1] = [1]
+    one = [A_GLOBAL + 1]
+    return tmp[0, 0] * 100 + one[0] + tmp[1, 1]
+
+
+@pytest.mark.parametrize("target", ["python", None])
+def test_list_literal_assigned_to_an_existing_array(target):
+    assert allo.customize(relist).build(target=target)() == 7 * 100 + 8 + 4

@@ -128,4 +128,5 @@ class Device:
         self.cycles = cycles
         boundary.write_back(self.top, args, _args_after(self.iface, raw, outcome), self._written,
                             self.banks)
-        return boundary.convert_results(self.top, _results(self.iface, outcome), self.banks)
+        return boundary.convert_results(self.top, _results(self.iface, outcome), self.banks,
+                                         args)

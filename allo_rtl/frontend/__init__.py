@@ -191,6 +191,8 @@ class FunctionBuilder:
                     v.name = ctx.unique(f"ret{k}")
                 return v
             out = ctx.new_buffer(f"ret{k}", typ, ret, kind="result")
+            if v.kind == "arg" and v.type == typ:
+                out.returns_param = v
             from .arrays import copy
             with ctx.nested(ctx.bodies[0]):
                 copy(self.sb.eb, out, v, ret)

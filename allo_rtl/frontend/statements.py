@@ -180,6 +180,9 @@ class StmtBuilder:
         sym = self.ctx.symbols.get(target.id) if isinstance(target, ast.Name) else None
         if isinstance(sym, structs.StructValue):
             return structs.assign(self, sym, node.value, node)
+        if isinstance(sym, ir.Buffer) and sym.kind != "const" and \
+                isinstance(node.value, (ast.List, ast.Tuple)):      # tmp = [[1, 2], [3, 4]]
+            return arrays.copy(self.eb, sym, self.list_literal(node.value, sym.type), node)
         value = self.eb.build(node.value)
         self.check_value(value, node.value)
         self.assign(target, value, node)

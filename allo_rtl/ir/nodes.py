@@ -62,6 +62,9 @@ class Buffer:
     bank_of: str = ""                   # for a bank: the partitioned array's name
     view_shape: tuple | None = None     # schedule's reshape: the row-major shape partitions see
     memory: object = None               # an allo.memory.Memory request (recorded, reported)
+    # a result that is a parameter returned as is (``return A``): the caller gets its own
+    # array object back, as the kernel run as Python returns it
+    returns_param: "Buffer | None" = None
 
     @property
     def dtype(self) -> AlloType:

@@ -51,7 +51,7 @@ class HardwareModule:
         self.reads = self._reads_by_array(result.reads)
         banks = self.design.top_banks
         boundary.write_back(self.top, args, result.raw_args, self._written, banks)
-        return boundary.convert_results(self.top, result.raw_results, banks)
+        return boundary.convert_results(self.top, result.raw_results, banks, args)
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""

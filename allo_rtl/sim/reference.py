@@ -147,4 +147,4 @@ class ReferenceModule:
         raw = boundary.convert_args(self.top, args, wrap=wrap)
         results = Interpreter().call(self.top, raw)
         boundary.write_back(self.top, args, raw, self._written)
-        return boundary.convert_results(self.top, results)
+        return boundary.convert_results(self.top, results, args=args)
