@@ -36,7 +36,7 @@ from ..ir import nodes as ir
 from ..ir.affine import affine_of
 from ..ir.printer import format_expr
 from ..ir.types import UInt
-from ..schedule.rewrite import clone_expr, const, ref
+from ..schedule.rewrite import clone_expr, const, map_expr, ref, trip_count
 
 # registers one pipelined loop may hold promoted elements in: each adds a load and a store in
 # the pipeline's first and last iteration, and a register delayed through the stages
@@ -68,27 +68,22 @@ class Promotion:
 def promote_module(module: ir.Module) -> tuple:
     """(``module`` or a promoted copy, [Promotion] applied and refused)."""
     plans = [(f, loop, _candidates(f, loop)) for f in module.functions.values()
-             for loop in _pipelined(f.body)]
+             for loop in pipelined_loops(f.body)]
     notes = [p for _, _, found in plans for p, _, _ in found]
     if not any(p.applied for p in notes):
         return module, notes
     module = copy.deepcopy(module)
     for f in module.functions.values():
-        for loop in _pipelined(f.body):
+        for loop in pipelined_loops(f.body):
             for p, buf, indices in _candidates(f, loop):
                 if p.applied:
                     _promote(f, loop, buf, indices)
     return module, notes
 
 
-def _pipelined(body):
+def pipelined_loops(body) -> list:
+    """Every loop in ``body`` marked ``pipeline``, outer before inner."""
     return [lp for lp in ir.loops(body) if lp.attrs.get("pipeline") not in (None, False)]
-
-
-def _trips(loop: ir.For) -> int | None:
-    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
-        return None
-    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
 
 
 def _loads(exprs):
@@ -98,7 +93,7 @@ def _loads(exprs):
 def _candidates(f: ir.Function, loop: ir.For) -> list:
     """(Promotion, buffer, subscripts) for every array ``loop`` reads or writes at a fixed
     element somewhere in its body's top level: applied, or refused with the reason."""
-    trips = _trips(loop)
+    trips = trip_count(loop)
     if trips is None or trips < 2:
         return []
     varying = {id(loop.var)} | {id(s.var) for s in ir.walk_stmts(loop.body)
@@ -205,19 +200,8 @@ def _invariant(indices: list, varying: set) -> bool:
 
 def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar, indices: list) -> ir.Expr:
     """``e`` with every load of ``buf[indices]`` reading ``reg`` instead."""
-    if isinstance(e, ir.Load) and e.buf is buf and _same(e.indices, indices):
-        return ref(reg, e.loc)
-    e = clone_expr(e, {})
-    for field in ("lhs", "rhs", "operand", "cond", "if_true", "if_false", "bit", "lo"):
-        v = getattr(e, field, None)
-        if isinstance(v, ir.Expr):
-            setattr(e, field, _replace_loads(v, buf, reg, indices))
-    for field in ("indices", "operands", "args"):
-        v = getattr(e, field, None)
-        if isinstance(v, list):
-            setattr(e, field, [_replace_loads(x, buf, reg, indices) if isinstance(x, ir.Expr) else x
-                               for x in v])
-    return e
+    return map_expr(e, lambda x: ref(reg, x.loc) if isinstance(x, ir.Load) and x.buf is buf
+                    and _same(x.indices, indices) else None)
 
 
 def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
@@ -251,7 +235,7 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
             body.append(ir.Store(s.loc, s.buf,
                                  [_replace_loads(i, buf, reg, indices) for i in s.indices], value))
     lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
-    last = lo + (_trips(loop) - 1) * step
+    last = lo + (trip_count(loop) - 1) * step
 
     def at(k):
         return ir.Compare(UInt(1), loc, "==", ref(loop.var, loc), const(k, loc))

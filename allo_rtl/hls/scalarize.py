@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 
 from ..ir import nodes as ir
+from ..schedule.rewrite import map_expr
 
 
 def scalarize_module(module: ir.Module, owned: bool) -> tuple:
@@ -72,14 +73,5 @@ def _body(body: list, scalar: dict) -> list:
 
 
 def _expr(e: ir.Expr, scalar: dict) -> ir.Expr:
-    if isinstance(e, ir.Load) and id(e.buf) in scalar:
-        return ir.Ref(e.type, e.loc, scalar[id(e.buf)])
-    for name in ("lhs", "rhs", "operand", "cond", "if_true", "if_false", "bit", "lo"):
-        v = getattr(e, name, None)
-        if isinstance(v, ir.Expr):
-            setattr(e, name, _expr(v, scalar))
-    for name in ("indices", "operands", "args"):
-        v = getattr(e, name, None)
-        if isinstance(v, list):
-            setattr(e, name, [_expr(x, scalar) if isinstance(x, ir.Expr) else x for x in v])
-    return e
+    return map_expr(e, lambda x: ir.Ref(x.type, x.loc, scalar[id(x.buf)])
+                    if isinstance(x, ir.Load) and id(x.buf) in scalar else None)

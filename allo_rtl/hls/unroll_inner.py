@@ -15,21 +15,21 @@ from __future__ import annotations
 import copy
 
 from ..ir import nodes as ir
-from ..schedule.rewrite import clone_body, const
+from ..schedule.rewrite import clone_body, const, trip_count
 from .modulo import MAX_II
-from .promote import subscript_key
+from .promote import pipelined_loops, subscript_key
 
 MAX_UNROLLED_STATEMENTS = 512
 
 
 def unroll_in_pipelines(module: ir.Module) -> ir.Module:
     """``module``, or a copy whose pipelined loops hold no inner loops they can unroll."""
-    if not any(_inner_loops(lp) for f in module.functions.values()
-               for lp in _pipelined(f.body)):
+    if not any(ir.loops(lp.body) for f in module.functions.values()
+               for lp in pipelined_loops(f.body)):
         return module
     module = copy.deepcopy(module)
     for f in module.functions.values():
-        for loop in _pipelined(f.body):
+        for loop in pipelined_loops(f.body):
             _unroll_inside(loop)
     return module
 
@@ -72,18 +72,6 @@ def _unroll_inits(body: list) -> list:
     return out
 
 
-def _pipelined(body):
-    return [lp for lp in ir.loops(body) if lp.attrs.get("pipeline") not in (None, False)]
-
-
-def _inner_loops(loop: ir.For) -> list:
-    return ir.loops(loop.body)
-
-
-def _trips(loop: ir.For) -> int | None:
-    if not (isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const)):
-        return None
-    return len(range(int(loop.lo.value), int(loop.hi.value), loop.step))
 
 
 def _size(body: list) -> int:
@@ -91,7 +79,7 @@ def _size(body: list) -> int:
     n = 0
     for s in body:
         if isinstance(s, ir.For):
-            trips, inner = _trips(s), _size(s.body)
+            trips, inner = trip_count(s), _size(s.body)
             if trips is None or inner is None:
                 return None
             n += trips * inner
@@ -147,7 +135,7 @@ def _unrolled(body: list, done: list) -> list:
     for s in body:
         if isinstance(s, ir.For):
             inner = _unrolled(s.body, done)
-            trips = _trips(s)
+            trips = trip_count(s)
             done.append(f"{s.name} x{trips}")
             lo = int(s.lo.value)
             for t in range(trips):

@@ -72,17 +72,25 @@ def less(a: ir.Expr, bound, step: int, loc) -> ir.Expr:
     return ir.Compare(UInt(1), loc, "<" if step > 0 else ">", a, bound)
 
 
-def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
-    if isinstance(e, ir.Ref) and id(e.var) in sub:
-        return sub[id(e.var)]
+def map_expr(e: ir.Expr, fn) -> ir.Expr:
+    """A copy of ``e`` in which every sub-expression ``x`` with ``fn(x)`` not None is replaced
+    by ``fn(x)`` (outermost first; a replacement is not looked into)."""
+    new = fn(e)
+    if new is not None:
+        return new
     changes = {}
     for fld in dataclasses.fields(e):
         v = getattr(e, fld.name)
         if isinstance(v, ir.Expr):
-            changes[fld.name] = clone_expr(v, sub)
+            changes[fld.name] = map_expr(v, fn)
         elif isinstance(v, list) and v and isinstance(v[0], ir.Expr):
-            changes[fld.name] = [clone_expr(x, sub) for x in v]
+            changes[fld.name] = [map_expr(x, fn) for x in v]
     return dataclasses.replace(e, **changes)
+
+
+def clone_expr(e: ir.Expr, sub: dict) -> ir.Expr:
+    """A copy of ``e`` with the variables in ``sub`` (ids) replaced by their expressions."""
+    return map_expr(e, lambda x: sub.get(id(x.var)) if isinstance(x, ir.Ref) else None)
 
 
 def _known_guard(cond: ir.Expr):
