@@ -44,3 +44,16 @@ def rowsum[M: int32, N: int32](A: int32[M, N]) -> int32[M]:    # unquoted, as Al
     for i, j in allo.grid(M, N):
         S[i] += A[i, j]
     return S
+
+
+def accumulate[T, M: int32, N: int32](A: "T[N, M]", s: "T[M]"):
+    for i, j in allo.grid(N, M):
+        s[j] += A[i, j]
+
+
+def bare_template_call[T, M: int32, N: int32](A: "T[N, M]", s: "T[M]"):
+    accumulate(A, s)        # as Allo's bicg: the caller's T, M, N by name
+
+
+def bare_call_missing[T](A: "T[4, 4]", s: "T[4]"):
+    accumulate(A, s)        # M, N are not the caller's: refused at this line

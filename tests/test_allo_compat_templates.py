@@ -153,3 +153,20 @@ def test_pep695_unquoted_dimension_annotation():
     for target in ("python", None):
         mod = allo.customize(k.rowsum, instantiate=[3, 4]).build(target=target)
         assert np.array_equal(mod(a), a.sum(axis=1))
+
+
+@needs_312
+def test_bare_call_of_a_template_takes_the_callers_parameters_by_name():
+    k = pep695()
+    rng = np.random.default_rng(3)
+    a = rng.integers(-1000, 1000, (5, 3)).astype(np.int16)
+    s0 = rng.integers(-1000, 1000, 3).astype(np.int16)
+    expected = (s0.astype(np.int64) + a.sum(axis=0)).astype(np.int16)
+    sch = allo.customize(k.bare_template_call, instantiate=[int16, 3, 5])
+    for target in ("python", None):
+        s = s0.copy()
+        sch.build(target=target)(a, s)
+        assert np.array_equal(s, expected), target
+    with pytest.raises(allo.AlloError, match=r"needs its parameters here \(M, N not bound") as e:
+        allo.customize(k.bare_call_missing, instantiate=[int16])
+    assert e.value.loc.file.endswith("allo_compat_pep695_kernels.py")

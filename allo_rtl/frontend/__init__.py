@@ -13,7 +13,7 @@ from .context import FunctionContext
 from .expressions import cast_to
 from .source import KernelSource, NestedKernel
 from .statements import StmtBuilder
-from .templates import bind, is_template
+from .templates import bind, is_template, template_params
 
 
 class ModuleBuilder:
@@ -51,9 +51,16 @@ class ModuleBuilder:
         value is its result(s)."""
         ctx = eb.ctx
         if params is None and is_template(fn):
-            raise ctx.error(f"template kernel {fn.__name__} needs its parameters here", node,
-                            hint=f"call it as {fn.__name__}[...](...) with one value per "
-                                 "parameter, e.g. kernel[int32, 8](A)")
+            # as Allo: a template called bare inside a template takes the caller's values of
+            # the parameters it shares by name (stageS(A, r, s) inside kernel[T, M, N])
+            names = [p[0] for p in template_params(fn)]
+            if not all(n in ctx.template_args for n in names):
+                missing = [n for n in names if n not in ctx.template_args]
+                raise ctx.error(f"template kernel {fn.__name__} needs its parameters here "
+                                f"({', '.join(missing)} not bound in the caller)", node,
+                                hint=f"call it as {fn.__name__}[...](...) with one value per "
+                                     "parameter, e.g. kernel[int32, 8](A)")
+            params = bind(fn, [ctx.template_args[n] for n in names], ctx.loc(node))
         callee = self.function_for(fn, params, call_node=node, caller=ctx)
         explicit = [p for p in callee.params if getattr(p, "outer", None) is None]
         if len(node.args) != len(explicit):

@@ -29,6 +29,7 @@ class FunctionContext:
         self.src = source
         self.mb = module_builder
         self.env = {**source.namespace(module_builder.frames), **params}
+        self.template_args = params     # this instantiation's template parameters
         self.symbols: dict = {}
         self.locals: list = []
         self.used_names: set = set()
