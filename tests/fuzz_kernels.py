@@ -5,8 +5,11 @@ A sample is Python source text (written to a file, so errors and the frontend se
 with one top kernel ``k`` and sometimes a sub-kernel ``sub``: loop nests with constant,
 triangular and offset bounds, if/else on comparisons, integer arithmetic over mixed
 ``Int``/``UInt`` widths 1..64 (``+ - * & | ^ << >> // %``), bit get and slices, casts, a
-fixed-point accumulation, local arrays, and sub-kernel calls; plus a random schedule (split,
-reorder, unroll, pipeline, partition, buffer_at). Inputs are drawn per sample, edge values
+fixed-point accumulation, local arrays, and sub-kernel calls; in some samples float32 (an
+input array ``G``, a scalar ``y``, an accumulator ``fa`` and an output array ``H``: ``+ - * /``,
+min/max, selects and ifs on float compares, int <-> float casts, edge bit patterns such as
+NaN, infinities and subnormals among the inputs); plus a random schedule (split, reorder,
+unroll, pipeline, partition, buffer_at). Inputs are drawn per sample, edge values
 included. ``run_sample`` checks interpreter == hardware (results, in-place arrays) and, when
 the report knows it, the latency estimate == measured cycles; a refused schedule must carry a
 location in the sample's file.
@@ -28,6 +31,13 @@ import allo_rtl as allo
 N = 4                                  # array extent per dimension
 WIDTHS = (1, 2, 3, 5, 8, 12, 16, 17, 31, 32, 33, 48, 63, 64)
 FIXED = ((12, 4), (16, 8), (8, 3), (20, 10))
+# float literals: zeros of both signs, halves (exact), large (overflow to inf under *),
+# tiny (underflow to subnormals), a value whose square rounds
+FLOAT_CONSTS = ("0.0", "-0.0", "1.0", "-1.5", "0.1", "3.0e38", "1.0e-30", "-7.25", "65504.0")
+# input bit patterns: +-0, smallest/largest subnormal, smallest normal, largest normal,
+# +-inf, a quiet and a signalling NaN, 1.0, -1.0
+FLOAT_EDGE_BITS = (0x00000000, 0x80000000, 0x00000001, 0x007FFFFF, 0x00800000, 0x7F7FFFFF,
+                   0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 0x3F800000, 0xBF800000)
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Arg:
     bits: int
     fracs: int = 0
     shape: tuple = ()       # () for a scalar
+    is_float: bool = False  # float32 (``bits`` 32, ``signed``)
 
 
 @dataclass
@@ -58,7 +69,8 @@ class _Body:
     def __init__(self, draw, args):
         self.draw, self.args = draw, args
         self.lines: list = []
-        self.scalars = [a for a in args if not a.shape and not a.fracs]
+        self.scalars = [a for a in args if not a.shape and not a.fracs and not a.is_float]
+        self.floats = any(a.is_float for a in args)
         self.loop_vars: list = []          # (name, exclusive upper bound <= N)
         self.n_locals = 0
         self.loops: list = []              # loop names for the schedule
@@ -82,7 +94,35 @@ class _Body:
         return f"{arr.name}[{self.index(arr)}]"
 
     def arrays(self):
-        return [a for a in self.args if a.shape and not a.fracs]
+        return [a for a in self.args if a.shape and not a.fracs and not a.is_float]
+
+    # --- float32 expressions (only when the sample has its float arguments) -----------------
+    def fleaf(self) -> str:
+        kinds = ["const", "y"] + (["G", "G", "cast"] if self.loop_vars else ["cast"])
+        kind = self.pick(kinds)
+        if kind == "const":
+            return self.pick(FLOAT_CONSTS)
+        if kind == "y":
+            return "y"
+        if kind == "G":
+            return f"G[{self.pick(self.loop_vars)[0]}]"
+        return f"float32({self.leaf()})"          # int -> float rounds to nearest even
+
+    def fexpr(self, depth: int = 2) -> str:
+        if depth == 0 or self.draw(st.integers(0, 3)) == 0:
+            return self.fleaf()
+        form = self.pick(["bin", "bin", "bin", "div", "minmax", "select"])
+        a = self.fexpr(depth - 1)
+        if form == "bin":
+            return f"({a} {self.pick(['+', '-', '*'])} {self.fexpr(depth - 1)})"
+        if form == "div":
+            return f"({a} / {self.fexpr(depth - 1)})"
+        if form == "minmax":
+            return f"{self.pick(['min', 'max'])}({a}, {self.fexpr(depth - 1)})"
+        return f"({a} if {self.fcond()} else {self.fexpr(depth - 1)})"
+
+    def fcond(self) -> str:
+        return f"{self.fleaf()} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {self.fleaf()}"
 
     def index(self, arr) -> str:
         return ", ".join(self.pick(self.loop_vars)[0] for _ in arr.shape)
@@ -101,6 +141,8 @@ class _Body:
         if form == "div":
             return f"({a} {self.pick(['//', '%'])} {self.expr(depth - 1)})"
         if form == "cast":
+            if self.floats and self.draw(st.integers(0, 2)) == 0:   # float -> int truncates
+                a = self.fexpr(1)
             return f"{self.pick(['int8', 'int16', 'int32', 'uint8', 'uint16', 'int64'])}({a})"
         if form == "bit":               # a constant bit outside the value is refused
             s = self.pick(self.scalars)
@@ -115,6 +157,8 @@ class _Body:
         return f"{self.pick(['min', 'max'])}({a}, {self.expr(depth - 1)})"
 
     def cond(self) -> str:
+        if self.floats and self.draw(st.integers(0, 3)) == 0:
+            return self.fcond()
         return f"{self.leaf()} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {self.leaf()}"
 
     # --- statements ---------------------------------------------------------------
@@ -129,8 +173,15 @@ class _Body:
 
     def statements(self, pad: str, budget: int, depth: int):
         for _ in range(budget):
-            kind = self.pick(["local", "store", "acc", "loop", "if"] if depth < 2 else
-                             ["local", "store", "acc", "if"])
+            kinds = ["local", "store", "acc", "loop", "if"] if depth < 2 else \
+                ["local", "store", "acc", "if"]
+            kind = self.pick(kinds + (["facc", "fstore"] if self.floats else []))
+            if kind == "fstore" and self.loop_vars:
+                self.lines.append(f"{pad}H[{self.pick(self.loop_vars)[0]}] = {self.fexpr()}")
+                continue
+            if kind in ("facc", "fstore"):  # a float recurrence: the adder's latency bounds II
+                self.lines.append(f"{pad}fa = fa + {self.fexpr(1)}")
+                continue
             if kind == "local":
                 self.local(pad)
             elif kind == "store" and self.loop_vars and self.outputs():
@@ -183,7 +234,18 @@ def samples(draw) -> Sample:
         args.append(Arg(name, _type(signed, bits), signed, bits, shape=(N,) * dims))
     w, f = draw(st.sampled_from(FIXED))
     args.append(Arg("F", f"Fixed({w}, {f})", True, w, f, shape=(N,)))
+    floats = draw(st.integers(0, 2)) == 0          # a third of the samples use float32
+    if floats:
+        args += [Arg("y", "float32", True, 32, is_float=True),
+                 Arg("G", "float32", True, 32, shape=(N,), is_float=True),
+                 Arg("H", "float32", True, 32, shape=(N,), is_float=True)]
     body = _Body(draw, args)
+    float_loop = []
+    if floats:                  # every float sample has a float recurrence and a float store
+        body.loop_vars.append(("m", N))
+        float_loop = [f"    for m in range({N}):", f"        fa = fa + {body.fexpr()}",
+                      f"        H[m] = {body.fexpr()}"]
+        body.loop_vars.pop()
     body.statements("    ", draw(st.integers(1, 4)), 0)
     use_sub = draw(st.booleans())
     acc_bits = draw(st.sampled_from((8, 16, 32, 33, 64)))
@@ -196,28 +258,32 @@ def samples(draw) -> Sample:
                   "    return r", "", ""]
     sig = ", ".join(f"{a.name}: {a.type}[{', '.join(map(str, a.shape))}]" if a.shape
                     else f"{a.name}: {a.type}" for a in args)
-    lines.append(f"def k({sig}) -> (Int({acc_bits}), Fixed(24, 10)):")
+    results = f"Int({acc_bits}), Fixed(24, 10)" + (", float32" if floats else "")
+    lines.append(f"def k({sig}) -> ({results}):")
     lines.append(f"    acc: Int({acc_bits}) = 0")
     lines.append("    fx: Fixed(24, 10) = 0.0")
+    if floats:
+        lines.append("    fa: float32 = 0.0")
     lines.append(f"    for m in range({N}):")
     lines.append("        fx = fx + F[m] * F[m] - F[m]")
+    lines += float_loop
     lines += body.lines
     if use_sub:
         lines.append(f"    acc = acc + sub(int32(acc), int32({body.scalars[0].name}))")
-    lines.append("    return acc, fx")
+    lines.append("    return acc, fx, fa" if floats else "    return acc, fx")
     source = "from allo_rtl.ir.types import Int, UInt, Fixed, int8, int16, int32, int64, " \
-             "uint8, uint16\n\n\n" + "\n".join(lines) + "\n"
-    schedule = draw(_schedules(body.loops))
+             "uint8, uint16, float32\n\n\n" + "\n".join(lines) + "\n"
+    schedule = draw(_schedules(body.loops, ["A", "B", "F"] + (["G", "H"] if floats else [])))
     return Sample(source, args, schedule, _inputs(draw, args))
 
 
-def _schedules(loops):
+def _schedules(loops, arrays):
     prims = [st.tuples(st.just("pipeline"), st.sampled_from(loops or ["m"])),
              st.tuples(st.just("unroll"), st.sampled_from(loops or ["m"]),
                        st.sampled_from([0, 2])),
              st.tuples(st.just("split"), st.sampled_from(loops or ["m"]),
                        st.sampled_from([2, 3])),
-             st.tuples(st.just("partition"), st.sampled_from(["A", "B", "F"]),
+             st.tuples(st.just("partition"), st.sampled_from(arrays),
                        st.sampled_from(["Cyclic", "Block", "Complete"]),
                        st.sampled_from([0, 1]), st.sampled_from([2, 4])),
              st.tuples(st.just("pipeline"), st.just("m"))]
@@ -232,9 +298,23 @@ def _edge_ints(a: Arg):
     return sorted({min(max(v, lo), hi) for v in (lo, hi, 0, 1, -1, 2, lo + 1, hi - 1)})
 
 
+def _float32s():
+    """Edge bit patterns, any bit pattern, or an ordinary value (most arithmetic then stays
+    finite, so NaN does not swallow every result)."""
+    edge = st.sampled_from(FLOAT_EDGE_BITS).map(lambda b: np.uint32(b).view(np.float32))
+    raw = st.integers(0, 2**32 - 1).map(lambda b: np.uint32(b).view(np.float32))
+    plain = st.floats(-1e4, 1e4, width=32).map(np.float32)
+    return st.one_of(edge, raw, plain, plain)
+
+
 def _inputs(draw, args):
     out = []
     for a in args:
+        if a.is_float:
+            vals = [draw(_float32s()) for _ in range(int(np.prod(a.shape or (1,))))]
+            arr = np.array(vals, dtype=np.float32).reshape(a.shape)
+            out.append(arr if a.shape else np.float32(arr))
+            continue
         if a.fracs:
             scale = 1 << a.fracs
             lo, hi = -(1 << (a.bits - 1)), (1 << (a.bits - 1)) - 1
@@ -294,11 +374,22 @@ def _copy(args):
 
 
 def same(a, b) -> bool:
+    """Equal values; floats bit for bit (so -0.0 != 0.0 and NaN == the same NaN pattern:
+    hardware and interpreter both give the canonical NaN)."""
     if isinstance(a, tuple):
         return isinstance(b, tuple) and len(a) == len(b) and all(map(same, a, b))
+    if _is_float32(a) or _is_float32(b):
+        return (_is_float32(a) and _is_float32(b) and np.shape(a) == np.shape(b)
+                and np.array_equal(np.asarray(a, np.float32).view(np.uint32),
+                                   np.asarray(b, np.float32).view(np.uint32)))
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
     return a == b
+
+
+def _is_float32(x) -> bool:
+    return isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and
+                                                    x.dtype.kind == "f")
 
 
 def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k") -> dict:
@@ -376,7 +467,7 @@ def batch(samples: list, schedules: list) -> Sample:
     top = [f"def top({', '.join(sig)}) -> ({', '.join(result_types)}):", *calls,
            f"    return {', '.join(results)}"]
     source = header + _HEADER_END + "\n\n".join(parts) + "\n\n" + "\n".join(top) + "\n"
-    args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape)
+    args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape, a.is_float)
             for n, s in enumerate(samples) for a in s.args]
     return Sample(source, args, schedule, inputs)
 
