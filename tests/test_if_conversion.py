@@ -64,6 +64,27 @@ def lookup_when_flagged(F: int32[N], A: int32[N]) -> int32[N]:
     return C
 
 
+def both_branches_read(F: int32[N], A: int32[N]) -> int32[N]:
+    C: int32[N] = 0
+    for i in range(N):
+        if F[i] > 0:
+            C[i] = A[i] * 3              # both branches read A[i]: one read before them
+        else:
+            C[i] = A[i] - 7
+    return C
+
+
+def nested_shared_read(F: int32[N], A: int32[N]) -> int32[N]:
+    C: int32[N] = 0
+    for i in range(N):
+        if F[i] != 0:
+            if F[i] > 0:                 # under the outer predicate: read when F[i] != 0
+                C[i] = A[i] + 1
+            else:
+                C[i] = A[i] * A[i]
+    return C
+
+
 def _ints(rng, lo=-200, hi=200):
     return rng.integers(lo, hi, N).astype(np.int32)
 
@@ -112,6 +133,29 @@ def test_a_load_under_a_predicate_reads_only_when_the_branch_runs():
     assert mod.reads["F"] == N
 
 
+def test_a_word_both_branches_read_is_read_once():
+    rng = np.random.default_rng(7)
+    F, A = _ints(rng), _ints(rng)
+    F[0], F[1] = 0, 1
+    mod = _pipelined(both_branches_read)
+    want = np.where(F > 0, A.astype(np.int64) * 3, A.astype(np.int64) - 7).astype(np.int32)
+    assert np.array_equal(mod(F, A), want)
+    assert mod.reads["A"] == N                      # once per iteration, not twice
+    assert _loop(mod, "i")["ii"] == 1               # A's one port: one slot
+
+
+def test_a_shared_read_in_a_nested_branch_keeps_the_outer_predicate():
+    rng = np.random.default_rng(8)
+    F, A = _ints(rng, -2, 3), _ints(rng)
+    F[:3] = [0, 1, -1]
+    mod = _pipelined(nested_shared_read)
+    a = A.astype(np.int64)
+    want = np.where(F == 0, 0, np.where(F > 0, a + 1, a * a)).astype(np.int32)
+    assert np.array_equal(mod(F, A), want)
+    assert mod.reads["A"] == int((F != 0).sum())    # only where the outer branch runs
+    assert _loop(mod, "i")["ii"] == 1
+
+
 def test_plain_build_is_unchanged_and_agrees():
     # without pipeline the branch stays a branch of the FSM; same results
     rng = np.random.default_rng(5)
@@ -122,7 +166,8 @@ def test_plain_build_is_unchanged_and_agrees():
     assert piped.cycles < plain.cycles
 
 
-@pytest.mark.parametrize("kernel", [absdiff, clipped_sum, lookup_when_flagged])
+@pytest.mark.parametrize("kernel", [absdiff, clipped_sum, lookup_when_flagged,
+                                    both_branches_read, nested_shared_read])
 def test_predicated_pipelines_hold_under_stalls(kernel):
     rng = np.random.default_rng(6)
     args = [(rng.random(N) < 0.5).astype(np.int32) if kernel is lookup_when_flagged and k == 0

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
+from ..ir.printer import format_expr
 from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
@@ -137,6 +138,7 @@ class _BlockBuilder:
         self.dead: set = set()         # stores overwritten before any read: dropped
         self.assigned: dict = {}       # id(Scalar) -> (value, self.assigned then), for IR forms
         self.pred: Op | None = None    # if-conversion: the uint1 under which statements run
+        self.hoisted: dict = {}        # (id(Buffer), id(addr op)) -> a load both branches share
 
     def op(self, opcode, typ, operands, loc, **fields) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
@@ -162,6 +164,7 @@ class _BlockBuilder:
         if-converted branch) the store is ``store(addr, value, pred)``: it may not happen, so
         it neither forwards nor kills."""
         self.store_epoch[id(buf)] = self.store_epoch.get(id(buf), 0) + 1
+        self.hoisted = {k: v for k, v in self.hoisted.items() if k[0] != id(buf)}
         if self.pred is not None:
             self.forward = {k: v for k, v in self.forward.items() if k[0] != id(buf)}
             self.unread = {k: v for k, v in self.unread.items() if k[0] != id(buf)}
@@ -186,6 +189,8 @@ class _BlockBuilder:
             plain = self.cse.get(self._key("load", typ, [addr], {"buf": buf}))
             if plain is not None:
                 return plain
+            if key in self.hoisted:
+                return self.hoisted[key]
             return self.op("load", typ, [addr, self.pred], loc, buf=buf)
         return self.op("load", typ, [addr], loc, buf=buf)
 
@@ -362,6 +367,12 @@ class _BlockBuilder:
         outer = self.pred
         cond = self.expr(s.cond)
         bit = UInt(1)
+        # a word both branches read is read once, before them, whichever runs: one port
+        # slot instead of two (if c: B[i] = x * A[i] else: B[i] = A[i])
+        for load in shared_branch_loads(s):
+            addr = self.address(load.buf, load.indices, load.loc)
+            self.hoisted[(id(load.buf), id(addr))] = self.load(load.buf, addr, load.type,
+                                                               load.loc)
         branch_ops = []
         for body, taken in ((s.then_body, cond),
                             (s.else_body, self.op("lnot", bit, [cond], s.loc))):
@@ -398,6 +409,40 @@ class _BlockBuilder:
                 self.op("select", a.operands[0].type, [cond, a.operands[0], b.operands[0]], loc)
             value = self.op("select", buf.dtype, [cond, a.operands[1], b.operands[1]], loc)
             self.store(buf, addr, value, loc)
+
+
+def shared_branch_loads(s: ir.If) -> list:
+    """Loads (one of each) that both branches of ``s`` perform at the same address, from a
+    buffer neither branch stores to, with indices reading no variable either branch assigns:
+    reading it before the branches gives each branch the value it would have read. Only the
+    branches' own statements count, not nested branches': the word is then one the program
+    reads whichever branch runs (never a speculative read out of range)."""
+    def loads_and_writes(body):
+        loads, stored, assigned = {}, set(), set()
+        for t in ir.walk_stmts(body):
+            if isinstance(t, ir.Store):
+                stored.add(id(t.buf))
+            if isinstance(t, ir.Assign):
+                assigned.add(id(t.var))
+        for t in body:
+            for e in ir.stmt_exprs(t):
+                for x in ir.walk_exprs(e):
+                    if isinstance(x, ir.Load):
+                        key = (id(x.buf), tuple(format_expr(i) for i in x.indices))
+                        loads.setdefault(key, x)
+        return loads, stored, assigned
+    then_loads, then_stored, then_assigned = loads_and_writes(s.then_body)
+    else_loads, else_stored, else_assigned = loads_and_writes(s.else_body)
+    stored, assigned = then_stored | else_stored, then_assigned | else_assigned
+    out = []
+    for key, load in then_loads.items():
+        if key not in else_loads or key[0] in stored:
+            continue
+        if any(isinstance(x, ir.Ref) and id(x.var) in assigned
+               for i in load.indices for x in ir.walk_exprs(i)):
+            continue
+        out.append(load)
+    return out
 
 
 def if_convertible(s) -> bool:
