@@ -1,0 +1,210 @@
+"""Allo's own PolyBench schedules (its ``examples/polybench/``), run unchanged on allo-rtl at
+int32, 8 per dimension: cycles against the resource lower bound of the loops they pipeline.
+
+    python benchmarks/bench_allo_examples.py --allo PATH/TO/allo [--kernels gemm,atax] [--size mini]
+
+PATH/TO/allo is a checkout of cornell-zhang/allo (the files are read from there at run time,
+never copied into this repository). Each example file defines a schedule function whose first
+parameter is ``concrete_type`` (``gemm(concrete_type, p, r, q)``, ``atax(...)``, ...); it is
+called with ``int32`` and 8 for every size parameter, its schedule built with the default build,
+and the design run on random inputs against allo-rtl's interpreter (results must be equal)
+and timed in cycles.
+
+"bound" is, for every function of the hierarchy, the sum over its pipelined loop nests of
+(outer trips) x (trips x ResMII + depth) -- ResMII the most accesses a memory port serves per
+iteration after register promotion (as bench_polybench.py) -- plus one cycle per call: what any
+schedule of those loop bodies needs; loops the example leaves sequential add nothing to it, so
+"ratio" also prices them. Goal (issue 17): ratio <= 1.15.
+"""
+import argparse
+import importlib.util
+import inspect
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import allo_rtl
+import allo_rtl.ir.types
+from allo_rtl.ir.types import int32
+
+KERNELS = ("gemm", "two_mm", "three_mm", "atax", "bicg", "mvt", "gesummv", "syrk", "syr2k",
+           "doitgen", "trmm", "jacobi_1d", "jacobi_2d")
+SIZE = 8
+TIME_PARAMS = {"tsteps": 2}           # time steps of the stencils (kept short)
+
+
+def alias_allo():
+    """``import allo`` in the example files gives allo-rtl (the only change they need)."""
+    sys.modules["allo"] = allo_rtl
+    sys.modules["allo.ir"] = allo_rtl.ir
+    sys.modules["allo.ir.types"] = allo_rtl.ir.types
+
+
+def load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"allo_example_{path.stem}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def schedule_function(mod):
+    for name, fn in vars(mod).items():
+        if inspect.isfunction(fn) and not name.startswith("test"):
+            params = list(inspect.signature(fn).parameters)
+            if params and params[0] == "concrete_type":
+                return fn
+    raise LookupError(f"{mod.__file__}: no schedule function (first parameter concrete_type)")
+
+
+def call_schedule(fn, sizes: dict | None):
+    """(the top schedule, the hardware module if the example built it itself). ``sizes``:
+    the example's psize.json entry (its parameter names, any case), else 8 everywhere."""
+    args = []
+    for name, p in list(inspect.signature(fn).parameters.items())[1:]:
+        if p.default is not inspect.Parameter.empty:
+            break                       # alpha, beta: the example's own defaults
+        if sizes is not None:
+            by_name = {k.lower(): v for k, v in sizes.items()}
+            args.append(by_name[name.lower()] if name.lower() in by_name else
+                        by_name[name.lower()[:1]])     # qq -> Q, rr -> R
+        else:
+            args.append(TIME_PARAMS.get(name.lower(), SIZE))
+    made = []                           # the schedules the example customizes; the last is the top
+    customize = allo_rtl.customize
+
+    def recording(*a, **k):
+        made.append(customize(*a, **k))
+        return made[-1]
+    allo_rtl.customize = recording
+    try:
+        out = fn(int32, *args)
+    finally:
+        allo_rtl.customize = customize
+    return (made[-1], out) if not hasattr(out, "build") else (out, None)
+
+
+def random_inputs(top, rng):
+    out = []
+    for p in top.params:
+        t = p.type
+        if hasattr(t, "shape") and t.shape:
+            out.append(rng.integers(-50, 50, size=t.shape).astype(np.int32))
+        else:
+            out.append(np.int32(rng.integers(-50, 50)))
+    return out
+
+
+def pipelined_bound(functions) -> int | None:
+    """Sum of the pipelined nests' bounds over all functions (None: a run-time trip count)."""
+    total = 0
+    for f in functions:
+        stack = []
+        for row in f["loops"]:
+            level = row.get("nest_level", row["level"])
+            stack = [r for r in stack if r["level"] < level]
+            if not row["pipelined"]:
+                stack.append(row)
+                continue
+            trips = [r["trip_count"] for r in stack] + [row["trip_count"]]
+            if None in trips:
+                return None
+            outer = int(np.prod(trips[:-1])) if len(trips) > 1 else 1
+            total += outer * (row["trip_count"] * row["res_mii"] + row["depth"])
+    return total
+
+
+def call_counts(module) -> dict:
+    """How often each function runs per call of the top (calls inside loops of constant
+    bounds count once per trip)."""
+    from allo_rtl.ir import nodes as ir
+    counts = {module.top: 1}
+
+    def trips(loop):
+        if isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const):
+            return max(0, -(-(int(loop.hi.value) - int(loop.lo.value)) // loop.step))
+        return 1
+
+    def walk(body, mult):
+        for s in body:
+            if isinstance(s, ir.Call):
+                counts[s.callee.name] = counts.get(s.callee.name, 0) + mult
+                walk(s.callee.body, mult)
+            elif isinstance(s, ir.For):
+                walk(s.body, mult * trips(s))
+            else:
+                for sub in ir.child_bodies(s):
+                    walk(sub, mult)
+    walk(module.functions[module.top].body, 1)
+    return counts
+
+
+def run(path: Path, rng, sizes):
+    mod = load(path)
+    t0 = time.perf_counter()
+    s, hw = call_schedule(schedule_function(mod), sizes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hw = hw or s.build()
+    build_s = time.perf_counter() - t0
+    top = s.module.functions[s.module.top]
+    inputs = random_inputs(top, rng)
+    ref_args = [a.copy() for a in inputs]
+    hw_args = [a.copy() for a in inputs]
+    want = s.build(target="python")(*ref_args)
+    got = hw(*hw_args)
+    same = all(np.array_equal(a, b) for a, b in zip(hw_args, ref_args)) and \
+        (want is None or np.array_equal(np.asarray(got), np.asarray(want)))
+    report = hw.design.report_dict()
+    counts = call_counts(hw.design.module)
+    funcs = [f for f in report["functions"]]
+    bound = 0
+    for f in funcs:
+        b = pipelined_bound([f])
+        if b is None:
+            bound = None
+            break
+        bound += counts.get(f["function"], 1) * b
+    iis = " ".join(f"{f['function']}.{r['name']}:{r['ii']}" for f in funcs
+                   for r in f["loops"] if r["pipelined"])
+    limits = [f"{f['function']}.{r['name']}: {r['note']}" for f in funcs for r in f["loops"]
+              if r["pipelined"] and r["ii"] != 1]
+    return hw.cycles, bound, build_s, same, iis, limits
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--allo", required=True, type=Path, help="a checkout of cornell-zhang/allo")
+    ap.add_argument("--kernels", default=",".join(KERNELS))
+    ap.add_argument("--size", default="8", help="8 (every dimension; the calyx-evaluation "
+                    "sizes) or a psize.json class of the examples: mini, small, ...")
+    args = ap.parse_args(argv)
+    psize = json.loads((args.allo / "examples" / "polybench" / "psize.json").read_text())
+    alias_allo()
+    rng = np.random.default_rng(0)
+    print(f"{'example':10s} {'cycles':>7s} {'bound':>6s} {'ratio':>5s} {'build s':>7s} ok  "
+          "pipelined loops: II")
+    notes = []
+    for name in args.kernels.split(","):
+        path = args.allo / "examples" / "polybench" / f"{name}.py"
+        try:
+            sizes = None if args.size == "8" else psize[name][args.size]
+            cycles, bound, build_s, ok, iis, limits = run(path, rng, sizes)
+        except Exception as e:          # an example allo-rtl cannot run yet: say why, go on
+            print(f"{name:10s} {'-':>7s} {'-':>6s} {'-':>5s} {'-':>7s} --  "
+                  f"not run: {type(e).__name__}: {str(e).splitlines()[0][:110]}")
+            continue
+        ratio = f"{cycles / bound:5.2f}" if bound else "  n/a"
+        print(f"{name:10s} {cycles:7d} {bound or 0:6d} {ratio} {build_s:7.2f} "
+              f"{'ok' if ok else 'WRONG'}  {iis}", flush=True)
+        notes += [f"  {name}: {n}" for n in limits]
+    if notes:
+        print("loops not at II=1:")
+        print("\n".join(notes))
+
+
+if __name__ == "__main__":
+    main()
