@@ -42,16 +42,17 @@ def test_different_widths_do_not_share():
     assert {bits for bits, _ in b.registers} == {32, 16}
 
 
-def two_blocks(A: int32[4], B: int32[4]):
+# divisors are arguments: a constant divisor is a multiplication, not a divider
+def two_blocks(A: int32[4], B: int32[4], p: int32, q: int32):
     for i in range(4):
-        A[i] = A[i] / 3
+        A[i] = A[i] / p
     for i in range(4):
-        B[i] = B[i] / 5
+        B[i] = B[i] / q
 
 
-def one_block(A: int32[4], B: int32[4]):
+def one_block(A: int32[4], B: int32[4], p: int32, q: int32):
     for i in range(4):
-        A[i] = A[i] / 3 + B[i] / 7
+        A[i] = A[i] / p + B[i] / q
 
 
 def _dividers(fn):
@@ -65,12 +66,12 @@ def test_dividers_are_shared_across_blocks_not_within_one():
     shared, mod = _dividers(two_blocks)
     assert sum(shared.values()) == 1
     A, B = np.array([7, -7, 100, 0], dtype=np.int32), np.array([11, -12, 5, 4], dtype=np.int32)
-    mod(A, B)
+    mod(A, B, 3, 5)
     assert list(A) == [2, -2, 33, 0] and list(B) == [2, -2, 1, 0]
     separate, mod = _dividers(one_block)
     assert sum(separate.values()) == 2
     A, B = np.array([7, -7, 100, 0], dtype=np.int32), np.array([15, -15, 6, 7], dtype=np.int32)
-    mod(A, B)
+    mod(A, B, 3, 7)
     assert list(A) == [2 + 2, -2 - 2, 33 + 0, 0 + 1]
 
 

@@ -57,12 +57,36 @@ def test_pipelining_cuts_cycles_and_reports_ii():
     assert "pipelined" in text and "II 1" in text
 
 
+def scaled_by(A: allo.int32[8], d: allo.int32) -> allo.int32[8]:
+    B: allo.int32[8] = 0
+    for i in range(8):
+        B[i] = A[i] / d          # a variable divisor: the iterative divider
+    return B
+
+
 def test_unpipelinable_loop_warns_and_reports_why():
-    case = next(c for c in CASES if c.name == "jacobi_1d")
-    s = pipeline_innermost(allo.customize(case.kernel))
+    s = allo.customize(scaled_by)
+    s.pipeline("i")
     with pytest.warns(PipelineWarning, match="division at line"):
         mod = s.build()
     assert "not pipelined: the division at line" in str(mod.report())
+    A = np.arange(-4, 4, dtype=np.int32) * 7
+    assert list(mod(A, 3)) == [int(a / 3) for a in A]     # truncates, as Allo's /
+
+
+def test_jacobi_1d_divides_by_a_constant_and_pipelines():
+    case = next(c for c in CASES if c.name == "jacobi_1d")
+    s = pipeline_innermost(allo.customize(case.kernel))
+    mod = s.build()
+    assert "division" not in str(mod.report())
+    args = case.make_inputs(np.random.default_rng(4), False)
+    np_args = copy_args(args)
+    expected = case.reference(np_args)
+    got = mod(*args)
+    if expected is not None:
+        assert_same(got, expected)
+    for k in case.inplace:
+        assert_same(args[k], np_args[k])
 
 
 @pytest.mark.parametrize("sim", [pytest.param("icarus", marks=pytest.mark.icarus),

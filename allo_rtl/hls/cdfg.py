@@ -26,7 +26,7 @@ from ..ir.printer import format_expr
 from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
-                      OPERATORS, POW2_DIVISION, UNARY, OpInfo)
+                      OPERATORS, POW2_DIVISION, CONST_DIVISION, UNARY, OpInfo)
 
 
 @dataclass(eq=False)
@@ -228,7 +228,9 @@ class _BlockBuilder:
         if isinstance(e, ir.Load):
             return self.load(e.buf, self.address(e.buf, e.indices, e.loc), e.type, e.loc)
         if isinstance(e, ir.BinOp):
-            opcode = POW2_DIVISION[e.op] if _pow2_divisor(e) else BINARY[e.op]
+            divisor = _constant_divisor(e)
+            opcode = (POW2_DIVISION[e.op] if divisor == "pow2" else
+                      CONST_DIVISION[e.op] if divisor == "const" else BINARY[e.op])
             return self.op(opcode, e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
         if isinstance(e, ir.Compare):
             return self.op(COMPARE[e.op], e.type, [self.expr(e.lhs), self.expr(e.rhs)], e.loc)
@@ -458,17 +460,27 @@ def _bits(t):
     return UInt(t.bits)
 
 
-def _pow2_divisor(e: ir.BinOp) -> bool:
-    """An integer division (``/ // %``) by a constant power of two (shifts, no divider)."""
+# the widest dividend divided by a multiplication (a w x (w + 2)-bit constant product)
+CONST_DIVISION_MAX_BITS = 64
+
+
+def _constant_divisor(e: ir.BinOp) -> str | None:
+    """How an integer division (``/ // %``) by a positive constant runs without the divider:
+    "pow2" (shifts and masks), "const" (a multiplication by the reciprocal), None (the
+    divider: a variable or non-positive divisor, fixed point, or a dividend over 64 bits)."""
     if e.op not in POW2_DIVISION or not isinstance(e.rhs, ir.Const):
-        return False
+        return None
     if any(t.is_float or t.fracs for t in (e.type, e.lhs.type, e.rhs.type)):
-        return False
+        return None
     t = e.rhs.type
     c = int(e.rhs.value)
     # positive in the divisor's own type (a raw 128 of an int8 is -128) and in the result's
     positive_below = 1 << (t.hw_bits - 1 if t.signed else t.hw_bits)
-    return 0 < c < positive_below and c & (c - 1) == 0 and c < 1 << e.type.hw_bits
+    if not (0 < c < positive_below and c < 1 << e.type.hw_bits):
+        return None
+    if c & (c - 1) == 0:
+        return "pow2"
+    return "const" if e.lhs.type.hw_bits <= CONST_DIVISION_MAX_BITS else None
 
 
 def _hashable(v):

@@ -159,6 +159,13 @@ def _pow2_division(symbol):
     return build
 
 
+def _const_division(symbol):
+    def build(op, args, types):
+        return arith.const_division_value(symbol, args[0], types[0], op.operands[1].value,
+                                          op.type)
+    return build
+
+
 def _address(op, args, types):
     total = 0
     for v, stride in zip(args, op.strides):
@@ -201,6 +208,12 @@ def _entries():
         out.append(OpInfo(f"{general}_pow2", COMPUTE, COMBINATIONAL, "minmax", sym,
                           semantics.binop, _pow2_division(sym), report_name=_FU[sym] + "_pow2",
                           special_case_of=general))
+    # by another constant: a multiplication by its reciprocal (a constant multiplier:
+    # shifts and adds or a DSP, not the shared multiplier), so pipelines keep it
+    for general, sym in [("tdiv", "/"), ("floordiv", "//"), ("mod", "%")]:
+        out.append(OpInfo(f"{general}_const", COMPUTE, COMBINATIONAL, "mul", sym,
+                          semantics.binop, _const_division(sym),
+                          report_name=_FU[sym] + "_const", special_case_of=general))
     for opcode, sym in [("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                         ("ge", ">=")]:
         out.append(OpInfo(opcode, COMPUTE, COMBINATIONAL, "compare", sym, semantics.compare,
@@ -258,7 +271,12 @@ BINARY = {e.symbol: e.opcode for e in OPERATORS.values()
           if e.semantics is semantics.binop and e.special_case_of is None}
 # integer division by a constant power of two: shifts and masks, not the divider
 POW2_DIVISION = {e.symbol: e.opcode for e in OPERATORS.values()
-                 if e.special_case_of in ("tdiv", "floordiv", "mod")}
+                 if e.special_case_of in ("tdiv", "floordiv", "mod")
+                 and e.opcode.endswith("_pow2")}
+# by any other positive constant: a multiplication by the reciprocal
+CONST_DIVISION = {e.symbol: e.opcode for e in OPERATORS.values()
+                  if e.special_case_of in ("tdiv", "floordiv", "mod")
+                  and e.opcode.endswith("_const")}
 COMPARE = {e.symbol: e.opcode for e in OPERATORS.values()
            if e.semantics is semantics.compare}
 LOGIC = {"and": "land", "or": "lor"}

@@ -99,6 +99,31 @@ def pow2_division_value(op: str, a, ta: AlloType, k: int, tr: AlloType) -> Value
     raise KeyError(op)
 
 
+def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Value:
+    """``a op d`` for an integer ``a`` and a constant ``d > 1`` (not a power of two) with
+    Allo's rules, as a multiplication by a reciprocal instead of a divider: the quotient of
+    the magnitude is ``(|a| * M) >> s`` with ``s = w + ceil(log2 d)`` and ``M = ceil(2**s /
+    d)``, exact for every ``|a| < 2**w`` (the rounding error of M stays below ``1/d``); the
+    sign, floor and remainder follow from it."""
+    shape_of(ta)
+    shape_of(tr)
+    a = Value.cast(a)
+    w = ta.hw_bits
+    negative = a[-1] if ta.signed else Const(0, 1)
+    magnitude = Mux(negative, -a, a)[:w] if ta.signed else a       # |int_min| fits w bits
+    shift = w + (d - 1).bit_length()
+    reciprocal = -(-(1 << shift) // d)
+    q_mag = (magnitude * Const(reciprocal, reciprocal.bit_length())) >> shift
+    r_mag = (magnitude - q_mag * d)[:max(1, (d - 1).bit_length())]   # 0 <= r < d
+    if op == "/":
+        return fit(Mux(negative, -q_mag, q_mag), tr)
+    if op == "//":                  # floor: one less where a negative dividend leaves a rest
+        return fit(Mux(negative, -q_mag - (r_mag != 0), q_mag), tr)
+    if op == "%":
+        return fit(Mux(negative, -r_mag, r_mag), tr)
+    raise KeyError(op)
+
+
 def product_value(p, ta: AlloType, tb: AlloType, tr: AlloType) -> Value:
     """The exact product ``p`` of operands typed ta and tb, as a value of type tr (also used
     with a multiplier shared by several operations)."""
