@@ -135,7 +135,8 @@ def test_requested_ii_is_kept_when_larger():
 
 def divides(A: int32[8], B: int32[8]):
     for i in range(8):
-        B[i] = A[i] // 3
+        B[i] = A[i] // A[7 - i]      # by a variable: the iterative divider (by a constant
+                                     # it would be a multiplication, which pipelines)
 
 
 def test_divisions_are_not_pipelined():
