@@ -44,12 +44,6 @@ def build(module, target=None, project=None, family: str = "generic",
     from .ir.regions import has_regions, has_stream_ops, sequential_regions
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn
-    if uses_streams(module):
-        from .errors import AlloBackendError
-        raise AlloBackendError("streams and dataflow regions run on the interpreter only so "
-                               "far; the hardware backend does not lower them yet",
-                               hint="build with target='python' (df.build(..., "
-                               "target='simulator'))")
     if target in HARDWARE_TARGETS or target == "board":
         refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
         refuse_too_wide(module)         # integers wider than 512 bits: interpreter only

@@ -162,7 +162,7 @@ def _calls(regions):
     for r in regions:
         if isinstance(r, CallRegion):
             yield r
-        for attr in ("body", "then_body", "else_body"):
+        for attr in ("body", "then_body", "else_body", "stages"):
             yield from _calls(getattr(r, attr, []))
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from ..ir import nodes as ir
 from .bind import Binding, bind_registers, bind_units
 from .check import check_block, check_modulo
-from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
-                   build_cdfg)
+from .cdfg import (Block, CallRegion, DataflowRegion, FunctionCDFG, IfRegion, LoopRegion,
+                   WhileRegion, build_cdfg)
 from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
@@ -54,7 +54,11 @@ def _blocks_with_uses(regions):
             yield from _blocks_with_uses(r.then_body)
             yield from _blocks_with_uses(r.else_body)
         elif isinstance(r, CallRegion):
-            yield r.args_block, tuple(a for a in r.args if not isinstance(a, ir.Buffer))
+            yield r.args_block, tuple(a for a in r.args
+                                      if not isinstance(a, (ir.Buffer, ir.Channel)))
+        elif isinstance(r, DataflowRegion):
+            yield r.args_block, tuple(a for c in r.stages for a in c.args
+                                      if not isinstance(a, (ir.Buffer, ir.Channel)))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import reduce
 
-from amaranth.hdl import Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -28,10 +28,18 @@ from ..ir import nodes as ir
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
+from .streams import instance_names, make_fifo, stream_members, wait_table
 
 
-def signature_of(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
+def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
+                 wait_bits: int = 0) -> wiring.Signature:
+    """``streams``: the stream parameters' members (``rtl.streams``); ``wait_bits``: width of
+    the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers)."""
     members = {"start": In(1), "done": Out(1), "idle": Out(1)}
+    members.update(streams or {})
+    if wait_bits:
+        members["stream_wait"] = Out(wait_bits)
+        members["stream_progress"] = Out(1)
     if stall:                   # test-only: hold every state but idle while high
         members["stall"] = In(1)
     for p in [*iface.params, *iface.results]:
@@ -56,7 +64,9 @@ class KernelComponent(wiring.Component):
         self.design, self.designs = design, designs
         self.iface = interface_of(design.function)
         self.fsm_state = None
-        super().__init__(signature_of(self.iface, design.control.external_stall))
+        self.wait_table = wait_table(design.function.name, designs)
+        super().__init__(signature_of(self.iface, design.control.external_stall,
+                                      stream_members(design.function), len(self.wait_table)))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
@@ -115,6 +125,13 @@ class _Lowering:
                 self.buffers[id(b)] = BufferPorts(m, b, ext)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
+        self.instance_names = instance_names(self.design.cdfg.body)
+        self.fifos = {id(c): self.fifo(c) for c in f.locals if isinstance(c, ir.Channel)}
+        # per state: (channel, "cannot transfer now") of its transfers, and its wait signal
+        self.transfers = {k: [] for k in range(len(control.states))}
+        self.stream_wait = {k: Signal(name=f"s{k}_stream_wait")
+                            for k in range(len(control.states))}
+        self.stage_done = {}              # id(stage CallRegion) -> "has returned" register
         self.counters = {id(r): self.counter(r) for r in control.loops}
         for run in control.blocks:
             sts = [self.states[i] for i in run.states]
@@ -129,6 +146,7 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.encode_states()
+        self.emit_stream_status()
         self.emit_fsm()
 
     # --- states -------------------------------------------------------------------------
@@ -212,6 +230,11 @@ class _Lowering:
             return ~self.callee(self.comp.designs[c.callee].function).done
         if isinstance(c, ctl_ir.ExternalStall):
             return self.stall_in
+        if isinstance(c, ctl_ir.StreamWait):
+            return self.stream_wait[c.state]
+        if isinstance(c, ctl_ir.StagesBusy):
+            returned = [self.instance(r).done | self.stage_done[id(r)] for r in c.region.stages]
+            return ~reduce(lambda a, b: a & b, returned)
         if isinstance(c, ctl_ir.AnyOf):
             return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
         raise TypeError(type(c).__name__)
@@ -255,13 +278,23 @@ class _Lowering:
                     st.comb.append(getattr(callee, p.name).eq(self.at(arg, a.block)))
         elif isinstance(a, ctl_ir.CallServe):
             st.held += self.serve(a.call)
+        elif isinstance(a, ctl_ir.StagesStart):
+            for r in a.region.stages:
+                inst = self.instance(r)
+                st.comb.append(inst.start.eq(1))
+                st.sync.append(self.stage_done[id(r)].eq(0))
+                for arg, p in zip(r.args, r.call.callee.params):
+                    if isinstance(p, ir.Scalar):
+                        st.comb.append(getattr(inst, p.name).eq(self.at(arg, a.block)))
+        elif isinstance(a, ctl_ir.StagesServe):
+            st.held += self.serve_stages(a.region)
         else:
             st.sync += self.sync_of(a)
 
-    def serve(self, r) -> list:
+    def serve(self, r, callee=None) -> list:
         """Comb statements giving the callee's memory ports the caller's buffers."""
         stmts = []
-        callee = self.callees[r.call.callee.name]
+        callee = callee or self.callees[r.call.callee.name]
         pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
         for a, p in pairs:
             if isinstance(p, ir.Buffer):
@@ -271,6 +304,112 @@ class _Lowering:
                 stmts += bp.serve(port)
                 stmts.append(port["q0"].eq(bp.q))
         return stmts
+
+    def serve_stages(self, region) -> list:
+        """Every stage's memory ports on the caller's buffers. A buffer only one stage
+        accesses is routed to it; one several stages access is refused for now."""
+        users = {}
+        for r in region.stages:
+            port_of = {p.name: p for p in interface_of(r.call.callee).params}
+            for a, p in zip(r.args, r.call.callee.params):
+                if isinstance(p, ir.Buffer) and (port_of[p.name].reads or
+                                                 port_of[p.name].writes):
+                    users.setdefault(id(a), []).append((a, r))
+        for uses in users.values():
+            if len(uses) > 1:
+                from ..errors import AlloBackendError
+                names = ", ".join(r.call.callee.name for _, r in uses)
+                raise AlloBackendError(
+                    f"array {uses[0][0].name} is used by {len(uses)} stages of one dataflow "
+                    f"region ({names}), which run at the same time; its one memory port "
+                    "cannot serve them together yet", region.stmt.loc,
+                    hint="give each stage its own array (or stream the data to it)")
+        stmts = []
+        for r in region.stages:
+            stmts += self.serve(r, self.instance(r))
+        return stmts
+
+    def instance(self, r):
+        """The own submodule of dataflow stage ``r`` (a CallRegion), its streams connected."""
+        key = id(r)
+        if key not in self.callees:
+            comp = KernelComponent(self.comp.designs[r.call.callee.name], self.comp.designs)
+            self.m.submodules[self.instance_names[key]] = comp
+            self.callees[key] = comp
+            self.stage_done[key] = Signal(name=f"{self.instance_names[key]}_returned")
+            with self.m.If(comp.done):
+                self.m.d.sync += self.stage_done[key].eq(1)
+            if self.stall_in is not None:
+                self.m.d.comb += comp.stall.eq(self.stall_in)
+            for a, p in zip(r.args, r.call.callee.params):
+                if isinstance(p, ir.Channel):
+                    self.connect_stream(a, getattr(comp, p.name))
+        return self.callees[key]
+
+    def fifo(self, chan: ir.Channel):
+        f = make_fifo(chan)
+        self.m.submodules[f"fifo_{chan.name}"] = f
+        return f
+
+    def connect_stream(self, chan: ir.Channel, port):
+        """A stage's stream port on the region's FIFO (or on this kernel's own port)."""
+        m = self.m
+        putting = port.signature.members["valid"].flow == wiring.Out
+        if id(chan) in self.fifos:
+            q = self.fifos[id(chan)]
+            if putting:
+                m.d.comb += [q.w_data.eq(port.payload), q.w_en.eq(port.valid),
+                             port.ready.eq(q.w_rdy)]
+            else:
+                m.d.comb += [port.payload.eq(q.r_data), port.valid.eq(q.r_rdy),
+                             q.r_en.eq(port.ready)]
+            return
+        own = getattr(self.comp, chan.name)        # passed down from this kernel's caller
+        if putting:
+            m.d.comb += [own.payload.eq(port.payload), own.valid.eq(port.valid),
+                         port.ready.eq(own.ready)]
+        else:
+            m.d.comb += [port.payload.eq(own.payload), port.valid.eq(own.valid),
+                         own.ready.eq(port.ready)]
+
+    def stream_port(self, chan: ir.Channel, loc):
+        if chan not in self.design.function.params:
+            from ..errors import AlloBackendError
+            raise AlloBackendError(f"a region's own get/put on its stream {chan.label} is "
+                                   "not supported in hardware yet", loc,
+                                   hint="move the transfer into a @df.kernel stage")
+        return getattr(self.comp, chan.name)
+
+    def note_transfer(self, state: int, chan, blocked):
+        """``blocked``: the transfer on ``chan`` that state ``state`` wants now cannot be."""
+        self.transfers[state].append((chan, blocked))
+
+    def emit_stream_status(self):
+        """Each state's stream wait; the watchdog's ``stream_wait`` bits and progress."""
+        m, comp = self.m, self.comp
+        for k, items in self.transfers.items():
+            m.d.comb += self.stream_wait[k].eq(
+                reduce(lambda a, b: a | b, [b for _, b in items]) if items else 0)
+        if not comp.wait_table:
+            return
+        f = self.design.function
+        own = []
+        for chan in [c for c in f.params if isinstance(c, ir.Channel)]:
+            terms = [self.in_state(k) & b for k, items in self.transfers.items()
+                     for c, b in items if c is chan]
+            if terms:
+                own.append(reduce(lambda a, b: a | b, terms))
+        children = [self.callees[k] for k in self.instance_names if k in self.callees]
+        waits = own + [c.stream_wait for c in children if hasattr(c, "stream_wait")]
+        m.d.comb += comp.stream_wait.eq(Cat(*waits))
+        kinds = ("idle", "wait", "join")
+        still = [self.in_state(st.index) for st in self.control.states if st.kind in kinds]
+        still += [self.in_state(k) & self.stream_wait[k] for k, items in self.transfers.items()
+                  if items]
+        busy = ~reduce(lambda a, b: a | b, still)
+        for c in children:
+            busy = busy | (c.stream_progress if hasattr(c, "stream_progress") else ~c.idle)
+        m.d.comb += comp.stream_progress.eq(busy)
 
     def callee(self, f: ir.Function):
         if f.name not in self.callees:
@@ -329,6 +468,14 @@ class _Lowering:
             return
         c = sch.start[op]
         args = [self.value_at(o, c, sch) for o in op.operands]
+        if info.is_stream:
+            port = self.stream_port(op.chan, op.loc)
+            if op.opcode == "sput":
+                sts[c].comb += [port.valid.eq(1), port.payload.eq(args[0])]
+                self.note_transfer(sts[c].index, op.chan, ~port.ready)
+                return
+            sts[c].comb.append(port.ready.eq(1))
+            self.note_transfer(sts[c].index, op.chan, ~port.valid)
         if info.is_store:
             self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
             return
@@ -339,6 +486,8 @@ class _Lowering:
             bp = self.buffers[id(op.buf)]
             self.access(sts[c], bp.read(args[0]), args[1:])
             value = bp.q
+        elif info.is_stream:
+            value = port.payload
         else:
             value = self.compute(op, args, sts[c], sch.ready[op] - c)
         sig = Signal(hw_shape(op.type), name=f"{op.opcode}{op.id}_l{op.loc.line}")

@@ -1,0 +1,164 @@
+"""Streams in hardware: stage ports, the region's FIFOs and the stall-watchdog table.
+
+* A kernel's stream parameter ``c`` is an ``amaranth.lib.stream`` interface named ``c``:
+  ``Out(stream.Signature(T))`` when the kernel puts into it, ``In(...)`` when it gets from it.
+  The kernel raises ``valid`` (put) or ``ready`` (get) only in a cycle the transfer happens,
+  so its handshake is one-sided: the state waits for the FIFO's ``ready`` (``valid``) and
+  then transfers (``valid``/``ready`` from the kernel imply the other side's).
+* A stream local of a region is a FIFO in the region's module: ``amaranth.lib.fifo.SyncFIFO``
+  (LUT RAM/registers, a get can follow a put by one cycle) up to ``LUT_FIFO_MAX_DEPTH``
+  items, ``SyncFIFOBuffered`` (block RAM with an output register) beyond.
+* Watchdog table: every kernel whose hierarchy transfers on streams exports
+  ``stream_wait`` (one bit per transfer point: "this stage wants to put into / get from
+  this stream and the FIFO is full / empty") and ``stream_progress`` (some stage below is
+  doing anything but waiting on a stream). ``wait_table`` says what each bit means, so a
+  simulator's watchdog can name the stages and streams (``sim.watchdog``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.lib import fifo, stream
+from amaranth.lib.wiring import In, Out
+
+from ..ir import nodes as ir
+from .interface import hw_shape
+
+LUT_FIFO_MAX_DEPTH = 16
+
+
+def directions(f: ir.Function) -> dict:
+    """Stream parameter name -> "put" | "get" (what ``f`` does with it)."""
+    out = {}
+    for s in ir.walk_stmts(f.body):
+        if isinstance(s, ir.StreamPut):
+            out[s.chan.name] = "put"
+        elif isinstance(s, ir.StreamGet):
+            out[s.chan.name] = "get"
+    for s in ir.walk_stmts(f.body):       # a stream passed on to a stage below
+        if isinstance(s, ir.Call):
+            for a, p in zip(s.args, s.callee.params):
+                if isinstance(a, ir.Channel) and a in f.params:
+                    out.setdefault(a.name, directions(s.callee).get(p.name, "get"))
+    return out
+
+
+def stream_members(f: ir.Function) -> dict:
+    """Signature members of ``f``'s stream parameters."""
+    dirs = directions(f)
+    members = {}
+    for p in f.params:
+        if isinstance(p, ir.Channel):
+            sig = stream.Signature(hw_shape(p.type.elem))
+            members[p.name] = (Out if dirs.get(p.name) == "put" else In)(sig)
+    return members
+
+
+def make_fifo(chan: ir.Channel):
+    """The FIFO of a region's stream local (see the module docstring)."""
+    width = hw_shape(chan.type.elem).width
+    depth = chan.type.depth
+    if depth <= LUT_FIFO_MAX_DEPTH:
+        return fifo.SyncFIFO(width=width, depth=depth)
+    return fifo.SyncFIFOBuffered(width=width, depth=depth)
+
+
+@dataclass(frozen=True)
+class WaitBit:
+    """What one bit of ``stream_wait`` means."""
+    stage: str          # instance path from the top ("top.producer_0")
+    stream: str         # the stream's name as the user wrote it (``fifo_A[1, 2]``)
+    op: str             # "put" (waits while full) | "get" (waits while empty)
+    line: int
+
+    @property
+    def why(self) -> str:
+        return "full" if self.op == "put" else "empty"
+
+    def format(self) -> str:
+        return (f"stage {self.stage} waits to {self.op} stream {self.stream} (line "
+                f"{self.line}: FIFO {self.why})")
+
+
+def own_transfers(f: ir.Function) -> list:
+    """(channel parameter, "put" | "get", first line) per stream ``f`` transfers on."""
+    seen = {}
+    for s in ir.walk_stmts(f.body):
+        if isinstance(s, (ir.StreamPut, ir.StreamGet)) and s.chan.name not in seen:
+            seen[s.chan.name] = (s.chan, "put" if isinstance(s, ir.StreamPut) else "get",
+                                 s.loc.line)
+    return list(seen.values())
+
+
+def label_of(chan: ir.Channel) -> str:
+    outer = chan
+    while outer.outer is not None:
+        outer = outer.outer
+    return outer.label
+
+
+def instance_names(cdfg_body) -> dict:
+    """Submodule name per callee instance of a function, in program order: a call outside a
+    dataflow region uses the callee's one shared instance (key: the callee's name), every
+    stage of a region has its own (key: ``id`` of its CallRegion), named after its callee
+    (``_1``, ``_2``, ... when that name is taken)."""
+    from ..hls.cdfg import CallRegion, DataflowRegion
+    names, taken = {}, set()
+
+    def fresh(base):
+        name, k = base, 0
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        taken.add(name)
+        return name
+
+    def walk(regions):
+        for r in regions:
+            if isinstance(r, CallRegion):
+                callee = r.call.callee.name
+                if callee not in names:
+                    names[callee] = fresh(callee)
+            elif isinstance(r, DataflowRegion):
+                for c in r.stages:
+                    names[id(c)] = fresh(c.call.callee.name)
+            for attr in ("body", "then_body", "else_body"):
+                walk(getattr(r, attr, []))
+    walk(cdfg_body)
+    return names
+
+
+def callee_of_instance(cdfg_body) -> dict:
+    """Instance key (as ``instance_names``) -> callee function name."""
+    from ..hls.cdfg import CallRegion, DataflowRegion
+    out = {}
+
+    def walk(regions):
+        for r in regions:
+            if isinstance(r, CallRegion):
+                out.setdefault(r.call.callee.name, r.call.callee.name)
+            elif isinstance(r, DataflowRegion):
+                for c in r.stages:
+                    out[id(c)] = c.call.callee.name
+            for attr in ("body", "then_body", "else_body"):
+                walk(getattr(r, attr, []))
+    walk(cdfg_body)
+    return out
+
+
+def wait_table(name: str, designs: dict, _memo=None) -> list:
+    """The ``stream_wait`` bits of function ``name``'s kernel: its own transfer points first
+    (stage ""), then each instance's table with the instance name prefixed."""
+    memo = {} if _memo is None else _memo
+    if name in memo:
+        return memo[name]
+    d = designs[name]
+    table = [WaitBit("", label_of(c), op, line) for c, op, line in own_transfers(d.function)]
+    names = instance_names(d.cdfg.body)
+    for key, callee in callee_of_instance(d.cdfg.body).items():
+        inst = names[key]
+        for bit in wait_table(callee, designs, memo):
+            table.append(WaitBit(inst if not bit.stage else f"{inst}.{bit.stage}",
+                                 bit.stream, bit.op, bit.line))
+    memo[name] = table
+    return table
