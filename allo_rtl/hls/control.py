@@ -85,6 +85,16 @@ class StreamWait:
         return f"s{self.state}.stream_wait"
 
 
+@dataclass(frozen=True)
+class PortWait:
+    """An access of state ``state`` to a memory port shared with other dataflow stages is
+    not granted this cycle (``hls.arbitration``)."""
+    state: int
+
+    def format(self) -> str:
+        return f"s{self.state}.port_wait"
+
+
 @dataclass(frozen=True, eq=False)
 class StagesBusy:
     """Not every stage of a dataflow region has returned yet."""

@@ -12,7 +12,7 @@ from .cdfg import Block, CallRegion, DataflowRegion, IfRegion, LoopRegion, While
 from .control import (BlockCycle, BlockRun, CallCapture, CallServe, CallStart, CalleeBusy,
                       CaptureParams, Control, CounterInit, CounterStep, ExternalStall,
                       LoopContinues, Node, OpValue, PipelineDrained, PipelineEnter, PipelineRun,
-                      StagesBusy, StagesServe, StagesStart, Start, State, StreamWait,
+                      PortWait, StagesBusy, StagesServe, StagesStart, Start, State, StreamWait,
                       Transition, any_of)
 
 
@@ -59,6 +59,8 @@ class _Builder:
         for st in self.states:
             if self.transfers(st):
                 st.stall = any_of(st.stall, StreamWait(st.index))
+            if self.shared_accesses(st):
+                st.stall = any_of(st.stall, PortWait(st.index))
         if external_stall:
             for st in self.states[1:]:
                 st.stall = any_of(st.stall, ExternalStall())
@@ -74,6 +76,20 @@ class _Builder:
         if isinstance(st.run, PipelineRun):
             return [op for op in st.run.pipeline.schedule.block.ops if op.info.is_stream]
         return []
+
+    def shared_accesses(self, st: State) -> list:
+        """The accesses ``st`` makes to memory ports shared with other stages."""
+        shared = self.design.arbitrated
+        if not shared:
+            return []
+        if isinstance(st.run, BlockCycle):
+            sch = self.blocks[st.run.block].schedule
+            ops = [op for op in sch.block.ops if sch.start.get(op) == st.run.cycle]
+        elif isinstance(st.run, PipelineRun):
+            ops = st.run.pipeline.schedule.block.ops
+        else:
+            return []
+        return [op for op in ops if op.info.is_memory and op.buf.name in shared]
 
     def new_state(self, kind: str, name: str, line=None, run=None) -> State:
         st = State(len(self.states), kind, name, line, run)

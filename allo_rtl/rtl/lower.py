@@ -28,15 +28,19 @@ from ..ir import nodes as ir
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
+from .arbiter import arbitrate
 from .streams import instance_names, make_fifo, stream_members, wait_table
 
 
 def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
-                 wait_bits: int = 0) -> wiring.Signature:
+                 wait_bits: int = 0, arbitrated=()) -> wiring.Signature:
     """``streams``: the stream parameters' members (``rtl.streams``); ``wait_bits``: width of
     the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers)."""
     members = {"start": In(1), "done": Out(1), "idle": Out(1)}
     members.update(streams or {})
+    for p in arbitrated or ():
+        members[f"{p}_req"] = Out(1)
+        members[f"{p}_gnt"] = In(1)
     if wait_bits:
         members["stream_wait"] = Out(wait_bits)
         members["stream_progress"] = Out(1)
@@ -66,7 +70,8 @@ class KernelComponent(wiring.Component):
         self.fsm_state = None
         self.wait_table = wait_table(design.function.name, designs)
         super().__init__(signature_of(self.iface, design.control.external_stall,
-                                      stream_members(design.function), len(self.wait_table)))
+                                      stream_members(design.function), len(self.wait_table),
+                                      sorted(design.arbitrated)))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
@@ -132,6 +137,9 @@ class _Lowering:
         self.stream_wait = {k: Signal(name=f"s{k}_stream_wait")
                             for k in range(len(control.states))}
         self.stage_done = {}              # id(stage CallRegion) -> "has returned" register
+        # per state: (buffer name, "wants the shared port now") of its shared accesses
+        self.port_wants = {k: [] for k in range(len(control.states))}
+        self.port_wait = {k: Signal(name=f"s{k}_port_wait") for k in range(len(control.states))}
         self.counters = {id(r): self.counter(r) for r in control.loops}
         for run in control.blocks:
             sts = [self.states[i] for i in run.states]
@@ -232,6 +240,8 @@ class _Lowering:
             return self.stall_in
         if isinstance(c, ctl_ir.StreamWait):
             return self.stream_wait[c.state]
+        if isinstance(c, ctl_ir.PortWait):
+            return self.port_wait[c.state]
         if isinstance(c, ctl_ir.StagesBusy):
             returned = [self.instance(r).done | self.stage_done[id(r)] for r in c.region.stages]
             return ~reduce(lambda a, b: a & b, returned)
@@ -291,13 +301,17 @@ class _Lowering:
         else:
             st.sync += self.sync_of(a)
 
-    def serve(self, r, callee=None) -> list:
-        """Comb statements giving the callee's memory ports the caller's buffers."""
+    def serve(self, r, callee=None, skip=()) -> list:
+        """Comb statements giving the callee's memory ports the caller's buffers (``skip``:
+        parameters served by an arbiter instead)."""
         stmts = []
         callee = callee or self.callees[r.call.callee.name]
         pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
         for a, p in pairs:
-            if isinstance(p, ir.Buffer):
+            if isinstance(p, ir.Buffer) and p.name in self.comp.designs[
+                    r.call.callee.name].arbitrated and p.name not in skip:
+                stmts.append(getattr(callee, f"{p.name}_gnt").eq(1))   # called on its own
+            if isinstance(p, ir.Buffer) and p.name not in skip:
                 port = {s: getattr(callee, f"{p.name}_{s}")
                         for s in ("address0", "ce0", "we0", "d0", "q0")}
                 bp = self.buffers[id(a)]
@@ -308,25 +322,27 @@ class _Lowering:
     def serve_stages(self, region) -> list:
         """Every stage's memory ports on the caller's buffers. A buffer only one stage
         accesses is routed to it; one several stages access is refused for now."""
-        users = {}
+        users, unused = {}, set()
         for r in region.stages:
             port_of = {p.name: p for p in interface_of(r.call.callee).params}
             for a, p in zip(r.args, r.call.callee.params):
-                if isinstance(p, ir.Buffer) and (port_of[p.name].reads or
-                                                 port_of[p.name].writes):
+                if not isinstance(p, ir.Buffer):
+                    continue
+                if port_of[p.name].reads or port_of[p.name].writes:
                     users.setdefault(id(a), []).append((a, r))
+                else:               # not served: it would override the user's access
+                    unused.add((id(r), p.name))
+        stmts, shared = [], set(unused)
         for uses in users.values():
             if len(uses) > 1:
-                from ..errors import AlloBackendError
-                names = ", ".join(r.call.callee.name for _, r in uses)
-                raise AlloBackendError(
-                    f"array {uses[0][0].name} is used by {len(uses)} stages of one dataflow "
-                    f"region ({names}), which run at the same time; its one memory port "
-                    "cannot serve them together yet", region.stmt.loc,
-                    hint="give each stage its own array (or stream the data to it)")
-        stmts = []
+                buf = uses[0][0]
+                shared |= {(id(r), p.name) for _, r in uses
+                           for a, p in zip(r.args, r.call.callee.params) if a is buf}
+                pairs = [(self.instance(r), p.name) for _, r in uses
+                         for a, p in zip(r.args, r.call.callee.params) if a is buf]
+                stmts += arbitrate(self.m, self.buffers[id(buf)], pairs, buf.name)
         for r in region.stages:
-            stmts += self.serve(r, self.instance(r))
+            stmts += self.serve(r, self.instance(r), skip={p for k, p in shared if k == id(r)})
         return stmts
 
     def instance(self, r):
@@ -390,6 +406,7 @@ class _Lowering:
         for k, items in self.transfers.items():
             m.d.comb += self.stream_wait[k].eq(
                 reduce(lambda a, b: a | b, [b for _, b in items]) if items else 0)
+        self.emit_port_requests()
         if not comp.wait_table:
             return
         f = self.design.function
@@ -410,6 +427,30 @@ class _Lowering:
         for c in children:
             busy = busy | (c.stream_progress if hasattr(c, "stream_progress") else ~c.idle)
         m.d.comb += comp.stream_progress.eq(busy)
+
+    def note_port(self, state: int, buf: ir.Buffer, want):
+        """State ``state`` wants the shared port of ``buf`` now (``want``: a 1-bit value)."""
+        if buf.name in self.design.arbitrated:
+            self.port_wants[state].append((buf.name, want))
+
+    def emit_port_requests(self):
+        """``<p>_req``: the running state would access shared ``p`` this cycle if granted
+        (not while it waits on a stream or the external stall: a request that cannot be used
+        would keep the port from the others); a state waits while one of its wants is not
+        granted."""
+        m, comp = self.m, self.comp
+        reqs = {p: [] for p in self.design.arbitrated}
+        for k, wants in self.port_wants.items():
+            denied = [w & ~getattr(comp, f"{p}_gnt") for p, w in wants]
+            m.d.comb += self.port_wait[k].eq(reduce(lambda a, b: a | b, denied) if denied else 0)
+            other = self.stream_wait[k]
+            if self.stall_in is not None:
+                other = other | self.stall_in
+            for p, w in wants:
+                reqs[p].append(self.in_state(k) & w & ~other)
+        for p, terms in reqs.items():
+            m.d.comb += getattr(comp, f"{p}_req").eq(
+                reduce(lambda a, b: a | b, terms) if terms else 0)
 
     def callee(self, f: ir.Function):
         if f.name not in self.callees:
@@ -476,6 +517,8 @@ class _Lowering:
                 return
             sts[c].comb.append(port.ready.eq(1))
             self.note_transfer(sts[c].index, op.chan, ~port.valid)
+        if info.is_memory:
+            self.note_port(sts[c].index, op.buf, Const(1, 1))
         if info.is_store:
             self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
             return

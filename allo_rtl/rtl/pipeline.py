@@ -178,6 +178,8 @@ class PipelineLowering:
         args = [self.value(o, p) for o in op.operands]
         types = [o.type for o in op.operands]
         valid = self.valid[p]
+        if info.is_memory:          # a port shared with other stages: ask for it
+            low.note_port(state.index, op.buf, self.issue_want if p == 0 else valid)
         if info.is_memory and len(args) > info.memory_operands:    # predicated (if-converted)
             valid = valid & args[-1]
         if info.is_stream:          # the pipeline stalls while an active transfer cannot be
