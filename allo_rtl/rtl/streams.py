@@ -69,24 +69,37 @@ class WaitBit:
     stage: str          # instance path from the top ("top.producer_0")
     stream: str         # the stream's name as the user wrote it (``fifo_A[1, 2]``)
     op: str             # "put" (waits while full) | "get" (waits while empty)
-    line: int
+    loc: ir.Loc
 
     @property
     def why(self) -> str:
         return "full" if self.op == "put" else "empty"
 
-    def format(self) -> str:
-        return (f"stage {self.stage} waits to {self.op} stream {self.stream} (line "
-                f"{self.line}: FIFO {self.why})")
+    def format(self, top: str = "") -> str:
+        """The line of the KPN interpreter's deadlock report for this bit."""
+        verb = "get from" if self.op == "get" else "put into"
+        stage = self.stage or top
+        return f"  stage {stage} waits to {verb} {self.stream} ({self.why}) at {self.loc}"
+
+
+WATCHDOG_SLACK = 64
+
+
+def watchdog_limit(designs: dict) -> int:
+    """Cycles without progress (every running stage waiting on a stream) after which a
+    simulator reports a deadlock: ``WATCHDOG_SLACK`` + the deepest FIFO."""
+    depths = [c.type.depth for d in designs.values() for c in d.function.locals
+              if isinstance(c, ir.Channel)]
+    return WATCHDOG_SLACK + max(depths, default=0)
 
 
 def own_transfers(f: ir.Function) -> list:
-    """(channel parameter, "put" | "get", first line) per stream ``f`` transfers on."""
+    """(channel parameter, "put" | "get", first location) per stream ``f`` transfers on."""
     seen = {}
     for s in ir.walk_stmts(f.body):
         if isinstance(s, (ir.StreamPut, ir.StreamGet)) and s.chan.name not in seen:
             seen[s.chan.name] = (s.chan, "put" if isinstance(s, ir.StreamPut) else "get",
-                                 s.loc.line)
+                                 s.loc)
     return list(seen.values())
 
 
@@ -153,12 +166,12 @@ def wait_table(name: str, designs: dict, _memo=None) -> list:
     if name in memo:
         return memo[name]
     d = designs[name]
-    table = [WaitBit("", label_of(c), op, line) for c, op, line in own_transfers(d.function)]
+    table = [WaitBit("", label_of(c), op, loc) for c, op, loc in own_transfers(d.function)]
     names = instance_names(d.cdfg.body)
     for key, callee in callee_of_instance(d.cdfg.body).items():
         inst = names[key]
         for bit in wait_table(callee, designs, memo):
             table.append(WaitBit(inst if not bit.stage else f"{inst}.{bit.stage}",
-                                 bit.stream, bit.op, bit.line))
+                                 bit.stream, bit.op, bit.loc))
     memo[name] = table
     return table

@@ -20,6 +20,7 @@ from ..ir import nodes as ir
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
 from .boundary import from_word, to_word
 from .harness import KernelHarness
+from .watchdog import deadlock_error
 
 
 class SimTimeoutError(AlloError):
@@ -95,7 +96,11 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         ctx.set(tb_top.start, 0)
         ticks = 1
         progress = Progress(iface.name, max_cycles)
+        watched = bool(tb_top.wait_table)
         while not ctx.get(tb_top.done):
+            if watched and ctx.get(tb_top.watchdog):
+                outcome["watchdog"] = (ticks, ctx.get(tb_top.watchdog_wait))
+                return
             if ticks >= max_cycles:
                 state = getattr(tb_top.kernel, "fsm_state", None)
                 outcome["timeout"] = (ticks, None if state is None else ctx.get(state))
@@ -122,6 +127,10 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             sim.run()
     else:
         sim.run()
+    if "watchdog" in outcome:
+        cycles, bits = outcome["watchdog"]
+        raise deadlock_error(tb_top.wait_table, bits, cycles, "amaranth", iface.name,
+                             tb_top.watchdog_limit)
     if "timeout" in outcome:
         cycles, state = outcome["timeout"]
         raise timeout_error(iface.name, cycles, state, tb_top.kernel.design.control)
