@@ -78,7 +78,13 @@ def _simulated(module, target, project, family, clock_ns, **options):
         raise AlloError("target='verilog' needs project=DIR to write into",
                         hint="s.build(target='verilog', project='out/')")
     stall_source = options.pop("stall_source", False)
-    mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source),
+    from .ir.fifo_depths import check_mode, with_deep_fifos
+    depth_mode = options.pop("fifo_depth", None)
+    check_mode(depth_mode)
+    if depth_mode == "auto":            # deep FIFOs; the report says what each one needs
+        module = with_deep_fifos(module)
+    mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source,
+                                        depth_mode or "declared"),
                          simulator=simulator, **options)
     if target == "verilog":
         mod.design.write_project(project)

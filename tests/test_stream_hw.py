@@ -290,3 +290,49 @@ def test_block_stream_refused_at_the_put():
     with pytest.raises(AlloError, match=r"test_stream_hw.py:\d+:\d+: error: the stream of "
                                         r"blocks s .* is not supported in hardware yet"):
         df.customize(blocks).build()
+
+
+# --- FIFO depth sizing and the report ----------------------------------------------------
+def test_auto_depth_measures_what_the_shallow_graph_needs():
+    """fifo_depth="auto": deep FIFOs, so the graph that deadlocks at depth 2 runs; the report
+    suggests occupancy + 1 per stream, and a build with those depths runs too."""
+    A = np.arange(N, dtype=np.int32) * 3
+    mod = df.customize(shallow).build(fifo_depth="auto")
+    B = np.zeros(N, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, 2 * A + 1)
+    rep = mod.report().to_dict()
+    rows = {r["name"]: r for r in rep["streams"]}
+    assert set(rows) == {"xs", "ys"}
+    assert rows["xs"]["max_occupancy"] >= N - 1         # every x waits for the first y
+    assert rows["xs"]["suggested_depth"] == rows["xs"]["max_occupancy"] + 1
+    assert "suggested depth" in str(mod.report())
+    stages = {r["stage"]: r["latency"] for r in rep["stages"]}
+    assert set(stages) == {"split_0", "zip__0"}
+    assert max(stages.values()) < mod.cycles
+    assert rep["regions"][0]["latency"] == max(stages.values())
+
+    @df.region()
+    def sized(A: int32[N], B: int32[N]):
+        xs: Stream[int32, rows["xs"]["suggested_depth"]]
+        ys: Stream[int32, rows["ys"]["suggested_depth"]]
+
+        @df.kernel(mapping=[1], args=[A])
+        def split(a: int32[N]):
+            for i in range(N):
+                xs.put(a[i])
+            for i in range(N):
+                ys.put(a[i] + 1)
+
+        @df.kernel(mapping=[1], args=[B])
+        def zip_(b: int32[N]):
+            for i in range(N):
+                b[i] = xs.get() + ys.get()
+    B = np.zeros(N, np.int32)
+    df.customize(sized).build()(A, B)
+    np.testing.assert_array_equal(B, 2 * A + 1)
+
+
+def test_bad_fifo_depth_mode_refused():
+    with pytest.raises(AlloError, match="fifo_depth must be 'declared' or 'auto'"):
+        df.customize(two_stage).build(fifo_depth="deep")

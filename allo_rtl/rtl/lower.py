@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import reduce
 
-from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -29,7 +29,8 @@ from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
 from .arbiter import arbitrate
-from .streams import instance_names, make_fifo, stream_members, wait_table
+from .streams import (instance_names, make_fifo, probe_fifo, probe_stage, stream_members,
+                      wait_table)
 
 
 def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
@@ -76,7 +77,21 @@ class KernelComponent(wiring.Component):
     def elaborate(self, platform):
         lowering = _Lowering(self)
         self.fsm_state = lowering.state_signal
+        self._lowering = lowering
         return lowering.m
+
+    def stream_probes(self, path: str = "") -> list:
+        """After elaboration: the measuring registers of this kernel's regions and of every
+        instance below (``rtl.streams.probe_fifo``/``probe_stage``), with instance paths."""
+        low = getattr(self, "_lowering", None)
+        if low is None:
+            return []
+        out = [dict(p, path=path) for p in low.probes]
+        for key, name in low.instance_names.items():
+            child = low.callees.get(key)
+            if child is not None:
+                out += child.stream_probes(f"{path}.{name}" if path else name)
+        return out
 
 
 class _State:
@@ -131,6 +146,8 @@ class _Lowering:
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
         self.instance_names = instance_names(self.design.cdfg.body)
+        self.probes = []                  # measuring registers (``stream_probes``)
+        self.region_clock = None          # cycles since the last dataflow start
         self.fifos = {id(c): self.fifo(c) for c in f.locals if isinstance(c, ir.Channel)}
         # per state: (channel, "cannot transfer now") of its transfers, and its wait signal
         self.transfers = {k: [] for k in range(len(control.states))}
@@ -355,6 +372,11 @@ class _Lowering:
             self.stage_done[key] = Signal(name=f"{self.instance_names[key]}_returned")
             with self.m.If(comp.done):
                 self.m.d.sync += self.stage_done[key].eq(1)
+            if self.region_clock is None:
+                self.region_clock = Signal(32, name="dataflow_clock")
+                self.m.d.sync += self.region_clock.eq(Mux(comp.start, 1, self.region_clock + 1))
+            self.probes.append(probe_stage(self.m, comp, self.instance_names[key],
+                                           self.region_clock))
             if self.stall_in is not None:
                 self.m.d.comb += comp.stall.eq(self.stall_in)
             for a, p in zip(r.args, r.call.callee.params):
@@ -365,6 +387,7 @@ class _Lowering:
     def fifo(self, chan: ir.Channel):
         f = make_fifo(chan)
         self.m.submodules[f"fifo_{chan.name}"] = f
+        self.probes.append(probe_fifo(self.m, f, chan, self.comp.start & self.comp.idle))
         return f
 
     def connect_stream(self, chan: ir.Channel, port):

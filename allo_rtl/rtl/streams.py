@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from amaranth.hdl import Signal
 from amaranth.lib import fifo, stream
 from amaranth.lib.wiring import In, Out
 
@@ -175,3 +176,42 @@ def wait_table(name: str, designs: dict, _memo=None) -> list:
                                  bit.stream, bit.op, bit.loc))
     memo[name] = table
     return table
+
+
+def probe_fifo(m, q, chan: ir.Channel, restart) -> dict:
+    """A register keeping the most items FIFO ``q`` held since ``restart`` (the region's
+    kernel starting), for the report's occupancy (``sim`` reads it after a run)."""
+    top = Signal(range(chan.type.depth + 1), name=f"{chan.name}_max_level")
+    with m.If(restart):
+        m.d.sync += top.eq(0)
+    with m.Elif(q.level > top):
+        m.d.sync += top.eq(q.level)
+    return {"kind": "fifo", "name": label_of(chan), "depth": chan.type.depth, "signal": top}
+
+
+def probe_stage(m, comp, name: str, clock) -> dict:
+    """A register keeping the region clock's value when stage ``comp`` raised done: its
+    latency from the region's start (every stage starts in the same cycle)."""
+    at = Signal(32, name=f"{name}_done_at")
+    with m.If(comp.done):
+        m.d.sync += at.eq(clock)
+    return {"kind": "stage", "name": name, "signal": at}
+
+
+def occupancy_rows(probes: list, values: list) -> dict:
+    """The report's "streams" and "stages" rows from probe values after a run."""
+    streams, stages = [], []
+    for p, v in zip(probes, values):
+        where = p["path"] or "top"
+        if p["kind"] == "fifo":
+            streams.append({"region": where, "name": p["name"], "depth": p["depth"],
+                            "max_occupancy": v, "suggested_depth": max(1, v + 1)})
+        else:
+            stages.append({"region": where, "stage": p["name"], "latency": v, "interval": v})
+    # a region ends with its last stage; it starts its next call only then (no overlap of
+    # calls yet), so its interval is its latency
+    regions = {}
+    for st in stages:
+        regions[st["region"]] = max(regions.get(st["region"], 0), st["latency"])
+    return {"streams": streams, "stages": stages,
+            "regions": [{"region": r, "latency": v, "interval": v} for r, v in regions.items()]}
