@@ -336,3 +336,27 @@ def test_auto_depth_measures_what_the_shallow_graph_needs():
 def test_bad_fifo_depth_mode_refused():
     with pytest.raises(AlloError, match="fifo_depth must be 'declared' or 'auto'"):
         df.customize(two_stage).build(fifo_depth="deep")
+
+
+def test_systolic_gemm_partitioned_and_pipelined_near_the_array_bound():
+    """A by rows, B by columns, C completely: each feeder and PE has its own bank (the
+    partitions propagate into the stages); with every PE loop pipelined the array takes
+    close to K + P0 + P1 cycles."""
+    sg = _example("systolic_gemm")
+    s = df.customize(sg.top)
+    for name in list(s.module.functions):
+        if name.startswith("pe_") and any(lp.name == "k" for lp in
+                                          __import__("allo_rtl.ir.nodes", fromlist=["loops"])
+                                          .loops(s.module.functions[name].body)):
+            s.pipeline(f"{name}:k")
+    s.partition(s.A, allo.Partition.Complete, dim=1)
+    s.partition(s.B, allo.Partition.Complete, dim=2)
+    s.partition(s.C, allo.Partition.Complete, dim=0)
+    rng = np.random.default_rng(12)
+    A = rng.integers(-100, 100, (sg.P0, sg.K)).astype(np.int32)
+    B = rng.integers(-100, 100, (sg.K, sg.P1)).astype(np.int32)
+    C = np.zeros((sg.P0, sg.P1), np.int32)
+    mod = s.build()
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))
+    assert mod.cycles <= 1.3 * (sg.K + sg.P0 + sg.P1)
