@@ -151,6 +151,7 @@ class _Lowering:
         self.fifos = {id(c): self.fifo(c) for c in f.locals if isinstance(c, ir.Channel)}
         # per state: (channel, "cannot transfer now") of its transfers, and its wait signal
         self.transfers = {k: [] for k in range(len(control.states))}
+        self.fires = {}                   # stream name -> (state, active, put value)
         self.stream_wait = {k: Signal(name=f"s{k}_stream_wait")
                             for k in range(len(control.states))}
         self.stage_done = {}              # id(stage CallRegion) -> "has returned" register
@@ -171,6 +172,7 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.encode_states()
+        self.emit_fires()
         self.emit_stream_status()
         self.emit_fsm()
 
@@ -419,6 +421,32 @@ class _Lowering:
                                    hint="move the transfer into a @df.kernel stage")
         return getattr(self.comp, chan.name)
 
+    def fire_transfer(self, state: int, chan, active, value=None):
+        """State ``state`` transfers on ``chan`` when it runs (not stalled) and ``active``
+        (a pipeline position's valid bit; None: always) holds; ``value``: a put's data."""
+        self.fires.setdefault(chan.name, []).append((state, active, value))
+
+    def emit_fires(self):
+        """Each stream port's valid/ready (and a put's payload) as one plain expression of
+        the state bits: not inside FSM cases, so a Verilog simulator evaluates them from
+        time 0 (an Icarus ``always @*`` of a case waits for its first input change)."""
+        m = self.m
+        for name, items in self.fires.items():
+            port = getattr(self.comp, name)
+            fired, payload = [], None
+            for k, active, value in items:
+                st = self.states[k]
+                go = self.in_state(k) if st.stall is None else self.in_state(k) & ~st.stall
+                go = go if active is None else go & active
+                fired.append(go)
+                if value is not None:
+                    payload = value if payload is None else Mux(go, value, payload)
+            putting = port.signature.members["valid"].flow == wiring.Out
+            m.d.comb += (port.valid if putting else port.ready).eq(
+                reduce(lambda a, b: a | b, fired))
+            if putting:
+                m.d.comb += port.payload.eq(payload)
+
     def note_transfer(self, state: int, chan, blocked):
         """``blocked``: the transfer on ``chan`` that state ``state`` wants now cannot be."""
         self.transfers[state].append((chan, blocked))
@@ -535,10 +563,10 @@ class _Lowering:
         if info.is_stream:
             port = self.stream_port(op.chan, op.loc)
             if op.opcode == "sput":
-                sts[c].comb += [port.valid.eq(1), port.payload.eq(args[0])]
+                self.fire_transfer(sts[c].index, op.chan, None, args[0])
                 self.note_transfer(sts[c].index, op.chan, ~port.ready)
                 return
-            sts[c].comb.append(port.ready.eq(1))
+            self.fire_transfer(sts[c].index, op.chan, None)
             self.note_transfer(sts[c].index, op.chan, ~port.valid)
         if info.is_memory:
             self.note_port(sts[c].index, op.buf, Const(1, 1))

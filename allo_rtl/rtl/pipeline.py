@@ -186,10 +186,10 @@ class PipelineLowering:
             port = low.stream_port(op.chan, op.loc)
             want = self.issue_want if p == 0 else valid
             if op.opcode == "sput":
-                self._at(state, valid, comb=[port.valid.eq(1), port.payload.eq(args[0])])
+                low.fire_transfer(state.index, op.chan, want, args[0])
                 low.note_transfer(state.index, op.chan, want & ~port.ready)
                 return
-            self._at(state, valid, comb=[port.ready.eq(1)])
+            low.fire_transfer(state.index, op.chan, want)
             low.note_transfer(state.index, op.chan, want & ~port.valid)
         if info.is_store:
             bp = low.buffers[id(op.buf)]
