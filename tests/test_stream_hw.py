@@ -360,3 +360,52 @@ def test_systolic_gemm_partitioned_and_pipelined_near_the_array_bound():
     mod(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))
     assert mod.cycles <= 1.3 * (sg.K + sg.P0 + sg.P1)
+
+
+def _systolic_of_size(P, K, tmp_path):
+    """The example with P x P PEs and depth K (its source with other constants)."""
+    src = (EXAMPLES / "systolic_gemm.py").read_text()
+    assert "P0, P1, K = 4, 4, 8" in src
+    path = tmp_path / f"systolic_{P}_{K}.py"
+    path.write_text(src.replace("P0, P1, K = 4, 4, 8", f"P0, P1, K = {P}, {P}, {K}"))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+def test_systolic_gemm_8x8_matches_interpreter_and_numpy(tmp_path):
+    """100 PEs; partitioned and pipelined, within 1.2x of K + P0 + P1."""
+    sg = _systolic_of_size(8, 8, tmp_path)
+    rng = np.random.default_rng(13)
+    A = rng.integers(-100, 100, (8, 8)).astype(np.int32)
+    B = rng.integers(-100, 100, (8, 8)).astype(np.int32)
+    ref = [A, B, np.zeros((8, 8), np.int32)]
+    df.build(sg.top, target="simulator")(*ref)
+    s = df.customize(sg.top)
+    for name in list(s.module.functions):
+        if name.startswith("pe_") and any(lp.name == "k" for lp in
+                                          __import__("allo_rtl.ir.nodes", fromlist=["loops"])
+                                          .loops(s.module.functions[name].body)):
+            s.pipeline(f"{name}:k")
+    s.partition(s.A, allo.Partition.Complete, dim=1)
+    s.partition(s.B, allo.Partition.Complete, dim=2)
+    s.partition(s.C, allo.Partition.Complete, dim=0)
+    C = np.zeros((8, 8), np.int32)
+    mod = s.build()
+    mod(A, B, C)
+    expect = (A.astype(np.int64) @ B).astype(np.int32)
+    np.testing.assert_array_equal(ref[2], expect)
+    np.testing.assert_array_equal(C, expect)
+    assert mod.cycles <= 1.2 * (8 + 8 + 8)
+
+
+def test_systolic_gemm_under_external_stall(tmp_path):
+    sg = _systolic_of_size(2, 4, tmp_path)
+    rng = np.random.default_rng(14)
+    A = rng.integers(-100, 100, (2, 4)).astype(np.int32)
+    B = rng.integers(-100, 100, (4, 2)).astype(np.int32)
+    C = np.zeros((2, 2), np.int32)
+    df.customize(sg.top).build(stall_source=0x2F31)(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))

@@ -335,7 +335,8 @@ class Control:
             return ""
         sch = self.blocks[st.run.block].schedule
         c = st.run.cycle
-        ops = [repr(op) for op in sch.block.ops if op.operands and sch.start.get(op) == c]
+        ops = [repr(op) for op in sch.block.ops
+               if (op.operands or op.info.is_stream) and sch.start.get(op) == c]
         keep = [f"v{op.id}" for op in sch.block.ops
                 if op in sch.registered and sch.ready.get(op) == c]
         out = f" ops: {' '.join(ops)};" if ops else ""

@@ -27,6 +27,8 @@ def op_text(op: Op) -> str:
         args = [f"{op.buf.name}[{', '.join(args)}]", f"strides {tuple(op.strides)}"]
     elif op.buf is not None:
         args = [f"{op.buf.name}[{args[0]}]", *args[1:]]
+    elif op.chan is not None:            # a stream transfer: the stream, then a put's value
+        args = [op.chan.name, *args]
     if op.width is not None:
         args.append(f"width {op.width}")
     typ = f" : {op.type!r}" if op.type is not None else ""
