@@ -28,10 +28,22 @@ from ..ir import nodes as ir
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
+from .dataflow_lowering import DataflowLowering
+from .streams import instance_names, stream_members, wait_table
 
 
-def signature_of(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
+def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
+                 wait_bits: int = 0, arbitrated=()) -> wiring.Signature:
+    """``streams``: the stream parameters' members (``rtl.streams``); ``wait_bits``: width of
+    the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers)."""
     members = {"start": In(1), "done": Out(1), "idle": Out(1)}
+    members.update(streams or {})
+    for p in arbitrated or ():
+        members[f"{p}_req"] = Out(1)
+        members[f"{p}_gnt"] = In(1)
+    if wait_bits:
+        members["stream_wait"] = Out(wait_bits)
+        members["stream_progress"] = Out(1)
     if stall:                   # test-only: hold every state but idle while high
         members["stall"] = In(1)
     for p in [*iface.params, *iface.results]:
@@ -56,12 +68,29 @@ class KernelComponent(wiring.Component):
         self.design, self.designs = design, designs
         self.iface = interface_of(design.function)
         self.fsm_state = None
-        super().__init__(signature_of(self.iface, design.control.external_stall))
+        self.wait_table = wait_table(design.function.name, designs)
+        super().__init__(signature_of(self.iface, design.control.external_stall,
+                                      stream_members(design.function), len(self.wait_table),
+                                      sorted(design.arbitrated)))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
         self.fsm_state = lowering.state_signal
+        self._lowering = lowering
         return lowering.m
+
+    def stream_probes(self, path: str = "") -> list:
+        """After elaboration: the measuring registers of this kernel's regions and of every
+        instance below (``rtl.streams.probe_fifo``/``probe_stage``), with instance paths."""
+        low = getattr(self, "_lowering", None)
+        if low is None:
+            return []
+        out = [dict(p, path=path) for p in low.probes]
+        for key, name in low.instance_names.items():
+            child = low.callees.get(key)
+            if child is not None:
+                out += child.stream_probes(f"{path}.{name}" if path else name)
+        return out
 
 
 class _State:
@@ -96,7 +125,7 @@ class _Counter:
         self.more = (self.next < self.hi) if loop.step > 0 else (self.next > self.hi)
 
 
-class _Lowering:
+class _Lowering(DataflowLowering):
     def __init__(self, comp: KernelComponent):
         self.comp, self.design = comp, comp.design
         self.control = control = self.design.control
@@ -115,6 +144,19 @@ class _Lowering:
                 self.buffers[id(b)] = BufferPorts(m, b, ext)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
+        self.instance_names = instance_names(self.design.cdfg.body)
+        self.probes = []                  # measuring registers (``stream_probes``)
+        self.region_clock = None          # cycles since the last dataflow start
+        self.fifos = {id(c): self.fifo(c) for c in f.locals if isinstance(c, ir.Channel)}
+        # per state: (channel, "cannot transfer now") of its transfers, and its wait signal
+        self.transfers = {k: [] for k in range(len(control.states))}
+        self.fires = {}                   # stream name -> (state, active, put value)
+        self.stream_wait = {k: Signal(name=f"s{k}_stream_wait")
+                            for k in range(len(control.states))}
+        self.stage_done = {}              # id(stage CallRegion) -> "has returned" register
+        # per state: (buffer name, "wants the shared port now") of its shared accesses
+        self.port_wants = {k: [] for k in range(len(control.states))}
+        self.port_wait = {k: Signal(name=f"s{k}_port_wait") for k in range(len(control.states))}
         self.counters = {id(r): self.counter(r) for r in control.loops}
         for run in control.blocks:
             sts = [self.states[i] for i in run.states]
@@ -129,6 +171,8 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.encode_states()
+        self.emit_fires()
+        self.emit_stream_status()
         self.emit_fsm()
 
     # --- states -------------------------------------------------------------------------
@@ -212,6 +256,13 @@ class _Lowering:
             return ~self.callee(self.comp.designs[c.callee].function).done
         if isinstance(c, ctl_ir.ExternalStall):
             return self.stall_in
+        if isinstance(c, ctl_ir.StreamWait):
+            return self.stream_wait[c.state]
+        if isinstance(c, ctl_ir.PortWait):
+            return self.port_wait[c.state]
+        if isinstance(c, ctl_ir.StagesBusy):
+            returned = [self.instance(r).done | self.stage_done[id(r)] for r in c.region.stages]
+            return ~reduce(lambda a, b: a & b, returned)
         if isinstance(c, ctl_ir.AnyOf):
             return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
         raise TypeError(type(c).__name__)
@@ -255,16 +306,30 @@ class _Lowering:
                     st.comb.append(getattr(callee, p.name).eq(self.at(arg, a.block)))
         elif isinstance(a, ctl_ir.CallServe):
             st.held += self.serve(a.call)
+        elif isinstance(a, ctl_ir.StagesStart):
+            for r in a.region.stages:
+                inst = self.instance(r)
+                st.comb.append(inst.start.eq(1))
+                st.sync.append(self.stage_done[id(r)].eq(0))
+                for arg, p in zip(r.args, r.call.callee.params):
+                    if isinstance(p, ir.Scalar):
+                        st.comb.append(getattr(inst, p.name).eq(self.at(arg, a.block)))
+        elif isinstance(a, ctl_ir.StagesServe):
+            st.held += self.serve_stages(a.region)
         else:
             st.sync += self.sync_of(a)
 
-    def serve(self, r) -> list:
-        """Comb statements giving the callee's memory ports the caller's buffers."""
+    def serve(self, r, callee=None, skip=()) -> list:
+        """Comb statements giving the callee's memory ports the caller's buffers (``skip``:
+        parameters served by an arbiter instead)."""
         stmts = []
-        callee = self.callees[r.call.callee.name]
+        callee = callee or self.callees[r.call.callee.name]
         pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
         for a, p in pairs:
-            if isinstance(p, ir.Buffer):
+            if isinstance(p, ir.Buffer) and p.name in self.comp.designs[
+                    r.call.callee.name].arbitrated and p.name not in skip:
+                stmts.append(getattr(callee, f"{p.name}_gnt").eq(1))   # called on its own
+            if isinstance(p, ir.Buffer) and p.name not in skip:
                 port = {s: getattr(callee, f"{p.name}_{s}")
                         for s in ("address0", "ce0", "we0", "d0", "q0")}
                 bp = self.buffers[id(a)]
@@ -329,6 +394,16 @@ class _Lowering:
             return
         c = sch.start[op]
         args = [self.value_at(o, c, sch) for o in op.operands]
+        if info.is_stream:
+            port = self.stream_port(op.chan, op.loc)
+            if op.opcode == "sput":
+                self.fire_transfer(sts[c].index, op.chan, None, args[0])
+                self.note_transfer(sts[c].index, op.chan, ~port.ready)
+                return
+            self.fire_transfer(sts[c].index, op.chan, None)
+            self.note_transfer(sts[c].index, op.chan, ~port.valid)
+        if info.is_memory:
+            self.note_port(sts[c].index, op.buf, Const(1, 1))
         if info.is_store:
             self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
             return
@@ -339,6 +414,8 @@ class _Lowering:
             bp = self.buffers[id(op.buf)]
             self.access(sts[c], bp.read(args[0]), args[1:])
             value = bp.q
+        elif info.is_stream:
+            value = port.payload
         else:
             value = self.compute(op, args, sts[c], sch.ready[op] - c)
         sig = Signal(hw_shape(op.type), name=f"{op.opcode}{op.id}_l{op.loc.line}")
