@@ -9,7 +9,7 @@ import os
 from .errors import AlloError
 
 FAMILIES = ("generic", "ice40", "ecp5")     # hls/timing.py's timing data
-SIMULATION_OPTIONS = ("max_cycles", "stall_source")
+SIMULATION_OPTIONS = ("max_cycles", "stall_source", "fifo_depth")
 BOARD_OPTIONS = ("board", "clock_mhz", "mode", "baud", "bist_inputs", "bist_seed", "pnr_seed",
                  "progress")
 

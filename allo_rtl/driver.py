@@ -44,12 +44,6 @@ def build(module, target=None, project=None, family: str = "generic",
     from .ir.regions import has_regions, has_stream_ops, sequential_regions
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn
-    if uses_streams(module):
-        from .errors import AlloBackendError
-        raise AlloBackendError("streams and dataflow regions run on the interpreter only so "
-                               "far; the hardware backend does not lower them yet",
-                               hint="build with target='python' (df.build(..., "
-                               "target='simulator'))")
     if target in HARDWARE_TARGETS or target == "board":
         refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
         refuse_too_wide(module)         # integers wider than 512 bits: interpreter only
@@ -84,7 +78,13 @@ def _simulated(module, target, project, family, clock_ns, **options):
         raise AlloError("target='verilog' needs project=DIR to write into",
                         hint="s.build(target='verilog', project='out/')")
     stall_source = options.pop("stall_source", False)
-    mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source),
+    from .ir.fifo_depths import check_mode, with_deep_fifos
+    depth_mode = options.pop("fifo_depth", None)
+    check_mode(depth_mode)
+    if depth_mode == "auto":            # deep FIFOs; the report says what each one needs
+        module = with_deep_fifos(module)
+    mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source,
+                                        depth_mode or "declared"),
                          simulator=simulator, **options)
     if target == "verilog":
         mod.design.write_project(project)

@@ -355,6 +355,13 @@ class _Rewriter:
             return [ir.Call(s.loc, s.callee, self.expand([self.expr(a) if isinstance(a, ir.Expr)
                                                            else a for a in s.args]),
                             self.expand(s.outs))]
+        if isinstance(s, ir.StreamPut):
+            value = self.expr(s.value) if isinstance(s.value, ir.Expr) else s.value
+            return [ir.StreamPut(s.loc, s.chan, value)]
+        if isinstance(s, ir.StreamGet):
+            return [s]
+        if isinstance(s, ir.Dataflow):      # each stage a call: its arrays become banks
+            return [ir.Dataflow(s.loc, [c for st in s.stages for c in self.stmt(st)], s.name)]
         raise TypeError(type(s).__name__)
 
     def expand(self, symbols: list) -> list:

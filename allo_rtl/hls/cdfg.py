@@ -43,6 +43,7 @@ class Op:
     width: int | None = None         # bitslice: bits taken
     strides: tuple = ()              # addr: row-major strides of the indices
     affine: object = None            # addr: the index's affine form, when known
+    chan: ir.Channel | None = None   # sget, sput: the stream (a Channel parameter)
     id: int = -1
 
     @property
@@ -114,6 +115,15 @@ class CallRegion:
     call: ir.Call
     args_block: Block
     args: list            # per callee param: an Op (scalar) or the caller's Buffer
+
+
+@dataclass(eq=False)
+class DataflowRegion:
+    """A dataflow region's stages, started together and joined: one ``args`` block computes
+    every stage's scalar arguments, ``stages`` are their CallRegions (sharing that block)."""
+    stmt: ir.Dataflow
+    args_block: Block
+    stages: list
 
 
 @dataclass(eq=False)
@@ -361,6 +371,19 @@ class _BlockBuilder:
             self.store(s.buf, addr, self.expr(s.value), s.loc)
         elif isinstance(s, ir.If):
             self.if_converted(s)
+        elif isinstance(s, ir.StreamGet):
+            if self.pred is not None:
+                raise AlloBackendError("a stream get under an if-converted branch is not "
+                                       "supported in hardware yet", s.loc,
+                                       hint="move the get out of the branch")
+            self.write_var(s.dest, self.op("sget", s.chan.type.elem, [], s.loc, chan=s.chan))
+        elif isinstance(s, ir.StreamPut):
+            if self.pred is not None:
+                raise AlloBackendError("a stream put under an if-converted branch is not "
+                                       "supported in hardware yet", s.loc,
+                                       hint="move the put out of the branch")
+            value = self.convert(self.expr(s.value), s.chan.type.elem, s.loc)
+            self.op("sput", None, [value], s.loc, chan=s.chan)
         else:
             raise TypeError(type(s).__name__)
 
@@ -500,7 +523,9 @@ def build_regions(stmts: list, if_convert: bool = False) -> list:
         return [b.finish()]
     regions, current = [], None
     for s in stmts:
-        if isinstance(s, (ir.Assign, ir.Store)):
+        if isinstance(s, (ir.StreamGet, ir.StreamPut)):
+            _refuse_block_stream(s)
+        if isinstance(s, (ir.Assign, ir.Store, ir.StreamGet, ir.StreamPut)):
             if current is None:
                 current = _BlockBuilder()
             current.stmt(s)
@@ -530,6 +555,14 @@ def _control_region(s):
         cond = b.expr(s.cond)
         return IfRegion(s, b.finish(), cond, build_regions(s.then_body),
                         build_regions(s.else_body))
+    if isinstance(s, ir.Dataflow):
+        for c in s.stages:
+            if any(isinstance(o, ir.Scalar) for o in c.outs):
+                raise AlloBackendError(f"stage {c.callee.name} of a dataflow region returns a "
+                                       "scalar, which hardware does not collect yet", c.loc,
+                                       hint="write the value into an array argument")
+        stages = [CallRegion(c, b.block, _call_args(b, c)) for c in s.stages]
+        return DataflowRegion(s, b.finish(), stages)
     if isinstance(s, ir.Call):
         bufs = [a for a in s.args if isinstance(a, ir.Buffer)]
         if len({id(a) for a in bufs}) != len(bufs):
@@ -537,9 +570,23 @@ def _control_region(s):
                 f"the same array is passed twice to {s.callee.name}; its one memory port "
                 "cannot serve two of the callee's ports", s.loc,
                 hint="pass a copy of the array for the second argument")
-        args = [a if isinstance(a, ir.Buffer) else b.expr(a) for a in s.args]
+        args = _call_args(b, s)
         return CallRegion(s, b.finish(), args)
     raise TypeError(type(s).__name__)
+
+
+def _call_args(b: _BlockBuilder, s: ir.Call) -> list:
+    """Per callee parameter: the caller's Buffer or Channel, or the op of a scalar."""
+    return [a if isinstance(a, (ir.Buffer, ir.Channel)) else b.expr(a) for a in s.args]
+
+
+def _refuse_block_stream(s):
+    if s.chan.type.is_block:
+        raise AlloBackendError(f"the stream of blocks {s.chan.label} "
+                               f"({s.chan.type!r}) is not supported in hardware yet", s.loc,
+                               hint="stream the block's elements one by one "
+                                    "(Stream[T, d] and a loop), or build with "
+                                    "target='python'")
 
 
 def build_cdfg(f: ir.Function) -> FunctionCDFG:

@@ -76,6 +76,35 @@ class CalleeBusy:
 
 
 @dataclass(frozen=True)
+class StreamWait:
+    """A stream transfer of state ``state`` (a block cycle's get or put, or one of an active
+    pipeline position) cannot happen this cycle: its FIFO is empty (get) or full (put)."""
+    state: int
+
+    def format(self) -> str:
+        return f"s{self.state}.stream_wait"
+
+
+@dataclass(frozen=True)
+class PortWait:
+    """An access of state ``state`` to a memory port shared with other dataflow stages is
+    not granted this cycle (``hls.arbitration``)."""
+    state: int
+
+    def format(self) -> str:
+        return f"s{self.state}.port_wait"
+
+
+@dataclass(frozen=True, eq=False)
+class StagesBusy:
+    """Not every stage of a dataflow region has returned yet."""
+    region: object            # cdfg.DataflowRegion
+
+    def format(self) -> str:
+        return f"dataflow({self.region.stmt.name}).~all_done"
+
+
+@dataclass(frozen=True)
 class ExternalStall:
     """The test-only ``stall`` input (present when the build asked for a stall source)."""
 
@@ -177,6 +206,27 @@ class CallCapture:
         return f"capture {self.call.call.callee.name} results"
 
 
+@dataclass(frozen=True, eq=False)
+class StagesStart:
+    """Pulse every stage's start at once, with its scalar arguments (ops of block ``block``),
+    and clear the region's record of which stages returned."""
+    region: object            # cdfg.DataflowRegion
+    block: int
+
+    def format(self) -> str:
+        return f"start {', '.join(c.call.callee.name for c in self.region.stages)}"
+
+
+@dataclass(frozen=True, eq=False)
+class StagesServe:
+    """Route the caller's buffers to every stage's ports, each stage its own (a buffer
+    two stages use goes through an arbiter); held while waiting for the stages."""
+    region: object
+
+    def format(self) -> str:
+        return f"serve dataflow({self.region.stmt.name}) stages"
+
+
 # --- states and structure ----------------------------------------------------------------
 
 
@@ -208,7 +258,7 @@ class Transition:
 @dataclass(eq=False)
 class State:
     index: int
-    kind: str                 # idle | done | step | latch | pipeline | wait
+    kind: str                 # idle | done | step | latch | pipeline | wait | join
     name: str                 # for people: what source construct this state belongs to
     line: int | None = None
     run: object = None        # BlockCycle | PipelineRun | None
@@ -250,7 +300,7 @@ class BlockRun:
 @dataclass(eq=False)
 class Node:
     """One structured piece of the state graph: ``kind`` block | loop | pipeline | while |
-    branch | call; ``states`` the states it owns directly (block cycles, a loop's entry block,
+    branch | call | dataflow (its join state in ``state``); ``states`` the states it owns directly (block cycles, a loop's entry block,
     a call's argument block), ``children`` lists of nodes (loop/while body; then and else)."""
     kind: str
     region: object
@@ -285,7 +335,8 @@ class Control:
             return ""
         sch = self.blocks[st.run.block].schedule
         c = st.run.cycle
-        ops = [repr(op) for op in sch.block.ops if op.operands and sch.start.get(op) == c]
+        ops = [repr(op) for op in sch.block.ops
+               if (op.operands or op.info.is_stream) and sch.start.get(op) == c]
         keep = [f"v{op.id}" for op in sch.block.ops
                 if op in sch.registered and sch.ready.get(op) == c]
         out = f" ops: {' '.join(ops)};" if ops else ""

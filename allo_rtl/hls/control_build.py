@@ -8,11 +8,12 @@ counted loop (constant bounds, at least one trip) needs no entry state.
 """
 from __future__ import annotations
 
-from .cdfg import Block, CallRegion, IfRegion, LoopRegion, WhileRegion
+from .cdfg import Block, CallRegion, DataflowRegion, IfRegion, LoopRegion, WhileRegion
 from .control import (BlockCycle, BlockRun, CallCapture, CallServe, CallStart, CalleeBusy,
                       CaptureParams, Control, CounterInit, CounterStep, ExternalStall,
                       LoopContinues, Node, OpValue, PipelineDrained, PipelineEnter, PipelineRun,
-                      Start, State, Transition, any_of)
+                      PortWait, StagesBusy, StagesServe, StagesStart, Start, State, StreamWait,
+                      Transition, any_of)
 
 
 class _Entry:
@@ -55,11 +56,40 @@ class _Builder:
         idle.stall = Start(negate=True)
         target = _Entry.of(entry or done)
         idle.transitions.append(Transition(None, target.state.index, target.actions))
+        for st in self.states:
+            if self.transfers(st):
+                st.stall = any_of(st.stall, StreamWait(st.index))
+            if self.shared_accesses(st):
+                st.stall = any_of(st.stall, PortWait(st.index))
         if external_stall:
             for st in self.states[1:]:
                 st.stall = any_of(st.stall, ExternalStall())
         return Control(self.design.function.name, self.states, self.blocks, body, self.loops,
                        self.pipelines, external_stall, idle.index, done.index)
+
+    def transfers(self, st: State) -> list:
+        """The stream gets and puts ``st`` runs (a block cycle's, or its pipeline's)."""
+        if isinstance(st.run, BlockCycle):
+            sch = self.blocks[st.run.block].schedule
+            return [op for op in sch.block.ops
+                    if op.info.is_stream and sch.start[op] == st.run.cycle]
+        if isinstance(st.run, PipelineRun):
+            return [op for op in st.run.pipeline.schedule.block.ops if op.info.is_stream]
+        return []
+
+    def shared_accesses(self, st: State) -> list:
+        """The accesses ``st`` makes to memory ports shared with other stages."""
+        shared = self.design.arbitrated
+        if not shared:
+            return []
+        if isinstance(st.run, BlockCycle):
+            sch = self.blocks[st.run.block].schedule
+            ops = [op for op in sch.block.ops if sch.start.get(op) == st.run.cycle]
+        elif isinstance(st.run, PipelineRun):
+            ops = st.run.pipeline.schedule.block.ops
+        else:
+            return []
+        return [op for op in ops if op.info.is_memory and op.buf.name in shared]
 
     def new_state(self, kind: str, name: str, line=None, run=None) -> State:
         st = State(len(self.states), kind, name, line, run)
@@ -89,7 +119,8 @@ class _Builder:
     def region(self, r):
         """Lower one region; states made inside a loop, while or call remember that
         statement (``State.stmt``), so a run that never ends can name its source line."""
-        stmt = (r.loop if isinstance(r, LoopRegion) else r.stmt if isinstance(r, WhileRegion)
+        stmt = (r.loop if isinstance(r, LoopRegion) else r.stmt if isinstance(r, (WhileRegion,
+                                                                               DataflowRegion))
                 else r.call if isinstance(r, CallRegion) else None)
         if stmt is None:
             return self.region_states(r)
@@ -115,6 +146,8 @@ class _Builder:
             return self.branch(r)
         if isinstance(r, CallRegion):
             return self.call(r)
+        if isinstance(r, DataflowRegion):
+            return self.dataflow(r)
         raise TypeError(type(r).__name__)
 
     def block(self, blk: Block, what: str, line):
@@ -238,3 +271,16 @@ class _Builder:
         wait.actions += [CallServe(r), CallCapture(r)]
         last.transitions.append(Transition(None, wait.index))
         return first, [(wait, None)], Node("call", r, args.states, state=wait.index)
+
+    def dataflow(self, r: DataflowRegion):
+        """Every stage starts in the cycle the arguments block ends; one join state serves
+        all of them until each has returned (its done seen once)."""
+        name, line = r.stmt.name or "region", r.stmt.loc.line
+        first, last, args = self.block(r.args_block, f"dataflow {name} arguments", line)
+        self.mergeable.discard(last.index)
+        last.actions.append(StagesStart(r, self.blocks[-1].number))
+        join = self.new_state("join", f"dataflow {name}", line)
+        join.stall = StagesBusy(r)
+        join.actions.append(StagesServe(r))
+        last.transitions.append(Transition(None, join.index))
+        return first, [(join, None)], Node("dataflow", r, args.states, state=join.index)

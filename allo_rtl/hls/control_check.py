@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .control import (AnyOf, BlockCycle, CalleeBusy, Control, ControlError, CounterInit,
                       CounterStep, ExternalStall, PipelineDrained, PipelineEnter, PipelineRun,
-                      Start)
+                      StagesBusy, Start, StreamWait)
 
 # a transition may only carry register writes that set up the region it enters
 TRANSITION_ACTIONS = (CounterInit, PipelineEnter)
@@ -67,6 +67,12 @@ def _check_stall(ctl, st, where):
             raise ControlError(f"{where}: only idle waits for start")
         if isinstance(c, CalleeBusy) and (st.kind != "wait" or c.callee != st.callee):
             raise ControlError(f"{where}: waits on {c.callee} but is not its wait state")
+        if isinstance(c, StreamWait) and c.state != st.index:
+            raise ControlError(f"{where}: waits on the streams of s{c.state}")
+        if isinstance(c, StagesBusy) and st.kind != "join":
+            raise ControlError(f"{where}: waits for dataflow stages but is not a join state")
+    if st.kind == "join" and not any(isinstance(c, StagesBusy) for c in conds):
+        raise ControlError(f"{where}: a join state that does not wait for its stages")
     if st.kind == "wait" and CalleeBusy(st.callee) not in conds:
         raise ControlError(f"{where}: a wait state that does not wait for its callee")
     if st.kind == "idle" and Start(negate=True) not in conds:

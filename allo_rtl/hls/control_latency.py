@@ -62,6 +62,8 @@ def node_latency(node: Node, controls: dict) -> int | None:
     if node.kind == "branch":
         a, b = (nodes_latency(c, controls) for c in node.children)
         return None if a is None or b is None or a != b else len(node.states) + a
+    if node.kind == "dataflow":
+        return None             # stages wait on each other's streams: known by simulation
     if node.kind == "call":
         # the wait state lasts the callee's whole latency: it starts with the callee's idle
         inner = static_latency(controls[node.region.call.callee.name], controls)

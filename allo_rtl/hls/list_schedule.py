@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .cdfg import Block, Op
 from .resources import resource_of
+from .stream_order import FSM_GAP
 from .timing import TimingModel
 
 @dataclass
@@ -58,6 +59,7 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
     units = _Occupancy(external_ids)
     reg_out, limit = timing.reg_out_ns, timing.chain_limit_ns
     loads, stores = defaultdict(list), defaultdict(list)
+    last_transfer = None            # stream transfers keep program order (``stream_order``)
     for op in block.ops:
         if op.info.writes_var:
             continue
@@ -68,6 +70,8 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
             cycle = max([cycle] + [sch.start[s] + 1 for s in stores[key]])
             if op.info.is_store:
                 cycle = max([cycle] + [sch.start[ld] for ld in loads[key]])
+        if op.info.is_stream and last_transfer is not None:
+            cycle = max(cycle, sch.start[last_transfer] + FSM_GAP)
         while True:
             arr = timing.input_arrival(op, cycle, sch.ready, sch.arrival)
             if arr > reg_out and arr + t.delay_ns > limit:
@@ -78,6 +82,8 @@ def schedule_block(block: Block, timing: TimingModel, external_ids: set,
                 continue
             break
         units.take(op, cycle)
+        if op.info.is_stream:
+            last_transfer = op
         if op.info.is_memory:
             (loads if op.info.is_load else stores)[id(op.buf)].append(op)
         sch.start[op] = cycle

@@ -31,6 +31,7 @@ from .cdfg import Block
 from .deps import access_distance, address_form
 from .phases import exclusive_pair, gap_window
 from .resources import PORT_KINDS, groups, res_mii as resource_mii
+from .stream_order import PIPELINE_GAP, stream_order
 from .sdc import Problem, memory_order, solve, timing_constraints
 from .timing import TimingModel
 
@@ -199,6 +200,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
     # memory: program order inside an iteration; ports: one cycle apart and, so that no two
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
     by_class = memory_order(lp, ops, var, external_ids)
+    stream_order(lp, ops, var, PIPELINE_GAP)
     for rc, group in by_class.items():
         pair = exclusive_pair(group, index_ops, nest)
         if pair is not None:          # never in one cycle: their gap inside a safe window

@@ -25,6 +25,8 @@ from . import divider_unit, float_unit
 # roles: what the control and the schedulers need to know about an operation
 CONST, READ_VAR, WRITE_VAR, LOAD, STORE, COMPUTE = (
     "const", "read_var", "write_var", "load", "store", "compute")
+# a blocking FIFO transfer: the state (or pipeline) running it stalls until the FIFO can
+STREAM_GET, STREAM_PUT = "stream_get", "stream_put"
 
 # units
 WIRE = "wire"                 # no hardware of its own (constants, variable reads, casts)
@@ -32,6 +34,7 @@ COMBINATIONAL = "combinational"
 ITERATIVE = "iterative"       # a sequential unit busy for its whole latency (the divider)
 PIPELINED = "pipelined"       # a unit with a fixed latency taking a new op every cycle (float)
 MEMORY = "memory"             # a memory port
+STREAM = "stream"             # a stream port of the kernel (a FIFO in the region)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ class OpInfo:
     def is_equality(self) -> bool:
         """An ``==`` comparison (phase predicates are ``index == constant``)."""
         return self.semantics is semantics.compare and self.symbol == "=="
+
+    @property
+    def is_stream(self) -> bool:
+        """A blocking get from / put into a stream (``op.chan``)."""
+        return self.role in (STREAM_GET, STREAM_PUT)
 
     @property
     def is_memory(self) -> bool:
@@ -189,6 +197,9 @@ def _entries():
         OpInfo("bitslice", COMPUTE, COMBINATIONAL, "shift", semantics=semantics.bit_slice,
                build=lambda op, a, t: arith.bit_slice_value(a[0], t[0], a[1], op.width)),
         OpInfo("addr", COMPUTE, COMBINATIONAL, "address", build=_address),
+        # the value is the FIFO's read data; one transfer per stream and cycle
+        OpInfo("sget", STREAM_GET, STREAM, "stream", resource="stream"),
+        OpInfo("sput", STREAM_PUT, STREAM, "stream", resource="stream"),
     ]
     for opcode, sym, rule, narrow in [("add", "+", "add", True), ("sub", "-", "add", True),
                                       ("band", "&", "logic", True), ("bor", "|", "logic", True),

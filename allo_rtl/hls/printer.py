@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import nodes as ir
-from .cdfg import Block, CallRegion, IfRegion, LoopRegion, Op, WhileRegion
+from .cdfg import Block, CallRegion, DataflowRegion, IfRegion, LoopRegion, Op, WhileRegion
 
 
 def op_text(op: Op) -> str:
@@ -27,6 +27,8 @@ def op_text(op: Op) -> str:
         args = [f"{op.buf.name}[{', '.join(args)}]", f"strides {tuple(op.strides)}"]
     elif op.buf is not None:
         args = [f"{op.buf.name}[{args[0]}]", *args[1:]]
+    elif op.chan is not None:            # a stream transfer: the stream, then a put's value
+        args = [op.chan.name, *args]
     if op.width is not None:
         args.append(f"width {op.width}")
     typ = f" : {op.type!r}" if op.type is not None else ""
@@ -79,12 +81,20 @@ def format_cdfg(cdfg, numbering=None) -> str:
                 out.append(f"{pad}  else:")
                 regions(r.else_body, pad + "    ")
             elif isinstance(r, CallRegion):
-                args = ", ".join(a.name if isinstance(a, ir.Buffer) else f"v{a.id}"
-                                 for a in r.args)
-                out.append(f"{pad}call {r.call.callee.name}({args}) @{r.call.loc.line}:")
+                out.append(f"{pad}call {_call_text(r)} @{r.call.loc.line}:")
+                block(r.args_block, pad + "  ", "arguments")
+            elif isinstance(r, DataflowRegion):
+                out.append(f"{pad}dataflow {r.stmt.name} @{r.stmt.loc.line}: "
+                           + "; ".join(_call_text(c) for c in r.stages))
                 block(r.args_block, pad + "  ", "arguments")
     regions(cdfg.body, "  ")
     return "\n".join(out)
+
+
+def _call_text(r) -> str:
+    args = ", ".join(a.name if isinstance(a, (ir.Buffer, ir.Channel)) else f"v{a.id}"
+                     for a in r.args)
+    return f"{r.call.callee.name}({args})"
 
 
 def format_block_schedule(sch, title: str = "block") -> str:

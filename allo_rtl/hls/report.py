@@ -162,7 +162,7 @@ def _calls(regions):
     for r in regions:
         if isinstance(r, CallRegion):
             yield r
-        for attr in ("body", "then_body", "else_body"):
+        for attr in ("body", "then_body", "else_body", "stages"):
             yield from _calls(getattr(r, attr, []))
 
 
@@ -226,6 +226,7 @@ def format_report(rep: dict) -> str:
                      f"pipeline register bits, {r['total_bits']} bits")
         if f["calls"]:
             lines.append(f"   calls (submodules): {', '.join(f['calls'])}")
+    lines += _stream_lines(rep)
     board = rep.get("board")
     if board:
         u = board["utilization"]
@@ -234,3 +235,18 @@ def format_report(rep: dict) -> str:
                      f"({'met' if board['timing_met'] else 'NOT met'}); LUT {u['lut']}, "
                      f"FF {u['ff']}, BRAM {u['bram']}, DSP {u['dsp']}; {board['bitstream']}")
     return "\n".join(lines)
+
+
+def _stream_lines(rep: dict) -> list:
+    """Dataflow regions after a run (``rtl.streams.occupancy_rows``)."""
+    out = [f"-- dataflow region {r['region']}: latency {r['latency']} cycles (start -> last "
+           f"stage done), interval {r['interval']}" for r in rep.get("regions", [])]
+    for st in rep.get("stages", []):
+        out.append(f"-- stage {st['stage']} of region {st['region']}: latency {st['latency']} "
+                   f"cycles (start -> done), interval {st['interval']}")
+    auto = rep.get("fifo_depth_mode") == "auto"
+    for s in rep.get("streams", []):
+        out.append(f"-- stream {s['name']} ({s['region']}): depth {s['depth']}"
+                   f"{' (deep, fifo_depth=auto)' if auto else ''}, at most "
+                   f"{s['max_occupancy']} held, suggested depth {s['suggested_depth']}")
+    return out

@@ -29,6 +29,7 @@ from ..errors import AlloBackendError
 from .cdfg import Block
 from .list_schedule import BlockSchedule, finish_schedule
 from .resources import groups
+from .stream_order import FSM_GAP, describe_stream_tag, stream_order
 from .timing import TimingModel
 
 
@@ -198,6 +199,8 @@ def describe(tag) -> str:
         return f"lines {a.loc.line} and {b.loc.line} share one {rc.kind} ({rc.port or ''})"
     if kind == "bound":
         return tag[1]
+    if kind == "stream":
+        return describe_stream_tag(tag)
     return repr(tag)
 
 
@@ -212,6 +215,7 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
     prob = Problem()
     timing_constraints(prob, ops, var, L, timing)
     memory_order(prob, sched, var, external_ids)
+    stream_order(prob, sched, var, FSM_GAP)
     if max_latency is not None:
         prob.diff(None, L, 1 - max_latency,
                   tag=("bound", f"the block must take at most {max_latency} cycles"))

@@ -10,10 +10,11 @@ import warnings
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
+from .arbitration import arbitrated_params
 from .bind import Binding, bind_registers, bind_units
 from .check import check_block, check_modulo
-from .cdfg import (Block, CallRegion, FunctionCDFG, IfRegion, LoopRegion, WhileRegion,
-                   build_cdfg)
+from .cdfg import (Block, CallRegion, DataflowRegion, FunctionCDFG, IfRegion, LoopRegion,
+                   WhileRegion, build_cdfg)
 from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
@@ -33,6 +34,8 @@ class FunctionDesign:
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
     banks: object = None              # banking.FunctionBanks when partitions changed it
     control: object = None                            # hls.control.Control, the FSM
+    # buffer parameters whose memory port other stages of a dataflow region share
+    arbitrated: frozenset = frozenset()
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -54,7 +57,11 @@ def _blocks_with_uses(regions):
             yield from _blocks_with_uses(r.then_body)
             yield from _blocks_with_uses(r.else_body)
         elif isinstance(r, CallRegion):
-            yield r.args_block, tuple(a for a in r.args if not isinstance(a, ir.Buffer))
+            yield r.args_block, tuple(a for a in r.args
+                                      if not isinstance(a, (ir.Buffer, ir.Channel)))
+        elif isinstance(r, DataflowRegion):
+            yield r.args_block, tuple(a for c in r.stages for a in c.args
+                                      if not isinstance(a, (ir.Buffer, ir.Channel)))
 
 
 @dataclass
@@ -151,9 +158,11 @@ SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
-                        banks=None, external_stall: bool = False) -> FunctionDesign:
+                        banks=None, external_stall: bool = False,
+                        arbitrated=frozenset()) -> FunctionDesign:
     external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
-    design = FunctionDesign(f, build_cdfg(f), external_ids=external, banks=banks)
+    design = FunctionDesign(f, build_cdfg(f), external_ids=external, banks=banks,
+                            arbitrated=frozenset(arbitrated))
     scheduled = []
     pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):
@@ -178,5 +187,7 @@ def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     banks = banks or {}
-    return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall)
+    shared = arbitrated_params(module)
+    return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall,
+                                      shared.get(name, ()))
             for name, f in module.functions.items()}

@@ -142,6 +142,8 @@ TIMING_RULES = {
     "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
     "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
     "address": _address,
+    # a FIFO's read data and ready leave its registers/LUT RAM: a mux's delay into the cycle
+    "stream": lambda tm, op: OpTiming(0, tm._delay("mux", _width(op) if op.type else 1)),
     **{cls: _float(cls) for cls in ("fadd", "fmul", "fdiv", "fsqrt", "fcompare", "fminmax", "itof", "ftoi",
                                     "ftof")},
 }

@@ -10,6 +10,7 @@ from .types import ArrayType, Float, float32
 
 
 def _other_float(t) -> bool:
+    t = getattr(t, "elem", t)            # a stream: its element (or block) type
     t = t.dtype if isinstance(t, ArrayType) else t
     return isinstance(t, Float) and t != float32
 

@@ -22,6 +22,7 @@ def refuse_too_wide(module: ir.Module):
 
 
 def _check(t, loc):
+    t = getattr(t, "elem", t)            # a stream: its element (or block) type
     t = t.dtype if isinstance(t, ArrayType) else t
     if not t.is_float and t.bits > HARDWARE_MAX_BITS:
         raise AlloBackendError(f"{t!r} is wider than the {HARDWARE_MAX_BITS} bits hardware is "

@@ -32,8 +32,9 @@ class HardwareDesign:
     drives it pseudo-randomly (``sim.harness``); results must not change, only cycles."""
 
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
-                 stall_source: bool | int = False):
+                 stall_source: bool | int = False, fifo_depth_mode: str = "declared"):
         t0 = time.perf_counter()
+        self.fifo_depth_mode = fifo_depth_mode
         # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
         # registers (promote.py); then partitioned arrays
         # become their banks; how, per function, is part of the result
@@ -80,8 +81,11 @@ class HardwareDesign:
                             hint=f"functions: {', '.join(self.designs)}")
         return "\n\n".join(format_design(self.designs[n]) for n in names)
 
-    def report_dict(self, cycles=None) -> dict:
-        return {"top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,
+    def report_dict(self, cycles=None, streams=None) -> dict:
+        """``streams``: a run's FIFO occupancy and stage latencies (``rtl.streams``)."""
+        extra = {} if streams is None else dict(streams, fifo_depth_mode=self.fifo_depth_mode)
+        return {**extra,
+                "top": self.name, "family": self.timing.family, "clock_ns": self.timing.clock_ns,
                 "cycles": cycles, "synthesis_seconds": round(self.synthesis_seconds, 4),
                 "functions": [function_report(d, self.designs) for d in self.designs.values()],
                 "promotions": [p.to_dict() for p in self.promoted],

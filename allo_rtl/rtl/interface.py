@@ -88,6 +88,8 @@ def interface_of(f: ir.Function) -> KernelInterface:
         if isinstance(p, ir.Buffer):
             iface.params.append(ArrayPort(p.name, p.dtype, p.shape, "param", k,
                                           reads=id(p) in read, writes=id(p) in written))
+        elif isinstance(p, ir.Channel):
+            continue            # a stream interface (``rtl.streams``), not a data port
         else:
             iface.params.append(ScalarPort(p.name, p.type, "param", k))
     for k, r in enumerate(f.results):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import reduce
 
-from amaranth.hdl import Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -28,10 +28,23 @@ from ..ir import nodes as ir
 from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
+from .arbiter import arbitrate
+from .streams import (instance_names, make_fifo, probe_fifo, probe_stage, stream_members,
+                      wait_table)
 
 
-def signature_of(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
+def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
+                 wait_bits: int = 0, arbitrated=()) -> wiring.Signature:
+    """``streams``: the stream parameters' members (``rtl.streams``); ``wait_bits``: width of
+    the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers)."""
     members = {"start": In(1), "done": Out(1), "idle": Out(1)}
+    members.update(streams or {})
+    for p in arbitrated or ():
+        members[f"{p}_req"] = Out(1)
+        members[f"{p}_gnt"] = In(1)
+    if wait_bits:
+        members["stream_wait"] = Out(wait_bits)
+        members["stream_progress"] = Out(1)
     if stall:                   # test-only: hold every state but idle while high
         members["stall"] = In(1)
     for p in [*iface.params, *iface.results]:
@@ -56,12 +69,29 @@ class KernelComponent(wiring.Component):
         self.design, self.designs = design, designs
         self.iface = interface_of(design.function)
         self.fsm_state = None
-        super().__init__(signature_of(self.iface, design.control.external_stall))
+        self.wait_table = wait_table(design.function.name, designs)
+        super().__init__(signature_of(self.iface, design.control.external_stall,
+                                      stream_members(design.function), len(self.wait_table),
+                                      sorted(design.arbitrated)))
 
     def elaborate(self, platform):
         lowering = _Lowering(self)
         self.fsm_state = lowering.state_signal
+        self._lowering = lowering
         return lowering.m
+
+    def stream_probes(self, path: str = "") -> list:
+        """After elaboration: the measuring registers of this kernel's regions and of every
+        instance below (``rtl.streams.probe_fifo``/``probe_stage``), with instance paths."""
+        low = getattr(self, "_lowering", None)
+        if low is None:
+            return []
+        out = [dict(p, path=path) for p in low.probes]
+        for key, name in low.instance_names.items():
+            child = low.callees.get(key)
+            if child is not None:
+                out += child.stream_probes(f"{path}.{name}" if path else name)
+        return out
 
 
 class _State:
@@ -115,6 +145,19 @@ class _Lowering:
                 self.buffers[id(b)] = BufferPorts(m, b, ext)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
+        self.instance_names = instance_names(self.design.cdfg.body)
+        self.probes = []                  # measuring registers (``stream_probes``)
+        self.region_clock = None          # cycles since the last dataflow start
+        self.fifos = {id(c): self.fifo(c) for c in f.locals if isinstance(c, ir.Channel)}
+        # per state: (channel, "cannot transfer now") of its transfers, and its wait signal
+        self.transfers = {k: [] for k in range(len(control.states))}
+        self.fires = {}                   # stream name -> (state, active, put value)
+        self.stream_wait = {k: Signal(name=f"s{k}_stream_wait")
+                            for k in range(len(control.states))}
+        self.stage_done = {}              # id(stage CallRegion) -> "has returned" register
+        # per state: (buffer name, "wants the shared port now") of its shared accesses
+        self.port_wants = {k: [] for k in range(len(control.states))}
+        self.port_wait = {k: Signal(name=f"s{k}_port_wait") for k in range(len(control.states))}
         self.counters = {id(r): self.counter(r) for r in control.loops}
         for run in control.blocks:
             sts = [self.states[i] for i in run.states]
@@ -129,6 +172,8 @@ class _Lowering:
             if isinstance(r, ir.Scalar):
                 m.d.comb += getattr(comp, r.name).eq(self.var(r))
         self.encode_states()
+        self.emit_fires()
+        self.emit_stream_status()
         self.emit_fsm()
 
     # --- states -------------------------------------------------------------------------
@@ -212,6 +257,13 @@ class _Lowering:
             return ~self.callee(self.comp.designs[c.callee].function).done
         if isinstance(c, ctl_ir.ExternalStall):
             return self.stall_in
+        if isinstance(c, ctl_ir.StreamWait):
+            return self.stream_wait[c.state]
+        if isinstance(c, ctl_ir.PortWait):
+            return self.port_wait[c.state]
+        if isinstance(c, ctl_ir.StagesBusy):
+            returned = [self.instance(r).done | self.stage_done[id(r)] for r in c.region.stages]
+            return ~reduce(lambda a, b: a & b, returned)
         if isinstance(c, ctl_ir.AnyOf):
             return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
         raise TypeError(type(c).__name__)
@@ -255,22 +307,201 @@ class _Lowering:
                     st.comb.append(getattr(callee, p.name).eq(self.at(arg, a.block)))
         elif isinstance(a, ctl_ir.CallServe):
             st.held += self.serve(a.call)
+        elif isinstance(a, ctl_ir.StagesStart):
+            for r in a.region.stages:
+                inst = self.instance(r)
+                st.comb.append(inst.start.eq(1))
+                st.sync.append(self.stage_done[id(r)].eq(0))
+                for arg, p in zip(r.args, r.call.callee.params):
+                    if isinstance(p, ir.Scalar):
+                        st.comb.append(getattr(inst, p.name).eq(self.at(arg, a.block)))
+        elif isinstance(a, ctl_ir.StagesServe):
+            st.held += self.serve_stages(a.region)
         else:
             st.sync += self.sync_of(a)
 
-    def serve(self, r) -> list:
-        """Comb statements giving the callee's memory ports the caller's buffers."""
+    def serve(self, r, callee=None, skip=()) -> list:
+        """Comb statements giving the callee's memory ports the caller's buffers (``skip``:
+        parameters served by an arbiter instead)."""
         stmts = []
-        callee = self.callees[r.call.callee.name]
+        callee = callee or self.callees[r.call.callee.name]
         pairs = [*zip(r.args, r.call.callee.params), *zip(r.call.outs, r.call.callee.results)]
         for a, p in pairs:
-            if isinstance(p, ir.Buffer):
+            if isinstance(p, ir.Buffer) and p.name in self.comp.designs[
+                    r.call.callee.name].arbitrated and p.name not in skip:
+                stmts.append(getattr(callee, f"{p.name}_gnt").eq(1))   # called on its own
+            if isinstance(p, ir.Buffer) and p.name not in skip:
                 port = {s: getattr(callee, f"{p.name}_{s}")
                         for s in ("address0", "ce0", "we0", "d0", "q0")}
                 bp = self.buffers[id(a)]
                 stmts += bp.serve(port)
                 stmts.append(port["q0"].eq(bp.q))
         return stmts
+
+    def serve_stages(self, region) -> list:
+        """Every stage's memory ports on the caller's buffers. A buffer only one stage
+        accesses is routed to it; one several stages access is refused for now."""
+        users, unused = {}, set()
+        for r in region.stages:
+            port_of = {p.name: p for p in interface_of(r.call.callee).params}
+            for a, p in zip(r.args, r.call.callee.params):
+                if not isinstance(p, ir.Buffer):
+                    continue
+                if port_of[p.name].reads or port_of[p.name].writes:
+                    users.setdefault(id(a), []).append((a, r))
+                else:               # not served: it would override the user's access
+                    unused.add((id(r), p.name))
+        stmts, shared = [], set(unused)
+        for uses in users.values():
+            if len(uses) > 1:
+                buf = uses[0][0]
+                shared |= {(id(r), p.name) for _, r in uses
+                           for a, p in zip(r.args, r.call.callee.params) if a is buf}
+                pairs = [(self.instance(r), p.name) for _, r in uses
+                         for a, p in zip(r.args, r.call.callee.params) if a is buf]
+                stmts += arbitrate(self.m, self.buffers[id(buf)], pairs, buf.name)
+        for r in region.stages:
+            stmts += self.serve(r, self.instance(r), skip={p for k, p in shared if k == id(r)})
+        return stmts
+
+    def instance(self, r):
+        """The own submodule of dataflow stage ``r`` (a CallRegion), its streams connected."""
+        key = id(r)
+        if key not in self.callees:
+            comp = KernelComponent(self.comp.designs[r.call.callee.name], self.comp.designs)
+            self.m.submodules[self.instance_names[key]] = comp
+            self.callees[key] = comp
+            self.stage_done[key] = Signal(name=f"{self.instance_names[key]}_returned")
+            with self.m.If(comp.done):
+                self.m.d.sync += self.stage_done[key].eq(1)
+            if self.region_clock is None:
+                self.region_clock = Signal(32, name="dataflow_clock")
+                self.m.d.sync += self.region_clock.eq(Mux(comp.start, 1, self.region_clock + 1))
+            self.probes.append(probe_stage(self.m, comp, self.instance_names[key],
+                                           self.region_clock))
+            if self.stall_in is not None:
+                self.m.d.comb += comp.stall.eq(self.stall_in)
+            for a, p in zip(r.args, r.call.callee.params):
+                if isinstance(p, ir.Channel):
+                    self.connect_stream(a, getattr(comp, p.name))
+        return self.callees[key]
+
+    def fifo(self, chan: ir.Channel):
+        f = make_fifo(chan)
+        self.m.submodules[f"fifo_{chan.name}"] = f
+        self.probes.append(probe_fifo(self.m, f, chan, self.comp.start & self.comp.idle))
+        return f
+
+    def connect_stream(self, chan: ir.Channel, port):
+        """A stage's stream port on the region's FIFO (or on this kernel's own port)."""
+        m = self.m
+        putting = port.signature.members["valid"].flow == wiring.Out
+        if id(chan) in self.fifos:
+            q = self.fifos[id(chan)]
+            if putting:
+                m.d.comb += [q.w_data.eq(port.payload), q.w_en.eq(port.valid),
+                             port.ready.eq(q.w_rdy)]
+            else:
+                m.d.comb += [port.payload.eq(q.r_data), port.valid.eq(q.r_rdy),
+                             q.r_en.eq(port.ready)]
+            return
+        own = getattr(self.comp, chan.name)        # passed down from this kernel's caller
+        if putting:
+            m.d.comb += [own.payload.eq(port.payload), own.valid.eq(port.valid),
+                         port.ready.eq(own.ready)]
+        else:
+            m.d.comb += [port.payload.eq(own.payload), port.valid.eq(own.valid),
+                         own.ready.eq(port.ready)]
+
+    def stream_port(self, chan: ir.Channel, loc):
+        if chan not in self.design.function.params:
+            from ..errors import AlloBackendError
+            raise AlloBackendError(f"a region's own get/put on its stream {chan.label} is "
+                                   "not supported in hardware yet", loc,
+                                   hint="move the transfer into a @df.kernel stage")
+        return getattr(self.comp, chan.name)
+
+    def fire_transfer(self, state: int, chan, active, value=None):
+        """State ``state`` transfers on ``chan`` when it runs (not stalled) and ``active``
+        (a pipeline position's valid bit; None: always) holds; ``value``: a put's data."""
+        self.fires.setdefault(chan.name, []).append((state, active, value))
+
+    def emit_fires(self):
+        """Each stream port's valid/ready (and a put's payload) as one plain expression of
+        the state bits: not inside FSM cases, so a Verilog simulator evaluates them from
+        time 0 (an Icarus ``always @*`` of a case waits for its first input change)."""
+        m = self.m
+        for name, items in self.fires.items():
+            port = getattr(self.comp, name)
+            fired, payload = [], None
+            for k, active, value in items:
+                st = self.states[k]
+                go = self.in_state(k) if st.stall is None else self.in_state(k) & ~st.stall
+                go = go if active is None else go & active
+                fired.append(go)
+                if value is not None:
+                    payload = value if payload is None else Mux(go, value, payload)
+            putting = port.signature.members["valid"].flow == wiring.Out
+            m.d.comb += (port.valid if putting else port.ready).eq(
+                reduce(lambda a, b: a | b, fired))
+            if putting:
+                m.d.comb += port.payload.eq(payload)
+
+    def note_transfer(self, state: int, chan, blocked):
+        """``blocked``: the transfer on ``chan`` that state ``state`` wants now cannot be."""
+        self.transfers[state].append((chan, blocked))
+
+    def emit_stream_status(self):
+        """Each state's stream wait; the watchdog's ``stream_wait`` bits and progress."""
+        m, comp = self.m, self.comp
+        for k, items in self.transfers.items():
+            m.d.comb += self.stream_wait[k].eq(
+                reduce(lambda a, b: a | b, [b for _, b in items]) if items else 0)
+        self.emit_port_requests()
+        if not comp.wait_table:
+            return
+        f = self.design.function
+        own = []
+        for chan in [c for c in f.params if isinstance(c, ir.Channel)]:
+            terms = [self.in_state(k) & b for k, items in self.transfers.items()
+                     for c, b in items if c is chan]
+            if terms:
+                own.append(reduce(lambda a, b: a | b, terms))
+        children = [self.callees[k] for k in self.instance_names if k in self.callees]
+        waits = own + [c.stream_wait for c in children if hasattr(c, "stream_wait")]
+        m.d.comb += comp.stream_wait.eq(Cat(*waits))
+        kinds = ("idle", "wait", "join")
+        still = [self.in_state(st.index) for st in self.control.states if st.kind in kinds]
+        still += [self.in_state(k) & self.stream_wait[k] for k, items in self.transfers.items()
+                  if items]
+        busy = ~reduce(lambda a, b: a | b, still)
+        for c in children:
+            busy = busy | (c.stream_progress if hasattr(c, "stream_progress") else ~c.idle)
+        m.d.comb += comp.stream_progress.eq(busy)
+
+    def note_port(self, state: int, buf: ir.Buffer, want):
+        """State ``state`` wants the shared port of ``buf`` now (``want``: a 1-bit value)."""
+        if buf.name in self.design.arbitrated:
+            self.port_wants[state].append((buf.name, want))
+
+    def emit_port_requests(self):
+        """``<p>_req``: the running state would access shared ``p`` this cycle if granted
+        (not while it waits on a stream or the external stall: a request that cannot be used
+        would keep the port from the others); a state waits while one of its wants is not
+        granted."""
+        m, comp = self.m, self.comp
+        reqs = {p: [] for p in self.design.arbitrated}
+        for k, wants in self.port_wants.items():
+            denied = [w & ~getattr(comp, f"{p}_gnt") for p, w in wants]
+            m.d.comb += self.port_wait[k].eq(reduce(lambda a, b: a | b, denied) if denied else 0)
+            other = self.stream_wait[k]
+            if self.stall_in is not None:
+                other = other | self.stall_in
+            for p, w in wants:
+                reqs[p].append(self.in_state(k) & w & ~other)
+        for p, terms in reqs.items():
+            m.d.comb += getattr(comp, f"{p}_req").eq(
+                reduce(lambda a, b: a | b, terms) if terms else 0)
 
     def callee(self, f: ir.Function):
         if f.name not in self.callees:
@@ -329,6 +560,16 @@ class _Lowering:
             return
         c = sch.start[op]
         args = [self.value_at(o, c, sch) for o in op.operands]
+        if info.is_stream:
+            port = self.stream_port(op.chan, op.loc)
+            if op.opcode == "sput":
+                self.fire_transfer(sts[c].index, op.chan, None, args[0])
+                self.note_transfer(sts[c].index, op.chan, ~port.ready)
+                return
+            self.fire_transfer(sts[c].index, op.chan, None)
+            self.note_transfer(sts[c].index, op.chan, ~port.valid)
+        if info.is_memory:
+            self.note_port(sts[c].index, op.buf, Const(1, 1))
         if info.is_store:
             self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
             return
@@ -339,6 +580,8 @@ class _Lowering:
             bp = self.buffers[id(op.buf)]
             self.access(sts[c], bp.read(args[0]), args[1:])
             value = bp.q
+        elif info.is_stream:
+            value = port.payload
         else:
             value = self.compute(op, args, sts[c], sch.ready[op] - c)
         sig = Signal(hw_shape(op.type), name=f"{op.opcode}{op.id}_l{op.loc.line}")

@@ -99,6 +99,10 @@ class PipelineLowering:
             at_last = [(nxt >= hi) if r.loop.step > 0 else (nxt <= hi)]
         final = _all(at_last)
         issue = self.valid[0]
+        # position 0 wants to issue (not gated by the stall, which a transfer there decides)
+        self.issue_want = Signal(name=f"{self.prefix}_issue_want")
+        m.d.comb += self.issue_want.eq(self.issuing & ((self.slot == 0) if self.slot is not None
+                                                       else 1))
         self.forward = {}
         for op in sch.block.ops:
             self.lower_op(op, state)
@@ -174,8 +178,19 @@ class PipelineLowering:
         args = [self.value(o, p) for o in op.operands]
         types = [o.type for o in op.operands]
         valid = self.valid[p]
+        if info.is_memory:          # a port shared with other stages: ask for it
+            low.note_port(state.index, op.buf, self.issue_want if p == 0 else valid)
         if info.is_memory and len(args) > info.memory_operands:    # predicated (if-converted)
             valid = valid & args[-1]
+        if info.is_stream:          # the pipeline stalls while an active transfer cannot be
+            port = low.stream_port(op.chan, op.loc)
+            want = self.issue_want if p == 0 else valid
+            if op.opcode == "sput":
+                low.fire_transfer(state.index, op.chan, want, args[0])
+                low.note_transfer(state.index, op.chan, want & ~port.ready)
+                return
+            low.fire_transfer(state.index, op.chan, want)
+            low.note_transfer(state.index, op.chan, want & ~port.valid)
         if info.is_store:
             bp = low.buffers[id(op.buf)]
             self._at(state, valid, comb=bp.write(args[0], args[1]))
@@ -187,6 +202,8 @@ class PipelineLowering:
             bp = low.buffers[id(op.buf)]
             self._at(state, valid, comb=bp.read(args[0]))
             value = bp.q
+        elif info.is_stream:
+            value = port.payload
         elif info.pipelined:          # a unit of its own, moving with the pipeline
             value = low.pipelined(op, args, None, sch.ready[op] - p)
         else:

@@ -20,6 +20,8 @@ from ..ir import nodes as ir
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
 from .boundary import from_word, to_word
 from .harness import KernelHarness
+from ..rtl.streams import occupancy_rows
+from .watchdog import deadlock_error
 
 
 class SimTimeoutError(AlloError):
@@ -68,6 +70,7 @@ class SimResult:
     cycles: int
     reads: dict | None = None   # array port -> cycles the kernel read it
     stall_cycles: int | None = None   # cycles the test-only stall source held the kernel
+    streams: dict | None = None       # dataflow regions: occupancy and stage latencies
 
 
 def _flat(raw, dtype=None) -> list:
@@ -95,7 +98,11 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
         ctx.set(tb_top.start, 0)
         ticks = 1
         progress = Progress(iface.name, max_cycles)
+        watched = bool(tb_top.wait_table)
         while not ctx.get(tb_top.done):
+            if watched and ctx.get(tb_top.watchdog):
+                outcome["watchdog"] = (ticks, ctx.get(tb_top.watchdog_wait))
+                return
             if ticks >= max_cycles:
                 state = getattr(tb_top.kernel, "fsm_state", None)
                 outcome["timeout"] = (ticks, None if state is None else ctx.get(state))
@@ -105,6 +112,9 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             if not ticks & 1023:
                 progress.update(ticks)
         outcome["cycles"] = ctx.get(tb_top.cycles)
+        probes = tb_top.kernel.stream_probes()
+        if probes:          # FIFO occupancy and stage latencies (rtl.streams)
+            outcome["streams"] = occupancy_rows(probes, [ctx.get(p["signal"]) for p in probes])
         if stall_seed is not None:
             outcome["stall_cycles"] = ctx.get(tb_top.stall_cycles)
         outcome["reads"] = {p.name: ctx.get(getattr(tb_top, f"host_{p.name}_reads"))
@@ -122,11 +132,16 @@ def simulate(factory, iface: KernelInterface, raw_args: list, *, max_cycles: int
             sim.run()
     else:
         sim.run()
+    if "watchdog" in outcome:
+        cycles, bits = outcome["watchdog"]
+        raise deadlock_error(tb_top.wait_table, bits, cycles, "amaranth", iface.name,
+                             tb_top.watchdog_limit)
     if "timeout" in outcome:
         cycles, state = outcome["timeout"]
         raise timeout_error(iface.name, cycles, state, tb_top.kernel.design.control)
     return SimResult(_results(iface, outcome), _args_after(iface, raw_args, outcome),
-                     outcome["cycles"], outcome["reads"], outcome.get("stall_cycles"))
+                     outcome["cycles"], outcome["reads"], outcome.get("stall_cycles"),
+                     outcome.get("streams"))
 
 
 def _describe(stmt) -> str:

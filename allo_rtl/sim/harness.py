@@ -23,6 +23,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
+from ..rtl.streams import watchdog_limit
 
 CYCLE_COUNTER_BITS = 40
 READ_COUNTER_BITS = 32
@@ -30,9 +31,13 @@ LFSR_BITS = 16
 LFSR_TAPS = (15, 13, 12, 10)        # x^16 + x^14 + x^13 + x^11 + 1: maximal length
 
 
-def harness_signature(iface: KernelInterface, stall: bool = False) -> wiring.Signature:
+def harness_signature(iface: KernelInterface, stall: bool = False,
+                      wait_bits: int = 0) -> wiring.Signature:
     members = {"start": In(1), "done": Out(1), "idle": Out(1),
                "cycles": Out(CYCLE_COUNTER_BITS)}
+    if wait_bits:
+        members["watchdog"] = Out(1)
+        members["watchdog_wait"] = Out(wait_bits)
     if stall:
         members["stall_cycles"] = Out(CYCLE_COUNTER_BITS)
     for p in [*iface.params, *iface.results]:
@@ -62,12 +67,16 @@ class KernelHarness(wiring.Component):
         self.init = init or {}          # array name -> flat raw words (Amaranth sim only)
         self.stall_seed = stall_seed
         self.memories = {}
-        self.kernel = None
-        super().__init__(harness_signature(iface, stall_seed is not None))
+        self.kernel = kernel_factory()
+        self.wait_table = getattr(self.kernel, "wait_table", [])
+        designs = getattr(self.kernel, "designs", None)
+        self.watchdog_limit = watchdog_limit(designs) if self.wait_table else None
+        super().__init__(harness_signature(iface, stall_seed is not None,
+                                           len(self.wait_table)))
 
     def elaborate(self, platform):
         m = Module()
-        self.kernel = dut = self.kernel_factory()
+        dut = self.kernel
         m.submodules.dut = dut
         for p in self.iface.arrays:
             self.memories[p.name] = self._memory(m, dut, p)
@@ -92,7 +101,26 @@ class KernelHarness(wiring.Component):
                 m.d.sync += count.eq(count + 1)
         if self.stall_seed is not None:
             self._stall_source(m, dut, running)
+        if self.wait_table:
+            self._watchdog(m, dut, running)
         return m
+
+    def _watchdog(self, m, dut, running):
+        """``watchdog`` rises (and stays) after ``watchdog_limit`` cycles in a row in which
+        some stage waits on a stream and none makes progress (``rtl.streams``); cycles the
+        test-only stall holds the kernel do not count. ``watchdog_wait`` keeps the waits of
+        that moment, which the simulators name (``sim.watchdog``)."""
+        idle = Signal(range(self.watchdog_limit + 1), name="watchdog_idle")
+        stalled = dut.stall if self.stall_seed is not None else 0
+        stuck = running & ~dut.done & (dut.stream_wait != 0) & ~dut.stream_progress
+        with m.If(self.start & ~running):
+            m.d.sync += [idle.eq(0), self.watchdog.eq(0)]
+        with m.Elif(stuck & ~stalled & ~self.watchdog):
+            m.d.sync += idle.eq(idle + 1)
+            with m.If(idle == self.watchdog_limit - 1):
+                m.d.sync += [self.watchdog.eq(1), self.watchdog_wait.eq(dut.stream_wait)]
+        with m.Elif(~stuck):
+            m.d.sync += idle.eq(0)
 
     def _stall_source(self, m, dut, running):
         lfsr = Signal(LFSR_BITS, init=self.stall_seed, name="stall_lfsr")

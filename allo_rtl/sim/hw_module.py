@@ -36,6 +36,7 @@ class HardwareModule:
         self.stall_cycles = None          # cycles the test-only stall source held the kernel
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
+        self.streams = None               # last run: FIFO occupancy, stage latencies
 
     @user_call
     def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
@@ -48,6 +49,7 @@ class HardwareModule:
             result = self.cocotb(waves=bool(vcd)).run(raw, limit, waves_to=vcd)
         self.cycles = result.cycles
         self.stall_cycles = result.stall_cycles
+        self.streams = result.streams
         self.reads = self._reads_by_array(result.reads)
         banks = self.design.top_banks
         boundary.write_back(self.top, args, result.raw_args, self._written, banks)
@@ -74,7 +76,7 @@ class HardwareModule:
         return self.design.verilog
 
     def report(self) -> Report:
-        data = self.design.report_dict(self.cycles)
+        data = self.design.report_dict(self.cycles, self.streams)
         if self.board_report is not None:
             data["board"] = self.board_report
         return Report(data)

@@ -54,7 +54,11 @@ async def _run(dut, spec):
     dut.start.value = 0
     await ReadOnly()
     if not int(dut.done.value):
-        if await _wait_for_done(dut, spec):
+        outcome = await _wait_for_done(dut, spec)
+        if outcome == "watchdog":
+            await ReadOnly()
+            return {"watchdog": int(dut.cycles.value), "bits": int(dut.watchdog_wait.value)}
+        if outcome:
             state = None
             try:
                 state = int(dut.dut.fsm_state.value)
@@ -78,7 +82,8 @@ async def _run(dut, spec):
 
 
 async def _wait_for_done(dut, spec) -> bool:
-    """Wait for done in chunks of cycles (True: the limit ran out first). Between chunks a
+    """Wait for done in chunks of cycles (True: the limit ran out first; "watchdog": the
+    stall watchdog fired). Between chunks a
     progress line goes to stdout (the run log), which the caller echoes to its stderr."""
     p = spec["progress"]
     progress = Progress(spec["name"], spec["max_cycles"], spec["simulator"], p["after"],
@@ -87,8 +92,12 @@ async def _wait_for_done(dut, spec) -> bool:
     while waited < spec["max_cycles"]:
         step = min(PROGRESS_CHUNK, spec["max_cycles"] - waited)
         limit = Timer(step * CLOCK_NS, unit="ns")
-        if await First(RisingEdge(dut.done), limit) is not limit:
-            return False
+        events = [RisingEdge(dut.done), limit]
+        if spec.get("watchdog"):        # the stall watchdog (sim.watchdog)
+            events.append(RisingEdge(dut.watchdog))
+        fired = await First(*events)
+        if fired is not limit:
+            return "watchdog" if len(events) > 2 and fired is events[2] else False
         waited += step
         progress.update(waited)
     return True

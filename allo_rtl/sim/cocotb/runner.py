@@ -29,6 +29,7 @@ from ..boundary import to_word
 from ..amaranth_sim import (PROGRESS_PREFIX, SimResult, _args_after, _flat, _results,
                             timeout_error)
 from ..harness import KernelHarness
+from ..watchdog import deadlock_error
 from ...rtl.interface import ScalarPort
 
 SIMULATORS = ("icarus", "verilator")
@@ -130,9 +131,8 @@ class CocotbSimulation:
         check_simulator(sim)
         self.design, self.iface, self.sim, self.waves = design, iface, sim, waves
         self.stall_seed = design.stall_seed
-        self.verilog = verilog.convert(KernelHarness(design.component, iface,
-                                                     stall_seed=self.stall_seed),
-                                       name=TOP, emit_src=False)
+        self.harness = KernelHarness(design.component, iface, stall_seed=self.stall_seed)
+        self.verilog = verilog.convert(self.harness, name=TOP, emit_src=False)
         key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
         self.build_dir = cache_root() / sim / f"{design.name}-{key}"
         self.build_seconds = 0.0
@@ -167,6 +167,7 @@ class CocotbSimulation:
         self.ensure_built()
         spec = _spec(self.iface, raw_args, max_cycles)
         spec["stall"] = self.stall_seed is not None
+        spec["watchdog"] = bool(self.harness.wait_table)
         spec.update(name=self.design.name, simulator=self.sim,
                     progress={"after": amaranth_sim.PROGRESS_AFTER_S,
                               "every": amaranth_sim.PROGRESS_EVERY_S})
@@ -194,6 +195,9 @@ class CocotbSimulation:
                 self._copy_waves(waves_to, Path(tmp))
         if "error" in out:
             raise AlloError(f"cocotb test of {self.design.name} on {self.sim} failed: {out['error']}")
+        if "watchdog" in out:
+            raise deadlock_error(self.harness.wait_table, out["bits"], out["watchdog"],
+                                 self.sim, self.design.name, self.harness.watchdog_limit)
         if "timeout" in out:
             raise timeout_error(self.design.name, out["timeout"], out.get("state"),
                                 self.design.designs[self.design.name].control)
