@@ -1,7 +1,6 @@
 """Failures the stream fuzzer (tests/fuzz_streams.py) found, minimized by hand; each test
 failed before its fix."""
 import numpy as np
-import pytest
 
 import allo_rtl.dataflow as df
 from allo_rtl.ir.types import Stream, int32
@@ -30,8 +29,7 @@ def pairs(A: int32[4], B: int32[2]):
             b[i] = s1.get()
 
 
-@pytest.mark.parametrize("depth_note", ["depth 1: was a watchdog deadlock"])
-def test_two_gets_of_one_stream_are_two_transfers(depth_note):
+def test_two_gets_of_one_stream_are_two_transfers():
     # common-subexpression elimination merged the two identical gets into one transfer: with
     # depth 1 the source then waited forever on a full s0; deeper, x - 2x was computed silently
     A = np.array([1, 2, 30, 4], dtype=np.int32)
