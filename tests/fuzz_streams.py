@@ -5,7 +5,8 @@ A sample is the source text of one ``@df.region`` (written to a file: the fronte
 lines): a chain of 2-5 ``@df.kernel`` stages joined by streams of random depth (1-4) and
 element type (``Int``/``UInt`` of 3-32 bits). The first stage streams an input array, the
 last writes an output array; a middle stage maps each element (``v * c + i``, ``v ^ c``,
-min/max, a running sum), duplicates it (two puts per get: the stream after it carries twice
+min/max, a running sum), reverses the stream (all elements held in a local array first),
+duplicates it (two puts per get: the stream after it carries twice
 as many) or pairs two gets into one put; sometimes a bypass stream carries the input from
 the first stage straight to the last, which then adds it in (a fork/join whose bypass can
 be too shallow: a legitimate deadlock). Some stage loops are pipelined, and a hardware run may
@@ -71,7 +72,8 @@ def samples(draw) -> StreamSample:
     n = draw(st.integers(2, 8)) * 2                     # even: a pair stage can follow
     kinds, count = [], n
     for _ in range(draw(st.integers(0, 3))):
-        options = ["map", "map", "sum"] + (["dup"] if count * 2 <= MAX_COUNT else []) + \
+        options = ["map", "map", "sum", "reverse"] + \
+                  (["dup"] if count * 2 <= MAX_COUNT else []) + \
                   (["pair"] if count % 2 == 0 and count >= 2 else [])
         kind = draw(st.sampled_from(options))
         kinds.append(kind)
@@ -79,7 +81,7 @@ def samples(draw) -> StreamSample:
     n_out = count
     types = [(draw(st.booleans()), draw(st.sampled_from(WIDTHS))) for _ in range(len(kinds) + 2)]
     depths = [draw(st.integers(1, 4)) for _ in range(len(kinds) + 1)]
-    bypass = n_out == n and draw(st.integers(0, 3)) == 0
+    bypass = n_out == n and draw(st.booleans())
     bypass_depth = draw(st.integers(1, n + 1))
     pipelined = [draw(st.booleans()) for _ in range(len(kinds) + 2)]
 
@@ -112,6 +114,10 @@ def samples(draw) -> StreamSample:
         elif kind == "sum":
             body = [f"acc: Int(40) = 0", f"for i in range({count}):",
                     f"    acc = acc + {src}.get()", f"    {dst}.put(acc)"]
+        elif kind == "reverse":     # holds every element before the first put
+            body = [f"buf: {t_in}[{count}] = 0", f"for i in range({count}):",
+                    f"    buf[i] = {src}.get()", f"for j in range({count}):",
+                    f"    {dst}.put(buf[{count - 1} - j])"]
         elif kind == "dup":
             body = [f"for i in range({count}):", f"    v: {t_in} = {src}.get()",
                     f"    {dst}.put(v)", f"    {dst}.put(v + i)"]
