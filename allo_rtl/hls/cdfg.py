@@ -152,9 +152,10 @@ class _BlockBuilder:
 
     def op(self, opcode, typ, operands, loc, **fields) -> Op:
         """Add an op, or reuse an identical one already in the block (common subexpressions;
-        a load is identical only while no store to its buffer came in between)."""
+        a load is identical only while no store to its buffer came in between; a stream get or
+        put never is: each one moves its own element)."""
         info = OPERATORS[opcode]
-        if info.is_store or info.reads_var or info.writes_var:
+        if info.is_store or info.reads_var or info.writes_var or info.is_stream:
             return self.block.add(Op(opcode, typ, list(operands), loc, **fields))
         key = self._key(opcode, typ, operands, fields)
         if key not in self.cse:
