@@ -3,8 +3,9 @@
 Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where operands come
 first (a DAG); values cross block boundaries only through scalar variables (registers, read
 with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
-buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float division,
-remainder, exp/log/sqrt and the other transcendental functions.
+buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
+remainder and floor division, and the transcendental functions but float32 exp, log, tanh
+(expanded into float ops by ``float_math_ops``) and sqrt.
 
 Floats are raw IEEE bits: a float constant's ``value`` is its bit pattern, float ops have
 their own opcodes (``fadd``, ``fmul``, ``flt``, ``itof``, ...; see ``optable``), and an operand
@@ -24,6 +25,7 @@ from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
 from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
+from . import float_math_ops
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
                       OPERATORS, POW2_DIVISION, UNARY, OpInfo)
 
@@ -273,8 +275,9 @@ class _BlockBuilder:
     def float_expr(self, e: ir.Expr) -> Op:
         def refuse(what):
             raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
-                                   hint="hardware has float +, -, *, /, sqrt, min, max, abs, "
-                                        "comparisons and casts; or build with target='python'")
+                                   hint="hardware has float +, -, *, /, sqrt, exp, log, tanh, "
+                                        "min, max, abs, comparisons and casts; or build with "
+                                        "target='python'")
         t = e.type
         for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
             if typ.is_float and typ != float32:
@@ -299,6 +302,10 @@ class _BlockBuilder:
             return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t == float32:
+            # exp/log/tanh: the interpreter's algorithm, op for op on the float units
+            x = self.convert(self.expr(e.args[0]), t, e.loc)
+            return float_math_ops.expand(self, e.fn, x, e.loc)
         if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
             args = [self.expr(a) for a in e.args]
             if e.fn == "bitcast":

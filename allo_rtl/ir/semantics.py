@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .types import AlloType, cast
+from . import float_math
+from .types import AlloType, cast, float32
 
 
 def _align(raw: int, t: AlloType, fracs: int) -> int:
@@ -140,8 +141,11 @@ def bitcast(a, ta: AlloType, tr: AlloType):
 
 
 def math_call(fn: str, args: list, types: list, tr: AlloType):
-    """exp/log/sqrt (in the float format ``tr``, as numpy computes it), abs/min/max (any
-    type, computed exactly then wrapped)."""
+    """exp/log/sqrt (in the float format ``tr``, as numpy computes it; float32 exp, log and
+    tanh by the hardware's algorithm, ``float_math``), abs/min/max (any type, computed exactly
+    then wrapped)."""
+    if fn in float_math.ALGORITHMS and tr == float32:
+        return float_math.evaluate(fn, cast(args[0], types[0], tr))
     if fn in FLOAT_FUNCS:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):

@@ -1,0 +1,240 @@
+"""float32 exp, log, tanh (issue 14): one algorithm (``allo_rtl/ir/float_math.py``) defines
+the result bit for bit; checked here that
+
+* its numpy evaluation (what the interpreter runs) equals the same algorithm evaluated op by op
+  with Berkeley SoftFloat and Python integers (independent of numpy and of the hardware);
+* the hardware (default build, Amaranth simulation) gives the interpreter's bits on edge and
+  random inputs;
+* the error against the correctly rounded result (mpmath) is below one ulp
+  (``ALLO_FLOAT_SAMPLES`` inputs per function; the long run is
+  ``benchmarks/bench_float_math.py --samples 1000000``).
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+import softfloatpy as sf
+
+import allo_rtl as allo
+from allo_rtl.errors import AlloError
+from allo_rtl.ir import float_math
+from allo_rtl.ir.types import float16, float32
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+from bench_float_math import edge_inputs, random_inputs, ulp_error  # noqa: E402
+
+SAMPLES = int(os.environ.get("ALLO_FLOAT_SAMPLES", "4000"))
+FUNCTIONS = ["exp", "log", "tanh"]
+
+
+def bits(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32).view(np.uint32)
+
+
+class SoftFloatOps:
+    """The algorithms' operations on raw bits, scalar: SoftFloat (RISC-V: canonical NaN) for
+    float arithmetic and compares, Python integers for the int32 ops."""
+
+    @staticmethod
+    def _f(b):
+        return sf.Float32.from_bytes((b & 0xFFFFFFFF).to_bytes(4, "big"))
+
+    @staticmethod
+    def _b(x):
+        return int.from_bytes(x.to_bytes(), "big")
+
+    @staticmethod
+    def _s32(n):
+        n &= 0xFFFFFFFF
+        return n - (1 << 32) if n >> 31 else n
+
+    def _nan(self, b):
+        return (b >> 23) & 0xFF == 0xFF and b & 0x7FFFFF
+
+    def const(self, v):
+        return int(np.float32(v).view(np.uint32))
+
+    def iconst(self, n):
+        return self._s32(n)
+
+    def _arith(self, fn, a, b):
+        return self._b(fn(self._f(a), self._f(b)))
+
+    def add(self, a, b):
+        return self._arith(sf.f32_add, a, b)
+
+    def sub(self, a, b):
+        return self._arith(sf.f32_sub, a, b)
+
+    def mul(self, a, b):
+        return self._arith(sf.f32_mul, a, b)
+
+    def div(self, a, b):
+        return self._arith(sf.f32_div, a, b)
+
+    def _minmax(self, a, b, smaller):          # numpy minimum/maximum: NaN wins, ties: b
+        if self._nan(a) or self._nan(b):
+            return float_math.NAN_BITS
+        a_wins = self.lt(a, b) if smaller else self.lt(b, a)
+        return a if a_wins else b
+
+    def fmin(self, a, b):
+        return self._minmax(a, b, True)
+
+    def fmax(self, a, b):
+        return self._minmax(a, b, False)
+
+    def abs(self, a):
+        return a & 0x7FFFFFFF
+
+    def neg(self, a):
+        return a ^ 0x80000000
+
+    def lt(self, a, b):
+        return sf.f32_lt_quiet(self._f(a), self._f(b))
+
+    def le(self, a, b):
+        return sf.f32_le_quiet(self._f(a), self._f(b))
+
+    def eq(self, a, b):
+        return sf.f32_eq(self._f(a), self._f(b))
+
+    def select(self, c, a, b):
+        return a if c else b
+
+    def bits(self, a):
+        return self._s32(a)
+
+    def from_bits(self, i):
+        return i & 0xFFFFFFFF
+
+    def iadd(self, a, b):
+        return self._s32(a + b)
+
+    def isub(self, a, b):
+        return self._s32(a - b)
+
+    def iand(self, a, b):
+        return self._s32(a & b)
+
+    def shl(self, a, n):
+        return self._s32(a << n)
+
+    def shr(self, a, n):
+        return a >> n
+
+    def itof(self, i):
+        return self._b(sf.i32_to_f32(sf.Int32.from_int(i)))
+
+
+def corpus(fn: str, randoms: int, seed: int = 7) -> np.ndarray:
+    return np.concatenate([edge_inputs(fn), random_inputs(fn, randoms, np.random.default_rng(seed))])
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_numpy_evaluation_matches_softfloat(fn):
+    xs = corpus(fn, 1500)
+    got = bits(float_math.evaluate(fn, xs))
+    ops = SoftFloatOps()
+    want = [float_math.ALGORITHMS[fn](ops, int(b)) for b in bits(xs)]
+    bad = [(hex(int(b)), hex(int(g)), hex(w)) for b, g, w in zip(bits(xs), got, want) if g != w]
+    assert not bad, f"{len(bad)} differ (input, numpy, softfloat): {bad[:5]}"
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_error_below_one_ulp(fn):
+    xs = corpus(fn, SAMPLES, seed=11)
+    got = float_math.evaluate(fn, xs)
+    errs = [ulp_error(fn, x, g) for x, g in zip(xs, got)]
+    worst = int(np.argmax(errs))
+    assert errs[worst] < 1.0, f"{fn}({xs[worst]!r}) = {got[worst]!r}: {errs[worst]} ulp"
+    # and the special values are IEEE's
+    assert np.array_equal(bits(float_math.evaluate(fn, np.float32([np.nan]))), [0x7FC00000])
+
+
+def test_special_values():
+    ev = float_math.evaluate
+    inf = np.float32(np.inf)
+    assert ev("exp", -inf) == 0 and ev("exp", inf) == inf and ev("exp", np.float32(0)) == 1
+    assert ev("exp", np.float32(89)) == inf and ev("exp", np.float32(-104)) == 0
+    assert ev("log", np.float32(0)) == -inf and ev("log", -np.float32(0)) == -inf
+    assert ev("log", inf) == inf and np.isnan(ev("log", np.float32(-1)))
+    assert ev("log", np.float32(1)) == 0 and bits(ev("log", np.float32(1))) == 0
+    assert ev("tanh", inf) == 1 and ev("tanh", -inf) == -1
+    assert bits(ev("tanh", -np.float32(0))) == 0x80000000
+    tiny = np.uint32(1).view(np.float32)                       # tanh(x) = x for subnormals
+    assert bits(ev("tanh", -tiny)) == 0x80000001
+
+
+# --- hardware --------------------------------------------------------------------------
+def k_math(A: float32[48]) -> (float32[48], float32[48], float32[48]):
+    E: float32[48] = 0.0
+    L: float32[48] = 0.0
+    T: float32[48] = 0.0
+    for i in range(48):
+        E[i] = allo.exp(A[i])
+        L[i] = allo.log(A[i])
+        T[i] = allo.tanh(A[i])
+    return E, L, T
+
+
+def hw_inputs(seed: int) -> np.ndarray:
+    special = np.array([0, 0x80000000, 1, 0x80000001, 0x00800000, 0x7F7FFFFF, 0x7F800000,
+                        0xFF800000, 0x7FC00000, 0x3F800000, 0xBF800000, 0x3F3504F3],
+                       dtype=np.uint32).view(np.float32)
+    vals = np.float32([88.72283, -103.97208, 0.75, 0.875, 1.0, -0.5, 9.5, 2.0, 0.3465736,
+                       1e-40, 20.0, -3.0])
+    rng = np.random.default_rng(seed)
+    rand = np.concatenate([rng.uniform(-12, 12, 12).astype(np.float32),
+                           rng.integers(0, 2 ** 32, 12, dtype=np.uint64).astype(np.uint32)
+                           .view(np.float32)])
+    return np.concatenate([special, vals, rand])
+
+
+@pytest.mark.parametrize("seed", [0])
+def test_hardware_bit_exact(seed):
+    a = hw_inputs(seed)
+    s = allo.customize(k_math)
+    hw = s.build()(a.copy())
+    py = s.build(target="python")(a.copy())
+    for h, p, fn in zip(hw, py, FUNCTIONS):
+        want = bits(float_math.evaluate(fn, a))
+        assert np.array_equal(bits(p), want), f"interpreter {fn}"
+        assert np.array_equal(bits(h), want), f"hardware {fn}: {np.flatnonzero(bits(h) != want)}"
+
+
+def k_sigmoid(A: float32[8]) -> float32[8]:
+    B: float32[8] = 0.0
+    for i in range(8):
+        B[i] = 1.0 / (1.0 + allo.exp(-A[i]))
+    return B
+
+
+def test_sigmoid_kernel_in_hardware():
+    a = np.float32([-20, -3, -0.5, 0, 0.25, 1, 4, 90])
+    got = allo.customize(k_sigmoid).build()(a.copy())
+    with np.errstate(all="ignore"):
+        want = np.float32(1) / (np.float32(1) + float_math.evaluate("exp", -a))
+    assert np.array_equal(bits(got), bits(want))
+
+
+def k_sin(A: float32[4]) -> float32[4]:
+    B: float32[4] = 0.0
+    for i in range(4):
+        B[i] = allo.sin(A[i])
+    return B
+
+
+def k_exp16(A: float16[4]) -> float16[4]:
+    B: float16[4] = 0.0
+    for i in range(4):
+        B[i] = allo.exp(A[i])
+    return B
+
+
+@pytest.mark.parametrize("kernel", [k_sin, k_exp16])
+def test_other_transcendentals_refused_at_the_line(kernel):
+    with pytest.raises(AlloError) as err:
+        allo.customize(kernel).build()
+    assert "test_float_math.py" in str(err.value)
