@@ -6,7 +6,7 @@ import random
 import pytest
 from amaranth.back import verilog
 
-from allo_rtl.primitives.float import FMul, bfloat16, float16, float32
+from allo_rtl.primitives.float import FMul, bfloat16, float16, float32, float64
 from float_ref import (SAMPLES, canonical, edge_values, mismatches, random_operands,
                        ref_binary, run_comb, run_pipelined)
 
@@ -34,7 +34,8 @@ def _tiny_products(fmt, count: int, seed: int):
     return vecs
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
+                                          (float64, 1000)])
 def test_fmul_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width) + _tiny_products(fmt, 500, fmt.width)
     got = run_comb(FMul(fmt), vecs, ["result"])

@@ -123,6 +123,15 @@ class FunctionCDFG:
     body: list            # regions
 
 
+def _compare_format(ta, tb):
+    """The format a float comparison runs in: the float operand's (``semantics.compare`` casts
+    an integer operand to it); of two formats one that holds both exactly."""
+    floats = [t for t in (ta, tb) if t.is_float]
+    if len(floats) == 1 or floats[0] == floats[1]:
+        return floats[0]
+    return max(floats, key=lambda t: t.bits) if max(t.bits for t in floats) > 16 else float32
+
+
 class _BlockBuilder:
     """Turns expressions and simple statements into ops of one block, forwarding values of
     variables written earlier in the same block (so reads see program order)."""
@@ -279,12 +288,6 @@ class _BlockBuilder:
                                         "min, max, abs, comparisons and casts; or build with "
                                         "target='python'")
         t = e.type
-        for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
-            if typ.is_float and typ != float32:
-                raise AlloBackendError(f"{typ!r} arithmetic is not supported in hardware yet "
-                                       "(float32 is)", e.loc,
-                                       hint="compute in float32, or build with "
-                                            "target='python'")
         if isinstance(e, ir.Const):
             return self.const(e.value, t, e.loc)
         if isinstance(e, (ir.Ref, ir.Load, ir.Select)):
@@ -297,8 +300,10 @@ class _BlockBuilder:
             a, b = (self.convert(self.expr(x), t, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_BINARY[e.op], t, [a, b], e.loc)
         if isinstance(e, ir.Compare):
-            # compared in float32 (the only hardware format): an integer operand converted
-            a, b = (self.convert(self.expr(x), float32, e.loc) for x in (e.lhs, e.rhs))
+            # as the interpreter compares: in the float operand's format (an integer operand
+            # converted to it); two formats in the wider one (both exact)
+            ct = _compare_format(e.lhs.type, e.rhs.type)
+            a, b = (self.convert(self.expr(x), ct, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
@@ -320,7 +325,7 @@ class _BlockBuilder:
                 out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
             return out
         if isinstance(e, ir.MathCall):
-            refuse(f"{e.fn}() on floats")
+            refuse(f"{e.fn}() on {t!r}" + (" (float32 has exp, log, tanh)" if e.fn in float_math_ops.FUNCTIONS else ""))
         refuse(f"this float operation ({type(e).__name__})")
 
     def expr_plain(self, e):
