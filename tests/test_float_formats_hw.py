@@ -154,3 +154,38 @@ def test_mixed_formats_convert_as_the_interpreter():
     assert np.array_equal(x, a.astype(np.float32) + b.astype(np.float32))
     assert np.array_equal(y, c * a.astype(np.float64))
     assert list(z) == [int(float(p) < q) for p, q in zip(a, c)]
+
+
+def small16(A: float16[8], B: float16[8]) -> float16:
+    acc: float16 = 0.0
+    for i in range(8):
+        acc += A[i] * B[i] - 0.5
+    return acc
+
+
+def small_bf16(A: bfloat16[8], B: bfloat16[8]) -> bfloat16:
+    acc: bfloat16 = 0.0
+    for i in range(8):
+        acc += A[i] * B[i] - 0.5
+    return acc
+
+
+@pytest.mark.parametrize("sim, kernel, name", [
+    pytest.param("icarus", small16, "float16", marks=pytest.mark.icarus),
+    pytest.param("verilator", small_bf16, "bfloat16", marks=pytest.mark.verilator)])
+def test_other_formats_on_external_simulators(sim, kernel, name):
+    t, dt, ut = FORMATS[name]
+    a = np.array([1.5, -0.0, 3e3, 2.0, -7.25, 1e-3, 0.1, 60000], dtype=np.float64).astype(dt)
+    b = np.array([2.0, 5.0, 0.5, -3e-2, 1.0, 1e-3, 0.3, 2.0], dtype=np.float64).astype(dt)
+    want = dt(0)
+    with np.errstate(all="ignore"):
+        for x, y in zip(a, b):
+            want = dt(want + dt(dt(x * y) - dt(0.5)))
+    s = allo.customize(kernel)
+    ref = s.build()
+    got_ref = ref(a.copy(), b.copy())
+    mod = s.build(target=sim)
+    got = mod(a.copy(), b.copy())
+    assert raw(np.asarray(got, dtype=dt), ut) == raw(np.asarray(want, dtype=dt), ut)
+    assert raw(np.asarray(got_ref, dtype=dt), ut) == raw(np.asarray(want, dtype=dt), ut)
+    assert mod.cycles == ref.cycles
