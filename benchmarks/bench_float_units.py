@@ -150,7 +150,10 @@ def main(argv=None) -> int:
                     help="no builds: take the rows of these results files (runs per family)")
     args = ap.parse_args(argv)
     model = json.loads((DATA_DIR / "float_units.json").read_text())["families"]
-    rows = [r for f in args.merge or [] for r in json.loads(f.read_text())]
+    merged = {}                          # a later file's row replaces an earlier one's
+    for f in args.merge or []:
+        merged.update({(r["family"], r["unit"]): r for r in json.loads(f.read_text())})
+    rows = list(merged.values())
     for family in [] if args.merge else args.families.split(","):
         for name in args.units.split(","):
             r = measure(family, name, model[family][name]["stages"], args.out.resolve())
