@@ -24,7 +24,8 @@ from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_eve
 #: multiplier's inputs), after the significand product, after the one-bit normalization,
 #: after the subnormal shift, after rounding, at the output. With 6 stages the rounding
 #: shares a stage with the packing (the even spread of ``Pipeline``), and the first stage is
-#: the unpacking and the count only (on ECP5: 83 -> see docs/float_units.md MHz).
+#: the unpacking and the count only (on ECP5 the significand product is then the critical
+#: path, 88 MHz; docs/float_units.md).
 FMUL_MAX_STAGES = 7
 
 
