@@ -4,8 +4,8 @@ Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where ope
 first (a DAG); values cross block boundaries only through scalar variables (registers, read
 with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
 buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
-remainder and floor division, and the transcendental functions but float32 exp, log, tanh
-(expanded into float ops by ``float_math_ops``) and sqrt.
+remainder and floor division, and the transcendental functions but exp, log, tanh (of
+float32, float16 and bfloat16: expanded into float ops by ``float_math_ops``) and sqrt.
 
 Floats are raw IEEE bits: a float constant's ``value`` is its bit pattern, float ops have
 their own opcodes (``fadd``, ``fmul``, ``flt``, ``itof``, ...; see ``optable``), and an operand
@@ -307,10 +307,11 @@ class _BlockBuilder:
             return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
-        if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t == float32:
-            # exp/log/tanh: the interpreter's algorithm, op for op on the float units
-            x = self.convert(self.expr(e.args[0]), t, e.loc)
-            return float_math_ops.expand(self, e.fn, x, e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t.bits <= 32:
+            # exp/log/tanh: the interpreter's float32 algorithm, op for op on the float units
+            # (float16/bfloat16: on the widened value, the result rounded to the format)
+            x = self.convert(self.expr(e.args[0]), float32, e.loc)
+            return self.convert(float_math_ops.expand(self, e.fn, x, e.loc), t, e.loc)
         if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
             args = [self.expr(a) for a in e.args]
             if e.fn == "bitcast":
@@ -325,7 +326,8 @@ class _BlockBuilder:
                 out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
             return out
         if isinstance(e, ir.MathCall):
-            refuse(f"{e.fn}() on {t!r}" + (" (float32 has exp, log, tanh)" if e.fn in float_math_ops.FUNCTIONS else ""))
+            refuse(f"{e.fn}() on {t!r}" + (" (float32, float16 and bfloat16 have it)"
+                                           if e.fn in float_math_ops.FUNCTIONS else ""))
         refuse(f"this float operation ({type(e).__name__})")
 
     def expr_plain(self, e):
