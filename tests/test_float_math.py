@@ -336,3 +336,15 @@ def test_half_formats_in_hardware_bit_exact(name):
         w[np.isnan(want.astype(np.float32))] = t.canonical_nan.view(np.uint16)
         assert np.array_equal(np.asarray(p).view(np.uint16), w), f"interpreter {fn}"
         assert np.array_equal(np.asarray(h).view(np.uint16), w), f"hardware {fn}"
+
+
+def test_coefficients_come_from_the_fit_script():
+    """scripts/fit_float_math.py reproduces every polynomial of float_math (so they can be
+    refitted, e.g. for another range, and nobody's table was pasted in)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
+    import fit_float_math as fit
+    for name, (fn, lo, hi, degree) in fit.FITS.items():
+        coeffs, _ = fit.fit(fn, lo, hi, degree)
+        assert tuple(float(c) for c in coeffs) == getattr(float_math, name), name
+    hi = float(np.float32(float(fit.TANH_MID_T0)))
+    assert float_math.TANH_MID_T0[0] == hi and fit.TANH_MID_CENTER == float_math.TANH_MID_CENTER
