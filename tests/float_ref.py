@@ -16,12 +16,14 @@ import softfloatpy as sf
 from amaranth.hdl import Cat, Module, Signal
 from amaranth.sim import Simulator
 
-from allo_rtl.primitives.float.format import bfloat16, float16, float32
+from allo_rtl.primitives.float.format import bfloat16, float16, float32, float64
 
 #: random operand pairs per float32 operation; ALLO_FLOAT_SAMPLES=1000000 for a long campaign
 SAMPLES = int(os.environ.get("ALLO_FLOAT_SAMPLES", "4000"))
 
-TYPES = {float16: sf.Float16, bfloat16: sf.BFloat16, float32: sf.Float32}
+TYPES = {float16: sf.Float16, bfloat16: sf.BFloat16, float32: sf.Float32,
+         float64: sf.Float64}
+PREFIX = {float16: "f16", float32: "f32", float64: "f64"}
 
 
 def to_sf(fmt, bits: int):
@@ -50,8 +52,7 @@ def ref_binary(fmt, name: str, a: int, b: int) -> int:
         a32, b32 = sf.bf16_to_f32(to_sf(fmt, a)), sf.bf16_to_f32(to_sf(fmt, b))
         r = _round_odd_f32(getattr(sf, f"f32_{name}"), a32, b32)
         return from_sf(sf.f32_to_bf16(to_sf(float32, r)))
-    prefix = {float16: "f16", float32: "f32"}[fmt]
-    return from_sf(getattr(sf, f"{prefix}_{name}")(to_sf(fmt, a), to_sf(fmt, b)))
+    return from_sf(getattr(sf, f"{PREFIX[fmt]}_{name}")(to_sf(fmt, a), to_sf(fmt, b)))
 
 
 def is_nan(fmt, bits: int) -> bool:

@@ -75,12 +75,13 @@ def test_bfloat16_matches_ml_dtypes():
     same_bits(got, (a * b - a).astype(bf))
 
 
-def test_hardware_refuses_other_formats_at_the_line():
-    for kernel in (axpy16, axpy64):
-        s = allo.customize(kernel)
-        with pytest.raises(allo.AlloError, match="not supported in hardware yet") as e:
-            s.build()
-        assert "test_allo_compat_floats.py" in str(e.value)
+@pytest.mark.parametrize("kernel,dt", [(axpy16, np.float16), (axpy64, np.float64)])
+def test_other_formats_in_hardware_match_numpy(kernel, dt):
+    a = (rng.standard_normal(16) * 100).astype(dt)
+    b = (rng.standard_normal(16) * 100).astype(dt)
+    s = dt(1.7)
+    got = allo.customize(kernel).build()(a, b, s)             # the default build: hardware
+    same_bits(got, (a * s + b * 0.1).astype(dt))
 
 
 def test_unknown_float_format_refused():

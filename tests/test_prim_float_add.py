@@ -6,7 +6,7 @@ import random
 import pytest
 from amaranth.back import verilog
 
-from allo_rtl.primitives.float import FAdd, bfloat16, float16, float32
+from allo_rtl.primitives.float import FAdd, bfloat16, float16, float32, float64
 from float_ref import (SAMPLES, canonical, edge_values, mismatches, random_operands, ref_binary,
                        run_comb, run_pipelined)
 
@@ -24,7 +24,8 @@ def _want(fmt, v):
     return canonical(fmt, ref_binary(fmt, "sub" if v["sub"] else "add", v["a"], v["b"]))
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
+                                          (float64, 1000)])
 def test_fadd_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width)
     got = run_comb(FAdd(fmt), vecs, ["result"])

@@ -7,10 +7,10 @@ import pytest
 import softfloatpy as sf
 
 from allo_rtl.primitives.float import (FAbs, FCompare, FMinMax, FNeg, bfloat16, float16,
-                                       float32)
+                                       float32, float64)
 from float_ref import SAMPLES, canonical, edge_values, random_operands, run_comb, run_pipelined, to_sf
 
-FORMATS = [(float32, max(SAMPLES, 20000)), (float16, 1000), (bfloat16, 1000)]
+FORMATS = [(float32, max(SAMPLES, 20000)), (float16, 1000), (bfloat16, 1000), (float64, 1000)]
 
 
 def _pairs(fmt, randoms):
@@ -20,6 +20,8 @@ def _pairs(fmt, randoms):
 
 def _as_numpy(fmt, bits):
     """(numpy float array exactly holding the values, function back to raw bits)."""
+    if fmt == float64:
+        return np.array(bits, dtype=np.uint64).view(np.float64), lambda r: r.view(np.uint64)
     raw = np.array(bits, dtype=np.uint32)
     if fmt == float32:
         return raw.view(np.float32), lambda r: r.view(np.uint32)
@@ -37,7 +39,7 @@ def _predicates(fmt, a, b):
     if fmt == bfloat16:
         x, y, pre = sf.bf16_to_f32(to_sf(fmt, a)), sf.bf16_to_f32(to_sf(fmt, b)), "f32"
     else:
-        x, y, pre = to_sf(fmt, a), to_sf(fmt, b), {float16: "f16", float32: "f32"}[fmt]
+        x, y, pre = to_sf(fmt, a), to_sf(fmt, b), {float16: "f16", float32: "f32", float64: "f64"}[fmt]
     eq, lt, le = (getattr(sf, f"{pre}_{n}") for n in ("eq", "lt_quiet", "le_quiet"))
     return (eq(x, y), not eq(x, y), lt(x, y), le(x, y), lt(y, x), le(y, x))
 

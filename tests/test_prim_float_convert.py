@@ -11,10 +11,10 @@ import pytest
 import softfloatpy as sf
 
 from allo_rtl.primitives.float import (FloatToFloat, FloatToInt, IntToFloat, bfloat16,
-                                       float16, float32)
+                                       float16, float32, float64)
 from float_ref import SAMPLES, canonical, edge_values, from_sf, run_comb, run_pipelined, to_sf
 
-PREFIX = {float16: "f16", float32: "f32"}
+PREFIX = {float16: "f16", float32: "f32", float64: "f64"}
 
 
 def _int_edges(width: int, signed: bool, count: int, seed: int) -> list[int]:
@@ -50,7 +50,8 @@ def _ref_int_to_float(fmt, width, signed, raw):
 @pytest.mark.parametrize("fmt, width, signed", [
     (float32, 32, True), (float32, 32, False), (float32, 64, True), (float32, 1, False),
     (float32, 1, True), (float32, 8, True), (float32, 25, False), (float16, 32, True),
-    (float16, 17, False), (bfloat16, 16, True), (float32, 64, False)])
+    (float16, 17, False), (bfloat16, 16, True), (float32, 64, False), (float64, 32, True),
+    (float64, 64, True), (float64, 64, False)])
 def test_int_to_float_matches_softfloat(fmt, width, signed):
     count = SAMPLES // 2 if (fmt, width) == (float32, 32) else 300
     raws = _int_edges(width, signed, count, width)
@@ -86,7 +87,8 @@ def _float_inputs(fmt, count, seed):
 @pytest.mark.parametrize("fmt, width, signed", [
     (float32, 32, True), (float32, 32, False), (float32, 64, True), (float32, 16, True),
     (float32, 8, False), (float32, 1, True), (float16, 32, True), (float16, 8, True),
-    (bfloat16, 32, True), (float32, 64, False)])
+    (bfloat16, 32, True), (float32, 64, False), (float64, 32, True), (float64, 64, True),
+    (float64, 64, False)])
 def test_float_to_int_matches_softfloat(fmt, width, signed):
     count = SAMPLES // 2 if (fmt, width) == (float32, 32) else 600
     raws = _float_inputs(fmt, count, width)
@@ -111,7 +113,9 @@ def _ref_float_to_float(src, dst, bits):
 
 @pytest.mark.parametrize("src, dst", [(float32, float16), (float16, float32),
                                       (float32, bfloat16), (bfloat16, float32),
-                                      (float16, bfloat16), (bfloat16, float16)])
+                                      (float16, bfloat16), (bfloat16, float16),
+                                      (float64, float32), (float32, float64),
+                                      (float64, float16), (float16, float64)])
 def test_float_to_float_matches_softfloat(src, dst):
     rng = random.Random(src.width + dst.width)
     count = SAMPLES if src == float32 else 2000

@@ -7,7 +7,7 @@ import random
 import pytest
 from amaranth.back import verilog
 
-from allo_rtl.primitives.float import FDiv, bfloat16, float16, float32
+from allo_rtl.primitives.float import FDiv, bfloat16, float16, float32, float64
 from float_ref import (SAMPLES, canonical, edge_values, mismatches, random_operands,
                        ref_binary, run_comb, run_pipelined)
 
@@ -38,7 +38,8 @@ def _near_ties(fmt, count: int, seed: int):
     return vecs
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
+                                          (float64, 1000)])
 def test_fdiv_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width + 1) + _near_ties(fmt, 500, fmt.width)
     got = run_comb(FDiv(fmt), vecs, ["result"])

@@ -6,7 +6,7 @@ import random
 import pytest
 from amaranth.back import verilog
 
-from allo_rtl.primitives.float import FMul, bfloat16, float16, float32
+from allo_rtl.primitives.float import FMul, bfloat16, float16, float32, float64
 from float_ref import (SAMPLES, canonical, edge_values, mismatches, random_operands,
                        ref_binary, run_comb, run_pipelined)
 
@@ -34,7 +34,8 @@ def _tiny_products(fmt, count: int, seed: int):
     return vecs
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
+                                          (float64, 1000)])
 def test_fmul_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width) + _tiny_products(fmt, 500, fmt.width)
     got = run_comb(FMul(fmt), vecs, ["result"])
@@ -42,7 +43,7 @@ def test_fmul_matches_softfloat(fmt, randoms):
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
-@pytest.mark.parametrize("stages", [1, 3, 6])
+@pytest.mark.parametrize("stages", [1, 3, 6, 7])
 def test_fmul_pipelined_latency_and_enable(stages):
     vecs = _vectors(float32, 300, seed=stages)[-400:]
     dut = FMul(float32, stages=stages)
@@ -57,8 +58,8 @@ def test_fmul_converts_to_verilog():
 
 
 def test_fmul_refuses_bad_stages():
-    with pytest.raises(ValueError, match="from 0 to 6, not 7"):
-        FMul(float32, stages=7)
+    with pytest.raises(ValueError, match="from 0 to 7, not 8"):
+        FMul(float32, stages=8)
 
 
 @pytest.mark.slow

@@ -7,12 +7,26 @@ import pytest
 import softfloatpy as sf
 from amaranth.back import verilog
 
-from allo_rtl.primitives.float import FSqrt, float16, float32
+from allo_rtl.primitives.float import FSqrt, bfloat16, float16, float32, float64
 from float_ref import SAMPLES, canonical, edge_values, from_sf, run_comb, run_pipelined, to_sf
 
 
+def _bf16_sqrt(x):
+    """bfloat16 square root: round to odd in float32 (toward zero, last bit set if inexact),
+    then once to nearest even (float32 has more than bfloat16's precision + 2)."""
+    sf.set_rounding_mode(sf.RoundingMode.MIN_MAG)
+    sf.set_exception_flags(0)
+    try:
+        r = from_sf(sf.f32_sqrt(sf.bf16_to_f32(x)))
+        inexact = sf.test_exception_flags(sf.ExceptionFlag.INEXACT)
+    finally:
+        sf.set_rounding_mode(sf.RoundingMode.NEAR_EVEN)
+    return sf.f32_to_bf16(to_sf(float32, r | 1 if inexact else r))
+
+
 def _want(fmt, a):
-    fn = {float32: sf.f32_sqrt, float16: sf.f16_sqrt}[fmt]
+    fn = {float32: sf.f32_sqrt, float16: sf.f16_sqrt, float64: sf.f64_sqrt,
+          bfloat16: _bf16_sqrt}[fmt]
     return canonical(fmt, from_sf(fn(to_sf(fmt, a))))
 
 
@@ -31,7 +45,8 @@ def _vectors(fmt, randoms, seed):
     return [dict(a=v & ((1 << fmt.width) - 1)) for v in vals]
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000),
+                                          (bfloat16, 2000), (float64, 1000)])
 def test_fsqrt_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width)
     got = run_comb(FSqrt(fmt), vecs, ["result"])

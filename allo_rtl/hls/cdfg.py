@@ -3,8 +3,9 @@
 Assumes verified IR. Guarantees: every ``Block`` holds ops in an order where operands come
 first (a DAG); values cross block boundaries only through scalar variables (registers, read
 with ``var`` ops at block entry and written with ``setvar`` ops that commit at block end) and
-buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float division,
-remainder, exp/log/sqrt and the other transcendental functions.
+buffers. Refuses (AlloBackendError at the source line) what hardware cannot do yet: float
+remainder and floor division, and the transcendental functions but exp, log, tanh (of
+float32, float16 and bfloat16: expanded into float ops by ``float_math_ops``) and sqrt.
 
 Floats are raw IEEE bits: a float constant's ``value`` is its bit pattern, float ops have
 their own opcodes (``fadd``, ``fmul``, ``flt``, ``itof``, ...; see ``optable``), and an operand
@@ -25,6 +26,7 @@ from ..ir.affine import IndexedAddress
 from ..ir.printer import format_expr
 from ..ir.types import AlloType, UInt, float32, index
 from ..ir import semantics
+from . import float_math_ops
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
                       OPERATORS, POW2_DIVISION, CONST_DIVISION, UNARY, OpInfo)
 
@@ -130,6 +132,15 @@ class DataflowRegion:
 class FunctionCDFG:
     function: ir.Function
     body: list            # regions
+
+
+def _compare_format(ta, tb):
+    """The format a float comparison runs in: the float operand's (``semantics.compare`` casts
+    an integer operand to it); of two formats one that holds both exactly."""
+    floats = [t for t in (ta, tb) if t.is_float]
+    if len(floats) == 1 or floats[0] == floats[1]:
+        return floats[0]
+    return max(floats, key=lambda t: t.bits) if max(t.bits for t in floats) > 16 else float32
 
 
 class _BlockBuilder:
@@ -291,15 +302,10 @@ class _BlockBuilder:
     def float_expr(self, e: ir.Expr) -> Op:
         def refuse(what):
             raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
-                                   hint="hardware has float +, -, *, /, sqrt, min, max, abs, "
-                                        "comparisons and casts; or build with target='python'")
+                                   hint="hardware has float +, -, *, /, sqrt, exp, log, tanh, "
+                                        "min, max, abs, comparisons and casts; or build with "
+                                        "target='python'")
         t = e.type
-        for typ in [t] + [c.type for c in ir.child_exprs(e) if getattr(c, "type", None)]:
-            if typ.is_float and typ != float32:
-                raise AlloBackendError(f"{typ!r} arithmetic is not supported in hardware yet "
-                                       "(float32 is)", e.loc,
-                                       hint="compute in float32, or build with "
-                                            "target='python'")
         if isinstance(e, ir.Const):
             return self.const(e.value, t, e.loc)
         if isinstance(e, (ir.Ref, ir.Load, ir.Select)):
@@ -312,11 +318,18 @@ class _BlockBuilder:
             a, b = (self.convert(self.expr(x), t, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_BINARY[e.op], t, [a, b], e.loc)
         if isinstance(e, ir.Compare):
-            # compared in float32 (the only hardware format): an integer operand converted
-            a, b = (self.convert(self.expr(x), float32, e.loc) for x in (e.lhs, e.rhs))
+            # as the interpreter compares: in the float operand's format (an integer operand
+            # converted to it); two formats in the wider one (both exact)
+            ct = _compare_format(e.lhs.type, e.rhs.type)
+            a, b = (self.convert(self.expr(x), ct, e.loc) for x in (e.lhs, e.rhs))
             return self.op(FLOAT_COMPARE[e.op], e.type, [a, b], e.loc)
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t.bits <= 32:
+            # exp/log/tanh: the interpreter's float32 algorithm, op for op on the float units
+            # (float16/bfloat16: on the widened value, the result rounded to the format)
+            x = self.convert(self.expr(e.args[0]), float32, e.loc)
+            return self.convert(float_math_ops.expand(self, e.fn, x, e.loc), t, e.loc)
         if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
             args = [self.expr(a) for a in e.args]
             if e.fn == "bitcast":
@@ -331,7 +344,8 @@ class _BlockBuilder:
                 out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
             return out
         if isinstance(e, ir.MathCall):
-            refuse(f"{e.fn}() on floats")
+            refuse(f"{e.fn}() on {t!r}" + (" (float32, float16 and bfloat16 have it)"
+                                           if e.fn in float_math_ops.FUNCTIONS else ""))
         refuse(f"this float operation ({type(e).__name__})")
 
     def expr_plain(self, e):

@@ -20,9 +20,13 @@ from .pipeline import Pipeline, check_stages
 from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even,
                        to_signed, wire)
 
-#: cut points: after unpacking (the multiplier's inputs), after the significand product,
-#: after the one-bit normalization, after the subnormal shift, after rounding, at the output
-FMUL_MAX_STAGES = 6
+#: cut points: after the leading-zero count of a subnormal operand, after its shift (the
+#: multiplier's inputs), after the significand product, after the one-bit normalization,
+#: after the subnormal shift, after rounding, at the output. With 6 stages the rounding
+#: shares a stage with the packing (the even spread of ``Pipeline``), and the first stage is
+#: the unpacking and the count only (on ECP5 the significand product is then the critical
+#: path, 88 MHz; docs/float_units.md).
+FMUL_MAX_STAGES = 7
 
 
 class FMul(wiring.Component):
@@ -33,7 +37,7 @@ class FMul(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 7; this is also the latency in cycles.
 
     Members
     -------
@@ -81,8 +85,10 @@ class FMul(wiring.Component):
         # the product's top bit (position 2 * man_bits + 1) has biased exponent
         # exp_a + exp_b - bias + 1
         exp = to_signed(x.exp + y.exp) - (fmt.bias - 1) - zeros
-        s = p.cut(sig_a=(thin << zeros)[:fmt.man_bits + 1], sig_b=other, exp=exp, sign=sign,
-                  nan=nan, inf=inf)
+        s = p.cut(thin=thin, zeros=zeros, sig_b=other, exp=exp, sign=sign, nan=nan, inf=inf)
+
+        s = p.cut(sig_a=(s.thin << s.zeros)[:fmt.man_bits + 1], sig_b=s.sig_b, exp=s.exp,
+                  sign=s.sign, nan=s.nan, inf=s.inf)
 
         s = p.cut(product=s.sig_a * s.sig_b, exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf)
 

@@ -1,0 +1,69 @@
+"""Fit the polynomial coefficients of ``allo_rtl/ir/float_math.py`` (exp, log, tanh).
+
+Each polynomial approximates a smooth remainder function on its reduced range: weighted least
+squares on Chebyshev nodes against mpmath (60 digits), iterated with Lawson's reweighting so
+the relative error approaches equioscillation (near-minimax), then rounded to float32. Prints
+the float32 coefficients as hex floats and each fit's maximum relative error in float64.
+
+    python scripts/fit_float_math.py
+"""
+import mpmath
+import numpy as np
+
+mpmath.mp.dps = 60
+
+
+def fit(fn, lo, hi, degree, nodes=2000, lawson=30):
+    k = np.arange(nodes)
+    x = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.pi * (k + 0.5) / nodes)
+    y = np.array([float(fn(mpmath.mpf(float(v)))) for v in x])
+    basis = np.vander(x, degree + 1, increasing=True)
+    weights = np.ones(nodes) / nodes
+    for _ in range(lawson):
+        w = np.sqrt(weights) / np.abs(y)
+        coef = np.linalg.lstsq(basis * w[:, None], y * w, rcond=None)[0]
+        err = np.abs(basis @ coef - y) / np.abs(y)
+        weights = weights * err
+        weights /= weights.sum()
+    c32 = coef.astype(np.float32)
+    err32 = np.max(np.abs(basis @ c32.astype(np.float64) - y) / np.abs(y))
+    return c32, err32
+
+
+def expm1_minus_r(r):        # (exp(r) - 1 - r) / r**2
+    return (mpmath.expm1(r) - r) / r ** 2 if r != 0 else mpmath.mpf(0.5)
+
+
+def atanh_remainder(z):      # R(z) / z with R = 2 atanh(s) / s - 2, s = sqrt(z)
+    s = mpmath.sqrt(z)
+    return (2 * mpmath.atanh(s) / s - 2) / z if z != 0 else mpmath.mpf(2) / 3
+
+
+def tanh_remainder(z):       # (tanh(x) - x) / x**3, z = x**2
+    x = mpmath.sqrt(z)
+    return (mpmath.tanh(x) - x) / x ** 3 if z != 0 else -mpmath.mpf(1) / 3
+
+
+TANH_MID_CENTER = 0.875
+TANH_MID_T0 = mpmath.tanh(mpmath.mpf(TANH_MID_CENTER))
+
+
+def tanh_mid(t):             # (tanh(c + t) - tanh(c)) / t around c = TANH_MID_CENTER
+    return ((mpmath.tanh(TANH_MID_CENTER + t) - TANH_MID_T0) / t if t != 0
+            else 1 - TANH_MID_T0 ** 2)
+
+
+FITS = {
+    "EXP_P": (expm1_minus_r, -0.3467, 0.3467, 5),
+    "LOG_R": (atanh_remainder, 1e-12, 0.02944, 3),
+    "TANH_P": (tanh_remainder, 1e-12, 0.75 ** 2, 6),
+    "TANH_MID": (tanh_mid, -0.125, 0.125, 6),
+}
+
+if __name__ == "__main__":
+    hi = np.float32(float(TANH_MID_T0))
+    lo = np.float32(float(TANH_MID_T0 - mpmath.mpf(float(hi))))
+    print(f"TANH_MID_T0 = ({float(hi).hex()!r}, {float(lo).hex()!r})")
+    for name, (fn, lo, hi, degree) in FITS.items():
+        c, err = fit(fn, lo, hi, degree)
+        print(f"{name} = ({', '.join(repr(float(v).hex()) for v in c)})  # max rel err {err:.2e}")
