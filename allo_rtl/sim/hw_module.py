@@ -36,6 +36,7 @@ class HardwareModule:
         self.stall_cycles = None          # cycles the test-only stall source held the kernel
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
+        self._estimator = None            # sim.cycle_module.CycleEstimator, on first estimate
 
     @user_call
     def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
@@ -52,6 +53,19 @@ class HardwareModule:
         banks = self.design.top_banks
         boundary.write_back(self.top, args, result.raw_args, self._written, banks)
         return boundary.convert_results(self.top, result.raw_results, banks, args)
+
+    @user_call
+    def estimate(self, *args, wrap=False, trace=False):
+        """The exact cycles ``mod(*args)`` takes, from the fast cycle model
+        (``sim.cycle_model``): no RTL simulation, arguments left untouched. A design whose
+        control does not depend on data answers without running anything (``trace=True``
+        runs the interpreter anyway). Raises ``CycleModelError`` for what cannot be timed
+        exactly (the test-only stall source)."""
+        if self._estimator is None:
+            from .cycle_module import CycleEstimator
+            self._estimator = CycleEstimator(self.design)
+        raw = boundary.convert_args(self.top, args, self.design.top_banks, wrap=wrap)
+        return self._estimator.run(raw, trace=trace)[0]
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""
