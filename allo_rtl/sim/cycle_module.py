@@ -46,8 +46,12 @@ class CycleModule:
         boundary.write_back(self.top, args, raw, self._written, banks)
         return boundary.convert_results(self.top, results, banks, args)
 
-    def report(self) -> Report:
-        return Report(self.design.report_dict(self.cycles))
+    def report(self, html=None) -> Report:
+        data = self.design.report_dict(self.cycles)
+        if html is not None:
+            from ..reports.html import write_html
+            write_html(self.design, data, html)
+        return Report(data)
 
     def __repr__(self):
         return f"<CycleModule {self.design.name} (fast cycle model)>"

@@ -87,10 +87,15 @@ class HardwareModule:
     def verilog(self) -> str:
         return self.design.verilog
 
-    def report(self) -> Report:
+    def report(self, html=None) -> Report:
+        """The report; ``html=PATH`` also writes it as one self-contained HTML page
+        (``reports.html``: Gantt charts, loops, memories, units, board)."""
         data = self.design.report_dict(self.cycles)
         if self.board_report is not None:
             data["board"] = self.board_report
+        if html is not None:
+            from ..reports.html import write_html
+            write_html(self.design, data, html)
         return Report(data)
 
     def __repr__(self):
