@@ -31,7 +31,6 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 import allo_rtl as allo                          # noqa: E402
 import kernels                                   # noqa: E402
-from allo_rtl.rtl.build import HardwareDesign    # noqa: E402
 from allo_rtl.sim.cycle_module import CycleModule    # noqa: E402
 from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
 
@@ -56,7 +55,7 @@ def compile_design(kernel, schedule):
         schedule(s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        design = HardwareDesign(s.module)
+        design = s.build(target="cycles").design     # the module as a build lowers it
     design.verilog
     return design, time.perf_counter() - t0
 
@@ -132,7 +131,7 @@ def board_numbers(case, schedule, label):
         schedule(s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        design = HardwareDesign(s.module, "ecp5")
+        design = s.build(target="cycles", family="ecp5").design
     rep = build_bitstream(design, BOARD, HERE.parent / "build" / "suite" /
                           f"{case.name}_{label}", progress=io.StringIO())
     u = rep["utilization"]
