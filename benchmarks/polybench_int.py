@@ -167,4 +167,66 @@ def pipelined(s):
     kernels.pipeline_innermost(s)
 
 
+def _complete(s, *arrays):
+    """Complete partitions: (array or "kernel:array", dimension) pairs."""
+    for arr, dim in arrays:
+        s.partition(getattr(s, arr) if ":" not in arr else arr, allo.Partition.Complete,
+                    dim=dim)
+
+
+def gemm_b(s):
+    """k outside j in the product nest, the k loop pipelined (j unrolled inside it), B and C
+    split into columns so the 8 products of one k read and write 8 banks at once."""
+    s.reorder("k", "j1")
+    s.pipeline("k")
+    s.pipeline("j")
+    _complete(s, ("B", 2), ("C", 2))
+
+
+def mm2_b(s):
+    """The j loops pipelined with k unrolled inside: A's rows and B's, C's columns split."""
+    s.pipeline("j")
+    s.pipeline("j1")
+    _complete(s, ("A", 2), ("B", 1), ("C", 1))
+
+
+def mm3_b(s):
+    """Each matmul's j loop pipelined (k unrolled), the operands split along k."""
+    for loop in ("_mm_l1", "_mm_1_l1", "_mm_2_l1"):
+        s.pipeline(loop)
+    _complete(s, ("A", 2), ("B", 1), ("C", 2), ("D", 1))
+
+
+def atax_b(s):
+    """The i loop pipelined, both j loops unrolled inside it, rows of A, x and y split."""
+    for loop in ("i", "y_l0", "tmp_l0"):
+        s.pipeline(loop)
+    _complete(s, ("A", 2), ("x", 1), ("atax:y", 1))
+
+
+def bicg_b(s):
+    s.pipeline("i")
+    _complete(s, ("A", 2), ("bicg:s", 1))
+
+
+def mvt_b(s):
+    s.pipeline("i")
+    s.pipeline("i1")
+    _complete(s, ("A", 2), ("y1", 1))
+
+
+def gesummv_b(s):
+    for loop in ("i", "y_l0", "tmp_l0"):
+        s.pipeline(loop)
+    _complete(s, ("A", 2), ("B", 2), ("x", 1))
+
+
+def doitgen_b(s):
+    s.pipeline("p")
+    s.pipeline("p1")
+    _complete(s, ("C4", 1), ("A", 3))
+
+
 SCHEDULES = {name: pipelined for name in ORDER}
+SCHEDULES.update({"gemm": gemm_b, "2mm": mm2_b, "3mm": mm3_b, "atax": atax_b, "bicg": bicg_b,
+                  "mvt": mvt_b, "gesummv": gesummv_b, "doitgen": doitgen_b})

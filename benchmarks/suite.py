@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import allo_rtl as allo                          # noqa: E402
+from allo_rtl.dse.resources import estimate      # noqa: E402
 import kernels                                   # noqa: E402
 from allo_rtl.sim.cycle_module import CycleModule    # noqa: E402
 from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
@@ -108,7 +109,8 @@ def polybench_row(case, label, fast, boards):
            "model_cycles": model.cycles, "source": "cycle model" if fast else "rtl",
            "ok": bool(ok and model.cycles == cycles), "loops": loops, "bound": bound,
            "not_pipelined": not_piped, "compile_s": round(compile_s, 3),
-           "run_s": round(run_s, 3), "vivado": VIVADO_2019_2.get(case.name),
+           "run_s": round(run_s, 3), "resources": estimate(design.report_dict()),
+           "vivado": VIVADO_2019_2.get(case.name),
            "calyx": CALYX.get(case.name)}
     if boards:
         row["board"] = board_numbers(case, schedule, label)

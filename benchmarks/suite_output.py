@@ -13,16 +13,22 @@ def _ii(r):
     return " ".join(f"{x['loop']}:{x['ii']}" for x in r.get("loops", [])) or "-"
 
 
+def _res(r):
+    res = r.get("resources")
+    return f"{res['dsp']}/{res['lut']}" if res else ""
+
+
 def polybench_table(results) -> list:
     rows = {(r["kernel"], r["schedule"]): r for r in results["rows"]
             if r["suite"] == "polybench"}
     kernels = list(dict.fromkeys(k for k, _ in rows))
     out = ["| kernel | (a) cycles | (b) cycles | II (b) | bound | (b)/bound | Vivado HLS | "
-           "Vivado/(a) | Vivado/(b) | Calyx | Calyx/(b) | compile s (a/b) | ok |",
-           "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "Vivado/(a) | Vivado/(b) | Calyx | Calyx/(b) | DSP/LUT est. (a) | DSP/LUT est. (b) | "
+           "compile s (a/b) | ok |",
+           "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for k in kernels:
         if (k, "-") in rows:
-            out.append(f"| {k} | unsupported: {rows[k, '-']['unsupported']} |" + " |" * 11)
+            out.append(f"| {k} | unsupported: {rows[k, '-']['unsupported']} |" + " |" * 13)
             continue
         a, b = rows.get((k, "a")), rows.get((k, "b"))
         if a is None or b is None:
@@ -32,13 +38,13 @@ def polybench_table(results) -> list:
             f"| {k} | {a['cycles']} | {b['cycles']} | {_ii(b)} | {b['bound'] or 'n/a'} | "
             f"{_ratio(b['cycles'], b['bound'])} | {v or ''} | {_ratio(v, a['cycles'])} | "
             f"{_ratio(v, b['cycles'])} | {c or ''} | {_ratio(c, b['cycles'])} | "
-            f"{a['compile_s']:.2f}/{b['compile_s']:.2f} | "
+            f"{_res(a)} | {_res(b)} | {a['compile_s']:.2f}/{b['compile_s']:.2f} | "
             f"{'ok' if a['ok'] and b['ok'] else 'WRONG'} |")
     s = results["summary"]
     fmt = lambda x: f"{x:.2f}x" if x else "n/a"     # noqa: E731
     out.append(f"| **geomean** | | | | | {fmt(s['geomean_b_over_bound'])} | | "
                f"{fmt(s['geomean_vivado_over_a'])} | {fmt(s['geomean_vivado_over_b'])} | | "
-               f"{fmt(s['geomean_calyx_over_b'])} | | |")
+               f"{fmt(s['geomean_calyx_over_b'])} | | | | |")
     return out
 
 
@@ -77,7 +83,8 @@ def write_markdown(results, path: Path) -> str:
              "(a) no user schedule, (b) the schedule in benchmarks/polybench_int.py; bound: "
              "the memory-port lower bound of (b)'s pipelined loops (benchmarks/README.md); "
              "Vivado HLS 2019.2 and Calyx: published cycles (calyx-evaluation); a ratio > 1 "
-             "means fewer cycles here.", "",
+             "means fewer cycles here. DSP/LUT est.: allo_rtl.dse.resources' estimate from the "
+             "report (a model, not a board build; --boards gives real numbers).", "",
              *polybench_table(results), *board_table(results), *machsuite_table(results),
              "", "## Goals missed", ""]
     lines += [f"- {x}" for x in results["summary"]["misses"]] or ["- none"]

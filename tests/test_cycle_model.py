@@ -130,6 +130,21 @@ def branch_call_ref(args):
     return np.where(X > 0, X + 1, 0).astype(np.int32) if c > 0 else np.zeros(N, np.int32)
 
 
+def fdot(X: float32[N], Y: float32[N]) -> float32:
+    acc: float32 = 0.0
+    for i in range(N):                  # pipelined: the fadd recurrence sets II
+        acc += X[i] * Y[i]
+    return acc
+
+
+def fdot_ref(args):
+    X, Y = args
+    acc = np.float32(0)
+    for x, y in zip(X, Y):
+        acc = np.float32(acc + np.float32(x * y))
+    return acc
+
+
 def _tri(rng):
     return [rng.integers(-100, 100, (N, N)).astype(np.int32)]
 
@@ -140,6 +155,8 @@ EXTRA = {
     "counted": (counted, None, lambda r: [int(r.integers(-2, 12)),
                                           r.integers(-5, 5, N).astype(np.int32)], counted_ref),
     "halve": (halve, None, lambda r: [float(r.choice([0.5, 3.0, 1e6, -2.0, 1e30]))], halve_ref),
+    "fdot": (fdot, lambda s: s.pipeline("i"),
+             lambda r: [r.standard_normal(N).astype(np.float32) for _ in range(2)], fdot_ref),
     "branch_call": (branch_call, None, lambda r: [int(r.integers(-1, 2)),
                                                   r.integers(-5, 5, N).astype(np.int32)],
                     branch_call_ref),
@@ -162,7 +179,7 @@ def test_runtime_bounds_branches_floats_and_calls(name):
         got = fast(*copy_args(args))
         assert fast.cycles == mod.cycles
         np.testing.assert_array_equal(np.asarray(got), np.asarray(ref(args)))
-    if name != "triangle" and name != "triangle_plain":
+    if name not in ("triangle", "triangle_plain", "fdot"):
         assert len(seen) > 1
 
 
