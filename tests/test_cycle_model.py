@@ -23,12 +23,14 @@ N = 8
 
 
 def _check(mod, args):
-    """Simulated cycles == estimate (static path) == estimate (traced path)."""
+    """Simulated cycles == estimate (static path when it applies) == the traced run of the
+    whole interpreter == the traced run of the control slice."""
     est = mod.estimate(*copy_args(args))
-    traced = mod.estimate(*copy_args(args), trace=True)
+    full = mod.estimate(*copy_args(args), trace=True, sliced=False)
+    sliced = mod.estimate(*copy_args(args), trace=True)
     mod(*copy_args(args))
-    assert (est, traced) == (mod.cycles, mod.cycles), \
-        f"estimate {est} / traced {traced}, RTL simulation {mod.cycles}"
+    assert (est, full, sliced) == (mod.cycles,) * 3, \
+        f"estimate {est} / traced {full} / sliced {sliced}, RTL simulation {mod.cycles}"
     return mod.cycles
 
 
@@ -226,3 +228,22 @@ def test_cycles_target_reports_its_cycles():
     args = _tri(np.random.default_rng(4))
     fast(*copy_args(args))
     assert fast.report().to_dict()["cycles"] == fast.cycles > 0
+
+
+def test_the_control_slice_drops_the_datapath_decisions_do_not_need():
+    from allo_rtl.ir import nodes as ir
+    from allo_rtl.sim.control_slice import control_slice, decisions
+    mod = allo.customize(counted).build(target="cycles")
+    top = mod.design.module.top_func
+    keep = control_slice(top, decisions(mod.estimator.controls))
+    kept = {type(s).__name__ for s in ir.walk_stmts(top.body) if id(s) in keep}
+    dropped = [s for s in ir.walk_stmts(top.body) if id(s) not in keep]
+    assert kept == {"For", "If"}, kept          # the bound n and X decide; acc does not
+    assert dropped and all(isinstance(s, ir.Assign) and s.var.name in ("acc", "ret0")
+                           for s in dropped)          # acc and the result it becomes
+    s = allo.customize(triangle)
+    s.pipeline("j")
+    fast = s.build(target="cycles")
+    top = fast.design.module.top_func
+    keep = control_slice(top, decisions(fast.estimator.controls))
+    assert not any(isinstance(s, ir.Store) and id(s) in keep for s in ir.walk_stmts(top.body))

@@ -107,6 +107,27 @@ class TracingInterpreter(Interpreter):
         super().call_stmt(s, env)
 
 
+class SlicedTracingInterpreter(TracingInterpreter):
+    """Runs only the top function's statements in ``keep`` (``sim.control_slice``); a kept
+    call runs its callee in full."""
+
+    def __init__(self, module, trace, keep: set, **kw):
+        super().__init__(module, trace, **kw)
+        self.keep, self.inside_call = keep, 0
+
+    def body(self, stmts, env):
+        for s in stmts:
+            if self.inside_call or id(s) in self.keep:
+                self.stmt(s, env)
+
+    def call_stmt(self, s, env):
+        self.inside_call += 1
+        try:
+            super().call_stmt(s, env)
+        finally:
+            self.inside_call -= 1
+
+
 def check_modellable(controls: dict):
     """Refuse a design whose FSMs can stall on anything but start and their callees."""
     for ctl in controls.values():
@@ -192,12 +213,17 @@ def static_cycles(controls: dict, top: str) -> int | None:
         return None
 
 
-def traced_cycles(module: ir.Module, controls: dict, raw_args: list):
+def traced_cycles(module: ir.Module, controls: dict, raw_args: list, keep: set | None = None):
     """(cycles, raw results) of one call of ``module``'s top on raw arguments (arrays are
-    updated in place, as the interpreter does)."""
+    updated in place, as the interpreter does). With ``keep`` (``control_slice``) only those
+    statements run: the cycles are the same, the results are None."""
     check_modellable(controls)
     trace = Trace()
-    results = TracingInterpreter(module, trace).call(module.top_func, raw_args)
+    if keep is None:
+        results = TracingInterpreter(module, trace).call(module.top_func, raw_args)
+    else:
+        SlicedTracingInterpreter(module, trace, keep).call(module.top_func, raw_args)
+        results = None
     cycles = _Walk(controls, trace).function(module.top)
     trace.check_consumed()
     return cycles, results

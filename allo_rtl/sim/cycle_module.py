@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..ir.analysis import written_buffers
 from ..rtl.build import HardwareDesign, Report
 from . import boundary
+from .control_slice import control_slice, decisions
 from .cycle_model import static_cycles, traced_cycles
 from .user_call import user_call
 
@@ -21,13 +22,20 @@ class CycleEstimator:
         self.design = design
         self.controls = {n: d.control for n, d in design.designs.items()}
         self.static = static_cycles(self.controls, design.module.top)
+        self._slice = None                # control_slice of the top, on first sliced run
 
-    def run(self, raw_args: list, trace: bool = False):
+    def run(self, raw_args: list, trace: bool = False, results: bool = True):
         """(cycles, raw results or None); ``trace`` forces the interpreter even when the
-        count is static (results are then computed too)."""
+        count is static; ``results=False`` runs only the control slice (no results)."""
         if self.static is not None and not trace:
             return self.static, None
-        return traced_cycles(self.design.module, self.controls, raw_args)
+        keep = None
+        if not results:
+            if self._slice is None:
+                top = self.design.module.top_func
+                self._slice = control_slice(top, decisions(self.controls))
+            keep = self._slice
+        return traced_cycles(self.design.module, self.controls, raw_args, keep)
 
 
 class CycleModule:

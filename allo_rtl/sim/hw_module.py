@@ -55,17 +55,19 @@ class HardwareModule:
         return boundary.convert_results(self.top, result.raw_results, banks, args)
 
     @user_call
-    def estimate(self, *args, wrap=False, trace=False):
+    def estimate(self, *args, wrap=False, trace=False, sliced=True):
         """The exact cycles ``mod(*args)`` takes, from the fast cycle model
         (``sim.cycle_model``): no RTL simulation, arguments left untouched. A design whose
         control does not depend on data answers without running anything (``trace=True``
-        runs the interpreter anyway). Raises ``CycleModelError`` for what cannot be timed
-        exactly (the test-only stall source)."""
+        runs the interpreter anyway); otherwise the interpreter runs only the statements
+        control decisions depend on (``sim.control_slice``; ``sliced=False`` runs all).
+        Raises ``CycleModelError`` for what cannot be timed exactly (the test-only stall
+        source)."""
         if self._estimator is None:
             from .cycle_module import CycleEstimator
             self._estimator = CycleEstimator(self.design)
         raw = boundary.convert_args(self.top, args, self.design.top_banks, wrap=wrap)
-        return self._estimator.run(raw, trace=trace)[0]
+        return self._estimator.run(raw, trace=trace, results=not sliced)[0]
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""
