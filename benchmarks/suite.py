@@ -85,7 +85,7 @@ def main_loops(design):
     return loops, (bound or None), not_piped
 
 
-def polybench_row(case, label, fast, boards):
+def polybench_row(case, label, fast, boards, html=None):
     schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
     design, compile_s = compile_design(case.kernel, schedule)
     inputs = case.make_inputs(np.random.default_rng(0), False)
@@ -114,6 +114,9 @@ def polybench_row(case, label, fast, boards):
            "calyx": CALYX.get(case.name)}
     if boards:
         row["board"] = board_numbers(case, schedule, label)
+    if html:
+        Path(html).mkdir(parents=True, exist_ok=True)
+        model.report(html=Path(html) / f"{case.name}_{label}.html")
     return row
 
 
@@ -217,7 +220,7 @@ def run(opts):
         if only and case.name not in only:
             continue
         for label in ("a", "b"):
-            row = polybench_row(case, label, opts.fast, opts.boards)
+            row = polybench_row(case, label, opts.fast, opts.boards, opts.html)
             rows.append(row)
             _progress(row)
     for name, why in polybench_int.UNSUPPORTED.items():
@@ -265,6 +268,7 @@ def main(argv=None):
                     help=f"add Fmax and resources on {BOARD} (ECP5-85F); slow")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
+    ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
     ap.add_argument("--out", default=str(RESULTS), help="results folder")
     opts = ap.parse_args(argv)
     out = Path(opts.out)
