@@ -114,3 +114,17 @@ def test_progress_only_when_asked_or_on_a_terminal():
     assert quiet.getvalue() == ""
     lines = loud.getvalue().splitlines()
     assert len(lines) == 2 and lines[-1].startswith("[dse] 2/2 ")
+
+
+@pytest.mark.board
+@pytest.mark.slow
+def test_board_builds_refine_the_front(tmp_path):
+    """On the iCEBreaker (8 DSPs) the sequential point builds; the pipelined one needs four
+    32x32 multipliers, does not fit, and says so in its board entry instead of stopping."""
+    exp = dse.explore(gemm4, schedule, dse.Space(pipeline=[None, "j"], unroll=[1]), workers=0,
+                      board="icebreaker", project=tmp_path)
+    by = {p["params"]["pipeline"]: p for p in exp.front}
+    assert set(by) == {None, "j"}
+    seq, piped = by[None]["board"], by["j"]["board"]
+    assert seq["fmax_mhz"] > 0 and seq["lut"] > 0 and seq["ff"] > 0 and seq["dsp"] >= 1
+    assert "failed" in piped["error"] and "error" not in seq

@@ -68,6 +68,24 @@ def zero_inputs(s) -> list:
             for p in s.module.top_func.params]
 
 
+def board_evaluate(kernel, schedule, params: dict, board: str, project) -> dict:
+    """The Pareto point's real numbers: a bitstream for ``board`` in ``project`` (Fmax from
+    nextpnr, LUT/FF/BRAM/DSP from the placed design)."""
+    import io
+    from .. import customize
+    s = customize(kernel)
+    schedule(s, **params)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mod = s.build(target="board", board=board, project=str(project),
+                          progress=io.StringIO())
+    except AlloError as e:          # does not fit, or misses timing badly: a result too
+        return {"board": board, "error": e.message, "logs": str(project)}
+    rep = mod.board_report
+    return {"board": board, "fmax_mhz": rep["fmax_mhz"], **rep["utilization"]}
+
+
 @dataclass
 class Exploration:
     """What ``explore`` returns: every point (in the space's order) and the Pareto front."""
@@ -102,8 +120,11 @@ class Exploration:
 
 def explore(kernel, schedule, space: Space, *, inputs=None, address=None, workers=None,
             limit: int | None = None, seed: int = 0, family: str = "generic",
-            progress: bool | None = None, out=None) -> Exploration:
-    """Evaluate ``schedule(s, **point)`` on ``kernel`` for the points of ``space``."""
+            progress: bool | None = None, out=None, board: str | None = None,
+            project="build/dse") -> Exploration:
+    """Evaluate ``schedule(s, **point)`` on ``kernel`` for the points of ``space``; with
+    ``board`` (a board name), build each Pareto point's bitstream under ``project`` and add
+    its real Fmax and resources as the point's ``"board"`` entry (slow: minutes a point)."""
     if not isinstance(space, Space):
         raise AlloError(f"space must be a dse.Space, not {type(space).__name__}",
                         hint="dse.Space(unroll=[1, 2, 4])")
@@ -121,31 +142,55 @@ def explore(kernel, schedule, space: Space, *, inputs=None, address=None, worker
             what = res.get("error") or f"{res['cycles']} cycles, {res['lut']} LUT, " \
                                       f"{res['dsp']} DSP"
             print(f"[dse] {done}/{len(points)} {res['params']}: {what}", file=out, flush=True)
-    return Exploration(space, results, seconds=round(time.perf_counter() - t0, 1))
+    exp = Exploration(space, results, seconds=round(time.perf_counter() - t0, 1))
+    if board is not None:
+        _refine_front(exp, kernel, schedule, board, project, address, workers, show, out)
+        exp.seconds = round(time.perf_counter() - t0, 1)
+    return exp
+
+
+def _refine_front(exp, kernel, schedule, board, project, address, workers, show, out):
+    """Board builds of the front's points, on the same executor as the sweep."""
+    from pathlib import Path
+    jobs = [(p, Path(project) / "_".join(f"{k}{v}" for k, v in p["params"].items()))
+            for p in exp.front]
+    tasks = [(board_evaluate, (kernel, schedule, p["params"], board, str(d))) for p, d in jobs]
+    for done, (k, res) in enumerate(_run_tasks(tasks, address, workers), 1):
+        jobs[k][0]["board"] = res
+        if show:
+            what = res.get("error") or (f"{res['fmax_mhz']} MHz, {res['lut']} LUT, "
+                                        f"{res['dsp']} DSP")
+            print(f"[dse] board {done}/{len(jobs)} {jobs[k][0]['params']}: {what}", file=out,
+                  flush=True)
 
 
 def _run(kernel, schedule, points, inputs, family, address, workers):
     """(index, result) as points finish."""
+    tasks = [(evaluate, (kernel, schedule, p, inputs, family)) for p in points]
+    yield from _run_tasks(tasks, address, workers)
+
+
+def _run_tasks(tasks, address, workers):
+    """(index, fn(*args)) for tasks (fn, args), as they finish: in this process (workers=0),
+    on local processes, or on Dask given an address or Client."""
     if address is not None:
-        yield from _run_dask(kernel, schedule, points, inputs, family, address)
+        yield from _run_dask(tasks, address)
         return
     if workers == 0:
-        for k, p in enumerate(points):
-            yield k, evaluate(kernel, schedule, p, inputs, family)
+        for k, (fn, args) in enumerate(tasks):
+            yield k, fn(*args)
         return
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-        futures = {pool.submit(evaluate, kernel, schedule, p, inputs, family): k
-                   for k, p in enumerate(points)}
+        futures = {pool.submit(fn, *args): k for k, (fn, args) in enumerate(tasks)}
         for f in as_completed(futures):
             yield futures[f], f.result()
 
 
-def _run_dask(kernel, schedule, points, inputs, family, address):
+def _run_dask(tasks, address):
     from distributed import Client, as_completed as dask_completed
     client = address if isinstance(address, Client) else Client(address)
     try:
-        futures = {client.submit(evaluate, kernel, schedule, p, inputs, family, pure=False): k
-                   for k, p in enumerate(points)}
+        futures = {client.submit(fn, *args, pure=False): k for k, (fn, args) in enumerate(tasks)}
         for f in dask_completed(list(futures)):
             yield futures[f], f.result()
     finally:
