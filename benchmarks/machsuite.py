@@ -315,5 +315,6 @@ KERNELS = [
     MachKernel("sort/merge", merge_sort, sort_inputs, sort_check),
     MachKernel("spmv/crs", spmv_crs, spmv_inputs, spmv_check,
                "float32 (MachSuite: float64), relative tolerance 1e-4"),
-    MachKernel("bfs/queue", bfs_queue, bfs_inputs, bfs_check),
+    MachKernel("bfs/queue", bfs_queue, bfs_inputs, bfs_check,
+               "interpreter results; the RTL miscompiles it (tests/test_known_miscompile_bfs.py)"),
 ]
