@@ -6,7 +6,8 @@ schedule layer imports nothing above itself. Stages are imported when a target n
 so ``import allo_rtl`` stays light.
 
 Targets: None/"amaranth" (Amaranth simulation), "icarus"/"verilator" (cocotb), "verilog"
-(writes a project), "board" (bitstream), "python"/"llvm" (the reference interpreter).
+(writes a project), "board" (bitstream), "python"/"llvm" (the reference interpreter),
+"cycles" (the interpreter with the fast cycle model's exact RTL cycle count).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ HARDWARE_TARGETS = (None, "amaranth", "verilog", "icarus", "verilator")
 ALLO_HLS_TARGETS = ("vhls", "vivado_hls", "vitis_hls", "ihls", "intel_hls", "tapa", "catapult",
                     "xls", "xlscc", "pynq", "aie")
 ALL_TARGETS = "None (Amaranth simulation), 'icarus', 'verilator', 'verilog', 'board', " \
-              "'python', 'llvm'"
+              "'python', 'llvm', 'cycles'"
 
 
 def build(module, target=None, project=None, family: str = "generic",
@@ -43,10 +44,12 @@ def build(module, target=None, project=None, family: str = "generic",
     from .ir.regions import has_regions, has_stream_ops, sequential_regions
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn
-    if target in HARDWARE_TARGETS or target == "board":
+    if target in HARDWARE_TARGETS or target in ("board", "cycles"):
         refuse_too_wide(module)         # integers wider than 512 bits: interpreter only
     if target in HARDWARE_TARGETS:
         mod = _simulated(module, target, project, family, clock_ns, **options)
+    elif target == "cycles":
+        mod = _cycles(module, family, clock_ns, **options)
     elif target == "board":
         mod = _board(module, project, family, clock_ns, **options)
     elif target in ALLO_HLS_TARGETS:
@@ -87,6 +90,13 @@ def _simulated(module, target, project, family, clock_ns, **options):
     if target == "verilog":
         mod.design.write_project(project)
     return mod
+
+
+def _cycles(module, family, clock_ns, stall_source=False, max_cycles=None):
+    """The fast cycle model (``sim.cycle_module``): interpreter results, exact RTL cycles."""
+    from .rtl.build import HardwareDesign
+    from .sim.cycle_module import CycleModule
+    return CycleModule(HardwareDesign(module, family, clock_ns, stall_source))
 
 
 def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="uart",

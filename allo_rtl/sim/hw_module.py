@@ -37,6 +37,7 @@ class HardwareModule:
         self._written = written_buffers(self.top)
         self.board_report = None          # set by target="board" builds
         self.streams = None               # last run: FIFO occupancy, stage latencies
+        self._estimator = None            # sim.cycle_module.CycleEstimator, on first estimate
 
     @user_call
     def __call__(self, *args, vcd=None, max_cycles=None, wrap=False):
@@ -54,6 +55,21 @@ class HardwareModule:
         banks = self.design.top_banks
         boundary.write_back(self.top, args, result.raw_args, self._written, banks)
         return boundary.convert_results(self.top, result.raw_results, banks, args)
+
+    @user_call
+    def estimate(self, *args, wrap=False, trace=False, sliced=True):
+        """The exact cycles ``mod(*args)`` takes, from the fast cycle model
+        (``sim.cycle_model``): no RTL simulation, arguments left untouched. A design whose
+        control does not depend on data answers without running anything (``trace=True``
+        runs the interpreter anyway); otherwise the interpreter runs only the statements
+        control decisions depend on (``sim.control_slice``; ``sliced=False`` runs all).
+        Raises ``CycleModelError`` for what cannot be timed exactly (the test-only stall
+        source)."""
+        if self._estimator is None:
+            from .cycle_module import CycleEstimator
+            self._estimator = CycleEstimator(self.design)
+        raw = boundary.convert_args(self.top, args, self.design.top_banks, wrap=wrap)
+        return self._estimator.run(raw, trace=trace, results=not sliced)[0]
 
     def _reads_by_array(self, per_port):
         """Reads per caller-visible array (a partitioned array's banks summed)."""
@@ -75,10 +91,15 @@ class HardwareModule:
     def verilog(self) -> str:
         return self.design.verilog
 
-    def report(self) -> Report:
+    def report(self, html=None) -> Report:
+        """The report; ``html=PATH`` also writes it as one self-contained HTML page
+        (``reports.html``: Gantt charts, loops, memories, units, board)."""
         data = self.design.report_dict(self.cycles, self.streams)
         if self.board_report is not None:
             data["board"] = self.board_report
+        if html is not None:
+            from ..reports.html import write_html
+            write_html(self.design, data, html)
         return Report(data)
 
     def __repr__(self):
