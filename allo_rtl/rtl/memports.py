@@ -8,7 +8,17 @@ from __future__ import annotations
 from amaranth.lib.memory import Memory
 
 from ..ir import nodes as ir
+from ..ir import semantics
+from ..ir.types import UInt
 from .interface import hw_shape
+
+
+def _word(typ, raw) -> int:
+    """The memory word of a raw value: a float's IEEE bit pattern (its raw value is a numpy
+    float, whose int() would be the number, not its bits), an integer's two's complement."""
+    if typ.is_float:
+        return int(semantics.bitcast(raw, typ, UInt(typ.bits)))
+    return int(raw)
 
 
 class BufferPorts:
@@ -25,7 +35,7 @@ class BufferPorts:
             m.d.comb += [self.ce.eq(0), self.we.eq(0)]
             return
         depth = buf.type.size
-        init = [] if buf.init is None else [int(v) for v in buf.init.reshape(-1)]
+        init = [] if buf.init is None else [_word(buf.dtype, v) for v in buf.init.reshape(-1)]
         mem = Memory(shape=shape, depth=depth, init=init)
         m.submodules[f"mem_{buf.name}"] = mem
         self.rd = mem.read_port(transparent_for=())
