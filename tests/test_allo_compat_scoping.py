@@ -97,3 +97,35 @@ def test_uncaught_rejection_prints_the_error_and_exits_1(tmp_path):
     assert "not reached" not in p.stdout and "Traceback" not in p.stderr
     assert "user.py:7:" in p.stderr and "'r' is declared inside a block" in p.stderr
     assert "hint:" in p.stderr
+
+
+def shadowing_parameter(A: int32[4]) -> int32[4]:
+    B: int32[4] = 0
+
+    def twice(A: int32[4], x: int32) -> int32:
+        return A[x] * 2
+
+    for i in range(4):
+        B[i] = twice(A, i)
+    return B
+
+
+def renamed_parameter(A: int32[4]) -> int32[4]:
+    B: int32[4] = 0
+
+    def twice(V: int32[4], x: int32) -> int32:
+        return V[x] * 2
+
+    for i in range(4):
+        B[i] = twice(A, i)
+    return B
+
+
+def test_nested_kernel_parameter_shadowing_a_variable_is_refused():
+    with pytest.raises(SystemExit) as info:
+        allo.customize(shadowing_parameter)
+    assert "parameter 'A' of nested kernel twice" in info.value.message
+    a = np.array([3, -7, 2**30, 5], np.int32)
+    for target in ("python", None):
+        got = allo.customize(renamed_parameter).build(target=target)(a)
+        assert np.array_equal(got, (a.astype(np.int64) * 2).astype(np.int32))   # wraps

@@ -69,6 +69,11 @@ class StmtBuilder:
             if a.annotation is None:
                 raise self.ctx.type_error(f"parameter {a.arg!r} of nested kernel {name} has no "
                                           "type annotation", a, hint=f"write {a.arg}: int32 ...")
+            if a.arg in self.ctx.symbols:     # Allo's symbol table refuses the shadowing
+                raise self.ctx.error(f"parameter {a.arg!r} of nested kernel {name} has the name "
+                                     "of a variable of the enclosing kernel", a,
+                                     hint=f"rename the parameter (the caller still passes "
+                                          f"{a.arg} to it)")
         self.ctx.env[name] = NestedKernel(self.ctx, node)
 
     def stmt_Pass(self, node):
