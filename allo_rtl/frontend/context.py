@@ -239,7 +239,13 @@ class FunctionContext:
                                   "parameters given a value by instantiate=[...]")
         memory = getattr(value, "memory", None)
         if memory is not None:
-            from ..memory import Memory
+            from ..memory import Layout, Memory
+            if isinstance(memory, Layout):
+                raise self.type_error(f"`@ {memory!r}` shards an array over a mesh of "
+                                      "processing elements (Allo's AIE dataflow backend); "
+                                      "allo-rtl has no PE mesh to place it on", node,
+                                      hint="drop the Layout; give each stage its part with "
+                                           "df.kernel(mapping=...) and df.get_pid()")
             if not isinstance(memory, Memory):
                 raise self.type_error(f"`@ {memory!r}` is not supported on a type; allo-rtl "
                                       "takes `@ allo.memory.Memory(...)` only", node)
