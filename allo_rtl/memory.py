@@ -1,9 +1,15 @@
 """``allo.memory.Memory``: how an array would like to be implemented
 (``A: int32[32] @ Memory(resource="URAM")``), with Allo's resource and storage names.
 
-allo-rtl records the request on the array (``Buffer.memory``) and reports it; the hardware
-build does not yet map arrays by it (it chooses memories by its own rules), and says so with
-a ``MemoryWarning`` when a kernel uses it.
+allo-rtl records the request on the array (``Buffer.memory``, ``s.memory_requests()``) and the
+hardware build honours it where the target family has the resource: the array's memory gets
+Yosys's ``ram_style`` attribute (``placement``: BRAM -> block RAM; LUTRAM/SRL -> distributed
+RAM, or flip-flops on iCE40, which has none), for arrays local to a kernel and for the
+kernel's array arguments (the harness memories holding them on a board). What cannot be
+honoured (URAM on iCE40/ECP5, SPRAM, an array the build turned into registers) is built by
+allo-rtl's own rules, with a ``MemoryWarning`` naming the array's line; ``mod.report()``
+lists each request and what was built. ``storage_type``, ``latency`` and ``depth`` are
+recorded only (every memory has one read and one write port, read latency 1).
 
 ``Layout`` (Allo's sharding of an array over a mesh of processing elements) and ``DTensor``
 (one PE's view of such an array) are Allo's AIE dataflow descriptions: they are here as
@@ -78,11 +84,38 @@ class Memory:
         return f"Memory({', '.join(parts)})"
 
 
-def warn_unmapped(array: str, memory: Memory, loc):
-    """Warn, at the kernel line ``loc``, that the request is recorded only."""
-    warnings.warn_explicit(f"{memory!r} on {array} is recorded (s.memory_requests()), but the "
-                           "hardware build does not map arrays by it yet: it picks block RAM "
-                           "or registers by its own rules", MemoryWarning, loc.file, loc.line)
+@dataclass(frozen=True)
+class Placement:
+    """What the build makes of one request: Yosys's ``ram_style`` (None: Yosys chooses) and
+    a description for the report; ``honoured`` is False when the resource is not there."""
+
+    ram_style: str | None
+    built: str
+    honoured: bool
+
+
+def placement(memory: Memory, family: str) -> Placement:
+    """The implementation of ``memory`` on ``family`` ("ice40", "ecp5", "generic")."""
+    r = memory.resource
+    if r == "AUTO":
+        return Placement(None, "Yosys's choice", True)
+    if r == "BRAM":
+        return Placement("block", "block RAM", True)
+    if r in ("LUTRAM", "SRL"):
+        if family == "ice40":        # no LUT RAM: flip-flops are the distributed memory here
+            return Placement("logic", "flip-flops (iCE40 has no LUT RAM)", True)
+        return Placement("distributed", "distributed (LUT) RAM", True)
+    if r == "URAM":
+        return Placement("block", f"block RAM ({family} has no UltraRAM)", False)
+    # SPRAM: iCE40 UP5K's single-port RAM; allo-rtl's memories have a read and a write port
+    return Placement(None, "Yosys's choice (SPRAM needs a single-port memory, which allo-rtl "
+                     "does not build yet)", False)
+
+
+def warn_not_honoured(array: str, memory: Memory, built: str, loc):
+    """Warn, at the kernel line ``loc``, that the request for ``array`` was not honoured."""
+    warnings.warn_explicit(f"{memory!r} on {array} is not honoured: the build makes {built}",
+                           MemoryWarning, loc.file, loc.line)
 
 
 class Layout:

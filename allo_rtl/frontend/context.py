@@ -145,11 +145,9 @@ class FunctionContext:
         return b
 
     def record_memory(self, buf, typ, node):
-        """Keep an ``@ Memory(...)`` request on the array and say it is not mapped yet."""
+        """Keep an ``@ Memory(...)`` request on the array (the hardware build honours it)."""
         if typ.memory is not None:
-            from ..memory import warn_unmapped
             buf.memory = typ.memory
-            warn_unmapped(buf.name, typ.memory, self.loc(node))
 
     def bind(self, name, sym):
         self.symbols[name] = sym

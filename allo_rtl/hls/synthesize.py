@@ -33,6 +33,7 @@ class FunctionDesign:
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
     banks: object = None              # banking.FunctionBanks when partitions changed it
     control: object = None                            # hls.control.Control, the FSM
+    ram_styles: dict = field(default_factory=dict)    # memory name -> Yosys ram_style
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]

@@ -24,7 +24,7 @@ def _word(typ, raw) -> int:
 class BufferPorts:
     """Reads, writes and callee hook-ups for one buffer of a kernel."""
 
-    def __init__(self, m, buf: ir.Buffer, component=None):
+    def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None):
         self.buf = buf
         self.external = component is not None
         shape = hw_shape(buf.dtype)
@@ -36,7 +36,9 @@ class BufferPorts:
             return
         depth = buf.type.size
         init = [] if buf.init is None else [_word(buf.dtype, v) for v in buf.init.reshape(-1)]
-        mem = Memory(shape=shape, depth=depth, init=init)
+        # ram_style: Yosys's choice of block RAM / LUT RAM / flip-flops (a Memory request)
+        mem = Memory(shape=shape, depth=depth, init=init,
+                     attrs={"ram_style": ram_style} if ram_style else None)
         m.submodules[f"mem_{buf.name}"] = mem
         self.rd = mem.read_port(transparent_for=())
         self.q = self.rd.data
