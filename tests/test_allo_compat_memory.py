@@ -129,6 +129,7 @@ def _count(cells, name):
     return sum(n for c, n in cells.items() if c.endswith(name))
 
 
+@pytest.mark.board          # runs YoWASP Yosys (synthesis only, about a minute)
 def test_ecp5_yosys_builds_what_the_requests_ask():
     designs = {r: HardwareDesign(allo.customize(requested(r)).module, "ecp5")
                for r in ("AUTO", "BRAM", "LUTRAM")}
