@@ -67,3 +67,26 @@ class AlloScheduleError(AlloError):
 
 class AlloBackendError(AlloError):
     """The hardware backend cannot lower a construct (yet); nothing was generated."""
+
+
+_REJECTED: dict = {}
+
+
+def kernel_rejected(e: AlloError) -> AlloError:
+    """``e``, re-raised by ``customize`` as also a ``SystemExit``: Allo's ``customize`` prints
+    the error and calls ``sys.exit(1)`` for every kernel it rejects, and Allo programs (and
+    tests) catch that. The error keeps its class (``except AlloTypeError`` still works) and is
+    still an ``Exception``; left uncaught, Python prints the rendered message (file:line,
+    caret, hint) without a traceback and exits with status 1, as Allo does."""
+    if isinstance(e, SystemExit):
+        return e
+    cls = type(e)
+    both = _REJECTED.get(cls)
+    if both is None:
+        both = _REJECTED[cls] = type(cls.__name__, (cls, SystemExit),
+                                     {"__module__": cls.__module__, "__doc__": cls.__doc__})
+    out = both.__new__(both)
+    out.__dict__.update(e.__dict__)
+    out.args = e.args
+    out.code = e.args[0] if e.args else 1      # the message Python prints; exit status 1
+    return out.with_traceback(e.__traceback__)

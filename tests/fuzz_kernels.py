@@ -193,7 +193,9 @@ class _Body:
                 self.loop(pad, depth)
             else:
                 self.lines.append(f"{pad}if {self.cond()}:")
+                kept = len(self.scalars)
                 self.statements(pad + "    ", 1, depth + 1)
+                del self.scalars[kept:]        # a branch's locals are out of scope after it
                 self.lines.append(f"{pad}else:")
                 self.lines.append(f"{pad}    acc = acc ^ {self.expr(1)}")
 

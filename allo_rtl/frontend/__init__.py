@@ -117,7 +117,7 @@ class FunctionBuilder:
         ret = body[-1] if body and isinstance(body[-1], ast.Return) else None
         if ret is not None:
             body = body[:-1]
-        with ctx.nested(ctx.bodies[0]):
+        with ctx.nested(ctx.bodies[0], block=False):
             self.sb.body(body)
         if ctx.df_stages:
             dataflow.finish_region(ctx, ctx.loc(tree))
@@ -172,7 +172,7 @@ class FunctionBuilder:
         value_nodes = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
         is_tuple = isinstance(ret.value, ast.Tuple) or tuple_ret
         values = []
-        with ctx.nested(ctx.bodies[0]):
+        with ctx.nested(ctx.bodies[0], block=False):
             for n in value_nodes:
                 values.append(self.sb.eb.build(n))
         if len(values) == 1 and isinstance(values[0], tuple):   # return f(...) of a tuple kernel
@@ -201,7 +201,7 @@ class FunctionBuilder:
             if v.kind == "arg" and v.type == typ:
                 out.returns_param = v
             from .arrays import copy
-            with ctx.nested(ctx.bodies[0]):
+            with ctx.nested(ctx.bodies[0], block=False):
                 copy(self.sb.eb, out, v, ret)
             return out
         out = ir.Scalar(ctx.unique(f"ret{k}"), typ, loc)

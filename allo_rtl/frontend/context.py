@@ -41,6 +41,8 @@ class FunctionContext:
         self.scope: list = [0]           # path of the scopes being built (one per body)
         self.scopes_made = 0
         self.declared_in: dict = {}      # name -> scope path where it was declared
+        self.declared_at: dict = {}      # name -> the line of that declaration
+        self.open_scopes: set = set()    # scopes that are no block (see nested)
         self.meta_chain = None           # after a meta_if/elif: whether a body was taken
         # streams (streams.py) and dataflow regions (dataflow.py)
         self.captured_streams: list = []  # parameters for streams another function declared
@@ -68,12 +70,16 @@ class FunctionContext:
         self.body.append(stmt)
 
     @contextmanager
-    def nested(self, body: list):
+    def nested(self, body: list, block: bool = True):
         """Emit into ``body``, in a new scope: a name declared inside may be declared again
-        in a later sibling scope (as Allo allows), though it stays readable after."""
+        in a later sibling scope, and is not visible after the block (as in Allo). Scopes
+        that are no block (``block=False``: the kernel's top level and its return, a
+        meta_if/meta_for body expanded at compile time) leave what they declare visible."""
         self.bodies.append(body)
         self.scopes_made += 1
         self.scope.append(self.scopes_made)
+        if not block:
+            self.open_scopes.add(self.scopes_made)
         try:
             yield body
         finally:
@@ -87,8 +93,28 @@ class FunctionContext:
         path = self.declared_in.get(name)
         return path is not None and tuple(self.scope[:len(path)]) != path
 
-    def declared(self, name):
+    def declared(self, name, node=None):
         self.declared_in[name] = tuple(self.scope)
+        if node is not None:
+            self.declared_at[name] = self.loc(node).line
+
+    def check_visible(self, name, node):
+        """Refuse a use of ``name`` after the if/else branch or loop body that declared it
+        has ended: Allo scopes a declaration to its block (Python would read the last value
+        written, or fail at run time if the branch was not taken)."""
+        path = self.declared_in.get(name)
+        if path is None:
+            return
+        blocks = lambda p: tuple(s for s in p if s not in self.open_scopes)   # noqa: E731
+        mine, here = blocks(path), blocks(self.scope)
+        if here[:len(mine)] != mine:
+            line = self.declared_at.get(name)
+            at = f" (line {line})" if line else ""
+            raise self.type_error(
+                f"{name!r} is declared inside a block{at} that has ended: a declaration is "
+                "visible only in its if/else branch or loop body (Allo's scoping)", node,
+                hint=f"declare {name!r} before the block, e.g. `{name}: int32 = 0`, and assign "
+                     "to it inside")
 
     # --- names and symbols ----------------------------------------------------------
     def unique(self, base: str) -> str:
@@ -120,11 +146,9 @@ class FunctionContext:
         return b
 
     def record_memory(self, buf, typ, node):
-        """Keep an ``@ Memory(...)`` request on the array and say it is not mapped yet."""
+        """Keep an ``@ Memory(...)`` request on the array (the hardware build honours it)."""
         if typ.memory is not None:
-            from ..memory import warn_unmapped
             buf.memory = typ.memory
-            warn_unmapped(buf.name, typ.memory, self.loc(node))
 
     def bind(self, name, sym):
         self.symbols[name] = sym
@@ -214,7 +238,13 @@ class FunctionContext:
                                   "parameters given a value by instantiate=[...]")
         memory = getattr(value, "memory", None)
         if memory is not None:
-            from ..memory import Memory
+            from ..memory import Layout, Memory
+            if isinstance(memory, Layout):
+                raise self.type_error(f"`@ {memory!r}` shards an array over a mesh of "
+                                      "processing elements (Allo's AIE dataflow backend); "
+                                      "allo-rtl has no PE mesh to place it on", node,
+                                      hint="drop the Layout; give each stage its part with "
+                                           "df.kernel(mapping=...) and df.get_pid()")
             if not isinstance(memory, Memory):
                 raise self.type_error(f"`@ {memory!r}` is not supported on a type; allo-rtl "
                                       "takes `@ allo.memory.Memory(...)` only", node)

@@ -143,6 +143,8 @@ class ExprBuilder:
 
     def build_Name(self, node):
         sym = self.ctx.symbols.get(node.id)
+        if sym is not None:
+            self.ctx.check_visible(node.id, node)
         if sym is None:
             from .streams import region_name   # (streams.py imports this module)
             value = region_name(self.ctx, node)    # a region's stream or scalar, in a stage

@@ -79,7 +79,7 @@ def with_block(sb, node):
             raise ctx.error("meta_else takes no arguments", call)
         taken = not chain and (fn is dsl.meta_else or bool(args[0]))
     if taken:
-        with ctx.nested(ctx.body):
+        with ctx.nested(ctx.body, block=False):
             sb.body(node.body)
     ctx.meta_chain = None if fn is dsl.meta_else else (bool(chain) or taken)
 
@@ -102,7 +102,7 @@ def meta_for(sb, node, args, target):
     try:
         for value in range(*(int(a) for a in args)):
             ctx.env[name] = value
-            with ctx.nested(ctx.body):
+            with ctx.nested(ctx.body, block=False):
                 sb.body(node.body)
     finally:
         if had:

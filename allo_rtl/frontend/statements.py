@@ -69,6 +69,11 @@ class StmtBuilder:
             if a.annotation is None:
                 raise self.ctx.type_error(f"parameter {a.arg!r} of nested kernel {name} has no "
                                           "type annotation", a, hint=f"write {a.arg}: int32 ...")
+            if a.arg in self.ctx.symbols:     # Allo's symbol table refuses the shadowing
+                raise self.ctx.error(f"parameter {a.arg!r} of nested kernel {name} has the name "
+                                     "of a variable of the enclosing kernel", a,
+                                     hint=f"rename the parameter (the caller still passes "
+                                          f"{a.arg} to it)")
         self.ctx.env[name] = NestedKernel(self.ctx, node)
 
     def stmt_Pass(self, node):
@@ -100,7 +105,7 @@ class StmtBuilder:
         if isinstance(ann, T.Struct):
             if not self.ctx.may_declare(name):
                 raise self.ctx.type_error(f"{name!r} is declared twice", node)
-            self.ctx.declared(name)
+            self.ctx.declared(name, node)
             return structs.declare(self, node, name, ann)
         typ = self.ctx.check_type(ann, node.annotation)
         if not self.ctx.may_declare(name):
@@ -113,7 +118,7 @@ class StmtBuilder:
                                       hint="use a new name, or drop the annotation to assign "
                                            "to the existing variable")
         self.ctx.const_types.pop(name, None)
-        self.ctx.declared(name)
+        self.ctx.declared(name, node)
         if isinstance(node.value, (ast.List, ast.Tuple)) and isinstance(typ, T.ArrayType):
             rom = self.list_literal(node.value, typ)
             buf = self.ctx.new_buffer(name, typ, node)
@@ -178,6 +183,8 @@ class StmtBuilder:
         if isinstance(target, ast.Tuple):
             return self.assign_tuple(target, node)
         sym = self.ctx.symbols.get(target.id) if isinstance(target, ast.Name) else None
+        if sym is not None:
+            self.ctx.check_visible(target.id, target)
         if isinstance(sym, structs.StructValue):
             return structs.assign(self, sym, node.value, node)
         if isinstance(sym, ir.Buffer) and sym.kind != "const" and \

@@ -106,7 +106,7 @@ def bank_layout(buf: ir.Buffer) -> BankedArray:
     for coords in itertools.product(*(range(c) for c in counts)):
         name = f"{buf.name}_p" + "_".join(map(str, coords))
         bank = ir.Buffer(name, ir.ArrayType(buf.dtype, tuple(shape)), buf.kind, buf.loc,
-                         bank_of=buf.name)
+                         bank_of=buf.name, memory=buf.memory)    # a bank is made as asked
         banks.append(bank)
     bank_of = np.zeros(buf.type.size, dtype=np.int64)
     offset_of = np.zeros(buf.type.size, dtype=np.int64)

@@ -36,6 +36,7 @@ class FunctionDesign:
     control: object = None                            # hls.control.Control, the FSM
     # buffer parameters whose memory port other stages of a dataflow region share
     arbitrated: frozenset = frozenset()
+    ram_styles: dict = field(default_factory=dict)    # memory name -> Yosys ram_style
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]

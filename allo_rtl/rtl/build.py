@@ -10,6 +10,7 @@ from amaranth.back import verilog
 
 from ..errors import AlloError
 from ..hls.banking import bank_module
+from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.printer import format_design
 from ..hls.promote import promote_module
 from ..hls.scalarize import scalarize_module
@@ -18,6 +19,7 @@ from ..hls.report import format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
 from ..ir import nodes as ir
+from .interface import interface_of
 from .lower import KernelComponent
 
 
@@ -48,6 +50,10 @@ class HardwareDesign:
                            DEFAULT_STALL_SEED if stall_source is True else int(stall_source))
         self.designs = synthesize_module(self.module, self.timing, self.banks,
                                          external_stall=self.stall_seed is not None)
+        # @ Memory(...) requests: Yosys ram_style per memory (warned where not honoured)
+        self.memory_plans = plan_memories(module, self.module, family)
+        for name, d in self.designs.items():
+            d.ram_styles = ram_styles(self.memory_plans.get(name, []))
         self.synthesis_seconds = time.perf_counter() - t0
         self._verilog = None
 
@@ -59,6 +65,11 @@ class HardwareDesign:
     def top_banks(self):
         """How banking changed the top function's signature (None: it did not)."""
         return self.banks.get(self.module.top)
+
+    def interface(self):
+        """The top kernel's interface, its arrays' memories as their requests ask."""
+        top = self.designs[self.module.top]
+        return interface_of(top.function, top.ram_styles)
 
     def component(self) -> KernelComponent:
         """A fresh Amaranth component of the top function."""
@@ -89,6 +100,8 @@ class HardwareDesign:
                 "cycles": cycles, "synthesis_seconds": round(self.synthesis_seconds, 4),
                 "functions": [function_report(d, self.designs) for d in self.designs.values()],
                 "promotions": [p.to_dict() for p in self.promoted],
+                "memory_requests": {f: [p.to_dict() for p in rows]
+                                    for f, rows in self.memory_plans.items()},
                 "scalarized": list(self.scalarized)}
 
     def write_project(self, project) -> Path:

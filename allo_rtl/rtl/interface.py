@@ -46,6 +46,7 @@ class ArrayPort:
     index: int             # position among the kernel's params / results
     reads: bool = True
     writes: bool = True
+    ram_style: str | None = None     # Yosys ram_style of the memory holding it (a Memory request)
 
     @property
     def depth(self) -> int:
@@ -80,14 +81,17 @@ class KernelInterface:
         return [p for p in (*self.params, *self.results) if isinstance(p, ArrayPort)]
 
 
-def interface_of(f: ir.Function) -> KernelInterface:
-    """The top-level interface of function ``f`` (names from the source survive)."""
+def interface_of(f: ir.Function, ram_styles: dict | None = None) -> KernelInterface:
+    """The top-level interface of function ``f`` (names from the source survive);
+    ``ram_styles`` (array name -> Yosys ram_style) is what the arrays' memories are to be."""
+    ram_styles = ram_styles or {}
     written, read = written_buffers(f), read_buffers(f)
     iface = KernelInterface(f.name, returns_tuple=f.returns_tuple)
     for k, p in enumerate(f.params):
         if isinstance(p, ir.Buffer):
             iface.params.append(ArrayPort(p.name, p.dtype, p.shape, "param", k,
-                                          reads=id(p) in read, writes=id(p) in written))
+                                          reads=id(p) in read, writes=id(p) in written,
+                                          ram_style=ram_styles.get(p.name)))
         elif isinstance(p, ir.Channel):
             continue            # a stream interface (``rtl.streams``), not a data port
         else:
@@ -95,7 +99,8 @@ def interface_of(f: ir.Function) -> KernelInterface:
     for k, r in enumerate(f.results):
         if isinstance(r, ir.Buffer):
             iface.results.append(ArrayPort(r.name, r.dtype, r.shape, "result", k,
-                                           reads=id(r) in read, writes=True))
+                                           reads=id(r) in read, writes=True,
+                                           ram_style=ram_styles.get(r.name)))
         else:
             iface.results.append(ScalarPort(r.name, r.type, "result", k))
     return iface

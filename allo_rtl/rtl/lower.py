@@ -66,7 +66,7 @@ class KernelComponent(wiring.Component):
 
     def __init__(self, design: FunctionDesign, designs: dict):
         self.design, self.designs = design, designs
-        self.iface = interface_of(design.function)
+        self.iface = interface_of(design.function, design.ram_styles)
         self.fsm_state = None
         self.wait_table = wait_table(design.function.name, designs)
         super().__init__(signature_of(self.iface, design.control.external_stall,
@@ -141,7 +141,8 @@ class _Lowering(DataflowLowering):
         for b in f.symbols():
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
-                self.buffers[id(b)] = BufferPorts(m, b, ext)
+                self.buffers[id(b)] = BufferPorts(m, b, ext,
+                                                  self.design.ram_styles.get(b.name))
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
         self.instance_names = instance_names(self.design.cdfg.body)

@@ -8,13 +8,23 @@ from __future__ import annotations
 from amaranth.lib.memory import Memory
 
 from ..ir import nodes as ir
+from ..ir import semantics
+from ..ir.types import UInt
 from .interface import hw_shape
+
+
+def _word(typ, raw) -> int:
+    """The memory word of a raw value: a float's IEEE bit pattern (its raw value is a numpy
+    float, whose int() would be the number, not its bits), an integer's two's complement."""
+    if typ.is_float:
+        return int(semantics.bitcast(raw, typ, UInt(typ.bits)))
+    return int(raw)
 
 
 class BufferPorts:
     """Reads, writes and callee hook-ups for one buffer of a kernel."""
 
-    def __init__(self, m, buf: ir.Buffer, component=None):
+    def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None):
         self.buf = buf
         self.external = component is not None
         shape = hw_shape(buf.dtype)
@@ -25,8 +35,10 @@ class BufferPorts:
             m.d.comb += [self.ce.eq(0), self.we.eq(0)]
             return
         depth = buf.type.size
-        init = [] if buf.init is None else [int(v) for v in buf.init.reshape(-1)]
-        mem = Memory(shape=shape, depth=depth, init=init)
+        init = [] if buf.init is None else [_word(buf.dtype, v) for v in buf.init.reshape(-1)]
+        # ram_style: Yosys's choice of block RAM / LUT RAM / flip-flops (a Memory request)
+        mem = Memory(shape=shape, depth=depth, init=init,
+                     attrs={"ram_style": ram_style} if ram_style else None)
         m.submodules[f"mem_{buf.name}"] = mem
         self.rd = mem.read_port(transparent_for=())
         self.q = self.rd.data

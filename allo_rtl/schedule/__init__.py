@@ -6,7 +6,7 @@ import functools
 import inspect
 from contextlib import contextmanager
 
-from ..errors import AlloError, AlloScheduleError
+from ..errors import AlloError, AlloScheduleError, kernel_rejected
 from ..frontend import parse_module
 from ..frontend.scope import caller_frames
 from ..ir import nodes as ir
@@ -386,7 +386,11 @@ def customize(fn, verbose: bool = False, enable_tensor: bool = False, lower_lina
             raise AlloError(f"global_vars must be a dict of names, not "
                             f"{type(global_vars).__name__}", call_site())
         frames = [("<global_vars>", "<global_vars>", dict(global_vars))] + frames
-    s = Schedule(parse_module(fn, instantiate, frames))
+    try:
+        module = parse_module(fn, instantiate, frames)
+    except AlloError as e:
+        raise kernel_rejected(e) from None      # a SystemExit too, as Allo's customize exits
+    s = Schedule(module)
     if verbose:
         print(s)
     return s

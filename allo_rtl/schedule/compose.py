@@ -70,11 +70,19 @@ def replayed_args(schedule, sub, name, args, ident) -> list:
 
 
 def compose(schedule, schs, ident=None, instantiate=None):
-    from . import Schedule
-    if instantiate is not None:
-        raise AlloScheduleError("compose(instantiate=...) is not needed: pass a schedule made "
-                                "with allo.customize(kernel, instantiate=[...])")
+    from . import Schedule, customize
     for sub in schs if isinstance(schs, (list, tuple)) else [schs]:
+        if callable(sub) and hasattr(sub, "__code__"):
+            # Allo's compose(kernel, instantiate=[...]): that kernel's schedule, as customize
+            # makes it (a library kernel's own schedule is applied by its schedule_<name>);
+            # it has no primitives to replay, but the instance must be one this kernel calls
+            sub = customize(sub, instantiate=instantiate)
+            retarget(schedule, sub, sub.module.top, ident)
+        elif instantiate is not None:
+            raise AlloScheduleError("compose(instantiate=...) goes with a kernel function; "
+                                    "this schedule already has its template values",
+                                    hint="s.compose(sub_schedule) or s.compose(kernel, "
+                                         "instantiate=[...])")
         if not isinstance(sub, Schedule):
             raise AlloScheduleError(f"compose takes schedules (allo.customize(kernel)), not "
                                     f"{type(sub).__name__}",

@@ -2,13 +2,18 @@
 
 The loops from the top of each nest down to ``from_loop`` / ``target_loop`` must have the same
 constant bounds level by level; the body of ``from_loop`` moves to the start of the body of
-``target_loop`` with the producer's indices replaced by the consumer's. Fused, a producer
-iteration p runs before a consumer iteration q iff p <= q (lexicographically over the fused
-levels), so the move is legal iff every element both nests touch (one of them writing) is
-touched by the producer only at fused indices <= every consumer touch of it. That is checked
-exactly by enumerating both iteration spaces (constant bounds, indices computed from loop
-indices); anything the
-check cannot see is refused.
+``target_loop`` with the producer's indices replaced by the consumer's. The producer's loops
+down to ``from_loop`` must be a perfect nest (the whole nest moves); the consumer's may be
+imperfect: statements beside the chain of loops down to ``target_loop`` run, at their level,
+before or after every moved producer iteration under them.
+
+Fused, each access gets its place in the new order: a producer iteration p (over the fused
+levels) runs at 2·rank(p); a consumer statement inside ``target_loop`` at 2·rank(q) + 1; a
+statement beside the chain at fused depth d runs before the first (2·rank - 1) or after the
+last (2·rank + 1) producer iteration sharing its d outer indices. The move is legal iff every
+element both nests touch (one of them writing) is touched by the producer only before every
+consumer touch of it. That is checked exactly by enumerating both iteration spaces (constant
+bounds, indices computed from loop indices); anything the check cannot see is refused.
 """
 from __future__ import annotations
 
@@ -22,30 +27,49 @@ from .rewrite import clone_body, const_bounds, find_loop, ref
 MAX_POINTS = 1 << 20
 
 
-def _chain_to(top: ir.For, target: ir.For) -> list:
-    """Loops from ``top`` down to ``target``, each the only statement of the one above."""
+def _chain_to(top: ir.For, target: ir.For, perfect: bool = True) -> list:
+    """Loops from ``top`` down to ``target``; ``perfect``: each the only statement of the one
+    above (else None); otherwise each the loop of the one above that holds ``target``."""
     chain, cur = [top], top
     while cur is not target:
-        inner = [s for s in cur.body if isinstance(s, ir.For)]
-        if len(cur.body) != 1 or len(inner) != 1:
+        inner = [s for s in cur.body if isinstance(s, ir.For)
+                 and any(x is target for x in ir.loops([s]))]
+        if perfect and len(cur.body) != 1:
             return None
         cur = inner[0]
         chain.append(cur)
     return chain
 
 
-def _top_nest(f: ir.Function, loop: ir.For):
+def _top_nest(f: ir.Function, loop: ir.For, perfect: bool = True):
     """(top-level statement index, loop chain from it to ``loop``) or an error."""
     for k, s in enumerate(f.body):
         if isinstance(s, ir.For) and any(x is loop for x in ir.loops([s])):
-            chain = _chain_to(s, loop)
+            chain = _chain_to(s, loop, perfect)
             if chain is not None:
                 return k, chain
             raise AlloScheduleError(f"compute_at: the loops above {loop.name!r} are not a "
                                     "perfect nest", s.loc,
-                                    hint="compute_at fuses perfectly nested loop levels")
+                                    hint="the producer's loops down to the one computed at "
+                                         "must be perfectly nested (the consumer's need not)")
     raise AlloScheduleError(f"compute_at: loop {loop.name!r} is not in a top-level loop nest of "
                             f"{f.name}", loop.loc)
+
+
+def _placed(chain: list):
+    """(statement, fused depth, side) for every statement of the nest ``chain[0]`` beside or
+    inside the chain: side "in" for the body of the last loop (depth len(chain)), else
+    "before"/"after" the chain loop of the level the statement sits at."""
+    n = len(chain)
+    for d, loop in enumerate(chain):
+        nxt = chain[d + 1] if d + 1 < n else None
+        side = "in" if nxt is None else "before"
+        for st in loop.body:
+            if st is nxt:
+                side = "after"
+                continue
+            for x in ir.walk_stmts([st]):
+                yield x, (n if nxt is None else d + 1), side
 
 
 def _touched(body: list):
@@ -75,8 +99,9 @@ def _touched(body: list):
 
 
 # --- exact check over the iteration spaces ---------------------------------------------
-def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
-    """(element ids, fused rank) of every access to ``buf`` in ``nest`` (all iterations)."""
+def _accesses(nest: ir.For, chain: list, buf: ir.Buffer, what: str, consumer: bool):
+    """(element ids, times) of every access to ``buf`` in ``nest`` over all its iterations;
+    the times order producer and consumer accesses as the fused code runs them."""
     loops = ir.loops([nest])
     for lp in loops:
         const_bounds(lp, f"compute_at ({what})")
@@ -86,12 +111,22 @@ def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
         raise AlloScheduleError(f"compute_at: {what} has {e.points} iterations, too many to "
                                 f"check exactly (limit {e.limit})", nest.loc) from None
     total = len(env[id(loops[0].var)])
-    rank = np.zeros(total, dtype=np.int64)
-    for lp in loops[:fused]:
-        r = loop_range(lp)
-        rank = rank * len(r) + (env[id(lp.var)] - r.start) // lp.step
-    elements, ranks = [], []
-    for s in ir.walk_stmts([nest]):
+    ranges = [loop_range(lp) for lp in chain]
+    digits = [(env[id(lp.var)] - r.start) // lp.step for lp, r in zip(chain, ranges)]
+
+    def time(depth, side):
+        rank = np.zeros(total, dtype=np.int64)
+        for k, r in enumerate(ranges):
+            pad = 0 if side == "before" else len(r) - 1
+            rank = rank * len(r) + (digits[k] if k < depth else pad)
+        if not consumer:
+            return 2 * rank
+        return 2 * rank - 1 if side == "before" else 2 * rank + 1
+
+    placed = _placed(chain) if consumer else ((x, len(chain), "in")
+                                              for x in ir.walk_stmts(chain[-1].body))
+    elements, times = [], []
+    for s, depth, side in placed:
         found = [x.indices for e in ir.stmt_exprs(s) for x in ir.walk_exprs(e)
                  if isinstance(x, ir.Load) and x.buf is buf]
         if isinstance(s, ir.Store) and s.buf is buf:
@@ -104,20 +139,20 @@ def _accesses(nest: ir.For, fused: int, buf: ir.Buffer, what: str):
                     "indices, so the fused order cannot be checked", s.loc)
             idx = [np.broadcast_to(np.asarray(i), (total,)) for i in idx]
             elements.append(np.ravel_multi_index(idx, buf.shape, mode="clip"))
-            ranks.append(rank)
-    return elements, ranks
+            times.append(time(depth, side))
+    return elements, times
 
 
-def _check_order(producer: ir.For, consumer: ir.For, fused: int, shared: set, loc):
+def _check_order(producer, pchain, consumer, cchain, shared: set, loc):
     for buf in sorted(shared, key=lambda b: b.name):
-        pe, pr = _accesses(producer, fused, buf, "the producer")
-        ce, cr = _accesses(consumer, fused, buf, "the consumer")
-        last = np.full(buf.type.size, -1, dtype=np.int64)
-        for e, r in zip(pe, pr):
-            np.maximum.at(last, e, r)
+        pe, pt = _accesses(producer, pchain, buf, "the producer", consumer=False)
+        ce, ct = _accesses(consumer, cchain, buf, "the consumer", consumer=True)
+        last = np.full(buf.type.size, np.iinfo(np.int64).min, dtype=np.int64)
+        for e, t in zip(pe, pt):
+            np.maximum.at(last, e, t)
         first = np.full(buf.type.size, np.iinfo(np.int64).max, dtype=np.int64)
-        for e, r in zip(ce, cr):
-            np.minimum.at(first, e, r)
+        for e, t in zip(ce, ct):
+            np.minimum.at(first, e, t)
         bad = np.nonzero(last > first)[0]
         if bad.size:
             element = np.unravel_index(int(bad[0]), buf.shape)
@@ -133,7 +168,7 @@ def compute_at(f: ir.Function, from_name: str, target_name: str):
     src, _, _ = find_loop(f, from_name)
     dst, _, _ = find_loop(f, target_name)
     pk, pchain = _top_nest(f, src)
-    ck, cchain = _top_nest(f, dst)
+    ck, cchain = _top_nest(f, dst, perfect=False)
     what = f"compute_at({from_name!r}, {target_name!r})"
     if pk >= ck:
         raise AlloScheduleError(f"{what}: the producer loop must come before the consumer loop",
@@ -163,7 +198,7 @@ def compute_at(f: ir.Function, from_name: str, target_name: str):
         raise AlloScheduleError(f"{what}: scalar {sorted(v.name for v in scalars)[0]} is "
                                 "shared by the producer and the consumer", src.loc)
     shared = (pw & (cw | cr_)) | (pr_ & cw)
-    _check_order(producer, consumer, len(pchain), shared, src.loc)
+    _check_order(producer, pchain, consumer, cchain, shared, src.loc)
     sub = {id(p.var): ref(c.var, c.loc) for p, c in zip(pchain, cchain)}
     dst.body[:0] = clone_body(src.body, sub)
     del f.body[pk]

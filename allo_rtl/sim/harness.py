@@ -138,7 +138,8 @@ class KernelHarness(wiring.Component):
     def _memory(self, m, dut, p: ArrayPort) -> Memory:
         """One read and one write port (block-RAM inferable), shared: the host's port while
         the kernel is idle (the kernel never accesses memory then), the kernel's otherwise."""
-        mem = Memory(shape=hw_shape(p.dtype), depth=p.depth, init=self.init.get(p.name, []))
+        mem = Memory(shape=hw_shape(p.dtype), depth=p.depth, init=self.init.get(p.name, []),
+                     attrs={"ram_style": p.ram_style} if p.ram_style else None)
         m.submodules[f"mem_{p.name}"] = mem
         rd, wr = mem.read_port(transparent_for=()), mem.write_port()
         sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731

@@ -1,0 +1,2 @@
+"""``allo.library``: Allo's library of ready-made kernels (``allo.library.nn``: neural-network
+layers as template kernels)."""
