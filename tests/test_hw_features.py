@@ -215,6 +215,9 @@ def test_sub_kernel_called_twice_stays_a_submodule():
     assert_same(hw, (2 * A + B).astype(np.int32))
     assert_same(ref, (2 * A + B).astype(np.int32))
     assert "module" in mod.verilog and "add_rows" in mod.verilog
+    # mod.module (Allo's users print it): the IR the hardware was made from, both functions
+    assert {"twice", "add_rows"} <= set(mod.module.functions)
+    assert "call @add_rows" in str(mod.module)
 
 
 def scale_in_place(A: int32[8], k: int8):

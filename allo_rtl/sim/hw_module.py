@@ -91,6 +91,12 @@ class HardwareModule:
     def verilog(self) -> str:
         return self.design.verilog
 
+    @property
+    def module(self):
+        """The IR module the hardware was made from (after banking and the build's own
+        rewrites; ``print`` shows it): what Allo's ``mod.module`` (its MLIR) is to its users."""
+        return self.design.module
+
     def report(self, html=None) -> Report:
         """The report; ``html=PATH`` also writes it as one self-contained HTML page
         (``reports.html``: Gantt charts, loops, memories, units, board)."""
