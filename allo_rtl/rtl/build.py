@@ -12,6 +12,7 @@ from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.printer import format_design
+from ..hls.port_names import rename_control_port_params
 from ..hls.promote import promote_module
 from ..hls.scalarize import scalarize_module
 from ..hls.unroll_inner import unroll_in_pipelines, unroll_partitioned_inits
@@ -40,6 +41,8 @@ class HardwareDesign:
         # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
         # registers (promote.py); then partitioned arrays
         # become their banks; how, per function, is part of the result
+        # a parameter called like a control port (start, done, ...) gets another port name
+        module = rename_control_port_params(module)
         promoted, self.promoted = promote_module(unroll_in_pipelines(
             unroll_partitioned_inits(module)))
         banked, self.banks = bank_module(promoted)
