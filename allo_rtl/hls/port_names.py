@@ -6,7 +6,8 @@ a kernel parameter called ``start`` (MachSuite's bfs has one) would replace the 
 and read the start pulse instead of the argument. The hardware build works on a copy of the
 module in which such a parameter, result or stream is called ``start_arg`` (or
 ``start_arg2``...); arguments are passed by position, so callers do not see it. The
-interpreter keeps the source's names.
+interpreter keeps the source's names. The same holds for a scalar named like one of an array
+parameter's ports (``A_q0`` beside an array ``A``).
 """
 from __future__ import annotations
 
@@ -19,9 +20,20 @@ CONTROL_PORTS = frozenset({"start", "done", "idle", "stall", "stream_wait", "str
                            "clk", "rst"})
 
 
+# the ports an array parameter or result ``a`` brings (rtl.interface.ArrayPort.signal, and the
+# request/grant pair of an arbitrated array)
+ARRAY_PORT_SUFFIXES = ("address0", "ce0", "we0", "d0", "q0", "req", "gnt")
+
+
+def _reserved(f: ir.Function) -> set:
+    arrays = [s.name for s in [*f.params, *f.results] if isinstance(s, ir.Buffer)]
+    return CONTROL_PORTS | {f"{a}_{suffix}" for a in arrays for suffix in ARRAY_PORT_SUFFIXES}
+
+
 def _colliding(f: ir.Function) -> list:
+    reserved = _reserved(f)
     return [s for s in [*f.params, *f.results]
-            if isinstance(s, (ir.Scalar, ir.Channel)) and s.name in CONTROL_PORTS]
+            if isinstance(s, (ir.Scalar, ir.Channel)) and s.name in reserved]
 
 
 def rename_control_port_params(module: ir.Module) -> ir.Module:
@@ -31,7 +43,7 @@ def rename_control_port_params(module: ir.Module) -> ir.Module:
     out = copy.deepcopy(module)
     for f in out.functions.values():
         taken = {s.name for s in [*f.params, *f.results, *f.locals]
-                 if hasattr(s, "name")}
+                 if hasattr(s, "name")} | _reserved(f)
         for s in _colliding(f):
             name, k = f"{s.name}_arg", 2
             while name in taken:

@@ -35,26 +35,43 @@ from .streams import instance_names, stream_members, wait_table
 def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | None = None,
                  wait_bits: int = 0, arbitrated=()) -> wiring.Signature:
     """``streams``: the stream parameters' members (``rtl.streams``); ``wait_bits``: width of
-    the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers)."""
-    members = {"start": In(1), "done": Out(1), "idle": Out(1)}
-    members.update(streams or {})
+    the watchdog's ``stream_wait`` output (0: the hierarchy has no stream transfers).
+
+    Every member name must be new: a second member of one name would silently replace the
+    first (a parameter named ``start`` once replaced the start port and read the start pulse
+    as its value). ``hls.port_names`` renames such parameters before this point, so a collision
+    here is a compiler bug and stops the build instead of making wrong hardware."""
+    members: dict = {}
+
+    def add(name, member, what):
+        if name in members:
+            raise RuntimeError(
+                f"internal error: kernel {iface.name!r}: port {name!r} of {what} collides with "
+                f"an earlier port of that name (please report this with the kernel)")
+        members[name] = member
+
+    for name, member in (("start", In(1)), ("done", Out(1)), ("idle", Out(1))):
+        add(name, member, "the control handshake")
+    for name, member in (streams or {}).items():
+        add(name, member, "a stream")
     for p in arbitrated or ():
-        members[f"{p}_req"] = Out(1)
-        members[f"{p}_gnt"] = In(1)
+        add(f"{p}_req", Out(1), f"the arbiter of {p!r}")
+        add(f"{p}_gnt", In(1), f"the arbiter of {p!r}")
     if wait_bits:
-        members["stream_wait"] = Out(wait_bits)
-        members["stream_progress"] = Out(1)
+        add("stream_wait", Out(wait_bits), "the stall watchdog")
+        add("stream_progress", Out(1), "the stall watchdog")
     if stall:                   # test-only: hold every state but idle while high
-        members["stall"] = In(1)
+        add("stall", In(1), "the test stall input")
     for p in [*iface.params, *iface.results]:
+        what = f"{p.role} {p.name!r}"
         if isinstance(p, ScalarPort):
-            members[p.name] = (In if p.role == "param" else Out)(hw_shape(p.dtype))
+            add(p.name, (In if p.role == "param" else Out)(hw_shape(p.dtype)), what)
         else:
-            members[p.signal("address0")] = Out(p.addr_width)
-            members[p.signal("ce0")] = Out(1)
-            members[p.signal("we0")] = Out(1)
-            members[p.signal("d0")] = Out(hw_shape(p.dtype))
-            members[p.signal("q0")] = In(hw_shape(p.dtype))
+            add(p.signal("address0"), Out(p.addr_width), what)
+            add(p.signal("ce0"), Out(1), what)
+            add(p.signal("we0"), Out(1), what)
+            add(p.signal("d0"), Out(hw_shape(p.dtype)), what)
+            add(p.signal("q0"), In(hw_shape(p.dtype)), what)
     return wiring.Signature(members)
 
 
