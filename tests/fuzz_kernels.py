@@ -223,13 +223,22 @@ class _Body:
         self.loop_vars.pop()
 
 
+# scalar parameter names that are ports, Verilog keywords or array port names in the hardware
+# (a parameter named ``start`` once replaced the start port): drawn beside plain ``x0``...
+PORT_LIKE_NAMES = ("start", "done", "idle", "stall", "stream_wait", "clk", "rst", "reg",
+                   "wire", "module", "A_q0", "B_ce0", "A_address0")
+
+
 @st.composite
 def samples(draw) -> Sample:
     """One random kernel with its inputs and a random schedule."""
     args = []
+    taken = set()
     for k in range(draw(st.integers(1, 3))):
         bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
-        args.append(Arg(f"x{k}", _type(signed, bits), signed, bits))
+        name = draw(st.sampled_from([f"x{k}", *(n for n in PORT_LIKE_NAMES if n not in taken)]))
+        taken.add(name)
+        args.append(Arg(name, _type(signed, bits), signed, bits))
     for name in ("A", "B"):
         bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
         dims = draw(st.integers(1, 2))
