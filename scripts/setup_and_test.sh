@@ -4,13 +4,14 @@
 # Python: $PYTHON if set, else Python 3.12 (Allo's own version: PEP 695 templates) when present
 # (python3.12 on PATH or under pyenv), else python3 (3.11 works, without PEP 695 syntax).
 # $VENV (default .venv) is the virtual environment it creates.
-# Debian packages: iverilog (Icarus), g++/make/perl (Verilator's C++ build). Python packages go
+# Debian packages: iverilog (Icarus), g++/make/perl (Verilator's C++ build), chromium (the
+# HTML report's test renders the page in a headless browser). Python packages go
 # into .venv in the repository. Exit status is pytest's; "no tests ran" counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in iverilog g++ make perl; do
+for pkg in iverilog g++ make perl chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
