@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 for pkg in iverilog g++ make perl chromium; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  # installed, not merely known (a removed package keeps a "config-files" status)
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
