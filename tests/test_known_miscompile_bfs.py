@@ -1,4 +1,4 @@
-"""Fixed (hls/port_names.py): bfs's parameter ``start`` had replaced the kernel's start port,
+"""Fixed (rtl/port_names.py): bfs's parameter ``start`` had replaced the kernel's start port,
 so the RTL read the start pulse (1) as the start node. Kept as a regression test.
 
 A miscompile the QoR suite found (MachSuite bfs/queue, benchmarks/machsuite.py): the RTL's

@@ -12,7 +12,7 @@ from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.printer import format_design
-from ..hls.port_names import rename_control_port_params
+from .port_names import rename_control_port_params
 from ..hls.promote import promote_module
 from ..hls.scalarize import scalarize_module
 from ..hls.unroll_inner import unroll_in_pipelines, unroll_partitioned_inits

@@ -31,6 +31,16 @@ from ..ir.types import AlloType
 
 READ_LATENCY = 1
 
+# The port names a kernel component may have besides its parameters' (rtl.lower.signature_of
+# adds them; rtl.port_names keeps parameters from taking them).
+CONTROL_PORTS = ("start", "done", "idle")
+WATCHDOG_PORTS = ("stream_wait", "stream_progress")
+TEST_PORTS = ("stall",)
+CLOCK_PORTS = ("clk", "rst")               # added by Amaranth's Verilog back end
+# suffixes of an array parameter ``X``'s memory port (X_address0 ...) and of its arbiter pair
+MEMORY_PORT_SUFFIXES = ("address0", "ce0", "we0", "d0", "q0")
+ARBITER_PORT_SUFFIXES = ("req", "gnt")
+
 
 def hw_shape(t: AlloType):
     """Amaranth shape carrying a raw value of type t (a float: its IEEE bits, unsigned)."""

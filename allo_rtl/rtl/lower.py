@@ -25,7 +25,8 @@ from amaranth.lib.wiring import In, Out
 from ..hls import control as ctl_ir
 from ..hls.synthesize import FunctionDesign
 from ..ir import nodes as ir
-from .interface import KernelInterface, ScalarPort, hw_shape, interface_of
+from .interface import (ARBITER_PORT_SUFFIXES, CONTROL_PORTS, MEMORY_PORT_SUFFIXES, TEST_PORTS,
+                        WATCHDOG_PORTS, KernelInterface, ScalarPort, hw_shape, interface_of)
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
 from .dataflow_lowering import DataflowLowering
@@ -39,7 +40,7 @@ def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | No
 
     Every member name must be new: a second member of one name would silently replace the
     first (a parameter named ``start`` once replaced the start port and read the start pulse
-    as its value). ``hls.port_names`` renames such parameters before this point, so a collision
+    as its value). ``rtl.port_names`` renames such parameters before this point, so a collision
     here is a compiler bug and stops the build instead of making wrong hardware."""
     members: dict = {}
 
@@ -50,28 +51,27 @@ def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | No
                 f"an earlier port of that name (please report this with the kernel)")
         members[name] = member
 
-    for name, member in (("start", In(1)), ("done", Out(1)), ("idle", Out(1))):
+    for name, member in zip(CONTROL_PORTS, (In(1), Out(1), Out(1))):   # start, done, idle
         add(name, member, "the control handshake")
     for name, member in (streams or {}).items():
         add(name, member, "a stream")
     for p in arbitrated or ():
-        add(f"{p}_req", Out(1), f"the arbiter of {p!r}")
-        add(f"{p}_gnt", In(1), f"the arbiter of {p!r}")
+        for suffix, member in zip(ARBITER_PORT_SUFFIXES, (Out(1), In(1))):     # req, gnt
+            add(f"{p}_{suffix}", member, f"the arbiter of {p!r}")
     if wait_bits:
-        add("stream_wait", Out(wait_bits), "the stall watchdog")
-        add("stream_progress", Out(1), "the stall watchdog")
+        for name, member in zip(WATCHDOG_PORTS, (Out(wait_bits), Out(1))):
+            add(name, member, "the stall watchdog")
     if stall:                   # test-only: hold every state but idle while high
-        add("stall", In(1), "the test stall input")
+        add(TEST_PORTS[0], In(1), "the test stall input")
     for p in [*iface.params, *iface.results]:
         what = f"{p.role} {p.name!r}"
         if isinstance(p, ScalarPort):
             add(p.name, (In if p.role == "param" else Out)(hw_shape(p.dtype)), what)
         else:
-            add(p.signal("address0"), Out(p.addr_width), what)
-            add(p.signal("ce0"), Out(1), what)
-            add(p.signal("we0"), Out(1), what)
-            add(p.signal("d0"), Out(hw_shape(p.dtype)), what)
-            add(p.signal("q0"), In(hw_shape(p.dtype)), what)
+            data = hw_shape(p.dtype)
+            for suffix, member in zip(MEMORY_PORT_SUFFIXES, (Out(p.addr_width), Out(1), Out(1),
+                                                             Out(data), In(data))):
+                add(p.signal(suffix), member, what)
     return wiring.Signature(members)
 
 

@@ -1,6 +1,6 @@
 """A kernel parameter named like a control port (``start``, ``done``, ``idle``, ``stall``)
 replaced the port: the kernel read the start pulse (1) instead of the argument. Found through
-the QoR suite's MachSuite bfs (its parameter is ``start``); hls/port_names.py renames them in
+the QoR suite's MachSuite bfs (its parameter is ``start``); rtl/port_names.py renames them in
 the hardware build. Checked on every simulator against Python ints."""
 import numpy as np
 import pytest

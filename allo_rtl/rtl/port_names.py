@@ -14,20 +14,16 @@ from __future__ import annotations
 import copy
 
 from ..ir import nodes as ir
+from .interface import (ARBITER_PORT_SUFFIXES, CLOCK_PORTS, CONTROL_PORTS, MEMORY_PORT_SUFFIXES,
+                        TEST_PORTS, WATCHDOG_PORTS)
 
-# ports every kernel component may have besides its parameters' (rtl.lower.signature_of)
-CONTROL_PORTS = frozenset({"start", "done", "idle", "stall", "stream_wait", "stream_progress",
-                           "clk", "rst"})
-
-
-# the ports an array parameter or result ``a`` brings (rtl.interface.ArrayPort.signal, and the
-# request/grant pair of an arbitrated array)
-ARRAY_PORT_SUFFIXES = ("address0", "ce0", "we0", "d0", "q0", "req", "gnt")
+RESERVED_PORTS = frozenset(CONTROL_PORTS + WATCHDOG_PORTS + TEST_PORTS + CLOCK_PORTS)
+ARRAY_PORT_SUFFIXES = MEMORY_PORT_SUFFIXES + ARBITER_PORT_SUFFIXES
 
 
 def _reserved(f: ir.Function) -> set:
     arrays = [s.name for s in [*f.params, *f.results] if isinstance(s, ir.Buffer)]
-    return CONTROL_PORTS | {f"{a}_{suffix}" for a in arrays for suffix in ARRAY_PORT_SUFFIXES}
+    return RESERVED_PORTS | {f"{a}_{suffix}" for a in arrays for suffix in ARRAY_PORT_SUFFIXES}
 
 
 def _colliding(f: ir.Function) -> list:
