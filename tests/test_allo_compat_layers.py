@@ -8,6 +8,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import float32, int16, int32
+from source_modules import module_from_source
 
 RNG = np.random.default_rng(12)
 
@@ -192,13 +193,9 @@ def test_kernel_runs_as_python_too():
     ("return allo.softmax(A, axis=0)", "unexpected keyword argument 'axis'"),
 ])
 def test_bad_builtin_calls_are_refused_at_the_line(tmp_path, body, message):
-    src = tmp_path / "kernel_bad.py"
-    src.write_text("import allo_rtl as allo\nfrom allo_rtl.ir.types import int32\n\n"
-                   f"def k(A: int32[2, 2]) -> int32[2, 2]:\n    {body}\n")
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("kernel_bad", src)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = module_from_source(tmp_path, "kernel_bad",
+                             "import allo_rtl as allo\nfrom allo_rtl.ir.types import int32\n\n"
+                             f"def k(A: int32[2, 2]) -> int32[2, 2]:\n    {body}\n")
     with pytest.raises(allo.AlloError, match=message) as e:
         allo.customize(mod.k)
     assert "kernel_bad.py:5" in str(e.value)

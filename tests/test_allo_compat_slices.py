@@ -5,6 +5,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import int32
+from source_modules import module_from_source
 
 
 def region_write(A: int32[6, 6]) -> int32[6, 6]:
@@ -62,13 +63,9 @@ def test_slices_match_numpy(target, kernel, ref):
     ("A[::0] = 0", "slice step cannot be zero"),
 ])
 def test_bad_slices_are_refused_at_the_line(tmp_path, body, message):
-    import importlib.util
-    src = tmp_path / "kernel_slice.py"
-    src.write_text("import allo_rtl as allo\nfrom allo_rtl.ir.types import int32\n\n"
-                   f"def k(A: int32[4], n: int32):\n    {body}\n")
-    spec = importlib.util.spec_from_file_location("kernel_slice", src)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = module_from_source(tmp_path, "kernel_slice",
+                             "import allo_rtl as allo\nfrom allo_rtl.ir.types import int32\n\n"
+                             f"def k(A: int32[4], n: int32):\n    {body}\n")
     with pytest.raises(allo.AlloError, match=message) as e:
         allo.customize(mod.k)
     assert "kernel_slice.py:5" in str(e.value)

@@ -3,13 +3,12 @@
 divider: every int8 and uint8 dividend and edge/random int32, uint32 and int64 dividends
 against Python-int references of Allo's rules (``/`` truncates, ``//`` floors, ``%`` keeps the
 dividend's sign), in hardware; and a stencil loop dividing by 3 now pipelines."""
-import importlib.util
-
 import numpy as np
 import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import int16, int32
+from source_modules import module_from_source
 
 
 def _trunc(a, c):
@@ -30,12 +29,8 @@ def _kernel(op, c, dtype, n, tmp_path):
            f"    for i in range({n}):\n"
            f"        B[i] = A[i] {op} {dtype}({c})\n"
            f"    return B\n")
-    path = tmp_path / f"k_{op.replace('/', 'd').replace('%', 'm')}_{c}_{dtype}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.div
+    stem = f"k_{op.replace('/', 'd').replace('%', 'm')}_{c}_{dtype}"
+    return module_from_source(tmp_path, stem, src).div
 
 
 def _dividends(dtype, rng):

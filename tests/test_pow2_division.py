@@ -8,6 +8,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import int8, int32, uint8
+from source_modules import module_from_source
 
 VALUES = {"int8": np.arange(-128, 128, dtype=np.int8),
           "uint8": np.arange(0, 256, dtype=np.uint8)}
@@ -20,8 +21,6 @@ def _trunc(a, c):
 REFERENCE = {"/": _trunc, "//": lambda a, c: a // c, "%": lambda a, c: a - _trunc(a, c) * c}
 
 
-
-
 def _source_kernel(op, c, dtype, tmp_path):
     # kernels are read from their source file: write one per case
     src = (f"from allo_rtl.ir.types import {dtype}\n\n"
@@ -30,13 +29,8 @@ def _source_kernel(op, c, dtype, tmp_path):
            f"    for i in range(256):\n"
            f"        B[i] = A[i] {op} {c}\n"
            f"    return B\n")
-    path = tmp_path / f"k_{abs(hash((op, c, dtype)))}.py"
-    path.write_text(src)
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.div
+    stem = f"k_{op.replace('/', 'd').replace('%', 'm')}_{c}_{dtype}"
+    return module_from_source(tmp_path, stem, src).div
 
 
 @pytest.mark.parametrize("dtype", ["int8", "uint8"])
