@@ -10,11 +10,11 @@ called with ``int32`` and 8 for every size parameter, its schedule built with th
 and the design run on random inputs against allo-rtl's interpreter (results must be equal)
 and timed in cycles.
 
-"bound" is, for every function of the hierarchy, the sum over its pipelined loop nests of
-(outer trips) x (trips x ResMII + depth) -- ResMII the most accesses a memory port serves per
-iteration after register promotion (as bench_polybench.py) -- plus one cycle per call: what any
-schedule of those loop bodies needs; loops the example leaves sequential add nothing to it, so
-"ratio" also prices them. Goal (issue 17): ratio <= 1.15.
+"bound" is the resource lower bound of the call (allo_rtl/sim/resource_bound.py): over every
+entry of every pipelined loop of the hierarchy, (trips - 1) x ResMII + depth -- ResMII the most
+accesses a memory port serves per iteration after register promotion -- with run-time trips
+counted on the call's inputs: what any schedule of those loop bodies needs; loops the example
+leaves sequential add nothing to it, so "ratio" also prices them. Goal (issue 17): ratio <= 1.15.
 """
 import argparse
 import importlib.util
@@ -30,6 +30,7 @@ import numpy as np
 import allo_rtl
 import allo_rtl.ir.types
 from allo_rtl.ir.types import int32
+from allo_rtl.sim.resource_bound import resource_bound
 
 KERNELS = ("gemm", "two_mm", "three_mm", "atax", "bicg", "mvt", "gesummv", "syrk", "syr2k",
            "doitgen", "trmm", "jacobi_1d", "jacobi_2d")
@@ -98,50 +99,6 @@ def random_inputs(top, rng):
     return out
 
 
-def pipelined_bound(functions) -> int | None:
-    """Sum of the pipelined nests' bounds over all functions (None: a run-time trip count)."""
-    total = 0
-    for f in functions:
-        stack = []
-        for row in f["loops"]:
-            level = row.get("nest_level", row["level"])
-            stack = [r for r in stack if r["level"] < level]
-            if not row["pipelined"]:
-                stack.append(row)
-                continue
-            trips = [r["trip_count"] for r in stack] + [row["trip_count"]]
-            if None in trips:
-                return None
-            outer = int(np.prod(trips[:-1])) if len(trips) > 1 else 1
-            total += outer * (row["trip_count"] * row["res_mii"] + row["depth"])
-    return total
-
-
-def call_counts(module) -> dict:
-    """How often each function runs per call of the top (calls inside loops of constant
-    bounds count once per trip)."""
-    from allo_rtl.ir import nodes as ir
-    counts = {module.top: 1}
-
-    def trips(loop):
-        if isinstance(loop.lo, ir.Const) and isinstance(loop.hi, ir.Const):
-            return max(0, -(-(int(loop.hi.value) - int(loop.lo.value)) // loop.step))
-        return 1
-
-    def walk(body, mult):
-        for s in body:
-            if isinstance(s, ir.Call):
-                counts[s.callee.name] = counts.get(s.callee.name, 0) + mult
-                walk(s.callee.body, mult)
-            elif isinstance(s, ir.For):
-                walk(s.body, mult * trips(s))
-            else:
-                for sub in ir.child_bodies(s):
-                    walk(sub, mult)
-    walk(module.functions[module.top].body, 1)
-    return counts
-
-
 def run(path: Path, rng, sizes):
     mod = load(path)
     t0 = time.perf_counter()
@@ -158,16 +115,8 @@ def run(path: Path, rng, sizes):
     got = hw(*hw_args)
     same = all(np.array_equal(a, b) for a, b in zip(hw_args, ref_args)) and \
         (want is None or np.array_equal(np.asarray(got), np.asarray(want)))
-    report = hw.design.report_dict()
-    counts = call_counts(hw.design.module)
-    funcs = [f for f in report["functions"]]
-    bound = 0
-    for f in funcs:
-        b = pipelined_bound([f])
-        if b is None:
-            bound = None
-            break
-        bound += counts.get(f["function"], 1) * b
+    funcs = hw.design.report_dict()["functions"]
+    bound = resource_bound(hw.design, *inputs)      # every call's pipelines, traced trips
     iis = " ".join(f"{f['function']}.{r['name']}:{r['ii']}" for f in funcs
                    for r in f["loops"] if r["pipelined"])
     limits = [f"{f['function']}.{r['name']}: {r['note']}" for f in funcs for r in f["loops"]

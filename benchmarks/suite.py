@@ -34,6 +34,7 @@ from allo_rtl.dse.resources import estimate      # noqa: E402
 import kernels                                   # noqa: E402
 from allo_rtl.sim.cycle_module import CycleModule    # noqa: E402
 from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
+from allo_rtl.sim.resource_bound import resource_bound    # noqa: E402
 
 from . import machsuite, polybench_int           # noqa: E402
 from .bench_polybench import pipeline_rows       # noqa: E402
@@ -61,21 +62,15 @@ def compile_design(kernel, schedule):
     return design, time.perf_counter() - t0
 
 
-def main_loops(design):
-    """The pipelined loops of the top: name, II achieved / requested, and why when worse."""
+def main_loops(design, inputs):
+    """The pipelined loops of the top: name, II achieved / requested, and why when worse; and
+    the resource bound of a call on ``inputs`` (sim/resource_bound.py: run-time trips too)."""
     class _M:                                   # pipeline_rows reads mod.design
         pass
     m = _M()
     m.design = design
     rows = pipeline_rows(m)
-    bound = 0
-    for row, outer in rows:
-        if outer is None or row["trip_count"] is None:
-            bound = None
-            break
-        # each entry of the pipeline issues trips iterations at least ResMII apart and the
-        # last one takes depth cycles: no II >= ResMII does better
-        bound += outer * ((row["trip_count"] - 1) * row["res_mii"] + row["depth"])
+    bound = resource_bound(design, *kernels.copy_args(inputs))
     loops = [{"loop": r["name"], "ii": r["ii"], "ii_requested": r["ii_requested"],
               "depth": r["depth"], "note": r["note"] if r["ii"] != r["ii_requested"] else ""}
              for r, _ in rows]
@@ -104,7 +99,7 @@ def polybench_row(case, label, fast, boards, html=None):
     run_s = time.perf_counter() - t0
     ok = (expected is None or _same(got, expected)) and all(
         _same(args[k], ref_args[k]) for k in case.inplace)
-    loops, bound, not_piped = main_loops(design) if label == "b" else ([], None, [])
+    loops, bound, not_piped = main_loops(design, inputs) if label == "b" else ([], None, [])
     row = {"suite": "polybench", "kernel": case.name, "schedule": label, "cycles": cycles,
            "model_cycles": model.cycles, "source": "cycle model" if fast else "rtl",
            "ok": bool(ok and model.cycles == cycles), "loops": loops, "bound": bound,

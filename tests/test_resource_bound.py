@@ -1,0 +1,90 @@
+"""The resource lower bound of a call (sim/resource_bound.py) against bounds worked out here
+from the kernels' loops and the schedule's ResMII and depth: triangular trips, trips given by
+an argument, a pipeline inside a callee, and the bound never above the cycles the RTL takes."""
+import numpy as np
+
+import allo_rtl as allo
+from allo_rtl.ir.types import int32
+from allo_rtl.sim.resource_bound import resource_bound
+
+N = 6
+
+
+def triangle(A: int32[N, N]) -> int32:
+    s: int32 = 0
+    for i in range(N):
+        for j in range(i + 1):
+            s += A[i, j] * A[j, i]
+    return s
+
+
+def first_n(A: int32[16], n: int32) -> int32:
+    s: int32 = 0
+    for i in range(n):
+        s += A[i]
+    return s
+
+
+def inner(A: int32[8]) -> int32:
+    s: int32 = 0
+    for k in range(8):
+        s += A[k]
+    return s
+
+
+def outer(A: int32[8]) -> int32:
+    t: int32 = 0
+    for r in range(3):
+        t += inner(A)
+    return t
+
+
+def _pipe_row(mod, function, loop):
+    f = next(f for f in mod.design.report_dict()["functions"] if f["function"] == function)
+    row = next(r for r in f["loops"] if r["name"] == loop)
+    assert row["pipelined"]
+    return row["res_mii"], row["depth"]
+
+
+def test_triangular_trips_are_counted_per_entry():
+    s = allo.customize(triangle)
+    s.pipeline("j")
+    mod = s.build()
+    A = np.random.default_rng(1).integers(-9, 9, (N, N)).astype(np.int32)
+    assert mod(A) == sum(int(A[i, j]) * int(A[j, i]) for i in range(N) for j in range(i + 1))
+    res_mii, depth = _pipe_row(mod, "triangle", "j")
+    assert res_mii == 2             # A is read twice per iteration through one port
+    want = sum((i + 1 - 1) * res_mii + depth for i in range(N))
+    assert resource_bound(mod.design, A) == want
+    assert want <= mod.cycles
+
+
+def test_trips_from_an_argument_follow_the_argument():
+    s = allo.customize(first_n)
+    s.pipeline("i")
+    mod = s.build()
+    A = np.arange(16, dtype=np.int32)
+    res_mii, depth = _pipe_row(mod, "first_n", "i")
+    for n in (0, 1, 5, 16):
+        assert mod(A, n) == sum(range(n))
+        want = 0 if n == 0 else (n - 1) * res_mii + depth
+        assert resource_bound(mod.design, A, n) == want
+        assert want <= mod.cycles
+
+
+def test_a_callee_pipeline_counts_once_per_call():
+    s_inner = allo.customize(inner)
+    s_inner.pipeline("k")
+    s = allo.customize(outer)
+    s.compose(s_inner)
+    mod = s.build()
+    A = np.arange(8, dtype=np.int32)
+    assert mod(A) == 3 * sum(range(8))
+    res_mii, depth = _pipe_row(mod, "inner", "k")
+    assert resource_bound(mod.design, A) == 3 * (7 * res_mii + depth)
+    assert resource_bound(mod.design, A) <= mod.cycles
+
+
+def test_no_pipeline_no_bound():
+    mod = allo.customize(first_n).build()
+    assert resource_bound(mod.design, np.zeros(16, np.int32), 4) is None
