@@ -8,8 +8,10 @@ RAM, or flip-flops on iCE40, which has none), for arrays local to a kernel and f
 kernel's array arguments (the harness memories holding them on a board). What cannot be
 honoured (URAM on iCE40/ECP5, SPRAM, an array the build turned into registers) is built by
 allo-rtl's own rules, with a ``MemoryWarning`` naming the array's line; ``mod.report()``
-lists each request and what was built. ``storage_type``, ``latency`` and ``depth`` are
-recorded only (every memory has one read and one write port, read latency 1).
+lists each request and what was built. ``storage_type="RAM_2P"`` on an
+argument of the top kernel gives it a read and a write port (``hls/two_port.py``); other
+storage types, ``latency`` and ``depth`` are recorded only (every on-chip memory has one read
+and one write port, read latency 1).
 
 ``Layout`` (Allo's sharding of an array over a mesh of processing elements) and ``DTensor``
 (one PE's view of such an array) are Allo's AIE dataflow descriptions: they are here as

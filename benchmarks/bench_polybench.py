@@ -11,6 +11,8 @@ number of accesses one memory port must serve per iteration (after register prom
 the port's capacity -- what any schedule of these loop bodies needs, whatever II it reaches;
 run-time (triangular) trips are counted on the call's inputs. "b/bound" is the price of the
 achieved II (recurrences, ports shared in one slot) and of the FSM around the pipelines.
+(c) is (b) with every array argument given a read and a write port (as ``@ Memory(storage_type=
+"RAM_2P")`` on it would: hls/two_port.py), "c/bound" against (c)'s own bound.
 Kernels are the ones of tests/kernels.py (checked against numpy here and in the tests).
 """
 import sys
@@ -25,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import allo_rtl as allo          # noqa: E402
 import kernels                   # noqa: E402
 from allo_rtl.hls.synthesize import PipelineWarning   # noqa: E402
+from allo_rtl.ir import nodes as ir   # noqa: E402
+from allo_rtl.memory import Memory   # noqa: E402
 from allo_rtl.rtl.build import HardwareDesign   # noqa: E402
 from allo_rtl.sim.resource_bound import resource_bound   # noqa: E402
 
@@ -34,10 +38,14 @@ VIVADO_2019_2 = {"gemm": 2684, "2mm": 3718, "3mm": 5043, "atax": 715, "bicg": 21
 
 
 
-def run(case, pipelined):
+def run(case, pipelined, two_port=False):
     s = allo.customize(case.kernel)
     if pipelined:
         kernels.pipeline_innermost(s)
+    if two_port:            # as if every array argument were annotated @ Memory(RAM_2P)
+        for b in s.module.top_func.params:
+            if isinstance(b, ir.Buffer):
+                b.memory = Memory(storage_type="RAM_2P")
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PipelineWarning)
@@ -79,21 +87,26 @@ def pipeline_rows(mod):
 
 def main():
     print(f"{'kernel':8s} {'(a)':>6s} {'vivado':>6s} {'a/viv':>5s} {'(b)':>6s} {'bound':>6s} "
-          f"{'b/bound':>7s} {'hls a s':>7s} {'hls b s':>7s} ok  pipelined loops: II (why)")
+          f"{'b/bound':>7s} {'(c)':>6s} {'c/bound':>7s} {'hls a s':>7s} {'hls b s':>7s} ok  "
+          "pipelined loops: II (why)")
     notes = []
     for case in kernels.CASES:
         if case.name not in VIVADO_2019_2:
             continue
         mod_a, hls_a, ok_a = run(case, False)
         mod_b, hls_b, ok_b = run(case, True)
+        mod_c, _, ok_c = run(case, True, two_port=True)
+        bound_c = resource_bound(mod_c.design,
+                                 *case.make_inputs(np.random.default_rng(0), False))
         rows = pipeline_rows(mod_b)
         bound = resource_bound(mod_b.design, *case.make_inputs(np.random.default_rng(0), False))
         v = VIVADO_2019_2[case.name]
         iis = " ".join(f"{r['name']}:{r['ii']}" for r, _ in rows)
         b_ratio = f"{mod_b.cycles / bound:7.2f}" if bound else "    n/a"
+        c_ratio = f"{mod_c.cycles / bound_c:7.2f}" if bound_c else "    n/a"
         print(f"{case.name:8s} {mod_a.cycles:6d} {v:6d} {mod_a.cycles / v:5.2f} "
-              f"{mod_b.cycles:6d} {bound or 0:6d} {b_ratio} {hls_a:7.3f} {hls_b:7.3f} "
-              f"{'ok' if ok_a and ok_b else 'WRONG'}  {iis}")
+              f"{mod_b.cycles:6d} {bound or 0:6d} {b_ratio} {mod_c.cycles:6d} {c_ratio} "
+              f"{hls_a:7.3f} {hls_b:7.3f} {'ok' if ok_a and ok_b and ok_c else 'WRONG'}  {iis}")
         for r, _ in rows:
             if r["ii"] != 1:
                 notes.append(f"  {case.name}.{r['name']}: {r['note']}")

@@ -14,7 +14,7 @@ N = 8
 
 @cocotb.test()
 async def vadd_with_ap_memories(dut):
-    data = json.loads(os.environ["VADD_DATA"])
+    data = json.loads(os.environ["USER_TEST_DATA"])
     Clock(dut.clk, 10, unit="ns").start()
     a = ApMemory(dut, "A", data["A"])
     b = ApMemory(dut, "B", data["B"])

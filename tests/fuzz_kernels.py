@@ -49,6 +49,14 @@ class Arg:
     fracs: int = 0
     shape: tuple = ()       # () for a scalar
     is_float: bool = False  # float32 (``bits`` 32, ``signed``)
+    two_port: bool = False  # ``@ Memory(storage_type="RAM_2P")``: a read and a write port
+
+    def declaration(self, name: str | None = None) -> str:
+        """The parameter's source text, ``name`` in place of its own."""
+        text = f"{name or self.name}: {self.type}"
+        if self.shape:
+            text += f"[{', '.join(map(str, self.shape))}]"
+        return text + (' @ Memory(storage_type="RAM_2P")' if self.two_port else "")
 
 
 @dataclass
@@ -242,14 +250,17 @@ def samples(draw) -> Sample:
     for name in ("A", "B"):
         bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
         dims = draw(st.integers(1, 2))
-        args.append(Arg(name, _type(signed, bits), signed, bits, shape=(N,) * dims))
+        args.append(Arg(name, _type(signed, bits), signed, bits, shape=(N,) * dims,
+                        two_port=draw(st.booleans())))
     w, f = draw(st.sampled_from(FIXED))
-    args.append(Arg("F", f"Fixed({w}, {f})", True, w, f, shape=(N,)))
+    args.append(Arg("F", f"Fixed({w}, {f})", True, w, f, shape=(N,),
+                    two_port=draw(st.booleans())))
     floats = draw(st.integers(0, 2)) == 0          # a third of the samples use float32
     if floats:
         args += [Arg("y", "float32", True, 32, is_float=True),
                  Arg("G", "float32", True, 32, shape=(N,), is_float=True),
-                 Arg("H", "float32", True, 32, shape=(N,), is_float=True)]
+                 Arg("H", "float32", True, 32, shape=(N,), is_float=True,
+                     two_port=draw(st.booleans()))]
     body = _Body(draw, args)
     float_loop = []
     if floats:                  # every float sample has a float recurrence and a float store
@@ -267,8 +278,7 @@ def samples(draw) -> Sample:
                   "    if r > q:",
                   "        r = r // (q | 1)",
                   "    return r", "", ""]
-    sig = ", ".join(f"{a.name}: {a.type}[{', '.join(map(str, a.shape))}]" if a.shape
-                    else f"{a.name}: {a.type}" for a in args)
+    sig = ", ".join(a.declaration() for a in args)
     results = f"Int({acc_bits}), Fixed(24, 10)" + (", float32" if floats else "")
     lines.append(f"def k({sig}) -> ({results}):")
     lines.append(f"    acc: Int({acc_bits}) = 0")
@@ -283,7 +293,8 @@ def samples(draw) -> Sample:
         lines.append(f"    acc = acc + sub(int32(acc), int32({body.scalars[0].name}))")
     lines.append("    return acc, fx, fa" if floats else "    return acc, fx")
     source = "from allo_rtl.ir.types import Int, UInt, Fixed, int8, int16, int32, int64, " \
-             "uint8, uint16, float32\n\n\n" + "\n".join(lines) + "\n"
+             "uint8, uint16, float32\nfrom allo_rtl.memory import Memory\n\n\n" + \
+             "\n".join(lines) + "\n"
     schedule = draw(_schedules(body.loops, ["A", "B", "F"] + (["G", "H"] if floats else [])))
     return Sample(source, args, schedule, _inputs(draw, args))
 
@@ -461,8 +472,7 @@ def batch(samples: list, schedules: list) -> Sample:
         names = []
         for a in sample.args:
             names.append(f"{a.name}_{n}")
-            sig.append(f"{a.name}_{n}: {a.type}[{', '.join(map(str, a.shape))}]" if a.shape
-                       else f"{a.name}_{n}: {a.type}")
+            sig.append(a.declaration(f"{a.name}_{n}"))
         outs = [f"r{n}_{j}" for j in range(len(_split_types(returns)))]
         calls.append(f"    {', '.join(outs)} = k{n}({', '.join(names)})")
         results += outs
@@ -478,8 +488,8 @@ def batch(samples: list, schedules: list) -> Sample:
     top = [f"def top({', '.join(sig)}) -> ({', '.join(result_types)}):", *calls,
            f"    return {', '.join(results)}"]
     source = header + _HEADER_END + "\n\n".join(parts) + "\n\n" + "\n".join(top) + "\n"
-    args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape, a.is_float)
-            for n, s in enumerate(samples) for a in s.args]
+    args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape, a.is_float,
+                a.two_port) for n, s in enumerate(samples) for a in s.args]
     return Sample(source, args, schedule, inputs)
 
 

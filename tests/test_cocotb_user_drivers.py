@@ -10,6 +10,7 @@ import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import int32
+from allo_rtl.memory import Memory
 
 N = 8
 
@@ -21,25 +22,46 @@ def vadd(A: int32[N], B: int32[N]) -> int32[N]:
     return C
 
 
-@pytest.mark.icarus
-def test_ap_memory_driver_on_bare_kernel(tmp_path):
+def _run_user_test(s, top, test_module, data, tmp_path):
+    """Build ``s``'s bare kernel Verilog and run the cocotb ``test_module`` on Icarus."""
     if not shutil.which("iverilog"):
         pytest.fail("iverilog is not installed (scripts/setup_and_test.sh installs it)")
+    from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
-    s = allo.customize(vadd)
     src = s.build(target="verilog", project=tmp_path).design.write_project(tmp_path)
+    runner = get_runner("icarus")
+    runner.build(sources=[src], hdl_toplevel=top, build_dir=tmp_path / "build",
+                 timescale=("1ns", "1ps"), always=True)
+    env = {"USER_TEST_DATA": json.dumps(data),
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    runner.test(hdl_toplevel=top, hdl_toplevel_lang="verilog", test_module=test_module,
+                build_dir=tmp_path / "build", test_dir=tmp_path, extra_env=env,
+                results_xml=str(tmp_path / "results.xml"))
+    ntests, nfail = get_results(tmp_path / "results.xml")
+    assert ntests == 1 and nfail == 0
+
+
+@pytest.mark.icarus
+def test_ap_memory_driver_on_bare_kernel(tmp_path):
     rng = np.random.default_rng(3)
     A = rng.integers(-2**31, 2**31, N, dtype=np.int64)
     B = rng.integers(-2**31, 2**31, N, dtype=np.int64)
     expected = [int(v) for v in (A - B).astype(np.int32)]
-    runner = get_runner("icarus")
-    runner.build(sources=[src], hdl_toplevel="vadd", build_dir=tmp_path / "build",
-                 timescale=("1ns", "1ps"), always=True)
-    env = {"VADD_DATA": json.dumps({"A": A.tolist(), "B": B.tolist(), "expected": expected}),
-           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
-    runner.test(hdl_toplevel="vadd", hdl_toplevel_lang="verilog", test_module="cocotb_user_vadd",
-                build_dir=tmp_path / "build", test_dir=tmp_path, extra_env=env,
-                results_xml=str(tmp_path / "results.xml"))
-    from cocotb_tools.check_results import get_results
-    ntests, nfail = get_results(tmp_path / "results.xml")
-    assert ntests == 1 and nfail == 0
+    _run_user_test(allo.customize(vadd), "vadd", "cocotb_user_vadd",
+                   {"A": A.tolist(), "B": B.tolist(), "expected": expected}, tmp_path)
+
+
+def accumulate(A: int32[N], C: int32[N] @ Memory(storage_type="RAM_2P")):
+    for i in range(N):
+        C[i] = C[i] - A[i]
+
+
+@pytest.mark.icarus
+def test_ap_memory_driver_on_a_two_port_argument(tmp_path):
+    s = allo.customize(accumulate)
+    s.pipeline("i")              # II 1: C's read and write in one cycle, on its two ports
+    rng = np.random.default_rng(4)
+    A, C = (rng.integers(-2**31, 2**31, N, dtype=np.int64) for _ in range(2))
+    expected = [int(v) for v in (C - A).astype(np.int32)]
+    _run_user_test(s, "accumulate", "cocotb_user_two_port",
+                   {"A": A.tolist(), "C": C.tolist(), "expected": expected}, tmp_path)

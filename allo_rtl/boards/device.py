@@ -52,7 +52,7 @@ class SimulatedBoard:
 
     def __init__(self, design, divisor: int = 4, max_cycles: int = 2_000_000):
         self.design, self.divisor, self.max_cycles = design, divisor, max_cycles
-        self.iface = interface_of(design.module.top_func)
+        self.iface = design.interface()
         self.cycles_simulated = 0
 
     def run(self, transactions) -> list:

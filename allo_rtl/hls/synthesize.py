@@ -21,6 +21,7 @@ from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
+from .two_port import two_port_arguments
 
 
 @dataclass
@@ -29,6 +30,8 @@ class FunctionDesign:
     cdfg: FunctionCDFG
     schedules: dict = field(default_factory=dict)     # id(Block) -> BlockSchedule
     external_ids: set = field(default_factory=set)    # ids of buffers reached through ports
+    # of those, the ones with a read and a write port (hls/two_port.py); the others share one
+    two_port_ids: frozenset = frozenset()
     binding: Binding = field(default_factory=Binding)
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
@@ -40,6 +43,16 @@ class FunctionDesign:
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
+
+    @property
+    def shared_port_ids(self) -> frozenset:
+        """Buffers behind one shared read/write port: what the schedulers call external."""
+        return frozenset(self.external_ids) - self.two_port_ids
+
+    @property
+    def two_port_names(self) -> frozenset:
+        return frozenset(b.name for b in [*self.function.params, *self.function.results]
+                         if id(b) in self.two_port_ids)
 
 
 def _blocks_with_uses(regions):
@@ -160,10 +173,13 @@ SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
                         banks=None, external_stall: bool = False,
-                        arbitrated=frozenset()) -> FunctionDesign:
-    external = {id(b) for b in [*f.params, *f.results] if isinstance(b, ir.Buffer)}
-    design = FunctionDesign(f, build_cdfg(f), external_ids=external, banks=banks,
-                            arbitrated=frozenset(arbitrated))
+                        arbitrated=frozenset(), two_port=frozenset()) -> FunctionDesign:
+    design = FunctionDesign(f, build_cdfg(f), banks=banks, arbitrated=frozenset(arbitrated),
+                            two_port_ids=frozenset(two_port),
+                            external_ids={id(b) for b in [*f.params, *f.results]
+                                          if isinstance(b, ir.Buffer)})
+    # a two-port argument is scheduled as an on-chip memory is: a read and a write per cycle
+    external = set(design.shared_port_ids)
     scheduled = []
     pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):
@@ -189,6 +205,7 @@ def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
     banks = banks or {}
     shared = arbitrated_params(module)
+    two_port = two_port_arguments(module)
     return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall,
-                                      shared.get(name, ()))
+                                      shared.get(name, ()), two_port[name])
             for name, f in module.functions.items()}

@@ -11,6 +11,10 @@ Every kernel component has:
   ``X_we0`` (out, write enable, with ce0), ``X_d0`` (out, write data), ``X_q0`` (in, read data).
   Read latency is ``READ_LATENCY`` = 1 cycle: ``X_q0`` holds ``X[address0]`` in the cycle after
   ``ce0 & ~we0``. At most one access per array per cycle.
+  A two-port argument (``@ Memory(storage_type="RAM_2P")`` on the top, ``hls/two_port.py``)
+  has instead a read port ``X_address0/_ce0/_q0`` and a write port ``X_address1/_ce1/_we1/
+  _d1``: one read and one write per cycle (a read of the word written in that cycle gives the
+  old word, as the on-chip memories do).
 * per scalar parameter ``x``: input port ``x``; per scalar result k: output port ``ret{k}`` (or
   the result variable's name), valid from ``done`` until the next start.
 
@@ -39,6 +43,8 @@ TEST_PORTS = ("stall",)
 CLOCK_PORTS = ("clk", "rst")               # added by Amaranth's Verilog back end
 # suffixes of an array parameter ``X``'s memory port (X_address0 ...) and of its arbiter pair
 MEMORY_PORT_SUFFIXES = ("address0", "ce0", "we0", "d0", "q0")
+READ_PORT_SUFFIXES = ("address0", "ce0", "q0")              # of a two-port argument
+WRITE_PORT_SUFFIXES = ("address1", "ce1", "we1", "d1")
 ARBITER_PORT_SUFFIXES = ("req", "gnt")
 
 
@@ -57,6 +63,7 @@ class ArrayPort:
     reads: bool = True
     writes: bool = True
     ram_style: str | None = None     # Yosys ram_style of the memory holding it (a Memory request)
+    two_port: bool = False           # a read and a write port (RAM_2P), not one shared port
 
     @property
     def depth(self) -> int:
@@ -67,8 +74,16 @@ class ArrayPort:
         return max(1, (self.depth - 1).bit_length())
 
     def signal(self, suffix: str) -> str:
-        """Port name, suffix one of address0, ce0, we0, d0, q0."""
+        """Port name, suffix one of ``port_suffixes``."""
         return f"{self.name}_{suffix}"
+
+    @property
+    def port_suffixes(self) -> tuple:
+        return READ_PORT_SUFFIXES + WRITE_PORT_SUFFIXES if self.two_port else MEMORY_PORT_SUFFIXES
+
+    def kernel_reads(self, sig):
+        """The condition "the kernel reads this array now", ``sig(suffix)`` its signals."""
+        return sig("ce0") if self.two_port else sig("ce0") & ~sig("we0")
 
 
 @dataclass
@@ -91,9 +106,11 @@ class KernelInterface:
         return [p for p in (*self.params, *self.results) if isinstance(p, ArrayPort)]
 
 
-def interface_of(f: ir.Function, ram_styles: dict | None = None) -> KernelInterface:
+def interface_of(f: ir.Function, ram_styles: dict | None = None,
+                 two_port=frozenset()) -> KernelInterface:
     """The top-level interface of function ``f`` (names from the source survive);
-    ``ram_styles`` (array name -> Yosys ram_style) is what the arrays' memories are to be."""
+    ``ram_styles`` (array name -> Yosys ram_style) is what the arrays' memories are to be;
+    ``two_port``: names of the arrays with a read and a write port."""
     ram_styles = ram_styles or {}
     written, read = written_buffers(f), read_buffers(f)
     iface = KernelInterface(f.name, returns_tuple=f.returns_tuple)
@@ -101,7 +118,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None) -> KernelInterf
         if isinstance(p, ir.Buffer):
             iface.params.append(ArrayPort(p.name, p.dtype, p.shape, "param", k,
                                           reads=id(p) in read, writes=id(p) in written,
-                                          ram_style=ram_styles.get(p.name)))
+                                          ram_style=ram_styles.get(p.name),
+                                          two_port=p.name in two_port))
         elif isinstance(p, ir.Channel):
             continue            # a stream interface (``rtl.streams``), not a data port
         else:
@@ -110,7 +128,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None) -> KernelInterf
         if isinstance(r, ir.Buffer):
             iface.results.append(ArrayPort(r.name, r.dtype, r.shape, "result", k,
                                            reads=id(r) in read, writes=True,
-                                           ram_style=ram_styles.get(r.name)))
+                                           ram_style=ram_styles.get(r.name),
+                                           two_port=r.name in two_port))
         else:
             iface.results.append(ScalarPort(r.name, r.type, "result", k))
     return iface

@@ -25,8 +25,8 @@ from amaranth.lib.wiring import In, Out
 from ..hls import control as ctl_ir
 from ..hls.synthesize import FunctionDesign
 from ..ir import nodes as ir
-from .interface import (ARBITER_PORT_SUFFIXES, CONTROL_PORTS, MEMORY_PORT_SUFFIXES, TEST_PORTS,
-                        WATCHDOG_PORTS, KernelInterface, ScalarPort, hw_shape, interface_of)
+from .interface import (ARBITER_PORT_SUFFIXES, CONTROL_PORTS, TEST_PORTS, WATCHDOG_PORTS,
+                        KernelInterface, ScalarPort, hw_shape, interface_of)
 from .memports import BufferPorts
 from .pipeline import PipelineLowering
 from .dataflow_lowering import DataflowLowering
@@ -69,9 +69,11 @@ def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | No
             add(p.name, (In if p.role == "param" else Out)(hw_shape(p.dtype)), what)
         else:
             data = hw_shape(p.dtype)
-            for suffix, member in zip(MEMORY_PORT_SUFFIXES, (Out(p.addr_width), Out(1), Out(1),
-                                                             Out(data), In(data))):
-                add(p.signal(suffix), member, what)
+            port_members = {"address0": Out(p.addr_width), "ce0": Out(1), "we0": Out(1),
+                            "d0": Out(data), "q0": In(data), "address1": Out(p.addr_width),
+                            "ce1": Out(1), "we1": Out(1), "d1": Out(data)}
+            for suffix in p.port_suffixes:
+                add(p.signal(suffix), port_members[suffix], what)
     return wiring.Signature(members)
 
 
@@ -83,7 +85,7 @@ class KernelComponent(wiring.Component):
 
     def __init__(self, design: FunctionDesign, designs: dict):
         self.design, self.designs = design, designs
-        self.iface = interface_of(design.function, design.ram_styles)
+        self.iface = interface_of(design.function, design.ram_styles, design.two_port_names)
         self.fsm_state = None
         self.wait_table = wait_table(design.function.name, designs)
         super().__init__(signature_of(self.iface, design.control.external_stall,
@@ -159,7 +161,8 @@ class _Lowering(DataflowLowering):
             if isinstance(b, ir.Buffer):
                 ext = comp if id(b) in self.design.external_ids else None
                 self.buffers[id(b)] = BufferPorts(m, b, ext,
-                                                  self.design.ram_styles.get(b.name))
+                                                  self.design.ram_styles.get(b.name),
+                                                  two_port=id(b) in self.design.two_port_ids)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
         self.instance_names = instance_names(self.design.cdfg.body)

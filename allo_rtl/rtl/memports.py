@@ -1,4 +1,5 @@
-"""One access point per buffer: external ap_memory ports or an on-chip Memory.
+"""One access point per buffer: external ap_memory ports (one shared port, or a read and a
+write port for a two-port argument) or an on-chip Memory.
 
 Accesses are Amaranth statements the FSM places inside the state that performs them; the
 defaults (no access) are set once. Read data is valid ``READ_LATENCY`` cycles after the read.
@@ -24,15 +25,23 @@ def _word(typ, raw) -> int:
 class BufferPorts:
     """Reads, writes and callee hook-ups for one buffer of a kernel."""
 
-    def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None):
+    def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None,
+                 two_port: bool = False):
         self.buf = buf
         self.external = component is not None
+        self.two_port = two_port
         shape = hw_shape(buf.dtype)
         if self.external:
             port = lambda s: getattr(component, f"{buf.name}_{s}")   # noqa: E731
-            self.addr, self.ce, self.we = port("address0"), port("ce0"), port("we0")
-            self.d, self.q = port("d0"), port("q0")
-            m.d.comb += [self.ce.eq(0), self.we.eq(0)]
+            self.addr, self.ce, self.q = port("address0"), port("ce0"), port("q0")
+            m.d.comb += self.ce.eq(0)
+            if two_port:        # reads on port 0, writes on port 1 (write-only)
+                self.waddr, self.wce, self.we = port("address1"), port("ce1"), port("we1")
+                self.d = port("d1")
+                m.d.comb += [self.wce.eq(0), self.we.eq(0)]
+            else:
+                self.waddr, self.wce, self.we, self.d = self.addr, self.ce, port("we0"), port("d0")
+                m.d.comb += self.we.eq(0)
             return
         depth = buf.type.size
         init = [] if buf.init is None else [_word(buf.dtype, v) for v in buf.init.reshape(-1)]
@@ -56,11 +65,16 @@ class BufferPorts:
 
     def write(self, addr, data) -> list:
         if self.external:
-            return [self.addr.eq(addr), self.ce.eq(1), self.we.eq(1), self.d.eq(data)]
+            return [self.waddr.eq(addr), self.wce.eq(1), self.we.eq(1), self.d.eq(data)]
         return [self.wr.addr.eq(addr), self.wr.en.eq(1), self.wr.data.eq(data)]
 
     def serve(self, port) -> list:
         """Statements letting a callee's ap_memory port (dict of signals) use this buffer."""
+        if self.external and self.two_port:    # the callee's one port: reads 0, writes 1
+            reading, writing = port["ce0"] & ~port["we0"], port["ce0"] & port["we0"]
+            return [self.addr.eq(port["address0"]), self.ce.eq(reading),
+                    self.waddr.eq(port["address0"]), self.wce.eq(writing),
+                    self.we.eq(writing), self.d.eq(port["d0"])]
         if self.external:
             return [self.addr.eq(port["address0"]), self.ce.eq(port["ce0"]),
                     self.we.eq(port["we0"]), self.d.eq(port["d0"])]

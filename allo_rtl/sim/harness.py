@@ -97,7 +97,7 @@ class KernelHarness(wiring.Component):
             m.d.sync += running.eq(0)
         for p in self.iface.arrays:
             count = getattr(self, f"host_{p.name}_reads")
-            with m.If(running & getattr(dut, p.signal("ce0")) & ~getattr(dut, p.signal("we0"))):
+            with m.If(running & p.kernel_reads(lambda s: getattr(dut, p.signal(s)))):
                 m.d.sync += count.eq(count + 1)
         if self.stall_seed is not None:
             self._stall_source(m, dut, running)
@@ -145,12 +145,18 @@ class KernelHarness(wiring.Component):
         sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731
         host = lambda s: getattr(self, f"host_{p.name}_{s}")   # noqa: E731
         m.d.comb += [sig("q0").eq(rd.data), host("rdata").eq(rd.data)]
+        if p.two_port:            # a read port and a write port (RAM_2P)
+            kernel = [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0")),
+                      wr.addr.eq(sig("address1")), wr.en.eq(sig("ce1") & sig("we1")),
+                      wr.data.eq(sig("d1"))]
+        else:
+            kernel = [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
+                      wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
+                      wr.data.eq(sig("d0"))]
         with m.If(dut.idle):
             m.d.comb += [rd.addr.eq(host("raddr")), rd.en.eq(1),
                          wr.addr.eq(host("addr")), wr.en.eq(host("we")),
                          wr.data.eq(host("wdata"))]
         with m.Else():
-            m.d.comb += [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
-                         wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
-                         wr.data.eq(sig("d0"))]
+            m.d.comb += kernel
         return mem

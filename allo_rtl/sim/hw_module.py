@@ -29,7 +29,7 @@ class HardwareModule:
             from .cocotb.runner import check_simulator
             check_simulator(simulator)
         self.top = design.module.top_func
-        self.iface = interface_of(self.top)
+        self.iface = design.interface()
         self.max_cycles = max_cycles
         self.cycles = None
         self.reads = None                 # array -> words read in the last run

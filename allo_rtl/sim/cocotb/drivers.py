@@ -1,7 +1,8 @@
 """cocotb pieces for users' own tests of allo-rtl hardware.
 
 * ``ApMemory``: plays a BRAM on a bare kernel's ap_memory port ``X_address0/_ce0/_we0/_d0/_q0``
-  (read latency 1, one access per cycle), with the contents in a Python list.
+  (read latency 1, one access per cycle), or on a two-port argument's read and write ports,
+  with the contents in a Python list.
 * ``HostMemory``: loads/dumps a ``KernelHarness`` memory through its host port.
 * ``read_int`` / ``write_int``: signal values as Python ints with the right sign.
 """
@@ -70,27 +71,43 @@ class HostMemory:
 class ApMemory:
     """A BRAM model on a bare kernel's ap_memory port; start it with ``cocotb.start_soon(m.run())``.
 
-    ``words`` is the contents (list of ints), updated by the kernel's writes."""
+    ``words`` is the contents (list of ints), updated by the kernel's writes. A two-port
+    argument (``X_address1/_ce1/_we1/_d1`` present: RAM_2P) reads on port 0 and writes on
+    port 1 in the same cycle; a read of the word written then gives the old word."""
 
     def __init__(self, dut, name: str, words: list, signed: bool = True):
         self.dut, self.name, self.words, self.signed = dut, name, list(words), signed
         self.bits = len(getattr(dut, f"{name}_q0"))
+        self.two_port = hasattr(dut, f"{name}_ce1")
         self.reads = self.writes = 0
 
     def _sig(self, s):
         return getattr(self.dut, f"{self.name}_{s}")
 
+    def _request(self):
+        """(read address or None, (write address, data) or None) the kernel asks for now."""
+        ce = level(self._sig("ce0"))
+        if self.two_port:
+            read = int(self._sig("address0").value) if ce else None
+            wce, we = level(self._sig("ce1")), level(self._sig("we1"))
+            write = ((int(self._sig("address1").value), read_int(self._sig("d1"), self.signed))
+                     if wce and we else None)
+            return read, write
+        we = level(self._sig("we0"))
+        addr = int(self._sig("address0").value) if ce else 0
+        if ce and we:
+            return None, (addr, read_int(self._sig("d0"), self.signed))
+        return (addr if ce else None), None
+
     async def run(self):
         clk = self.dut.clk
         while True:
             await ReadOnly()                       # the kernel's request for this cycle
-            ce, we = level(self._sig("ce0")), level(self._sig("we0"))
-            addr = int(self._sig("address0").value) if ce else 0
-            data = read_int(self._sig("d0"), self.signed) if ce and we else 0
+            read, write = self._request()
             await RisingEdge(clk)                  # the memory acts on the edge
-            if ce and we:
-                self.words[addr] = data
-                self.writes += 1
-            elif ce:
-                write_int(self._sig("q0"), self.words[addr], self.bits)
+            if read is not None:
+                write_int(self._sig("q0"), self.words[read], self.bits)
                 self.reads += 1
+            if write is not None:
+                self.words[write[0]] = write[1]
+                self.writes += 1
