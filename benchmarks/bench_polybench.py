@@ -11,8 +11,9 @@ number of accesses one memory port must serve per iteration (after register prom
 the port's capacity -- what any schedule of these loop bodies needs, whatever II it reaches;
 run-time (triangular) trips are counted on the call's inputs. "b/bound" is the price of the
 achieved II (recurrences, ports shared in one slot) and of the FSM around the pipelines.
-(c) is (b) with every array argument given a read and a write port (as ``@ Memory(storage_type=
-"RAM_2P")`` on it would: hls/two_port.py), "c/bound" against (c)'s own bound.
+(c) is (b) with every array argument and result given a read and a write port (as
+``@ Memory(storage_type="RAM_2P")`` on each would: hls/two_port.py), "c/bound" against (c)'s
+own bound.
 Kernels are the ones of tests/kernels.py (checked against numpy here and in the tests).
 """
 import sys
@@ -42,8 +43,9 @@ def run(case, pipelined, two_port=False):
     s = allo.customize(case.kernel)
     if pipelined:
         kernels.pipeline_innermost(s)
-    if two_port:            # as if every array argument were annotated @ Memory(RAM_2P)
-        for b in s.module.top_func.params:
+    if two_port:            # as if every array argument and result were annotated RAM_2P
+        top = s.module.top_func
+        for b in [*top.params, *top.results]:
             if isinstance(b, ir.Buffer):
                 b.memory = Memory(storage_type="RAM_2P")
     t0 = time.perf_counter()
