@@ -85,11 +85,17 @@ def samples(draw) -> StreamSample:
     bypass_depth = draw(st.integers(1, n + 1))
     pipelined = [draw(st.booleans()) for _ in range(len(kinds) + 2)]
 
+    # the region's arrays sometimes have a read and a write port (hls/two_port.py)
+    two_port = [' @ Memory(storage_type="RAM_2P")' if draw(st.booleans()) else ""
+                for _ in range(2)]
+
     in_t, out_t = types[0], types[-1]
     lines = ["import allo_rtl as allo", "import allo_rtl.dataflow as df",
-             "from allo_rtl.ir.types import Int, UInt, Stream", "", "",
+             "from allo_rtl.ir.types import Int, UInt, Stream",
+             "from allo_rtl.memory import Memory", "", "",
              "@df.region()",
-             f"def top(A: {_type(*in_t)}[{n}], B: {_type(*out_t)}[{n_out}]):"]
+             f"def top(A: {_type(*in_t)}[{n}]{two_port[0]}, "
+             f"B: {_type(*out_t)}[{n_out}]{two_port[1]}):"]
     for k, d in enumerate(depths):
         lines.append(f"    s{k}: Stream[{_type(*types[k + 1])}, {d}]")
     if bypass:
