@@ -84,19 +84,22 @@ def harness(unit) -> tuple[Module, list, dict]:
     return m, [cd.clk, sin, sout], cost
 
 
-def measure(family: str, name: str, stages: int, root: Path) -> dict:
+def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1) -> dict:
     fam = dataclasses.replace(FAMILIES[family], freq_mhz=TARGET_MHZ[family])
     build_dir = root / family / f"{name}_s{stages}"
     build_dir.mkdir(parents=True, exist_ok=True)
     m, ports, cost = harness(UNITS[name][1](stages))
     (build_dir / "top.il").write_text(rtlil.convert(m, ports=ports, name="top"))
     run_yosys(fam, build_dir)
-    run_nextpnr(fam, build_dir, seed=1)
-    rep = parse_reports(build_dir, get_board(fam.board), fam.freq_mhz)
+    fmax = []
+    for seed in range(seeds, 0, -1):          # seed 1 last: its reports are the ones kept
+        run_nextpnr(fam, build_dir, seed=seed)
+        rep = parse_reports(build_dir, get_board(fam.board), fam.freq_mhz)
+        fmax.append(rep["fmax_mhz"])
     u = rep["utilization"]
     return {"unit": name, "family": family, "stages": stages, "lut": u["lut"] - cost["lut"],
-            "ff": u["ff"] - cost["ff"], "dsp": u["dsp"], "fmax_mhz": rep["fmax_mhz"],
-            "harness": cost}
+            "ff": u["ff"] - cost["ff"], "dsp": u["dsp"],
+            "fmax_mhz": round(sum(fmax) / len(fmax), 2), "fmax_seeds": fmax, "harness": cost}
 
 
 def markdown(rows: list) -> str:
@@ -117,9 +120,7 @@ def write_timing(rows: list):
     data = json.loads(path.read_text())
     for r in rows:
         entry = data["families"][r["family"]][r["unit"]]
-        if entry["stages"] != r["stages"]:
-            continue                     # only the stage count the model uses is its data
-        entry.update(lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
+        entry.update(stages=r["stages"], lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
                      measured=True)
     data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
                         f"benchmarks/bench_float_units.py ({datetime.date.today():%Y-%m}, "
@@ -144,6 +145,11 @@ def main(argv=None) -> int:
     ap.add_argument("--families", default="ecp5,ice40")
     ap.add_argument("--units", default=",".join(UNITS))
     ap.add_argument("--out", type=Path, default=Path("build/bench_float"))
+    ap.add_argument("--stages", default="",
+                    help="unit=stages,... instead of the timing model's counts (e.g. to try "
+                         "a deeper pipeline; --write-timing then stores that count)")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="nextpnr placement seeds per unit: Fmax is their mean (area: seed 1)")
     ap.add_argument("--write-timing", action="store_true")
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--merge", nargs="+", type=Path,
@@ -154,9 +160,11 @@ def main(argv=None) -> int:
     for f in args.merge or []:
         merged.update({(r["family"], r["unit"]): r for r in json.loads(f.read_text())})
     rows = list(merged.values())
+    override = {k: int(v) for k, v in (kv.split("=") for kv in args.stages.split(",") if kv)}
     for family in [] if args.merge else args.families.split(","):
         for name in args.units.split(","):
-            r = measure(family, name, model[family][name]["stages"], args.out.resolve())
+            stages = override.get(name, model[family][name]["stages"])
+            r = measure(family, name, stages, args.out.resolve(), args.seeds)
             rows.append(r)
             print(f"{family:6} {name:9} stages {r['stages']}: {r['lut']} LUT {r['ff']} FF "
                   f"{r['dsp']} DSP {r['fmax_mhz']} MHz", flush=True)

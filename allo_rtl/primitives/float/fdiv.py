@@ -6,8 +6,10 @@ pipeline register.
 
 The significands (subnormals normalized first) are divided by restoring division, one
 quotient bit per step: ``man_bits + 4`` steps give the result bits, two guard bits and, with
-the final remainder, a sticky bit. The steps come in four groups with a cut point after each,
-so the pipeline registers split the division itself.
+the final remainder, a sticky bit. The steps come in groups with a cut point after each, so
+the pipeline registers split the division itself: four groups up to 8 stages, then one group
+more per stage, down to one step a stage at ``man_bits + 8`` stages (float32: 31); more
+stages than that only delay the result.
 
 IEEE rules kept: ``x / 0`` is an infinity of the sign ``sign(x) ^ sign(0)``, ``0 / 0``,
 ``inf / inf`` and any NaN operand give the canonical NaN, ``x / inf`` is a signed zero.
@@ -19,14 +21,15 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
-from .pipeline import Pipeline, check_stages
+from .pipeline import Pipeline, check_stages, step_groups
 from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even, to_signed,
                        wire)
 
-#: cut points: after normalization, after each of four groups of division steps, after the
+#: cut points: after normalization, after each group of division steps, after the
 #: subnormal shift, after rounding, at the output
-FDIV_MAX_STAGES = 8
-_GROUPS = 4
+_FIXED_CUTS = 4
+#: the most stages any format accepts (float32 has 31 cut points; more only delay the output)
+FDIV_MAX_STAGES = 64
 
 
 class FDiv(wiring.Component):
@@ -37,7 +40,7 @@ class FDiv(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 8; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 64; this is also the latency in cycles.
 
     Members
     -------
@@ -71,7 +74,9 @@ class FDiv(wiring.Component):
         m = Module()
         fmt = self.fmt
         mb = fmt.man_bits
-        p = Pipeline(m, self.en, self.stages, FDIV_MAX_STAGES)
+        steps = mb + 4
+        bounds, registered, extra = step_groups(self.stages, steps, _FIXED_CUTS)
+        p = Pipeline(m, self.en, registered, len(bounds) - 1 + _FIXED_CUTS)
         x, y = unpack(m, fmt, self.a, "a"), unpack(m, fmt, self.b, "b")
         sign = x.sign ^ y.sign
         nan = x.is_nan | y.is_nan | (x.is_zero & y.is_zero) | (x.is_inf & y.is_inf)
@@ -87,12 +92,10 @@ class FDiv(wiring.Component):
 
         # restoring division: na < 2 nb, so the first step gives the quotient bit of weight 1
         # and afterwards the remainder stays below nb (mb + 2 bits hold it shifted)
-        steps = mb + 4
-        per_group = -(-steps // _GROUPS)
         rem, nb, quotient = s.na, s.nb, []
         carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
-        for group in range(_GROUPS):
-            for k in range(group * per_group, min(steps, (group + 1) * per_group)):
+        for lo, hi in zip(bounds, bounds[1:]):
+            for k in range(lo, hi):
                 r = rem if k == 0 else Cat(0, rem)
                 bit = wire(m, r >= nb, f"q{steps - 1 - k}")
                 rem = wire(m, Mux(bit, r - nb, r)[:mb + 2], f"rem{k}")
@@ -119,5 +122,5 @@ class FDiv(wiring.Component):
                      Mux(s.inf, fmt.infinity(s.sign),
                          Mux(s.zero, s.sign << (fmt.width - 1), finite)))
         s = p.cut(result=result)
-        m.d.comb += self.result.eq(s.result)
+        m.d.comb += self.result.eq(p.delay(s.result, extra, "result"))
         return m
