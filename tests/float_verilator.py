@@ -57,13 +57,15 @@ int main(int argc, char **argv) {
 class Bundle:
     """Units sharing input ports; ``add(name, unit, connect, outputs)``.
 
-    ``connect`` maps each unit input to a bundle input name (or an int constant);
-    ``outputs`` maps a result name to the unit's output port name.
+    ``connect`` maps each unit input to a bundle input name, an int constant or a function
+    of the dict of bundle inputs (e.g. ``lambda i: i["a"][:16]``); ``outputs`` maps a result
+    name to the unit's output port name.
     """
 
     def __init__(self, inputs: dict):
         self.inputs = dict(inputs)                     # name -> width
         self.units = []                                # (name, unit, connect, outputs)
+        self._built = None
 
     def add(self, name, unit, connect: dict, outputs: dict):
         self.units.append((name, unit, connect, outputs))
@@ -75,7 +77,8 @@ class Bundle:
         for name, unit, connect, outputs in self.units:
             m.submodules[name] = unit
             for port, src in connect.items():
-                m.d.comb += getattr(unit, port).eq(ins[src] if isinstance(src, str) else src)
+                value = ins[src] if isinstance(src, str) else src(ins) if callable(src) else src
+                m.d.comb += getattr(unit, port).eq(value)
             for res, port in outputs.items():
                 sig = getattr(unit, port)
                 o = Signal(len(sig), name=f"o_{name}_{res}")
@@ -86,6 +89,13 @@ class Bundle:
         return m, ins, outs, latency
 
     def build(self) -> tuple[Path, list, list, dict]:
+        """(the simulator binary, input names, output keys, latency per output); built once
+        per bundle (the Verilog conversion alone takes seconds)."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def _build(self):
         exe = find_verilator()
         if not exe:
             raise RuntimeError("verilator is not installed")
