@@ -22,8 +22,8 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages, step_groups
-from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even, to_signed,
-                       wire)
+from .rounding import (count_leading_zeros, pack, round_nearest_even, shift_right_sticky,
+                       to_signed, wire)
 
 #: cut points: after normalization, after each group of division steps, after the
 #: subnormal shift, after rounding, at the output
@@ -94,23 +94,36 @@ class FDiv(wiring.Component):
         # and afterwards the remainder stays below nb (mb + 2 bits hold it shifted)
         rem, nb, quotient = s.na, s.nb, []
         carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
-        for lo, hi in zip(bounds, bounds[1:]):
+        for g, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
             for k in range(lo, hi):
                 r = rem if k == 0 else Cat(0, rem)
                 bit = wire(m, r >= nb, f"q{steps - 1 - k}")
                 rem = wire(m, Mux(bit, r - nb, r)[:mb + 2], f"rem{k}")
                 quotient.append(bit)
+            if g == len(bounds) - 2:
+                # beside the last steps, the subnormal shift amount from the exponent alone
+                # (below): the next stage then has no exponent arithmetic before its shifter
+                e = wire(m, s.exp, "q_exp")
+                carried.update(below=e < 1, at_one=e == 1,
+                               amount=Mux(e < 1, 1 - e, 0)[:len(e)])
             s = p.cut(rem=rem, nb=nb, q=Cat(*reversed(quotient)), **carried)
             rem, nb = s.rem, s.nb
             quotient = [s.q[i] for i in reversed(range(len(quotient)))]
-            carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+            carried = {k: getattr(s, k) for k in carried}
 
         q = wire(m, s.q, "quotient")                   # mb + 4 bits, top bit: weight 1
-        sig = Cat(s.rem != 0, q)                       # + the sticky bit below
+        sig = wire(m, Cat(s.rem != 0, q), "quotient_sticky")     # + the sticky bit below
         top = q[-1]
-        sig = wire(m, Mux(top, sig, sig << 1)[:len(sig)], "normalized")
+        # The quotient is in [1/2, 2): without its top bit it is shifted left once (exponent
+        # exp - 1). Below the normal range the result is shifted right onto the subnormal
+        # grid instead, by 1 - (exponent of the top bit); for a quotient below 1 that is a
+        # left shift by one and a right shift by 2 - exp, the same as a right shift of the
+        # unshifted quotient by 1 - exp. So one amount serves both cases (it is 0 for
+        # exp == 1 without the top bit: the quotient is then on the grid as it is).
+        tiny = wire(m, s.below | (s.at_one & ~top), "tiny")
+        shifted = shift_right_sticky(m, sig, s.amount)
+        sig = Mux(tiny, shifted, Mux(top, sig, sig << 1)[:len(sig)])
         exp = Mux(top, s.exp, s.exp - 1)
-        sig, tiny = denormalize(m, fmt, sig, exp)
         s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
         rounded = round_nearest_even(m, fmt, s.sig)

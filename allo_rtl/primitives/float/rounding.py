@@ -62,7 +62,9 @@ def shift_right_sticky(m, x, amount) -> Value:
     amount = Value.cast(amount).as_unsigned()
     nbits = n.bit_length()
     if len(amount) > nbits:
-        amount = Mux(amount >= n, n, amount[:nbits])
+        # saturate (all ones >= n: everything drops into the sticky bit) with an OR per bit;
+        # a compare with n would add a carry chain to the path (the critical one of FDiv)
+        amount = amount[:nbits] | (amount[nbits:] != 0).replicate(nbits)
     amount = wire(m, amount, "srs_amount")
     dropped_mask = ~(Const((1 << n) - 1, n) << amount)[:n]
     sticky = (x & dropped_mask) != 0
