@@ -103,11 +103,13 @@ def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1) -> 
 
 
 def markdown(rows: list) -> str:
-    lines = ["| unit | what | family | stages (latency) | LUT4 | FF | DSP | Fmax MHz |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| unit | what | family | stages (latency) | LUT4 | FF | DSP | Fmax MHz | seeds |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        # rows merged from an earlier results file of other unit code carry "legacy"
+        seeds = len(r.get("fmax_seeds", [0])) if not r.get("legacy") else "1, earlier"
         lines.append(f"| {r['unit']} | {UNITS[r['unit']][0]} | {r['family']} | {r['stages']} "
-                     f"| {r['lut']} | {r['ff']} | {r['dsp']} | {r['fmax_mhz']} |")
+                     f"| {r['lut']} | {r['ff']} | {r['dsp']} | {r['fmax_mhz']} | {seeds} |")
     lines += ["", "Open reference, Kintex-7 (Ehliar, FPT 2014; 6-input LUTs): "
               + "; ".join(f"{u} {lut} LUT + {dsp} DSP @ {mhz} MHz"
                           for u, (lut, dsp, mhz) in KINTEX7.items())]

@@ -25,8 +25,8 @@ def count_leading_zeros(m, x) -> Value:
 
     Each tree node puts the "upper half is zero" flag on top of its children's counts,
     which is a concatenation, not an addition: ``half + count`` of an ``x`` split in
-    halves adds nothing below the top bit. (Written as ``+``, Yosys builds carry chains
-    for every node: 20 small adders in a 28-bit count.)
+    halves adds nothing below the top bit. (Written as ``+``, every node was an adder for
+    Yosys to simplify; as it is FAdd maps to 10 fewer ECP5 LUT4s.)
     """
     x = Value.cast(x)
     n = len(x)
@@ -52,19 +52,23 @@ def _clz_tree(m, x):
     return count, wire(m, zero_hi & zero_lo, f"clz{n}_zero")
 
 
-def shift_right_sticky(m, x, amount) -> Value:
+def shift_right_sticky(m, x, amount, saturate: bool = False) -> Value:
     """x >> amount, with the OR of every dropped bit ORed into bit 0 (``amount`` >= 0).
 
-    Amounts of ``len(x)`` or more leave only the sticky bit.
+    Amounts of ``len(x)`` or more leave only the sticky bit. A wide amount is clamped with a
+    compare, or with ``saturate`` by ORing its high bits into the low ones: one LUT level
+    instead of a carry chain on the path (FDiv's critical one), but more LUTs where the
+    amount is wide (FMul: +31 LUT4 on ECP5).
     """
     x = wire(m, x, "srs_in")
     n = len(x)
     amount = Value.cast(amount).as_unsigned()
     nbits = n.bit_length()
     if len(amount) > nbits:
-        # saturate (all ones >= n: everything drops into the sticky bit) with an OR per bit;
-        # a compare with n would add a carry chain to the path (the critical one of FDiv)
-        amount = amount[:nbits] | (amount[nbits:] != 0).replicate(nbits)
+        if saturate:         # all ones >= n: everything drops into the sticky bit
+            amount = amount[:nbits] | (amount[nbits:] != 0).replicate(nbits)
+        else:
+            amount = Mux(amount >= n, n, amount[:nbits])
     amount = wire(m, amount, "srs_amount")
     dropped_mask = ~(Const((1 << n) - 1, n) << amount)[:n]
     sticky = (x & dropped_mask) != 0
