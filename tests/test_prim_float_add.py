@@ -25,7 +25,7 @@ def _want(fmt, v):
 
 
 @pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
-                                          (float64, 1000)])
+                                          (float64, 200)])
 def test_fadd_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width)
     got = run_comb(FAdd(fmt), vecs, ["result"])
@@ -63,13 +63,6 @@ def test_fadd_refuses_bad_arguments(args, message):
     with pytest.raises(ValueError, match=message):
         FAdd(*args)
 
-
-@pytest.mark.slow
-def test_fadd_float32_campaign():
-    vecs = [dict(a=a, b=b, sub=i % 2) for i, (a, b) in enumerate(random_operands(float32, 100000, 7))]
-    got = run_comb(FAdd(float32), vecs, ["result"])
-    bad = mismatches(float32, vecs, got, [_want(float32, v) for v in vecs])
-    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
 # (a, b, sub, what the case exercises); results are checked against SoftFloat

@@ -8,6 +8,7 @@ import pytest
 from amaranth.back import verilog
 
 from allo_rtl.primitives.float import FDiv, bfloat16, float16, float32, float64
+from allo_rtl.primitives.float.pipeline import step_groups
 from float_ref import (SAMPLES, canonical, edge_values, mismatches, random_operands,
                        ref_binary, run_comb, run_pipelined)
 
@@ -38,16 +39,18 @@ def _near_ties(fmt, count: int, seed: int):
     return vecs
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
-                                          (float64, 1000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 1000), (bfloat16, 1000),
+                                          (float64, 200)])
 def test_fdiv_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width + 1) + _near_ties(fmt, 500, fmt.width)
+    if fmt == float64:   # a sample: the whole float64 corpus runs on Verilator (a float64
+        vecs = random.Random(1).sample(vecs, 400)   # divider is slow in the Python simulator)
     got = run_comb(FDiv(fmt), vecs, ["result"])
     bad = mismatches(fmt, vecs, got, [_want(fmt, v) for v in vecs])
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
-@pytest.mark.parametrize("stages", [1, 4, 8])
+@pytest.mark.parametrize("stages", [1, 4, 8, 18, 31, 33])
 def test_fdiv_pipelined_latency_and_enable(stages):
     vecs = _vectors(float32, 300, seed=stages)[-400:]
     dut = FDiv(float32, stages=stages)
@@ -57,18 +60,23 @@ def test_fdiv_pipelined_latency_and_enable(stages):
     assert not bad, bad[:5]
 
 
+def test_deeper_pipelines_split_the_steps():
+    """Up to 8 stages the 27 float32 division steps form 4 groups (7, 7, 7, 6); each stage
+    more splits one more group off, 31 stages give one step a stage, more only delay."""
+    assert step_groups(8, 27, 4) == ([0, 7, 14, 21, 27], 8, 0)
+    assert step_groups(3, 27, 4) == ([0, 7, 14, 21, 27], 3, 0)
+    bounds, registered, extra = step_groups(18, 27, 4)
+    assert len(bounds) == 15 and max(b - a for a, b in zip(bounds, bounds[1:])) == 2
+    assert (registered, extra) == (18, 0)
+    assert step_groups(31, 27, 4) == (list(range(28)), 31, 0)
+    assert step_groups(40, 27, 4) == (list(range(28)), 31, 9)
+
+
 def test_fdiv_converts_to_verilog():
     assert "module fdiv32" in verilog.convert(FDiv(float32, stages=3), name="fdiv32")
 
 
 def test_fdiv_refuses_bad_stages():
-    with pytest.raises(ValueError, match="from 0 to 8, not 9"):
-        FDiv(float32, stages=9)
+    with pytest.raises(ValueError, match="from 0 to 64, not 65"):
+        FDiv(float32, stages=65)
 
-
-@pytest.mark.slow
-def test_fdiv_float32_campaign():
-    vecs = [dict(a=a, b=b) for a, b in random_operands(float32, max(20000, SAMPLES), 13)]
-    got = run_comb(FDiv(float32), vecs, ["result"])
-    bad = mismatches(float32, vecs, got, [_want(float32, v) for v in vecs])
-    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"

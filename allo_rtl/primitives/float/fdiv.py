@@ -6,8 +6,10 @@ pipeline register.
 
 The significands (subnormals normalized first) are divided by restoring division, one
 quotient bit per step: ``man_bits + 4`` steps give the result bits, two guard bits and, with
-the final remainder, a sticky bit. The steps come in four groups with a cut point after each,
-so the pipeline registers split the division itself.
+the final remainder, a sticky bit. The steps come in groups with a cut point after each, so
+the pipeline registers split the division itself: four groups up to 8 stages, then one group
+more per stage, down to one step a stage at ``man_bits + 8`` stages (float32: 31); more
+stages than that only delay the result.
 
 IEEE rules kept: ``x / 0`` is an infinity of the sign ``sign(x) ^ sign(0)``, ``0 / 0``,
 ``inf / inf`` and any NaN operand give the canonical NaN, ``x / inf`` is a signed zero.
@@ -19,14 +21,15 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
-from .pipeline import Pipeline, check_stages
-from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even, to_signed,
-                       wire)
+from .pipeline import Pipeline, check_stages, step_groups
+from .rounding import (count_leading_zeros, pack, round_nearest_even, shift_right_sticky,
+                       to_signed, wire)
 
-#: cut points: after normalization, after each of four groups of division steps, after the
+#: cut points: after normalization, after each group of division steps, after the
 #: subnormal shift, after rounding, at the output
-FDIV_MAX_STAGES = 8
-_GROUPS = 4
+_FIXED_CUTS = 4
+#: the most stages any format accepts (float32 has 31 cut points; more only delay the output)
+FDIV_MAX_STAGES = 64
 
 
 class FDiv(wiring.Component):
@@ -37,7 +40,7 @@ class FDiv(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 8; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 64; this is also the latency in cycles.
 
     Members
     -------
@@ -71,7 +74,9 @@ class FDiv(wiring.Component):
         m = Module()
         fmt = self.fmt
         mb = fmt.man_bits
-        p = Pipeline(m, self.en, self.stages, FDIV_MAX_STAGES)
+        steps = mb + 4
+        bounds, registered, extra = step_groups(self.stages, steps, _FIXED_CUTS)
+        p = Pipeline(m, self.en, registered, len(bounds) - 1 + _FIXED_CUTS)
         x, y = unpack(m, fmt, self.a, "a"), unpack(m, fmt, self.b, "b")
         sign = x.sign ^ y.sign
         nan = x.is_nan | y.is_nan | (x.is_zero & y.is_zero) | (x.is_inf & y.is_inf)
@@ -87,27 +92,38 @@ class FDiv(wiring.Component):
 
         # restoring division: na < 2 nb, so the first step gives the quotient bit of weight 1
         # and afterwards the remainder stays below nb (mb + 2 bits hold it shifted)
-        steps = mb + 4
-        per_group = -(-steps // _GROUPS)
         rem, nb, quotient = s.na, s.nb, []
         carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
-        for group in range(_GROUPS):
-            for k in range(group * per_group, min(steps, (group + 1) * per_group)):
+        for g, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            for k in range(lo, hi):
                 r = rem if k == 0 else Cat(0, rem)
                 bit = wire(m, r >= nb, f"q{steps - 1 - k}")
                 rem = wire(m, Mux(bit, r - nb, r)[:mb + 2], f"rem{k}")
                 quotient.append(bit)
+            if g == len(bounds) - 2:
+                # beside the last steps, the subnormal shift amount from the exponent alone
+                # (below): the next stage then has no exponent arithmetic before its shifter
+                e = wire(m, s.exp, "q_exp")
+                carried.update(below=e < 1, at_one=e == 1,
+                               amount=Mux(e < 1, 1 - e, 0)[:len(e)])
             s = p.cut(rem=rem, nb=nb, q=Cat(*reversed(quotient)), **carried)
             rem, nb = s.rem, s.nb
             quotient = [s.q[i] for i in reversed(range(len(quotient)))]
-            carried = dict(exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+            carried = {k: getattr(s, k) for k in carried}
 
         q = wire(m, s.q, "quotient")                   # mb + 4 bits, top bit: weight 1
-        sig = Cat(s.rem != 0, q)                       # + the sticky bit below
+        sig = wire(m, Cat(s.rem != 0, q), "quotient_sticky")     # + the sticky bit below
         top = q[-1]
-        sig = wire(m, Mux(top, sig, sig << 1)[:len(sig)], "normalized")
+        # The quotient is in [1/2, 2): without its top bit it is shifted left once (exponent
+        # exp - 1). Below the normal range the result is shifted right onto the subnormal
+        # grid instead, by 1 - (exponent of the top bit); for a quotient below 1 that is a
+        # left shift by one and a right shift by 2 - exp, the same as a right shift of the
+        # unshifted quotient by 1 - exp. So one amount serves both cases (it is 0 for
+        # exp == 1 without the top bit: the quotient is then on the grid as it is).
+        tiny = wire(m, s.below | (s.at_one & ~top), "tiny")
+        shifted = shift_right_sticky(m, sig, s.amount, saturate=True)
+        sig = Mux(tiny, shifted, Mux(top, sig, sig << 1)[:len(sig)])
         exp = Mux(top, s.exp, s.exp - 1)
-        sig, tiny = denormalize(m, fmt, sig, exp)
         s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
         rounded = round_nearest_even(m, fmt, s.sig)
@@ -119,5 +135,5 @@ class FDiv(wiring.Component):
                      Mux(s.inf, fmt.infinity(s.sign),
                          Mux(s.zero, s.sign << (fmt.width - 1), finite)))
         s = p.cut(result=result)
-        m.d.comb += self.result.eq(s.result)
+        m.d.comb += self.result.eq(p.delay(s.result, extra, "result"))
         return m

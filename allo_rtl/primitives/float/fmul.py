@@ -22,11 +22,10 @@ from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_eve
 
 #: cut points: after the leading-zero count of a subnormal operand, after its shift (the
 #: multiplier's inputs), after the significand product, after the one-bit normalization,
-#: after the subnormal shift, after rounding, at the output. With 6 stages the rounding
-#: shares a stage with the packing (the even spread of ``Pipeline``), and the first stage is
-#: the unpacking and the count only (on ECP5 the significand product is then the critical
-#: path, 88 MHz; docs/float_units.md).
-FMUL_MAX_STAGES = 7
+#: after the subnormal shift, at the output (rounding and packing share the last stage). The
+#: first stage is the unpacking and the count only (on ECP5 the significand product is the
+#: critical path; docs/float_units.md). The timing model's 6 stages are all of them.
+FMUL_MAX_STAGES = 6
 
 
 class FMul(wiring.Component):
@@ -37,7 +36,7 @@ class FMul(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 7; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
 
     Members
     -------
@@ -108,9 +107,7 @@ class FMul(wiring.Component):
         s = p.cut(sig=sig, exp=s.exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
 
         rounded = round_nearest_even(m, fmt, s.sig)
-        s = p.cut(rounded=rounded, exp=s.exp, tiny=s.tiny, sign=s.sign, nan=s.nan, inf=s.inf)
-
-        finite = pack(m, fmt, s.sign, s.exp, s.rounded, s.tiny)
+        finite = pack(m, fmt, s.sign, s.exp, rounded, s.tiny)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
         s = p.cut(result=result)
         m.d.comb += self.result.eq(s.result)

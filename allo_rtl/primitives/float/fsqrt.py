@@ -7,8 +7,9 @@ pipeline register.
 The significand (a subnormal normalized first, shifted one more bit when the exponent is odd)
 goes through a restoring integer square root, one root bit per step: ``man_bits + 3`` steps
 give the result bits and two guard bits, the final remainder a sticky bit. A square root is
-never subnormal and never overflows. The steps come in four groups with a cut point after
-each.
+never subnormal and never overflows. The steps come in groups with a cut point after each:
+four groups up to 7 stages, then one group more per stage, down to one step a stage at
+``man_bits + 6`` stages (float32: 29); more stages than that only delay the result.
 
 IEEE rules kept: ``sqrt(-0) = -0``, ``sqrt(+inf) = +inf``, a negative operand (not -0) and
 any NaN give the canonical NaN.
@@ -20,13 +21,14 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
-from .pipeline import Pipeline, check_stages
+from .pipeline import Pipeline, check_stages, step_groups
 from .rounding import count_leading_zeros, pack, round_nearest_even, to_signed, wire
 
-#: cut points: after normalization, after each of four groups of root steps, after
-#: rounding, at the output
-FSQRT_MAX_STAGES = 7
-_GROUPS = 4
+#: cut points: after normalization, after each group of root steps, after rounding, at the
+#: output
+_FIXED_CUTS = 3
+#: the most stages any format accepts (float32 has 29 cut points; more only delay the output)
+FSQRT_MAX_STAGES = 64
 
 
 class FSqrt(wiring.Component):
@@ -36,7 +38,7 @@ class FSqrt(wiring.Component):
     ----------
     fmt : FloatFormat
     stages : int
-        Pipeline registers, 0 (combinational) to 7; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 64; this is also the latency in cycles.
 
     Members
     -------
@@ -68,7 +70,9 @@ class FSqrt(wiring.Component):
         m = Module()
         fmt = self.fmt
         mb = fmt.man_bits
-        p = Pipeline(m, self.en, self.stages, FSQRT_MAX_STAGES)
+        n = mb + 3                                  # root steps
+        bounds, registered, extra = step_groups(self.stages, n, _FIXED_CUTS)
+        p = Pipeline(m, self.en, registered, len(bounds) - 1 + _FIXED_CUTS)
         x = unpack(m, fmt, self.a, "a")
         nan = x.is_nan | (x.sign & ~x.is_zero)
         special = wire(m, nan | x.is_zero | x.is_inf, "special")
@@ -84,21 +88,17 @@ class FSqrt(wiring.Component):
 
         # s in [2**mb, 2**(mb + 2)) stands for s * 2**-mb in [1, 4); its root, scaled to
         # mb + 3 bits with the top one of weight 1, is isqrt(s << (mb + 4))
-        n = mb + 3
         radicand = Cat(Const(0, 2 * n - (mb + 2)), s.s)        # 2n bits
-        steps_per_group = -(-n // _GROUPS)
         rem, root = Const(0, 1), Const(0, 1)
         carried = dict(half=s.half, special=s.special, special_value=s.special_value)
         radicand_bits = radicand
-        done = 0
-        for group in range(_GROUPS):
-            for i in range(n - 1 - done, max(-1, n - 1 - done - steps_per_group), -1):
+        for lo, hi in zip(bounds, bounds[1:]):
+            for i in range(n - 1 - lo, n - 1 - hi, -1):
                 r = Cat(radicand_bits[2 * i:2 * i + 2], rem)
                 trial = Cat(Const(1, 2), root)
                 take = wire(m, r >= trial, f"root{i}")
                 rem = wire(m, Mux(take, r - trial, r)[:n + 2], f"rem{i}")
                 root = wire(m, Cat(take, root)[:n], f"partial{i}")
-                done += 1
             s = p.cut(rem=rem, root=root, radicand=radicand_bits, **carried)
             rem, root, radicand_bits = s.rem, s.root, s.radicand
             carried = dict(half=s.half, special=s.special, special_value=s.special_value)
@@ -110,5 +110,5 @@ class FSqrt(wiring.Component):
 
         finite = pack(m, fmt, Const(0, 1), s.half + fmt.bias, s.rounded, Const(0, 1))
         s = p.cut(result=Mux(s.special, s.special_value, finite))
-        m.d.comb += self.result.eq(s.result)
+        m.d.comb += self.result.eq(p.delay(s.result, extra, "result"))
         return m

@@ -20,12 +20,35 @@ def check_stages(stages, max_stages: int, unit: str) -> int:
     return stages
 
 
+def step_groups(stages: int, steps: int, fixed: int, least: int = 4):
+    """How an iterative unit (``steps`` identical steps, ``fixed`` other cut points) spreads
+    its steps for ``stages`` registers: (group bounds, registers at cut points, extra output
+    registers). Up to ``least + fixed`` stages the steps form ``least`` groups; each stage
+    beyond that splits one more group off, down to one step a stage (the shortest path
+    then is one subtract-and-select); stages beyond even that delay the output."""
+    groups = min(steps, max(least, stages - fixed))
+    bounds = [-(-g * steps // groups) for g in range(groups + 1)]
+    cuts = groups + fixed
+    return bounds, min(stages, cuts), stages - min(stages, cuts)
+
+
 class Pipeline:
     def __init__(self, m, en, stages: int, max_stages: int):
         self.m, self.en = m, en
         self.registered = {max_stages * (i + 1) // stages - 1 for i in range(stages)}
         self.index = 0
         self.max_stages = max_stages
+
+    def delay(self, value, cycles: int, name: str) -> Value:
+        """value after ``cycles`` more registers (held by ``en`` like the others): a unit
+        asked for more stages than it has cut points adds them at its output."""
+        for k in range(cycles):
+            v = Value.cast(value)
+            reg = Signal(v.shape(), name=f"{name}_d{k}")
+            with self.m.If(self.en):
+                self.m.d.sync += reg.eq(v)
+            value = reg
+        return value
 
     def cut(self, **values) -> SimpleNamespace:
         """The values after this cut point: registered copies, or the values themselves."""
