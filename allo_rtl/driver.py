@@ -41,6 +41,9 @@ def build(module, target=None, project=None, family: str = "generic",
             return KPNModule(module)
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    from .ir.block_streams import has_block_streams, word_streams
+    if has_block_streams(module):
+        module = word_streams(module)           # a stream of blocks: a FIFO of their words
     from .ir.regions import has_regions, has_stream_ops, sequential_regions
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn

@@ -274,24 +274,6 @@ def test_undersized_fifo_works_when_deep_enough():
     np.testing.assert_array_equal(ref[1], 2 * A + 1)
 
 
-# --- refused -----------------------------------------------------------------------------
-def test_block_stream_refused_at_the_put():
-    @df.region()
-    def blocks(A: int32[2, 2], B: int32[2, 2]):
-        s: Stream[int32[2, 2], 2]
-
-        @df.kernel(mapping=[1], args=[A])
-        def p(a: int32[2, 2]):
-            s.put(a)
-
-        @df.kernel(mapping=[1], args=[B])
-        def c(b: int32[2, 2]):
-            b[:, :] = s.get()
-    with pytest.raises(AlloError, match=r"test_stream_hw.py:\d+:\d+: error: the stream of "
-                                        r"blocks s .* is not supported in hardware yet"):
-        df.customize(blocks).build()
-
-
 # --- FIFO depth sizing and the report ----------------------------------------------------
 def test_auto_depth_measures_what_the_shallow_graph_needs():
     """fifo_depth="auto": deep FIFOs, so the graph that deadlocks at depth 2 runs; the report

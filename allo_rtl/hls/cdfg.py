@@ -538,8 +538,6 @@ def build_regions(stmts: list, if_convert: bool = False) -> list:
         return [b.finish()]
     regions, current = [], None
     for s in stmts:
-        if isinstance(s, (ir.StreamGet, ir.StreamPut)):
-            _refuse_block_stream(s)
         if isinstance(s, (ir.Assign, ir.Store, ir.StreamGet, ir.StreamPut)):
             if current is None:
                 current = _BlockBuilder()
@@ -593,15 +591,6 @@ def _control_region(s):
 def _call_args(b: _BlockBuilder, s: ir.Call) -> list:
     """Per callee parameter: the caller's Buffer or Channel, or the op of a scalar."""
     return [a if isinstance(a, (ir.Buffer, ir.Channel)) else b.expr(a) for a in s.args]
-
-
-def _refuse_block_stream(s):
-    if s.chan.type.is_block:
-        raise AlloBackendError(f"the stream of blocks {s.chan.label} "
-                               f"({s.chan.type!r}) is not supported in hardware yet", s.loc,
-                               hint="stream the block's elements one by one "
-                                    "(Stream[T, d] and a loop), or build with "
-                                    "target='python'")
 
 
 def build_cdfg(f: ir.Function) -> FunctionCDFG:
