@@ -41,6 +41,9 @@ def build(module, target=None, project=None, family: str = "generic",
             return KPNModule(module)
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    from .ir.stream_to import has_stream_to, streams_from_to
+    if has_stream_to(module):
+        module = streams_from_to(module)        # s.to(B, dst): B a FIFO between two stages
     from .ir.block_streams import has_block_streams, word_streams
     if has_block_streams(module):
         module = word_streams(module)           # a stream of blocks: a FIFO of their words
