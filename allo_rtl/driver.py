@@ -44,6 +44,9 @@ def build(module, target=None, project=None, family: str = "generic",
     from .ir.stream_to import has_stream_to, streams_from_to
     if has_stream_to(module):
         module = streams_from_to(module)        # s.to(B, dst): B a FIFO between two stages
+    from .ir.pingpong import has_dataflow_loops, pingpong_loops
+    if has_dataflow_loops(module):
+        module = pingpong_loops(module)         # s.dataflow(loop): stages over double buffers
     from .ir.block_streams import has_block_streams, word_streams
     if has_block_streams(module):
         module = word_streams(module)           # a stream of blocks: a FIFO of their words
