@@ -2,6 +2,9 @@
 arrays between them double-buffered with token streams. Differential: the interpreter
 (in turn) == the rewritten module on the KPN interpreter == Amaranth (== Icarus ==
 Verilator, slow) == numpy; cycles fall; loops the double buffer would change are refused."""
+import importlib.util
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -14,25 +17,15 @@ from allo_rtl.sim.kpn import KPNModule
 SIMS = [None, pytest.param("icarus", marks=[pytest.mark.icarus, pytest.mark.slow]),
         pytest.param("verilator", marks=[pytest.mark.verilator, pytest.mark.slow])]
 T, N = 5, 16
-
-
-def tiles(A: int32[T, N]) -> int32[T, N]:
-    B: int32[T, N]
-    X: int32[N]
-    Y: int32[N]
-    for t in range(T):
-        for i in range(N):
-            X[i] = A[t, i] * 3
-        for j in range(N):
-            Y[j] = X[N - 1 - j] + t         # reversed: an array, not a stream, is needed
-        for k in range(N):
-            B[t, k] = Y[k] * 2 + k
-    return B
+EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "dataflow" / \
+    "pingpong_tiles.py"
+_spec = importlib.util.spec_from_file_location("ex_pingpong_tiles", EXAMPLE)
+pp = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pp)            # the kernel shared with benchmarks/bench_dataflow.py
 
 
 def _ref(A):
-    x = (A[:, ::-1].astype(np.int64) * 3 + np.arange(T)[:, None]) * 2 + np.arange(N)
-    return ((x + 2**31) % 2**32 - 2**31).astype(np.int32)
+    return pp.reference(A)
 
 
 def _inputs(seed=3):
@@ -42,12 +35,7 @@ def _inputs(seed=3):
 
 
 def _schedule(dataflow=True):
-    s = allo.customize(tiles)
-    for name in ("i", "j", "k"):
-        s.pipeline(name)
-    if dataflow:
-        s.dataflow("t")
-    return s
+    return pp.schedule(T, N, dataflow)
 
 
 @pytest.mark.parametrize("sim", SIMS)

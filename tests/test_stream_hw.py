@@ -75,27 +75,8 @@ def test_two_stage_overlaps_its_stages():
     assert mod.cycles < 2 * 2 * N
 
 
-# --- three-stage pipeline ----------------------------------------------------------------
-@df.region()
-def three_stage(A: int32[N], B: int32[N]):
-    s1: Stream[int32, 2]
-    s2: Stream[int32, 3]
-
-    @df.kernel(mapping=[1], args=[A])
-    def load(a: int32[N]):
-        for i in range(N):
-            s1.put(a[i])
-
-    @df.kernel(mapping=[1])
-    def square_plus():
-        for i in range(N):
-            x: int32 = s1.get()
-            s2.put(x * x + i)
-
-    @df.kernel(mapping=[1], args=[B])
-    def store(b: int32[N]):
-        for i in range(N):
-            b[i] = s2.get()
+# --- three-stage pipeline (examples/dataflow/three_stage.py, shared with the benchmark) ---
+three_stage = _example("three_stage").streamed(N, 2, 3)
 
 
 def three_stage_schedule(pipelined):
