@@ -207,3 +207,45 @@ def test_refused_two_consumers():
     with pytest.raises(AlloError, match=r"B is also used at line \d+, besides its producer "
                                         r"and its consumer"):
         s.build()
+
+
+# --- stages returning scalars ------------------------------------------------------------
+def summed(A: int32[R, C]) -> int32:
+    B: int32[R, C]
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] * 2
+    total: int32 = 7                    # read by the consumer before it adds: passed in
+    for ii, jj in allo.grid(R, C, name="D"):
+        total += B[ii, jj] ^ ii
+    return total
+
+
+def count(B: int32[R, C]) -> int32:
+    n: int32 = 0
+    for i, j in allo.grid(R, C):
+        if B[i, j] > 0:
+            n += 1
+    return n
+
+
+def counted(A: int32[R, C]) -> int32:
+    B: int32[R, C]
+    func1(A, B)
+    n: int32 = count(B)
+    return n * 10
+
+
+@pytest.mark.parametrize("sim", SIMS)
+def test_stages_return_scalars(sim):
+    """A loop-nest stage's scalar and a called stage's return value come back when the
+    region ends (the join captures the stages' result registers)."""
+    A = _inputs()
+    s = allo.customize(summed)
+    s.to(s.B, "D", depth=2)
+    expect = int(_wrap(7 + np.sum(_wrap(A.astype(np.int64) * 2) ^ np.arange(R)[:, None],
+                                  dtype=np.int64)))
+    assert s.build(target="python")(A) == expect
+    assert s.build(target=sim)(A) == expect
+    s = allo.customize(counted)
+    s.to(s.B, "count", depth=2)
+    assert s.build(target=sim)(A) == int(np.sum(_wrap(A.astype(np.int64) + 1) > 0)) * 10

@@ -569,11 +569,6 @@ def _control_region(s):
         return IfRegion(s, b.finish(), cond, build_regions(s.then_body),
                         build_regions(s.else_body))
     if isinstance(s, ir.Dataflow):
-        for c in s.stages:
-            if any(isinstance(o, ir.Scalar) for o in c.outs):
-                raise AlloBackendError(f"stage {c.callee.name} of a dataflow region returns a "
-                                       "scalar, which hardware does not collect yet", c.loc,
-                                       hint="write the value into an array argument")
         stages = [CallRegion(c, b.block, _call_args(b, c)) for c in s.stages]
         return DataflowRegion(s, b.finish(), stages)
     if isinstance(s, ir.Call):

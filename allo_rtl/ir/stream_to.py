@@ -149,9 +149,23 @@ def _trace(stmts: list, buf_id: int, env: dict, out: list):
                 if isinstance(x, ir.Load) and id(x.buf) == buf_id]
         touches = uses or (isinstance(s, ir.Store) and id(s.buf) == buf_id) or any(
             id(b) == buf_id for b in _buffers_in(s))
-        if isinstance(s, (ir.If, ir.While, ir.Call, ir.Dataflow)):
+        if isinstance(s, ir.If):        # its condition always runs, its branches may not
+            branches = s.then_body + s.else_body
+            r, w = _accesses(branches)
+            if buf_id in r | w:
+                raise _NotStatic(s)
+            for x in uses:
+                if any(isinstance(p, (ir.Select, ir.Logic)) for p in _parents_of(s, x)):
+                    raise _NotStatic(x)
+                out.append(("r", tuple(_value(i, env) for i in x.indices)))
+            for v in _scalars(branches)[1]:
+                env.pop(v, None)
+            continue
+        if isinstance(s, (ir.While, ir.Call, ir.Dataflow)):
             if touches or buf_id in _accesses([s])[0] | _accesses([s])[1]:
                 raise _NotStatic(s)     # conditional or hidden accesses: no fixed order
+            for v in _scalars([s])[1]:
+                env.pop(v, None)
             continue
         for x in uses:                  # loads (pre-order), then the store
             if any(isinstance(p, (ir.Select, ir.Logic)) for p in _parents_of(s, x)):
@@ -326,8 +340,8 @@ class _Region:
                           "stages the streams join; the stages run concurrently, so it has "
                           "no place", ends[0][5], hint="move it before the producer or after "
                           "the consumer")
-            if isinstance(s, ir.Call) and s.outs:
-                self.fail(f"to(): stage {s.callee.name} returns a value, which a concurrent "
+            if isinstance(s, ir.Call) and any(isinstance(o, ir.Buffer) for o in s.outs):
+                self.fail(f"to(): stage {s.callee.name} returns an array, which a concurrent "
                           "stage does not hand back yet", s.loc,
                           hint="write it into an array argument")
         acc = [_accesses([s]) for s in stages]
@@ -353,25 +367,31 @@ class _Region:
                 self.fail(f"to(): the producer of {buf.name} also reads it, or its consumer "
                           "writes it; a stream goes one way", loc)
             self._check_order(buf, body[p], body[c], loc)
-        # a scalar a stage assigns is its own: nothing else may read it (no copy-out yet)
-        for s in stages:
+        # a scalar a stage computes: returned to the function when the region ends (read
+        # after it), but never read by another stage (they run at the same time)
+        self.returned = {}
+        inside = {id(t): k for k, s in enumerate(stages) for t in ir.walk_stmts([s])}
+        for k, s in enumerate(stages):
             _r, assigned = _scalars([s])
-            own = {id(t) for t in ir.walk_stmts([s])}
             assigned -= {id(lp.var) for lp in ir.loops([s])}
             for t in ir.walk_stmts(f.body):
-                if id(t) in own:
+                if inside.get(id(t)) == k:
                     continue
                 for e in ir.stmt_exprs(t):
                     for x in ir.walk_exprs(e):
-                        if isinstance(x, ir.Ref) and id(x.var) in assigned:
+                        if not (isinstance(x, ir.Ref) and id(x.var) in assigned):
+                            continue
+                        if id(t) in inside:
                             self.fail(f"to(): the stage at line {s.loc.line} computes "
-                                      f"{x.var.name}, used again at line {t.loc.line}; a "
-                                      "concurrent stage does not hand back scalars yet",
-                                      ends[0][5])
+                                      f"{x.var.name}, which the stage at line "
+                                      f"{stages[inside[id(t)]].loc.line} reads; the stages "
+                                      "run at the same time", ends[0][5],
+                                      hint="pass it through a stream, or compute it before "
+                                           "the stages")
+                        self.returned.setdefault(id(s), {})[id(x.var)] = x.var
             for o in f.results:
                 if isinstance(o, ir.Scalar) and id(o) in assigned:
-                    self.fail(f"to(): the stage at line {s.loc.line} computes the result "
-                              f"{o.name}", ends[0][5])
+                    self.returned.setdefault(id(s), {})[id(o)] = o
 
     def _stage_trace(self, stmt, buf):
         """(the accesses of ``buf`` by ``stmt`` in order, the statement traced)."""
@@ -468,12 +488,28 @@ class _Region:
                 loc_v = ir.Scalar(v.name, v.type, v.loc)
                 memo[id(v)] = loc_v
                 locals_.append(loc_v)
-        body = copy.deepcopy([st], memo)
+        # scalars the function reads after the region: the stage's results (a copy-in
+        # parameter, when the stage also reads the value it had before)
+        results, outs, prologue = [], [], []
+        for v in self.returned.get(id(st), {}).values():
+            r = ir.Scalar(v.name, v.type, v.loc)
+            if id(v) in memo and isinstance(memo[id(v)], ir.Scalar):
+                old = memo[id(v)]
+                if old in locals_:
+                    locals_.remove(old)
+                else:                   # read before written: keep the value passed in
+                    old.name = f"{v.name}_in"
+                    prologue.append(ir.Assign(st.loc, r, ir.Ref(v.type, st.loc, old)))
+            memo[id(v)] = r
+            results.append(r)
+            outs.append(v)
+        body = prologue + copy.deepcopy([st], memo)
         label = st.attrs.get("band") or st.name         # grid(..., name="C") -> f_C
         name = self._fresh_fn(f"{f.name}_{label}".replace(".", "_"))
-        fn = ir.Function(name, params, [], body, st.loc, locals_)
+        fn = ir.Function(name, params, results, body, st.loc, locals_,
+                         returns_tuple=len(results) > 1)
         self._to_stream_ops(fn, [p for p in params if isinstance(p, ir.Channel)])
-        return fn, ir.Call(st.loc, fn, args, [])
+        return fn, ir.Call(st.loc, fn, args, outs)
 
     def _call_stage(self, st, chans):
         callee = st.callee
