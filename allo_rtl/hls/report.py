@@ -251,9 +251,16 @@ def _stream_lines(rep: dict) -> list:
                        f"{s['depth']} words = {s['depth_blocks']} blocks"
                        f"{' (deep, fifo_depth=auto)' if auto else ''}, at most "
                        f"{s['max_occupancy']} words held, suggested depth "
-                       f"{s['suggested_blocks']} blocks")
+                       f"{s['suggested_blocks']} blocks{_sizing(s)}")
             continue
         out.append(f"-- stream {s['name']} ({s['region']}): depth {s['depth']}"
                    f"{' (deep, fifo_depth=auto)' if auto else ''}, at most "
-                   f"{s['max_occupancy']} held, suggested depth {s['suggested_depth']}")
+                   f"{s['max_occupancy']} held, suggested depth {s['suggested_depth']}"
+                   f"{_sizing(s)}")
     return out
+
+
+def _sizing(s: dict) -> str:
+    if s.get("sizing") == "static":
+        return " (static: the stages' schedules fix it for every input)"
+    return " (measured: for this run's inputs)"

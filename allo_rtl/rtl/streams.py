@@ -209,7 +209,9 @@ def occupancy_rows(probes: list, values: list) -> dict:
         where = p["path"] or "top"
         if p["kind"] == "fifo":
             row = {"region": where, "name": p["name"], "depth": p["depth"],
-                   "max_occupancy": v, "suggested_depth": max(1, v + 1)}
+                   "max_occupancy": v, "suggested_depth": max(1, v + 1),
+                   # "static": the schedules fix it for every input (ir.fifo_depths)
+                   "sizing": "static" if p.get("static") else "measured"}
             if "block" in p:            # depths in words; the blocks the user declares too
                 words = math.prod(p["block"].elem.shape)
                 row.update(block=repr(p["block"].elem), words_per_block=words,

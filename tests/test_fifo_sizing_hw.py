@@ -1,0 +1,71 @@
+"""FIFO depth sizing: a region whose stages' control no input can change is sized
+"static" (its occupancy is the schedules', the same for every input: checked over random
+inputs), otherwise "measured" (it depends on the run: checked by two inputs giving two
+occupancies). ir/fifo_depths.static_region; the report's "sizing"."""
+import importlib.util
+import pathlib
+
+import numpy as np
+
+import allo_rtl.dataflow as df
+from allo_rtl.ir.types import Stream, int32
+
+N = 12
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples" / "dataflow"
+_spec = importlib.util.spec_from_file_location("ex_three_stage", EXAMPLES / "three_stage.py")
+three = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(three)
+
+
+def _rows(mod):
+    return {r["name"]: r for r in mod.report().to_dict()["streams"]}
+
+
+def test_static_region_same_occupancy_for_every_input():
+    s = df.customize(three.streamed(N, 2, 3))
+    mod = s.build()                     # declared depths (deep ones only simulate slower)
+    seen = set()
+    for seed in range(2):
+        A = np.random.default_rng(seed).integers(-2**31, 2**31, N, dtype=np.int64)
+        B = np.zeros(N, np.int32)
+        mod(A.astype(np.int32), B)
+        np.testing.assert_array_equal(B, three.reference(A.astype(np.int32)))
+        rows = _rows(mod)
+        assert {r["sizing"] for r in rows.values()} == {"static"}
+        seen.add(tuple(sorted((n, r["max_occupancy"]) for n, r in rows.items())))
+    assert len(seen) == 1, seen
+    assert "(static: the stages' schedules fix it for every input)" in str(mod.report())
+
+
+@df.region()
+def data_paced(A: int32[N], B: int32[N]):
+    s: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def fast(a: int32[N]):
+        for i in range(N):
+            s.put(a[i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def slow(b: int32[N]):
+        for i in range(N):
+            v: int32 = s.get()
+            w: int32 = 0
+            while w < v:                # as many cycles as the value says
+                w += 1
+            b[i] = w
+
+
+def test_data_dependent_region_is_measured():
+    mod = df.customize(data_paced).build(fifo_depth="auto")
+    occupancy = []
+    for value in (0, 9):
+        A = np.full(N, value, np.int32)
+        B = np.zeros(N, np.int32)
+        mod(A, B)
+        np.testing.assert_array_equal(B, A)
+        (row,) = _rows(mod).values()
+        assert row["sizing"] == "measured"
+        occupancy.append(row["max_occupancy"])
+    assert occupancy[0] < occupancy[1], occupancy     # a slower consumer lets more pile up
+    assert "(measured: for this run's inputs)" in str(mod.report())
