@@ -6,6 +6,7 @@ import importlib.util
 import pathlib
 
 import numpy as np
+import pytest
 
 import allo_rtl.dataflow as df
 from allo_rtl.ir.types import Stream, int32
@@ -69,3 +70,23 @@ def test_data_dependent_region_is_measured():
         occupancy.append(row["max_occupancy"])
     assert occupancy[0] < occupancy[1], occupancy     # a slower consumer lets more pile up
     assert "(measured: for this run's inputs)" in str(mod.report())
+
+
+@pytest.mark.parametrize("sim", [pytest.param("icarus", marks=pytest.mark.icarus),
+                                 pytest.param("verilator", marks=pytest.mark.verilator)])
+def test_occupancy_and_stage_latencies_on_icarus_and_verilator(sim):
+    """The measuring registers are read after a cocotb run too (by hierarchy; marked public
+    for Verilator): the same rows as Amaranth's simulator gives. The design is
+    tests/test_stream_hw.py's three-stage one, so a CI run builds it once per simulator."""
+    A = np.random.default_rng(9).integers(-3000, 3000, N).astype(np.int32)
+    rows = []
+    for target in (None, sim):
+        mod = df.customize(three.streamed(N, 2, 3)).build(target=target)
+        B = np.zeros(N, np.int32)
+        mod(A, B)
+        np.testing.assert_array_equal(B, three.reference(A))
+        d = mod.report().to_dict()
+        rows.append((d["streams"], d["stages"], d["regions"]))
+    assert rows[0] == rows[1]
+    assert [r["name"] for r in rows[1][0]] == ["s1", "s2"]
+    assert all(st["latency"] > 0 for st in rows[1][1])
