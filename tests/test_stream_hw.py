@@ -297,7 +297,7 @@ def test_auto_depth_measures_what_the_shallow_graph_needs():
 
 
 def test_bad_fifo_depth_mode_refused():
-    with pytest.raises(AlloError, match="fifo_depth must be 'declared' or 'auto'"):
+    with pytest.raises(AlloError, match="fifo_depth must be 'declared', 'auto' or 'static'"):
         df.customize(two_stage).build(fifo_depth="deep")
 
 

@@ -15,14 +15,15 @@ from . import nodes as ir
 from .streams import StreamType
 
 AUTO_DEPTH = 1024
-MODES = (None, "declared", "auto")
+MODES = (None, "declared", "auto", "static")
 
 
 def check_mode(mode):
     if mode not in MODES:
-        raise AlloError(f"fifo_depth must be 'declared' or 'auto', not {mode!r}",
+        raise AlloError(f"fifo_depth must be 'declared', 'auto' or 'static', not {mode!r}",
                         hint="fifo_depth='auto' builds deep FIFOs and reports the depth each "
-                             "stream needs (mod.report())")
+                             "stream needs (mod.report()); 'static' computes the depths from "
+                             "the stages' schedules where no input can change them")
 
 
 def with_deep_fifos(module: ir.Module, depth: int = AUTO_DEPTH) -> ir.Module:
