@@ -65,7 +65,8 @@ def _fail(msg, loc, hint=None):
 class _Pipelined:
     def __init__(self, module, f, loop):
         self.module, self.f, self.loop = module, f, loop
-        self.fn_names = set(module.functions) | {n for n, _ in []}
+        self.fn_names = set(module.functions)
+        self._taken = set()             # symbol names handed out in f
 
     def build(self) -> list:
         f, L = self.f, self.loop
@@ -134,7 +135,7 @@ class _Pipelined:
         return False
 
     def _fresh_sym(self, base):
-        taken = {s.name for s in self.f.symbols()} | getattr(self, "_taken", set())
+        taken = {s.name for s in self.f.symbols()} | self._taken
         name, k = base, 1
         while name in taken:
             name, k = f"{base}_{k}", k + 1
