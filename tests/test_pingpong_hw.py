@@ -120,3 +120,26 @@ def test_refused_backward_dependence_and_two_consumers():
     with pytest.raises(AlloError, match=r"array X written by the stage at line \d+ is read by "
                                         r"two stages"):
         s.build()
+
+
+def test_zero_fill_inside_the_loop_is_dropped():
+    """Allo's usual `X: int32[N] = 0` inside the loop: a fill before the producer, not a
+    second producer; results as the loop in turn."""
+    def filled(A: int32[T, N]) -> int32[T, N]:
+        B: int32[T, N]
+        for t in range(T):
+            X: int32[N] = 0
+            for i in range(N):
+                X[i] = A[t, i] - t
+            for k in range(N):
+                B[t, k] = X[N - 1 - k] * 5
+        return B
+    s = allo.customize(filled)
+    s.dataflow("t")
+    A = _inputs(7)
+    expect = ((A[:, ::-1].astype(np.int64) - np.arange(T)[:, None]) * 5)
+    expect = ((expect + 2**31) % 2**32 - 2**31).astype(np.int32)
+    np.testing.assert_array_equal(s.build(target="python")(A), expect)
+    mod = s.build()
+    np.testing.assert_array_equal(mod(A), expect)
+    assert {r["name"] for r in mod.report().to_dict()["streams"]} == {"X_full", "X_free"}

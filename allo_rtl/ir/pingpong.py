@@ -16,7 +16,8 @@ at the same time (the tokens order them; the arbiter of a half then never makes 
 Why a token stream and not a lock register: the tokens are ordinary streams, so the stall
 watchdog, the one-producer/one-consumer structure and the region's join work unchanged.
 
-Kept meaning: stage ``j`` reads in iteration ``t`` what stage ``i`` wrote in iteration
+A zero fill of such an array inside the loop (``X: int32[N] = 0``) is dropped: the producer
+must overwrite it all anyway. Kept meaning: stage ``j`` reads in iteration ``t`` what stage ``i`` wrote in iteration
 ``t``, as in the loop run in turn, provided the producer writes every element of X in
 every iteration before the consumer may read it and does not read X itself (else the
 double buffer would show it the value of iteration ``t - 2``): both are checked (the
@@ -70,6 +71,7 @@ class _Pipelined:
 
     def build(self) -> list:
         f, L = self.f, self.loop
+        self._drop_fills(L)
         stages = L.body
         if len(stages) < 2:
             return []                   # one stage: nothing to overlap
@@ -124,6 +126,20 @@ class _Pipelined:
             [c for pair in tokens.values() for c in pair]
         self._replace(f.body, L, ir.Dataflow(L.loc, calls, f"{f.name}_{L.name}"))
         return new_funcs
+
+    def _drop_fills(self, L):
+        """``X: int32[N] = 0`` inside the loop is a fill loop before X's producer; with a
+        double buffer it would be a second producer. The producer must write every element
+        anyway (``_check_passed``), so the fill changes nothing and goes."""
+        keep = []
+        for k, s in enumerate(L.body):
+            if isinstance(s, ir.For) and s.attrs.get("implicit"):
+                r, w = _accesses([s])
+                if len(w) == 1 and not r and any(w <= _accesses([t])[1]
+                                                 for t in L.body[k + 1:]):
+                    continue
+            keep.append(s)
+        L.body[:] = keep
 
     def _replace(self, body, old, new):
         for k, s in enumerate(body):
