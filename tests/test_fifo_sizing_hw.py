@@ -73,7 +73,8 @@ def test_data_dependent_region_is_measured():
 
 
 @pytest.mark.parametrize("sim", [pytest.param("icarus", marks=pytest.mark.icarus),
-                                 pytest.param("verilator", marks=pytest.mark.verilator)])
+                                 pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                  pytest.mark.slow])])
 def test_occupancy_and_stage_latencies_on_icarus_and_verilator(sim):
     """The measuring registers are read after a cocotb run too (by hierarchy; marked public
     for Verilator): the same rows as Amaranth's simulator gives. The design is
