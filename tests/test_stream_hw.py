@@ -338,7 +338,8 @@ def _systolic_of_size(P, K, tmp_path):
 
 
 @pytest.mark.slow
-def test_systolic_gemm_8x8_matches_interpreter_and_numpy(tmp_path):
+@pytest.mark.parametrize("sim", SIMS)
+def test_systolic_gemm_8x8_matches_interpreter_and_numpy(sim, tmp_path):
     """100 PEs; partitioned and pipelined, within 1.2x of K + P0 + P1."""
     sg = _systolic_of_size(8, 8, tmp_path)
     rng = np.random.default_rng(13)
@@ -356,7 +357,7 @@ def test_systolic_gemm_8x8_matches_interpreter_and_numpy(tmp_path):
     s.partition(s.B, allo.Partition.Complete, dim=2)
     s.partition(s.C, allo.Partition.Complete, dim=0)
     C = np.zeros((8, 8), np.int32)
-    mod = s.build()
+    mod = s.build(target=sim)
     mod(A, B, C)
     expect = (A.astype(np.int64) @ B).astype(np.int32)
     np.testing.assert_array_equal(ref[2], expect)
