@@ -41,6 +41,8 @@ def build(module, target=None, project=None, family: str = "generic",
             return KPNModule(module)
         from .sim.reference import ReferenceModule
         return ReferenceModule(module)
+    if target in HARDWARE_TARGETS or target in ("board", "cycles"):
+        module = _hardware_streams(module)
     from .ir.regions import has_regions, has_stream_ops, sequential_regions
     if has_regions(module) and not has_stream_ops(module):
         module = sequential_regions(module)     # no stage can wait: stages run in turn
@@ -64,6 +66,22 @@ def build(module, target=None, project=None, family: str = "generic",
     return mod
 
 
+def _hardware_streams(module):
+    """The schedule's stream records built for hardware, each pass on a copy: s.to arrays
+    become FIFOs between stages, s.dataflow loops stages over ping-pong buffers, streams of
+    blocks FIFOs of their words."""
+    from .ir.block_streams import has_block_streams, word_streams
+    from .ir.pingpong import has_dataflow_loops, pingpong_loops
+    from .ir.stream_to import has_stream_to, streams_from_to
+    if has_stream_to(module):
+        module = streams_from_to(module)        # s.to(B, dst): B a FIFO between two stages
+    if has_dataflow_loops(module):
+        module = pingpong_loops(module)         # s.dataflow(loop): stages over double buffers
+    if has_block_streams(module):
+        module = word_streams(module)           # a stream of blocks: a FIFO of its words
+    return module
+
+
 def _write_dump(text: str, dump):
     if dump is True:
         print(text)
@@ -84,6 +102,9 @@ def _simulated(module, target, project, family, clock_ns, **options):
     check_mode(depth_mode)
     if depth_mode == "auto":            # deep FIFOs; the report says what each one needs
         module = with_deep_fifos(module)
+    elif depth_mode == "static":        # depths from the schedules (sim.static_depths)
+        from .sim.static_depths import static_depths
+        module, _depths = static_depths(module, family, clock_ns)
     mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source,
                                         depth_mode or "declared"),
                          simulator=simulator, **options)

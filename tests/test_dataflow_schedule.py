@@ -39,7 +39,11 @@ def loop(s, fn, name):
     return next(lp for lp in ir.loops(s.module.functions[fn].body) if lp.name == name)
 
 
-def test_compose_with_ids_replays_onto_one_instance():
+@pytest.mark.parametrize("sim", [None, pytest.param("icarus", marks=[pytest.mark.icarus,
+                                                                    pytest.mark.slow]),
+                                 pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                  pytest.mark.slow])])
+def test_compose_with_ids_replays_onto_one_instance(sim):
     s_add = allo.customize(add)
     s_add.pipeline("i")
     s_c = allo.customize(add_const, instantiate=[7])
@@ -52,7 +56,7 @@ def test_compose_with_ids_replays_onto_one_instance():
     assert loop(s, "add", "i").attrs.get("pipeline") == 1      # replayed from the nested one
     A = rng.integers(-1000, 1000, 8).astype(np.int32)
     np.testing.assert_array_equal(s.build(target="python")(A), reference(A))
-    np.testing.assert_array_equal(s.build()(A), reference(A))      # and in hardware
+    np.testing.assert_array_equal(s.build(target=sim)(A), reference(A))   # and in hardware
 
 
 def test_compose_a_list_and_an_unknown_id():

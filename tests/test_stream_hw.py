@@ -75,27 +75,8 @@ def test_two_stage_overlaps_its_stages():
     assert mod.cycles < 2 * 2 * N
 
 
-# --- three-stage pipeline ----------------------------------------------------------------
-@df.region()
-def three_stage(A: int32[N], B: int32[N]):
-    s1: Stream[int32, 2]
-    s2: Stream[int32, 3]
-
-    @df.kernel(mapping=[1], args=[A])
-    def load(a: int32[N]):
-        for i in range(N):
-            s1.put(a[i])
-
-    @df.kernel(mapping=[1])
-    def square_plus():
-        for i in range(N):
-            x: int32 = s1.get()
-            s2.put(x * x + i)
-
-    @df.kernel(mapping=[1], args=[B])
-    def store(b: int32[N]):
-        for i in range(N):
-            b[i] = s2.get()
+# --- three-stage pipeline (examples/dataflow/three_stage.py, shared with the benchmark) ---
+three_stage = _example("three_stage").streamed(N, 2, 3)
 
 
 def three_stage_schedule(pipelined):
@@ -274,24 +255,6 @@ def test_undersized_fifo_works_when_deep_enough():
     np.testing.assert_array_equal(ref[1], 2 * A + 1)
 
 
-# --- refused -----------------------------------------------------------------------------
-def test_block_stream_refused_at_the_put():
-    @df.region()
-    def blocks(A: int32[2, 2], B: int32[2, 2]):
-        s: Stream[int32[2, 2], 2]
-
-        @df.kernel(mapping=[1], args=[A])
-        def p(a: int32[2, 2]):
-            s.put(a)
-
-        @df.kernel(mapping=[1], args=[B])
-        def c(b: int32[2, 2]):
-            b[:, :] = s.get()
-    with pytest.raises(AlloError, match=r"test_stream_hw.py:\d+:\d+: error: the stream of "
-                                        r"blocks s .* is not supported in hardware yet"):
-        df.customize(blocks).build()
-
-
 # --- FIFO depth sizing and the report ----------------------------------------------------
 def test_auto_depth_measures_what_the_shallow_graph_needs():
     """fifo_depth="auto": deep FIFOs, so the graph that deadlocks at depth 2 runs; the report
@@ -334,7 +297,7 @@ def test_auto_depth_measures_what_the_shallow_graph_needs():
 
 
 def test_bad_fifo_depth_mode_refused():
-    with pytest.raises(AlloError, match="fifo_depth must be 'declared' or 'auto'"):
+    with pytest.raises(AlloError, match="fifo_depth must be 'declared', 'auto' or 'static'"):
         df.customize(two_stage).build(fifo_depth="deep")
 
 
@@ -375,7 +338,8 @@ def _systolic_of_size(P, K, tmp_path):
 
 
 @pytest.mark.slow
-def test_systolic_gemm_8x8_matches_interpreter_and_numpy(tmp_path):
+@pytest.mark.parametrize("sim", SIMS)
+def test_systolic_gemm_8x8_matches_interpreter_and_numpy(sim, tmp_path):
     """100 PEs; partitioned and pipelined, within 1.2x of K + P0 + P1."""
     sg = _systolic_of_size(8, 8, tmp_path)
     rng = np.random.default_rng(13)
@@ -393,7 +357,7 @@ def test_systolic_gemm_8x8_matches_interpreter_and_numpy(tmp_path):
     s.partition(s.B, allo.Partition.Complete, dim=2)
     s.partition(s.C, allo.Partition.Complete, dim=0)
     C = np.zeros((8, 8), np.int32)
-    mod = s.build()
+    mod = s.build(target=sim)
     mod(A, B, C)
     expect = (A.astype(np.int64) @ B).astype(np.int32)
     np.testing.assert_array_equal(ref[2], expect)

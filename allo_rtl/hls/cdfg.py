@@ -538,8 +538,6 @@ def build_regions(stmts: list, if_convert: bool = False) -> list:
         return [b.finish()]
     regions, current = [], None
     for s in stmts:
-        if isinstance(s, (ir.StreamGet, ir.StreamPut)):
-            _refuse_block_stream(s)
         if isinstance(s, (ir.Assign, ir.Store, ir.StreamGet, ir.StreamPut)):
             if current is None:
                 current = _BlockBuilder()
@@ -571,11 +569,6 @@ def _control_region(s):
         return IfRegion(s, b.finish(), cond, build_regions(s.then_body),
                         build_regions(s.else_body))
     if isinstance(s, ir.Dataflow):
-        for c in s.stages:
-            if any(isinstance(o, ir.Scalar) for o in c.outs):
-                raise AlloBackendError(f"stage {c.callee.name} of a dataflow region returns a "
-                                       "scalar, which hardware does not collect yet", c.loc,
-                                       hint="write the value into an array argument")
         stages = [CallRegion(c, b.block, _call_args(b, c)) for c in s.stages]
         return DataflowRegion(s, b.finish(), stages)
     if isinstance(s, ir.Call):
@@ -593,15 +586,6 @@ def _control_region(s):
 def _call_args(b: _BlockBuilder, s: ir.Call) -> list:
     """Per callee parameter: the caller's Buffer or Channel, or the op of a scalar."""
     return [a if isinstance(a, (ir.Buffer, ir.Channel)) else b.expr(a) for a in s.args]
-
-
-def _refuse_block_stream(s):
-    if s.chan.type.is_block:
-        raise AlloBackendError(f"the stream of blocks {s.chan.label} "
-                               f"({s.chan.type!r}) is not supported in hardware yet", s.loc,
-                               hint="stream the block's elements one by one "
-                                    "(Stream[T, d] and a loop), or build with "
-                                    "target='python'")
 
 
 def build_cdfg(f: ir.Function) -> FunctionCDFG:

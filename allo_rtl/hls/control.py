@@ -218,6 +218,17 @@ class StagesStart:
 
 
 @dataclass(frozen=True, eq=False)
+class StagesCapture:
+    """Take the stages' scalar results in every cycle of the join: a stage's result
+    registers hold once it has returned, so the cycle the last stage returns takes all
+    final values (as ``CallCapture`` does for one call)."""
+    region: object
+
+    def format(self) -> str:
+        return f"capture dataflow({self.region.stmt.name}) stage results"
+
+
+@dataclass(frozen=True, eq=False)
 class StagesServe:
     """Route the caller's buffers to every stage's ports, each stage its own (a buffer
     two stages use goes through an arbiter); held while waiting for the stages."""

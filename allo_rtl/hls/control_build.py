@@ -8,11 +8,12 @@ counted loop (constant bounds, at least one trip) needs no entry state.
 """
 from __future__ import annotations
 
+from ..ir import nodes as ir
 from .cdfg import Block, CallRegion, DataflowRegion, IfRegion, LoopRegion, WhileRegion
 from .control import (BlockCycle, BlockRun, CallCapture, CallServe, CallStart, CalleeBusy,
                       CaptureParams, Control, CounterInit, CounterStep, ExternalStall,
                       LoopContinues, Node, OpValue, PipelineDrained, PipelineEnter, PipelineRun,
-                      PortWait, StagesBusy, StagesServe, StagesStart, Start, State, StreamWait,
+                      PortWait, StagesBusy, StagesCapture, StagesServe, StagesStart, Start, State, StreamWait,
                       Transition, any_of)
 
 
@@ -282,5 +283,7 @@ class _Builder:
         join = self.new_state("join", f"dataflow {name}", line)
         join.stall = StagesBusy(r)
         join.actions.append(StagesServe(r))
+        if any(isinstance(o, ir.Scalar) for c in r.stages for o in c.call.outs):
+            join.actions.append(StagesCapture(r))
         last.transitions.append(Transition(None, join.index))
         return first, [(join, None)], Node("dataflow", r, args.states, state=join.index)

@@ -247,7 +247,21 @@ def _stream_lines(rep: dict) -> list:
                    f"cycles (start -> done), interval {st['interval']}")
     auto = rep.get("fifo_depth_mode") == "auto"
     for s in rep.get("streams", []):
+        if "block" in s:                # a stream of blocks: a FIFO of the blocks' words
+            out.append(f"-- stream {s['name']} ({s['region']}): blocks {s['block']}, depth "
+                       f"{s['depth']} words = {s['depth_blocks']} blocks"
+                       f"{' (deep, fifo_depth=auto)' if auto else ''}, at most "
+                       f"{s['max_occupancy']} words held, suggested depth "
+                       f"{s['suggested_blocks']} blocks{_sizing(s)}")
+            continue
         out.append(f"-- stream {s['name']} ({s['region']}): depth {s['depth']}"
                    f"{' (deep, fifo_depth=auto)' if auto else ''}, at most "
-                   f"{s['max_occupancy']} held, suggested depth {s['suggested_depth']}")
+                   f"{s['max_occupancy']} held, suggested depth {s['suggested_depth']}"
+                   f"{_sizing(s)}")
     return out
+
+
+def _sizing(s: dict) -> str:
+    if s.get("sizing") == "static":
+        return " (static: the stages' schedules fix it for every input)"
+    return " (measured: for this run's inputs)"

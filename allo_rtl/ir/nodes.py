@@ -90,6 +90,7 @@ class Channel:
     array: str = ""                     # "fifo_A" for fifo_A[1, 2]
     index: tuple = ()
     outer: object = None                # for a stage parameter: the region's Channel it is
+    block: object = None                # hardware: the block stream type a word stream carries
 
     @property
     def label(self) -> str:

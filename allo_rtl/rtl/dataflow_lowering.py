@@ -19,6 +19,7 @@ from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from .arbiter import arbitrate
 from .interface import interface_of
+from ..ir.fifo_depths import static_region
 from .streams import make_fifo, probe_fifo, probe_stage
 
 
@@ -74,7 +75,10 @@ class DataflowLowering:
     def fifo(self, chan: ir.Channel):
         f = make_fifo(chan)
         self.m.submodules[f"fifo_{chan.name}"] = f
-        self.probes.append(probe_fifo(self.m, f, chan, self.comp.start & self.comp.idle))
+        probe = probe_fifo(self.m, f, chan, self.comp.start & self.comp.idle)
+        # a region whose stages' control no input changes: its occupancy is the schedules'
+        probe["static"] = static_region(self.comp.design.function) and self.stall_in is None
+        self.probes.append(probe)
         return f
 
     def connect_stream(self, chan: ir.Channel, port):

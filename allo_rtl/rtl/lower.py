@@ -316,6 +316,10 @@ class _Lowering(DataflowLowering):
             callee = self.callees[call.callee.name]
             return [self.var(o).eq(getattr(callee, p.name))
                     for o, p in zip(call.outs, call.callee.results) if isinstance(p, ir.Scalar)]
+        if isinstance(a, ctl_ir.StagesCapture):
+            return [self.var(o).eq(getattr(self.instance(r), p.name))
+                    for r in a.region.stages
+                    for o, p in zip(r.call.outs, r.call.callee.results) if isinstance(p, ir.Scalar)]
         raise TypeError(f"{type(a).__name__} is not a register write")
 
     def action(self, a, st: _State):

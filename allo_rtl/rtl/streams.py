@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from amaranth.hdl import Signal
@@ -186,7 +187,10 @@ def probe_fifo(m, q, chan: ir.Channel, restart) -> dict:
         m.d.sync += top.eq(0)
     with m.Elif(q.level > top):
         m.d.sync += top.eq(q.level)
-    return {"kind": "fifo", "name": label_of(chan), "depth": chan.type.depth, "signal": top}
+    row = {"kind": "fifo", "name": label_of(chan), "depth": chan.type.depth, "signal": top}
+    if chan.block is not None:          # a stream of blocks, built as a FIFO of its words
+        row["block"] = chan.block
+    return row
 
 
 def probe_stage(m, comp, name: str, clock) -> dict:
@@ -204,8 +208,16 @@ def occupancy_rows(probes: list, values: list) -> dict:
     for p, v in zip(probes, values):
         where = p["path"] or "top"
         if p["kind"] == "fifo":
-            streams.append({"region": where, "name": p["name"], "depth": p["depth"],
-                            "max_occupancy": v, "suggested_depth": max(1, v + 1)})
+            row = {"region": where, "name": p["name"], "depth": p["depth"],
+                   "max_occupancy": v, "suggested_depth": max(1, v + 1),
+                   # "static": the schedules fix it for every input (ir.fifo_depths)
+                   "sizing": "static" if p.get("static") else "measured"}
+            if "block" in p:            # depths in words; the blocks the user declares too
+                words = math.prod(p["block"].elem.shape)
+                row.update(block=repr(p["block"].elem), words_per_block=words,
+                           depth_blocks=p["depth"] // words,
+                           suggested_blocks=-(-row["suggested_depth"] // words))
+            streams.append(row)
         else:
             stages.append({"region": where, "stage": p["name"], "latency": v, "interval": v})
     # a region ends with its last stage; it starts its next call only then (no overlap of

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import AlloScheduleError
 from ..ir import nodes as ir
-from .handles import resolve
+from .handles import call_site, resolve
 from .partition import find_buffer
 
 
@@ -40,6 +40,8 @@ def to(module, target, dst, depth=None):
                                 hint=f"names in {f.name}: {', '.join(sorted(map(str, known)))}")
     streams = buf.__dict__.setdefault("stream_to", [])
     streams.append((dst_name, depth))
+    # where the user asked: the hardware build's refusals of this stream point here
+    buf.__dict__.setdefault("stream_to_locs", []).append(call_site())
     return buf
 
 

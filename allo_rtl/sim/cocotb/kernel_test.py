@@ -73,12 +73,29 @@ async def _run(dut, spec):
                        for s in spec["scalars_out"]}}
     if spec.get("stall"):
         out["stall_cycles"] = int(dut.stall_cycles.value)
+    if spec.get("probes"):          # the regions' occupancy and stage-latency registers
+        out["probes"] = _probes(dut, spec["probes"])
     await RisingEdge(dut.clk)
     out["arrays"] = {}
     for a in spec["arrays"]:
         out["arrays"][a["name"]] = await HostMemory(dut, a["name"], a["depth"], a["signed"],
                                                     a["bits"]).dump()
     return out
+
+
+def _probes(dut, probes):
+    """Each measuring register's value, found by its instance path below the kernel; None
+    when the simulator does not show one (the report then has no occupancy)."""
+    values = []
+    for p in probes:
+        try:
+            handle = dut.dut
+            for part in p["path"]:
+                handle = getattr(handle, part)
+            values.append(int(getattr(handle, p["signal"]).value))
+        except Exception:            # noqa: BLE001 - hidden or optimized away
+            return None
+    return values
 
 
 async def _wait_for_done(dut, spec) -> bool:

@@ -31,6 +31,7 @@ from ..amaranth_sim import (PROGRESS_PREFIX, SimResult, _args_after, _flat, _res
 from ..harness import KernelHarness
 from ..watchdog import deadlock_error
 from ...rtl.interface import ScalarPort
+from ...rtl.streams import occupancy_rows
 
 SIMULATORS = ("icarus", "verilator")
 TOP = "allo_tb"
@@ -133,6 +134,10 @@ class CocotbSimulation:
         self.stall_seed = design.stall_seed
         self.harness = KernelHarness(design.component, iface, stall_seed=self.stall_seed)
         self.verilog = verilog.convert(self.harness, name=TOP, emit_src=False)
+        # the dataflow regions' measuring registers (rtl.streams), read after a run like
+        # Amaranth's simulator reads them; Verilator shows only signals marked public
+        self.probes = self.harness.kernel.stream_probes()
+        self.verilog = _public(self.verilog, {p["signal"].name for p in self.probes})
         key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
         self.build_dir = cache_root() / sim / f"{design.name}-{key}"
         self.build_seconds = 0.0
@@ -168,6 +173,8 @@ class CocotbSimulation:
         spec = _spec(self.iface, raw_args, max_cycles)
         spec["stall"] = self.stall_seed is not None
         spec["watchdog"] = bool(self.harness.wait_table)
+        spec["probes"] = [{"path": p["path"].split(".") if p["path"] else [],
+                           "signal": p["signal"].name} for p in self.probes]
         spec.update(name=self.design.name, simulator=self.sim,
                     progress={"after": amaranth_sim.PROGRESS_AFTER_S,
                               "every": amaranth_sim.PROGRESS_EVERY_S})
@@ -202,8 +209,11 @@ class CocotbSimulation:
             raise timeout_error(self.design.name, out["timeout"], out.get("state"),
                                 self.design.designs[self.design.name].control)
         outcome = {"cycles": out["cycles"], "scalars": out["scalars"], "arrays": out["arrays"]}
+        streams = None
+        if self.probes and out.get("probes") is not None:
+            streams = occupancy_rows(self.probes, out["probes"])
         return SimResult(_results(self.iface, outcome), _args_after(self.iface, raw_args, outcome),
-                         out["cycles"], out["reads"], out.get("stall_cycles"))
+                         out["cycles"], out["reads"], out.get("stall_cycles"), streams)
 
     def _copy_waves(self, dest, run_dir: Path):
         names = ["dump.vcd"] if self.sim == "verilator" else [f"{TOP}.fst", f"{TOP}.vcd"]
@@ -218,6 +228,16 @@ class CocotbSimulation:
 def _signed(dtype) -> bool:
     """Whether the port's word is two's complement (a float's IEEE bits are not)."""
     return dtype.signed and not dtype.is_float
+
+
+def _public(text: str, names: set) -> str:
+    """``text`` with the registers ``names`` marked ``/*verilator public_flat_rd*/`` (a
+    comment to every other tool), so cocotb on Verilator can read them after a run."""
+    if not names:
+        return text
+    pattern = re.compile(r"^(\s*reg\s+(?:\[[^\]]*\]\s*)?)(" +
+                         "|".join(map(re.escape, sorted(names))) + r")(\s*[=;])", re.M)
+    return pattern.sub(r"\1\2 /*verilator public_flat_rd*/\3", text)
 
 
 def _spec(iface, raw_args, max_cycles) -> dict:
