@@ -15,6 +15,12 @@ order); RB[..., k, ...] holds
 
 Allo's conv2D: ``reuse_at(A, "y")`` gives a 3-line buffer over A's rows, and ``reuse_at(LB,
 "x")`` on it a 3x3 window; every element of A is then read once.
+
+The offset may also hold a base that is fixed during the loop: terms using only the indices
+of loops around ``axis`` (``x.outer * 4`` once ``x`` is split and ``x.inner`` is the axis).
+Every access must have the same base; RB[..., k, ...] then holds
+``target[..., axis + base + omin + k]``, and the buffer is filled again (the prologue sits
+just before ``axis``) whenever the base changes.
 """
 from __future__ import annotations
 
@@ -106,17 +112,26 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
             accesses[0].loc, hint="reuse needs exactly one dimension indexed by the loop index "
                                   "plus an offset")
     d = moving[0]
-    offsets = []
+    around = _loops_around(f.body, loop) or []
+    offsets, base = [], None
     for a in accesses:
         off = _split_index(a.indices[d], loop.var)
         if off is None or uses(off, me) or any(uses(a.indices[k], me)
                                                for k in range(len(target.shape)) if k != d):
             raise AlloScheduleError(f"{what}: dimension {d + 1} of {target.name} must be indexed "
                                     f"{loop.var.name} + offset here", a.loc)
+        b, off = _split_base(off, {id(lp.var) for lp in around}, a.loc)
+        if offsets and not _same_terms(b, base):
+            raise AlloScheduleError(f"{what}: the accesses of {target.name} in loop {axis!r} "
+                                    "add different outer-loop terms to its index", a.loc,
+                                    hint="reuse needs the same base in every access")
+        base = b
         offsets.append((off, a))
     omin, omax = _offset_range(loop, offsets, what)
     span = omax - omin + 1
-    if lo + omin < 0 or hi - 1 + omax >= target.shape[d]:
+    bmin, bmax = _base_range(base, around, what, loop.loc)
+    base_expr = _sum(base, loop.loc)
+    if lo + omin + bmin < 0 or hi - 1 + omax + bmax >= target.shape[d]:
         raise AlloScheduleError(f"{what}: the reuse buffer would read {target.name} outside "
                                 f"0..{target.shape[d] - 1} along dimension {d + 1}", loop.loc)
     # the other dimensions: dropped when fixed within an iteration and alike, else kept
@@ -142,9 +157,11 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
         it = iter(refs)
         return [const(k, loc) if j == d else next(it) for j in layout]
 
-    def load_position(k: int, base: ir.Expr):
+    def load_position(k: int, start: ir.Expr):
+        if base_expr is not None:
+            start = ir.BinOp(ir.INDEX, loc, "+", start, clone_expr(base_expr, {}))
         return lambda r: [ir.Store(loc, rb, at(r, k), ir.Load(
-            target.dtype, loc, target, target_at(r, _plus(base, omin + k, loc))))]
+            target.dtype, loc, target, target_at(r, _plus(start, omin + k, loc))))]
 
     extents = [target.shape[k] for k in kept]
     prologue = []
@@ -160,6 +177,70 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
     loop.body = fresh + loop.body + shift
     _insert_before(f.body, loop, prologue)
     return rb
+
+
+def _loops_around(body: list, loop: ir.For, chain=()):
+    """The loops enclosing ``loop``, outermost first (None if it is not in ``body``)."""
+    for s in body:
+        if s is loop:
+            return list(chain)
+        inner = chain + ((s,) if isinstance(s, ir.For) else ())
+        for b in ir.child_bodies(s):
+            got = _loops_around(b, loop, inner)
+            if got is not None:
+                return got
+    return None
+
+
+def _terms(e: ir.Expr, sign: int = 1) -> list:
+    """The signed summands of ``e`` through ``+``, ``-`` and casts."""
+    if isinstance(e, ir.Cast):
+        return _terms(e.operand, sign)
+    if isinstance(e, ir.BinOp) and e.op in ("+", "-"):
+        return _terms(e.lhs, sign) + _terms(e.rhs, sign if e.op == "+" else -sign)
+    return [(sign, e)]
+
+
+def _split_base(off: ir.Expr, outer_ids: set, loc):
+    """(base terms, the rest as an expression): the summands of ``off`` that use only
+    indices of the loops around the axis, and the others."""
+    base, rest = [], []
+    for sign, t in _terms(off):
+        refs = {id(x.var) for x in ir.walk_exprs(t) if isinstance(x, ir.Ref)}
+        (base if refs and refs <= outer_ids else rest).append((sign, t))
+    if not base:
+        return [], off
+    return base, _sum(rest, loc) if rest else const(0, loc)
+
+
+def _same_terms(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(sa == sb and same_expr(x, y) for (sa, x), (sb, y) in zip(a, b))
+
+
+def _sum(terms: list, loc):
+    """The expression of signed ``terms`` (None for none)."""
+    out = None
+    for sign, t in terms:
+        t = clone_expr(t, {})
+        if out is None:
+            out = t if sign > 0 else ir.BinOp(ir.INDEX, loc, "-", const(0, loc), t)
+        else:
+            out = ir.BinOp(ir.INDEX, loc, "+" if sign > 0 else "-", out, t)
+    return out
+
+
+def _base_range(base: list, around: list, what: str, loc) -> tuple:
+    """(min, max) of the base over the loops around the axis ((0, 0) without a base)."""
+    if not base:
+        return 0, 0
+    used = {id(x.var) for _, t in base for x in ir.walk_exprs(t) if isinstance(x, ir.Ref)}
+    loops = [lp for lp in around if id(lp.var) in used]
+    for lp in loops:
+        const_bounds(lp, what)
+    values = index_values(_sum(base, loc), loop_grid(loops, MAX_POINTS))
+    if values is None or np.size(values) == 0:
+        raise AlloScheduleError(f"{what}: cannot bound the outer-loop part of this index", loc)
+    return int(np.min(values)), int(np.max(values))
 
 
 def _plus(e: ir.Expr, k: int, loc) -> ir.Expr:
