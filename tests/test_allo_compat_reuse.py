@@ -1,6 +1,7 @@
 """reuse_at on a loop whose index is offset by outer loop indices (Allo's conv2D line buffer
 and window after split + reorder: the window slides along x.inner from x.outer * 4):
-hardware == interpreter == numpy, and the accesses must agree on that base."""
+hardware == interpreter == numpy, and the accesses must agree on that base; a reshaped
+result comes back in its new shape."""
 import numpy as np
 import pytest
 
@@ -53,3 +54,21 @@ def test_accesses_with_different_outer_terms_are_refused():
     with pytest.raises(AlloScheduleError, match="add different outer-loop terms"):
         s.reuse_at(s.A, "xi")
     assert s.primitives == []
+
+
+def sum3(A: int32[6, 12]) -> int32[4, 10]:
+    B: int32[4, 10] = 0
+    for y, x in allo.grid(4, 10):
+        B[y, x] = A[y, x] + A[y + 1, x + 1] + A[y + 2, x + 2]
+    return B
+
+
+def test_a_reshaped_result_is_returned_in_its_new_shape():
+    # Allo's s.reshape(s.B, ...) of a returned array changes the kernel's result type
+    a = np.random.default_rng(6).integers(-1000, 1000, (6, 12)).astype(np.int32)
+    want = (a[:4, :10] + a[1:5, 1:11] + a[2:6, 2:12]).reshape(4, 2, 5)
+    s = allo.customize(sum3)
+    s.reshape(s.B, (4, 2, 5))
+    for target in ("python", None):
+        out = s.build(target=target)(a)
+        assert out.shape == (4, 2, 5) and np.array_equal(out, want), target
