@@ -72,3 +72,40 @@ def test_a_reshaped_result_is_returned_in_its_new_shape():
     for target in ("python", None):
         out = s.build(target=target)(a)
         assert out.shape == (4, 2, 5) and np.array_equal(out, want), target
+
+
+def conv_stride2(A: int32[11, 9]) -> int32[5, 4]:
+    B: int32[5, 4] = 0
+    for y, x in allo.grid(5, 4):
+        v: int32 = 0
+        for r, c in allo.reduction(3, 3):
+            v += A[y * 2 + r, x * 2 + c]
+        B[y, x] = v
+    return B
+
+
+def test_a_strided_window():
+    # Allo's conv2D with stride 2: the line buffer keeps one row per step, loads two
+    a = np.random.default_rng(9).integers(-10**8, 10**8, (11, 9)).astype(np.int32)
+    want = sum(a[r:r + 10:2, c:c + 8:2].astype(np.int64) for r in range(3) for c in range(3))
+    s = allo.customize(conv_stride2)
+    lb = s.reuse_at(s.A, "y")
+    wb = s.reuse_at(lb, "x")
+    assert lb.shape == (3, 9) and wb.shape == (3, 3)
+    for target in ("python", None):
+        hw = s.build(target=target)
+        assert np.array_equal(hw(a), want.astype(np.int32)), target
+    assert hw.reads["A"] == 99            # every element of A read once
+
+
+def mixed_strides(A: int32[20]) -> int32[6]:
+    B: int32[6] = 0
+    for x in range(6):
+        B[x] = A[x * 2] + A[x * 3]
+    return B
+
+
+def test_accesses_with_different_strides_are_refused():
+    s = allo.customize(mixed_strides)
+    with pytest.raises(AlloScheduleError, match="step by 2 and 3"):
+        s.reuse_at(s.A, "x")

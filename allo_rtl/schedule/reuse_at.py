@@ -2,7 +2,8 @@
 pattern reads each element of ``target`` once per sweep of loop ``axis``.
 
 Inside ``axis`` (step 1, constant bounds lo..hi), exactly one dimension d of ``target`` is
-indexed ``axis + o`` where the offset o uses only constants and loops nested inside ``axis``
+indexed ``axis * s + o`` (a constant stride s >= 1, the same in every access; s = 1 below
+unless said) where the offset o uses only constants and loops nested inside ``axis``
 (range omin..omax, span K); ``target`` is only read there. Other dimensions that do not change
 within an iteration and are the same in every access are dropped (one slice); the rest are kept
 in full. The buffer RB has the kept dimensions and K positions along d (in the target's
@@ -12,6 +13,9 @@ order); RB[..., k, ...] holds
 * before the loop, positions 0..K-2 are loaded for ``axis = lo``;
 * each iteration loads position K-1 (the new line or column), runs the body reading RB, then
   shifts positions 1..K-1 down by one.
+
+With a stride s the window moves by s lines: each iteration loads positions K-s..K-1 and
+shifts positions s..K-1 down by s (no reuse when s >= K).
 
 Allo's conv2D: ``reuse_at(A, "y")`` gives a 3-line buffer over A's rows, and ``reuse_at(LB,
 "x")`` on it a 3x3 window; every element of A is then read once.
@@ -64,26 +68,36 @@ def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
 
 
 def _split_index(e: ir.Expr, var: ir.Scalar):
-    """``var + o`` -> o (an expression without var), else None."""
+    """``var * s + o`` -> (o, s): the offset (an expression without var) and the constant
+    stride s >= 1 of var, else None."""
     if isinstance(e, ir.Ref) and e.var is var:
-        return const(0, e.loc)
-    if isinstance(e, ir.BinOp) and e.op == "*":        # h * stride with a stride of 1
+        return const(0, e.loc), 1
+    if isinstance(e, ir.BinOp) and e.op == "*":        # y * 2 (+ o): a strided window
         for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
-            if isinstance(b, ir.Const) and not b.type.is_float and int(b.value) == 1:
-                return _split_index(a, var)
+            if isinstance(b, ir.Const) and not b.type.is_float and int(b.value) >= 1:
+                inner = _split_index(a, var)
+                if inner is None:
+                    continue
+                off, stride = inner
+                if not (isinstance(off, ir.Const) and int(off.value) == 0):
+                    off = ir.BinOp(ir.INDEX, e.loc, "*", off, const(int(b.value), e.loc))
+                return off, stride * int(b.value)
     if isinstance(e, ir.Cast):
         return _split_index(e.operand, var)
     if isinstance(e, ir.BinOp) and e.op == "+":
         for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
-            if isinstance(a, ir.Ref) and a.var is var and not uses(b, {id(var)}):
-                return b
+            if uses(b, {id(var)}):
+                continue
             inner = _split_index(a, var)
-            if inner is not None and not uses(b, {id(var)}):
-                return ir.BinOp(e.type, e.loc, "+", inner, b)
+            if inner is not None:
+                off, stride = inner
+                if isinstance(off, ir.Const) and int(off.value) == 0:
+                    return b, stride
+                return ir.BinOp(e.type, e.loc, "+", off, b), stride
     if isinstance(e, ir.BinOp) and e.op == "-" and not uses(e.rhs, {id(var)}):
         inner = _split_index(e.lhs, var)
         if inner is not None:
-            return ir.BinOp(e.type, e.loc, "-", inner, e.rhs)
+            return ir.BinOp(e.type, e.loc, "-", inner[0], e.rhs), inner[1]
     return None
 
 
@@ -113,13 +127,19 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
                                   "plus an offset")
     d = moving[0]
     around = _loops_around(f.body, loop) or []
-    offsets, base = [], None
+    offsets, base, stride = [], None, 1
     for a in accesses:
-        off = _split_index(a.indices[d], loop.var)
+        split = _split_index(a.indices[d], loop.var)
+        off = split[0] if split else None
         if off is None or uses(off, me) or any(uses(a.indices[k], me)
                                                for k in range(len(target.shape)) if k != d):
             raise AlloScheduleError(f"{what}: dimension {d + 1} of {target.name} must be indexed "
-                                    f"{loop.var.name} + offset here", a.loc)
+                                    f"{loop.var.name} * stride + offset here", a.loc)
+        if offsets and split[1] != stride:
+            raise AlloScheduleError(f"{what}: the accesses of {target.name} step by "
+                                    f"{stride} and {split[1]} along loop {axis!r}", a.loc,
+                                    hint="reuse needs one stride in every access")
+        stride = split[1]
         b, off = _split_base(off, {id(lp.var) for lp in around}, a.loc)
         if offsets and not _same_terms(b, base):
             raise AlloScheduleError(f"{what}: the accesses of {target.name} in loop {axis!r} "
@@ -131,7 +151,7 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
     span = omax - omin + 1
     bmin, bmax = _base_range(base, around, what, loop.loc)
     base_expr = _sum(base, loop.loc)
-    if lo + omin + bmin < 0 or hi - 1 + omax + bmax >= target.shape[d]:
+    if stride * lo + omin + bmin < 0 or stride * (hi - 1) + omax + bmax >= target.shape[d]:
         raise AlloScheduleError(f"{what}: the reuse buffer would read {target.name} outside "
                                 f"0..{target.shape[d] - 1} along dimension {d + 1}", loop.loc)
     # the other dimensions: dropped when fixed within an iteration and alike, else kept
@@ -165,15 +185,23 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
 
     extents = [target.shape[k] for k in kept]
     prologue = []
-    for k in range(span - 1):
+    # positions 0..keep-1 come from the previous iteration (shifted down by the stride), the
+    # others are loaded fresh; before the loop, the first iteration's kept ones are loaded
+    keep = max(span - stride, 0)
+    start = ref(loop.var, loc) if stride == 1 else \
+        ir.BinOp(ir.INDEX, loc, "*", ref(loop.var, loc), const(stride, loc))
+    for k in range(keep):
         prologue += copy_nest(names, f"{rb.name}_init{k}", extents,
-                              load_position(k, const(lo, loc)), loc, STRAIGHT_UPTO)
-    fresh = copy_nest(names, f"{rb.name}_load", extents,
-                      load_position(span - 1, ref(loop.var, loc)), loc, STRAIGHT_UPTO)
+                              load_position(k, const(stride * lo, loc)), loc, STRAIGHT_UPTO)
+    fresh = []
+    for k in range(keep, span):
+        fresh += copy_nest(names, f"{rb.name}_load" + (f"{k}" if span - keep > 1 else ""),
+                           extents, load_position(k, clone_expr(start, {})), loc, STRAIGHT_UPTO)
     shift = []
-    for k in range(span - 1):
+    for k in range(keep):
         shift += copy_nest(names, f"{rb.name}_shift{k}", extents, lambda r, k=k: [ir.Store(
-            loc, rb, at(r, k), ir.Load(target.dtype, loc, rb, at(r, k + 1)))], loc, STRAIGHT_UPTO)
+            loc, rb, at(r, k), ir.Load(target.dtype, loc, rb, at(r, k + stride)))], loc,
+            STRAIGHT_UPTO)
     loop.body = fresh + loop.body + shift
     _insert_before(f.body, loop, prologue)
     return rb
