@@ -1,7 +1,8 @@
 """No silent acceptance (issue 12): every schedule primitive refuses a keyword it does not
 take, at the caller's line, naming the primitive and its signature, recording nothing;
-the same for customize and df.customize; s.to takes Allo's axis= (warning) and depth=-1. (The rewind warning, unknown attributes and
-customize's checked options are in test_allo_compat_schedule.py.)"""
+the same for customize and df.customize; s.to takes Allo's axis= (warning) and depth=-1.
+(The rewind warning, unknown attributes and customize's checked options are in
+test_allo_compat_schedule.py.)"""
 import inspect
 
 import numpy as np
@@ -42,8 +43,9 @@ def test_an_unknown_keyword_is_refused_at_the_call(name):
                 if p.default is inspect.Parameter.empty
                 and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
     args = ["i"] * len(required)
-    line = inspect.currentframe().f_lineno + 2
-    with pytest.raises(PrimitiveArgumentError, match=rf"s\.{name}\(\) has no argument 'bogus'") as e:
+    line = inspect.currentframe().f_lineno + 3
+    with pytest.raises(PrimitiveArgumentError,
+                       match=rf"s\.{name}\(\) has no argument 'bogus'") as e:
         getattr(s, name)(*args, bogus=1)
     assert f"test_allo_compat_no_silent.py:{line}" in str(e.value)
     assert "Allo's signature" in str(e.value)
