@@ -279,9 +279,17 @@ class Schedule:
         return str(target)
 
     # --- streams, dataflow, composition ---------------------------------------------------
-    def to(self, target, dst, depth=None):
+    def to(self, target, dst, axis=None, depth=None):
         """Allo's ``s.to(s.B, "C", depth=d)``: array B becomes a FIFO from its producer to
-        the loop nest or kernel ``dst`` (recorded; results are those without it)."""
+        the loop nest or kernel ``dst`` (recorded; results are those without it). Allo's
+        ``depth=-1`` means its default depth (None here); ``axis`` (Allo's FIFOs between
+        unfolded PEs along one axis of a PE grid) warns: there is no such link here."""
+        if axis is not None:
+            warn_ignored(f"s.to(..., axis={axis!r})", "unfolded PEs exchange data through the "
+                         "array as written; for FIFOs between PEs write an allo.dataflow "
+                         "region with Stream arrays")
+        if isinstance(depth, int) and not isinstance(depth, bool) and depth == -1:
+            depth = None
         with _primitive(self, "to", (self._qbuf(target), _q(dst), depth)):
             stream_primitives.to(self.module, target, dst, depth)
 
@@ -341,7 +349,8 @@ class Schedule:
 
 check_arguments(Schedule, ("split", "reorder", "fuse", "unroll", "pipeline", "parallel",
                            "compute_at", "inline", "unfold", "partition", "buffer_at",
-                           "reuse_at", "reshape", "get_loops", "get_equivalent_variables"))
+                           "reuse_at", "reshape", "get_loops", "get_equivalent_variables", "to",
+                           "dataflow", "compose"))
 
 # The build driver lives above the backend stages (hls, rtl, sim, boards); it registers itself
 # here when ``allo_rtl`` is imported, so this layer never imports upward.

@@ -2,10 +2,12 @@
 
 The loops from the top of each nest down to ``from_loop`` / ``target_loop`` must have the same
 constant bounds level by level; the body of ``from_loop`` moves to the start of the body of
-``target_loop`` with the producer's indices replaced by the consumer's. The producer's loops
-down to ``from_loop`` must be a perfect nest (the whole nest moves); the consumer's may be
-imperfect: statements beside the chain of loops down to ``target_loop`` run, at their level,
-before or after every moved producer iteration under them.
+``target_loop`` with the producer's indices replaced by the consumer's. Both nests may be
+imperfect. In the producer, statements beside the chain of loops down to ``from_loop`` stay
+where they are (a loop left empty goes): they must share nothing with the moved body that
+either writes, since the move reorders the two. In the consumer, statements beside the chain
+down to ``target_loop`` run, at their level, before or after every moved producer iteration
+under them.
 
 Fused, each access gets its place in the new order: a producer iteration p (over the fused
 levels) runs at 2·rank(p); a consumer statement inside ``target_loop`` at 2·rank(q) + 1; a
@@ -41,17 +43,11 @@ def _chain_to(top: ir.For, target: ir.For, perfect: bool = True) -> list:
     return chain
 
 
-def _top_nest(f: ir.Function, loop: ir.For, perfect: bool = True):
+def _top_nest(f: ir.Function, loop: ir.For):
     """(top-level statement index, loop chain from it to ``loop``) or an error."""
     for k, s in enumerate(f.body):
         if isinstance(s, ir.For) and any(x is loop for x in ir.loops([s])):
-            chain = _chain_to(s, loop, perfect)
-            if chain is not None:
-                return k, chain
-            raise AlloScheduleError(f"compute_at: the loops above {loop.name!r} are not a "
-                                    "perfect nest", s.loc,
-                                    hint="the producer's loops down to the one computed at "
-                                         "must be perfectly nested (the consumer's need not)")
+            return k, _chain_to(s, loop, perfect=False)
     raise AlloScheduleError(f"compute_at: loop {loop.name!r} is not in a top-level loop nest of "
                             f"{f.name}", loop.loc)
 
@@ -168,19 +164,64 @@ def compute_at(f: ir.Function, from_name: str, target_name: str):
     src, _, _ = find_loop(f, from_name)
     dst, _, _ = find_loop(f, target_name)
     pk, pchain = _top_nest(f, src)
-    ck, cchain = _top_nest(f, dst, perfect=False)
+    ck, cchain = _top_nest(f, dst)
     what = f"compute_at({from_name!r}, {target_name!r})"
+    beside = [st for d, lp in enumerate(pchain[:-1]) for st in lp.body if st is not pchain[d + 1]]
+    # the checks below see the producer as the chain alone (what moves); restored after
+    saved = [list(lp.body) for lp in pchain[:-1]]
+    for d, lp in enumerate(pchain[:-1]):
+        lp.body[:] = [pchain[d + 1]]
+    try:
+        _check_and_move(f, what, src, dst, pk, pchain, ck, cchain, beside)
+    finally:
+        for lp, body in zip(pchain[:-1], saved):
+            lp.body[:] = body
+    _remove_moved(f, pchain)
+
+
+def _check_beside(what, src, beside, pchain):
+    """The producer's statements beside its chain stay; the moved body runs after all of
+    them (later, in the consumer): refuse any buffer or scalar one writes and the other
+    uses, the chain's loop variables aside."""
+    if not beside:
+        return
+    mw, mr, msw, msr = _touched(src.body)
+    rw, rr, rsw, rsr = _touched(beside)
+    chain_vars = {id(lp.var) for lp in pchain}
+    clash = sorted(x.name for x in (mw & (rw | rr)) | (mr & rw))
+    clash += sorted(v.name for v in (msw & (rsw | rsr)) | (msr & rsw)
+                    if id(v) not in chain_vars)
+    if clash:
+        raise AlloScheduleError(f"{what}: {clash[0]} is used both by the body of "
+                                f"{src.name!r} and by statements beside it in the producer "
+                                "nest, which would run in another order once the body moves",
+                                src.loc, hint="compute at the loop whose body holds both, or "
+                                              "split the producer nest first")
+
+
+def _remove_moved(f, pchain):
+    """Drop the moved loop from the producer nest, and every chain loop left empty."""
+    for d in range(len(pchain) - 1, 0, -1):
+        parent = pchain[d - 1]
+        parent.body[:] = [st for st in parent.body if st is not pchain[d]]
+        if parent.body:
+            return
+    f.body[:] = [st for st in f.body if st is not pchain[0]]
+
+
+def _check_and_move(f, what, src, dst, pk, pchain, ck, cchain, beside):
     if pk >= ck:
         raise AlloScheduleError(f"{what}: the producer loop must come before the consumer loop",
                                 src.loc)
     if len(pchain) != len(cchain):
-        raise AlloScheduleError(f"{what}: {from_name!r} is at depth {len(pchain)} of its nest, "
-                                f"{target_name!r} at depth {len(cchain)}", src.loc,
+        raise AlloScheduleError(f"{what}: {src.name!r} is at depth {len(pchain)} of its nest, "
+                                f"{dst.name!r} at depth {len(cchain)}", src.loc,
                                 hint="fuse loops at the same level of the two nests")
     for p, c in zip(pchain, cchain):
         if const_bounds(p, what) != const_bounds(c, what) or p.step != c.step:
             raise AlloScheduleError(f"{what}: loops {p.name!r} and {c.name!r} have different "
                                     "bounds", p.loc, hint="only loops over the same range fuse")
+    _check_beside(what, src, beside, pchain)
     producer, consumer = f.body[pk], f.body[ck]
     pw, pr_, psw, psr = _touched([producer])
     cw, cr_, csw, csr = _touched([consumer])
@@ -201,4 +242,3 @@ def compute_at(f: ir.Function, from_name: str, target_name: str):
     _check_order(producer, pchain, consumer, cchain, shared, src.loc)
     sub = {id(p.var): ref(c.var, c.loc) for p, c in zip(pchain, cchain)}
     dst.body[:0] = clone_body(src.body, sub)
-    del f.body[pk]

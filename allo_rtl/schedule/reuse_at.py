@@ -2,7 +2,8 @@
 pattern reads each element of ``target`` once per sweep of loop ``axis``.
 
 Inside ``axis`` (step 1, constant bounds lo..hi), exactly one dimension d of ``target`` is
-indexed ``axis + o`` where the offset o uses only constants and loops nested inside ``axis``
+indexed ``axis * s + o`` (a constant stride s >= 1, the same in every access; s = 1 below
+unless said) where the offset o uses only constants and loops nested inside ``axis``
 (range omin..omax, span K); ``target`` is only read there. Other dimensions that do not change
 within an iteration and are the same in every access are dropped (one slice); the rest are kept
 in full. The buffer RB has the kept dimensions and K positions along d (in the target's
@@ -13,8 +14,17 @@ order); RB[..., k, ...] holds
 * each iteration loads position K-1 (the new line or column), runs the body reading RB, then
   shifts positions 1..K-1 down by one.
 
+With a stride s the window moves by s lines: each iteration loads positions K-s..K-1 and
+shifts positions s..K-1 down by s (no reuse when s >= K).
+
 Allo's conv2D: ``reuse_at(A, "y")`` gives a 3-line buffer over A's rows, and ``reuse_at(LB,
 "x")`` on it a 3x3 window; every element of A is then read once.
+
+The offset may also hold a base that is fixed during the loop: terms using only the indices
+of loops around ``axis`` (``x.outer * 4`` once ``x`` is split and ``x.inner`` is the axis).
+Every access must have the same base; RB[..., k, ...] then holds
+``target[..., axis + base + omin + k]``, and the buffer is filled again (the prologue sits
+just before ``axis``) whenever the base changes.
 """
 from __future__ import annotations
 
@@ -58,26 +68,36 @@ def _offset_range(loop: ir.For, offsets: list, what: str) -> tuple:
 
 
 def _split_index(e: ir.Expr, var: ir.Scalar):
-    """``var + o`` -> o (an expression without var), else None."""
+    """``var * s + o`` -> (o, s): the offset (an expression without var) and the constant
+    stride s >= 1 of var, else None."""
     if isinstance(e, ir.Ref) and e.var is var:
-        return const(0, e.loc)
-    if isinstance(e, ir.BinOp) and e.op == "*":        # h * stride with a stride of 1
+        return const(0, e.loc), 1
+    if isinstance(e, ir.BinOp) and e.op == "*":        # y * 2 (+ o): a strided window
         for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
-            if isinstance(b, ir.Const) and not b.type.is_float and int(b.value) == 1:
-                return _split_index(a, var)
+            if isinstance(b, ir.Const) and not b.type.is_float and int(b.value) >= 1:
+                inner = _split_index(a, var)
+                if inner is None:
+                    continue
+                off, stride = inner
+                if not (isinstance(off, ir.Const) and int(off.value) == 0):
+                    off = ir.BinOp(ir.INDEX, e.loc, "*", off, const(int(b.value), e.loc))
+                return off, stride * int(b.value)
     if isinstance(e, ir.Cast):
         return _split_index(e.operand, var)
     if isinstance(e, ir.BinOp) and e.op == "+":
         for a, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)):
-            if isinstance(a, ir.Ref) and a.var is var and not uses(b, {id(var)}):
-                return b
+            if uses(b, {id(var)}):
+                continue
             inner = _split_index(a, var)
-            if inner is not None and not uses(b, {id(var)}):
-                return ir.BinOp(e.type, e.loc, "+", inner, b)
+            if inner is not None:
+                off, stride = inner
+                if isinstance(off, ir.Const) and int(off.value) == 0:
+                    return b, stride
+                return ir.BinOp(e.type, e.loc, "+", off, b), stride
     if isinstance(e, ir.BinOp) and e.op == "-" and not uses(e.rhs, {id(var)}):
         inner = _split_index(e.lhs, var)
         if inner is not None:
-            return ir.BinOp(e.type, e.loc, "-", inner, e.rhs)
+            return ir.BinOp(e.type, e.loc, "-", inner[0], e.rhs), inner[1]
     return None
 
 
@@ -106,17 +126,32 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
             accesses[0].loc, hint="reuse needs exactly one dimension indexed by the loop index "
                                   "plus an offset")
     d = moving[0]
-    offsets = []
+    around = _loops_around(f.body, loop) or []
+    offsets, base, stride = [], None, 1
     for a in accesses:
-        off = _split_index(a.indices[d], loop.var)
+        split = _split_index(a.indices[d], loop.var)
+        off = split[0] if split else None
         if off is None or uses(off, me) or any(uses(a.indices[k], me)
                                                for k in range(len(target.shape)) if k != d):
             raise AlloScheduleError(f"{what}: dimension {d + 1} of {target.name} must be indexed "
-                                    f"{loop.var.name} + offset here", a.loc)
+                                    f"{loop.var.name} * stride + offset here", a.loc)
+        if offsets and split[1] != stride:
+            raise AlloScheduleError(f"{what}: the accesses of {target.name} step by "
+                                    f"{stride} and {split[1]} along loop {axis!r}", a.loc,
+                                    hint="reuse needs one stride in every access")
+        stride = split[1]
+        b, off = _split_base(off, {id(lp.var) for lp in around}, a.loc)
+        if offsets and not _same_terms(b, base):
+            raise AlloScheduleError(f"{what}: the accesses of {target.name} in loop {axis!r} "
+                                    "add different outer-loop terms to its index", a.loc,
+                                    hint="reuse needs the same base in every access")
+        base = b
         offsets.append((off, a))
     omin, omax = _offset_range(loop, offsets, what)
     span = omax - omin + 1
-    if lo + omin < 0 or hi - 1 + omax >= target.shape[d]:
+    bmin, bmax = _base_range(base, around, what, loop.loc)
+    base_expr = _sum(base, loop.loc)
+    if stride * lo + omin + bmin < 0 or stride * (hi - 1) + omax + bmax >= target.shape[d]:
         raise AlloScheduleError(f"{what}: the reuse buffer would read {target.name} outside "
                                 f"0..{target.shape[d] - 1} along dimension {d + 1}", loop.loc)
     # the other dimensions: dropped when fixed within an iteration and alike, else kept
@@ -142,24 +177,98 @@ def reuse_at(f: ir.Function, target: ir.Buffer, axis: str) -> ir.Buffer:
         it = iter(refs)
         return [const(k, loc) if j == d else next(it) for j in layout]
 
-    def load_position(k: int, base: ir.Expr):
+    def load_position(k: int, start: ir.Expr):
+        if base_expr is not None:
+            start = ir.BinOp(ir.INDEX, loc, "+", start, clone_expr(base_expr, {}))
         return lambda r: [ir.Store(loc, rb, at(r, k), ir.Load(
-            target.dtype, loc, target, target_at(r, _plus(base, omin + k, loc))))]
+            target.dtype, loc, target, target_at(r, _plus(start, omin + k, loc))))]
 
     extents = [target.shape[k] for k in kept]
     prologue = []
-    for k in range(span - 1):
+    # positions 0..keep-1 come from the previous iteration (shifted down by the stride), the
+    # others are loaded fresh; before the loop, the first iteration's kept ones are loaded
+    keep = max(span - stride, 0)
+    start = ref(loop.var, loc) if stride == 1 else \
+        ir.BinOp(ir.INDEX, loc, "*", ref(loop.var, loc), const(stride, loc))
+    for k in range(keep):
         prologue += copy_nest(names, f"{rb.name}_init{k}", extents,
-                              load_position(k, const(lo, loc)), loc, STRAIGHT_UPTO)
-    fresh = copy_nest(names, f"{rb.name}_load", extents,
-                      load_position(span - 1, ref(loop.var, loc)), loc, STRAIGHT_UPTO)
+                              load_position(k, const(stride * lo, loc)), loc, STRAIGHT_UPTO)
+    fresh = []
+    for k in range(keep, span):
+        fresh += copy_nest(names, f"{rb.name}_load" + (f"{k}" if span - keep > 1 else ""),
+                           extents, load_position(k, clone_expr(start, {})), loc, STRAIGHT_UPTO)
     shift = []
-    for k in range(span - 1):
+    for k in range(keep):
         shift += copy_nest(names, f"{rb.name}_shift{k}", extents, lambda r, k=k: [ir.Store(
-            loc, rb, at(r, k), ir.Load(target.dtype, loc, rb, at(r, k + 1)))], loc, STRAIGHT_UPTO)
+            loc, rb, at(r, k), ir.Load(target.dtype, loc, rb, at(r, k + stride)))], loc,
+            STRAIGHT_UPTO)
     loop.body = fresh + loop.body + shift
     _insert_before(f.body, loop, prologue)
     return rb
+
+
+def _loops_around(body: list, loop: ir.For, chain=()):
+    """The loops enclosing ``loop``, outermost first (None if it is not in ``body``)."""
+    for s in body:
+        if s is loop:
+            return list(chain)
+        inner = chain + ((s,) if isinstance(s, ir.For) else ())
+        for b in ir.child_bodies(s):
+            got = _loops_around(b, loop, inner)
+            if got is not None:
+                return got
+    return None
+
+
+def _terms(e: ir.Expr, sign: int = 1) -> list:
+    """The signed summands of ``e`` through ``+``, ``-`` and casts."""
+    if isinstance(e, ir.Cast):
+        return _terms(e.operand, sign)
+    if isinstance(e, ir.BinOp) and e.op in ("+", "-"):
+        return _terms(e.lhs, sign) + _terms(e.rhs, sign if e.op == "+" else -sign)
+    return [(sign, e)]
+
+
+def _split_base(off: ir.Expr, outer_ids: set, loc):
+    """(base terms, the rest as an expression): the summands of ``off`` that use only
+    indices of the loops around the axis, and the others."""
+    base, rest = [], []
+    for sign, t in _terms(off):
+        refs = {id(x.var) for x in ir.walk_exprs(t) if isinstance(x, ir.Ref)}
+        (base if refs and refs <= outer_ids else rest).append((sign, t))
+    if not base:
+        return [], off
+    return base, _sum(rest, loc) if rest else const(0, loc)
+
+
+def _same_terms(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(sa == sb and same_expr(x, y) for (sa, x), (sb, y) in zip(a, b))
+
+
+def _sum(terms: list, loc):
+    """The expression of signed ``terms`` (None for none)."""
+    out = None
+    for sign, t in terms:
+        t = clone_expr(t, {})
+        if out is None:
+            out = t if sign > 0 else ir.BinOp(ir.INDEX, loc, "-", const(0, loc), t)
+        else:
+            out = ir.BinOp(ir.INDEX, loc, "+" if sign > 0 else "-", out, t)
+    return out
+
+
+def _base_range(base: list, around: list, what: str, loc) -> tuple:
+    """(min, max) of the base over the loops around the axis ((0, 0) without a base)."""
+    if not base:
+        return 0, 0
+    used = {id(x.var) for _, t in base for x in ir.walk_exprs(t) if isinstance(x, ir.Ref)}
+    loops = [lp for lp in around if id(lp.var) in used]
+    for lp in loops:
+        const_bounds(lp, what)
+    values = index_values(_sum(base, loc), loop_grid(loops, MAX_POINTS))
+    if values is None or np.size(values) == 0:
+        raise AlloScheduleError(f"{what}: cannot bound the outer-loop part of this index", loc)
+    return int(np.min(values)), int(np.max(values))
 
 
 def _plus(e: ir.Expr, k: int, loc) -> ir.Expr:
