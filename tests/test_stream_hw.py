@@ -337,8 +337,13 @@ def _systolic_of_size(P, K, tmp_path):
     return mod
 
 
+# on Icarus and Verilator a build of the 100-PE design takes minutes: run with -m long
 @pytest.mark.slow
-@pytest.mark.parametrize("sim", SIMS)
+@pytest.mark.parametrize("sim", [None,
+                                 pytest.param("icarus", marks=[pytest.mark.icarus,
+                                                               pytest.mark.long]),
+                                 pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                  pytest.mark.long])])
 def test_systolic_gemm_8x8_matches_interpreter_and_numpy(sim, tmp_path):
     """100 PEs; partitioned and pipelined, within 1.2x of K + P0 + P1."""
     sg = _systolic_of_size(8, 8, tmp_path)
