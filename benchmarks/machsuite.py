@@ -6,7 +6,7 @@ from there, never copied into this repository). Override the place with ``MACHSU
 Each kernel has ``inputs(data) -> args`` and ``check(args, result, expected) -> str | None``
 (None: matches; else what differs). gemm/ncubed is float64 in MachSuite; the hardware has
 float32 so far, so it runs in float32 and is compared with a relative tolerance of 1e-4
-(stated in the table).
+(stated in the table). aes, nw, md/knn and viterbi are in machsuite_more.py.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import numpy as np
 
 import allo_rtl as allo
 from allo_rtl.ir.types import float32, int8, int32
+
+from . import machsuite_more as more
 
 DATA = Path(os.environ.get("MACHSUITE_DATA", "/work/shared/benchmarks/machsuite"))
 
@@ -299,6 +301,7 @@ class MachKernel:
     inputs: object
     check: object
     note: str = ""
+    rtl: bool = False       # short enough to simulate as RTL (the suite also runs the model)
 
     def data(self):
         folder = DATA / self.name
@@ -315,6 +318,12 @@ KERNELS = [
     MachKernel("sort/merge", merge_sort, sort_inputs, sort_check),
     MachKernel("spmv/crs", spmv_crs, spmv_inputs, spmv_check,
                "float32 (MachSuite: float64), relative tolerance 1e-4"),
-    MachKernel("bfs/queue", bfs_queue, bfs_inputs, bfs_check,
-               "interpreter results; the RTL miscompiles it (tests/test_known_miscompile_bfs.py)"),
+    MachKernel("bfs/queue", bfs_queue, bfs_inputs, bfs_check, rtl=True),
+    MachKernel("aes/aes", more.aes256, more.aes_inputs, more.aes_check,
+               "AES-256; S-box a ROM computed from FIPS-197's definition", rtl=True),
+    MachKernel("nw/nw", more.needwun, more.nw_inputs, more.nw_check),
+    MachKernel("md/knn", more.md_knn, more.knn_inputs, more.knn_check,
+               "float64; MachSuite's check: absolute error < 1e-6"),
+    MachKernel("viterbi/viterbi", more.viterbi, more.viterbi_inputs, more.viterbi_check,
+               "float64"),
 ]

@@ -37,6 +37,7 @@ from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
 
 from . import machsuite, polybench_int           # noqa: E402
 from .bench_polybench import pipeline_rows       # noqa: E402
+from .board_cache import BOARDS, BoardCache      # noqa: E402
 from .suite_output import compare, write_markdown, write_plots   # noqa: E402
 
 # Published cycles (calyx-evaluation, PolyBench int32 at 8 per dimension)
@@ -45,7 +46,6 @@ VIVADO_2019_2 = {"gemm": 2684, "2mm": 3718, "3mm": 5043, "atax": 715, "bicg": 21
 CALYX = {"gemm": 9265, "2mm": 15571, "3mm": 17487, "atax": 2255, "bicg": 1083, "mvt": 1861,
          "gesummv": 2209, "syrk": 12075, "doitgen": 49479}
 RESULTS = HERE / "results"
-BOARD = "ulx3s-85f"
 
 
 def compile_design(kernel, schedule):
@@ -85,7 +85,7 @@ def main_loops(design):
     return loops, (bound or None), not_piped
 
 
-def polybench_row(case, label, fast, boards, html=None):
+def polybench_row(case, label, fast, boards=(), html=None, board_cache=None):
     schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
     design, compile_s = compile_design(case.kernel, schedule)
     inputs = case.make_inputs(np.random.default_rng(0), False)
@@ -113,7 +113,7 @@ def polybench_row(case, label, fast, boards, html=None):
            "vivado": VIVADO_2019_2.get(case.name),
            "calyx": CALYX.get(case.name)}
     if boards:
-        row["board"] = board_numbers(case, schedule, label)
+        row["board"] = board_numbers(case, schedule, label, boards, board_cache)
     if html:
         Path(html).mkdir(parents=True, exist_ok=True)
         model.report(html=Path(html) / f"{case.name}_{label}.html")
@@ -128,34 +128,58 @@ def _same(a, b) -> bool:
     return True
 
 
-def board_numbers(case, schedule, label):
-    from allo_rtl.boards.build import build_bitstream
-    import io
-    s = allo.customize(case.kernel)
-    if schedule is not None:
-        schedule(s)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        design = s.build(target="cycles", family="ecp5").design
-    rep = build_bitstream(design, BOARD, HERE.parent / "build" / "suite" /
-                          f"{case.name}_{label}", progress=io.StringIO())
-    u = rep["utilization"]
-    return {"board": BOARD, "fmax_mhz": rep["fmax_mhz"], "lut": u["lut"], "ff": u["ff"],
-            "bram": u["bram"], "dsp": u["dsp"]}
+def board_numbers(case, schedule, label, boards, cache):
+    """{board: numbers} for the families in ``boards`` (cached, benchmarks/board_cache.py)."""
+    out = {}
+    for which in boards:
+        too_big = _exceeds_ice40(out.get("ecp5")) if which == "ice40" else None
+        if too_big:
+            out[which] = {"board": "icebreaker", "fits": False, "reason": too_big}
+            continue
+        out[which] = cache.numbers(case.kernel, schedule, which,
+                                   HERE.parent / "build" / "suite" / f"{case.name}_{label}_{which}",
+                                   f"{case.name} ({label})", progress=progress_stream())
+    return out
+
+
+def _exceeds_ice40(ecp5):
+    """Why a design built for ECP5 cannot fit the UP5K (None: it may): its ECP5 LUT count
+    or multiplier count (one 18x18 block a 16x16 SB_MAC16 at best) is above the UP5K's."""
+    from allo_rtl.boards import get_board
+    up5k = get_board("icebreaker")
+    if not ecp5 or ecp5.get("fits") is False:
+        return None
+    if ecp5["lut"] > up5k.luts:
+        return f"{ecp5['lut']} LUTs on ECP5 > {up5k.luts} on the UP5K"
+    if ecp5["dsp"] > up5k.dsps:
+        return f"{ecp5['dsp']} multiplier blocks on ECP5 > {up5k.dsps} DSPs on the UP5K"
+    return None
 
 
 def machsuite_row(k):
+    """A MachSuite kernel on its data: the cycle model always (results checked against
+    check.data); for the short ones (``k.rtl``) the RTL simulation too, whose results are the
+    ones checked and whose cycles must equal the model's."""
     design, compile_s = compile_design(k.kernel, None)
     inputs, check = k.data()
     args = k.inputs(inputs)
     model = CycleModule(design)
     t0 = time.perf_counter()
-    result = model(*args)
+    if k.rtl:
+        model(*k.inputs(inputs))
+        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000)
+        result = hw(*args)
+        cycles, source = hw.cycles, "rtl"
+    else:
+        result = model(*args)
+        cycles, source = model.cycles, "cycle model"
     problem = k.check(args, result, check)
-    return {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": model.cycles,
-            "source": "cycle model", "ok": problem is None, "problem": problem,
-            "compile_s": round(compile_s, 3), "run_s": round(time.perf_counter() - t0, 3),
-            "note": k.note}
+    if problem is None and cycles != model.cycles:
+        problem = f"RTL took {cycles} cycles, the cycle model says {model.cycles}"
+    return {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": cycles,
+            "model_cycles": model.cycles, "source": source, "ok": problem is None,
+            "problem": problem, "compile_s": round(compile_s, 3),
+            "run_s": round(time.perf_counter() - t0, 3), "note": k.note}
 
 
 def geomean(xs):
@@ -220,7 +244,8 @@ def run(opts):
         if only and case.name not in only:
             continue
         for label in ("a", "b"):
-            row = polybench_row(case, label, opts.fast, opts.boards, opts.html)
+            row = polybench_row(case, label, opts.fast, opts.boards, opts.html,
+                                opts.board_cache)
             rows.append(row)
             _progress(row)
     for name, why in polybench_int.UNSUPPORTED.items():
@@ -239,7 +264,16 @@ def run(opts):
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.perf_counter() - t_start, 1),
             "options": {"fast": opts.fast, "boards": opts.boards},
+            **({"board_builds": {"built": opts.board_cache.built, "cached":
+                                 opts.board_cache.hits}} if opts.board_cache else {}),
             "rows": rows, "summary": summary(supported)}
+
+
+def progress_stream():
+    """Where long steps report progress: the terminal, or nowhere when output is not one."""
+    import io
+    return sys.stderr if sys.stderr.isatty() or os.environ.get("ALLO_RTL_PROGRESS") \
+        else io.StringIO()
 
 
 def _progress(row):
@@ -264,8 +298,12 @@ def main(argv=None):
                                  description=__doc__.splitlines()[0])
     ap.add_argument("--fast", action="store_true",
                     help="PolyBench cycles from the fast cycle model, no RTL simulation")
-    ap.add_argument("--boards", action="store_true",
-                    help=f"add Fmax and resources on {BOARD} (ECP5-85F); slow")
+    ap.add_argument("--boards", nargs="?", const="ecp5,ice40", default="",
+                    help="add Fmax and resources from board builds: ecp5 (ULX3S, ECP5-85F), "
+                         "ice40 (iCEBreaker, UP5K, where the design fits) or both (the "
+                         "default); cached in results/boards.json, minutes a design when not")
+    ap.add_argument("--rebuild-boards", action="store_true",
+                    help="ignore the board cache")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
     ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
@@ -275,6 +313,12 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     latest = out / "latest.json"
     previous = last_committed(latest)
+    opts.boards = [b for b in opts.boards.split(",") if b]
+    for b in opts.boards:
+        if b not in BOARDS:
+            ap.error(f"--boards: {b!r} is not one of {', '.join(BOARDS)}")
+    opts.board_cache = BoardCache(out / "boards.json", opts.rebuild_boards) if opts.boards \
+        else None
     results = run(opts)
     results["regressions"] = compare(previous, results) if previous else []
     latest.write_text(json.dumps(results, indent=1) + "\n")

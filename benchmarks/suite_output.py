@@ -49,15 +49,20 @@ def polybench_table(results) -> list:
 
 
 def board_table(results) -> list:
+    """Fmax and resources per design and board (from board builds, --boards)."""
     rows = [r for r in results["rows"] if r.get("board")]
     if not rows:
         return []
-    out = ["", "| kernel | schedule | Fmax MHz | LUT | FF | BRAM | DSP |",
-           "|---|---|---:|---:|---:|---:|---:|"]
+    out = ["", "| kernel | schedule | board | Fmax MHz | LUT | FF | BRAM | DSP |",
+           "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        b = r["board"]
-        out.append(f"| {r['kernel']} | {r['schedule']} | {b['fmax_mhz']} | {b['lut']} | "
-                   f"{b['ff']} | {b['bram']} | {b['dsp']} |")
+        for b in r["board"].values():
+            if b.get("fits") is False:
+                out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
+                           f"does not fit: {b['reason']} | | | | |")
+                continue
+            out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | {b['fmax_mhz']} | "
+                       f"{b['lut']} | {b['ff']} | {b['bram']} | {b['dsp']} |")
     return out
 
 
