@@ -30,7 +30,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import allo_rtl as allo                          # noqa: E402
+from allo_rtl import progress                    # noqa: E402
 from allo_rtl.dse.resources import estimate      # noqa: E402
+import float_polybench                           # noqa: E402
 import kernels                                   # noqa: E402
 from allo_rtl.sim.cycle_module import CycleModule    # noqa: E402
 from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
@@ -120,6 +122,34 @@ def polybench_row(case, label, fast, boards=(), html=None, board_cache=None):
     return row
 
 
+def float_schedule(s):
+    """(b) of float32 PolyBench: every innermost loop pipelined at II 1 (float sums keep the
+    source's order, so accumulations recur at the adder's latency; the II says so)."""
+    kernels.pipeline_innermost(s)
+
+
+def float_row(case, label):
+    """float32 PolyBench at MINI size: cycles from the fast cycle model (the interpreter on
+    the synthesized module; model == RTL is tests/test_cycle_model.py's), every written
+    array bit for bit against numpy float32 computed in the source's order."""
+    design, compile_s = compile_design(case.kernel, float_schedule if label == "b" else None)
+    args = case.make_inputs(np.random.default_rng(0))
+    ref = kernels.copy_args(args)
+    case.reference(ref)
+    model = CycleModule(design)
+    t0 = time.perf_counter()
+    model(*args)
+    run_s = time.perf_counter() - t0
+    bad = [k for k in case.written
+           if not np.array_equal(args[k].view(np.uint32), ref[k].view(np.uint32))]
+    loops, _, not_piped = main_loops(design) if label == "b" else ([], None, [])
+    return {"suite": "polybench_f32", "kernel": case.name, "schedule": label,
+            "cycles": model.cycles, "source": "cycle model", "ok": not bad,
+            "problem": f"arguments {bad} differ from numpy float32" if bad else None,
+            "loops": loops, "not_pipelined": not_piped, "compile_s": round(compile_s, 3),
+            "run_s": round(run_s, 3), "resources": estimate(design.report_dict())}
+
+
 def _same(a, b) -> bool:
     try:
         kernels.assert_same(a, b)
@@ -156,7 +186,7 @@ def _exceeds_ice40(ecp5):
     return None
 
 
-def machsuite_row(k):
+def machsuite_row(k, fast=False):
     """A MachSuite kernel on its data: the cycle model always (results checked against
     check.data); for the short ones (``k.rtl``) the RTL simulation too, whose results are the
     ones checked and whose cycles must equal the model's."""
@@ -165,7 +195,7 @@ def machsuite_row(k):
     args = k.inputs(inputs)
     model = CycleModule(design)
     t0 = time.perf_counter()
-    if k.rtl:
+    if k.rtl and not fast:
         model(*k.inputs(inputs))
         hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000)
         result = hw(*args)
@@ -212,6 +242,9 @@ def summary(rows):
                           + ")")
         if not r["ok"]:
             misses.append(f"{k} ({s}): WRONG result or model != RTL")
+    for r in rows:
+        if r["suite"] != "polybench" and not r["ok"]:
+            misses.append(f"{r['suite']} {r['kernel']} ({r['schedule']}): WRONG: {r['problem']}")
     g = out["geomean_vivado_over_b"]
     if g is not None and g < 5:
         misses.append(f"geomean with schedules is {g:.2f}x fewer cycles than Vivado HLS "
@@ -240,25 +273,25 @@ def run(opts):
     rows = []
     t_start = time.perf_counter()
     compile_design(kernels.atax, None)      # warm-up: imports and Yosys start out of the timing
-    for case in polybench_int.cases():
-        if only and case.name not in only:
-            continue
-        for label in ("a", "b"):
-            row = polybench_row(case, label, opts.fast, opts.boards, opts.html,
-                                opts.board_cache)
-            rows.append(row)
-            _progress(row)
+    jobs = [(lambda c=case, lb=label: polybench_row(c, lb, opts.fast, opts.boards, opts.html,
+                                                    opts.board_cache))
+            for case in polybench_int.cases() if not only or case.name in only
+            for label in ("a", "b")]
+    if not opts.no_float:
+        jobs += [(lambda c=case, lb=label: float_row(c, lb))
+                 for case in float_polybench.CASES if not only or f"f32:{case.name}" in only
+                 for label in ("a", "b")]
+    if not opts.no_machsuite:
+        jobs += [(lambda k=k: machsuite_row(k, opts.fast)) for k in machsuite.KERNELS
+                 if not only or k.name in only]
+    for done, job in enumerate(jobs, 1):
+        row = job()
+        rows.append(row)
+        _progress(row, done, len(jobs))
     for name, why in polybench_int.UNSUPPORTED.items():
         if not only or name in only:
             rows.append({"suite": "polybench", "kernel": name, "schedule": "-",
                          "unsupported": why})
-    if not opts.no_machsuite:
-        for k in machsuite.KERNELS:
-            if only and k.name not in only:
-                continue
-            row = machsuite_row(k)
-            rows.append(row)
-            _progress(row)
     supported = [r for r in rows if "unsupported" not in r]
     return {"commit": commit(), "machine": machine(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -270,16 +303,15 @@ def run(opts):
 
 
 def progress_stream():
-    """Where long steps report progress: the terminal, or nowhere when output is not one."""
-    import io
-    return sys.stderr if sys.stderr.isatty() or os.environ.get("ALLO_RTL_PROGRESS") \
-        else io.StringIO()
+    """Where a board build reports its stages: stderr on a terminal, else nowhere."""
+    return progress.stream(sys.stderr)
 
 
-def _progress(row):
-    if sys.stdout.isatty() or os.environ.get("ALLO_RTL_PROGRESS"):
-        print(f"  {row['suite']:9s} {row['kernel']:18s} ({row['schedule']}) "
-              f"{row['cycles']:>8} cycles {'ok' if row['ok'] else 'WRONG'}", flush=True)
+def _progress(row, done, total):
+    if progress.enabled(sys.stderr):
+        print(f"  {progress.bar(done, total)} {row['suite']:9s} {row['kernel']:18s} "
+              f"({row['schedule']}) {row['cycles']:>8} cycles "
+              f"{'ok' if row['ok'] else 'WRONG'}", file=sys.stderr, flush=True)
 
 
 def last_committed(path: Path):
@@ -306,6 +338,7 @@ def main(argv=None):
                     help="ignore the board cache")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
+    ap.add_argument("--no-float", action="store_true", help="leave out float32 PolyBench")
     ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
     ap.add_argument("--out", default=str(RESULTS), help="results folder")
     opts = ap.parse_args(argv)

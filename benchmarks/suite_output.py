@@ -70,12 +70,35 @@ def machsuite_table(results) -> list:
     rows = [r for r in results["rows"] if r["suite"] == "machsuite"]
     if not rows:
         return []
-    out = ["", "| MachSuite kernel | cycles | check data | compile s | note |",
-           "|---|---:|---|---:|---|"]
+    out = ["", "| MachSuite kernel | cycles | from | check data | compile s | note |",
+           "|---|---:|---|---|---:|---|"]
     for r in rows:
-        out.append(f"| {r['kernel']} | {r['cycles']} | "
+        out.append(f"| {r['kernel']} | {r['cycles']} | {r.get('source', 'cycle model')} | "
                    f"{'matches' if r['ok'] else 'DIFFERS: ' + str(r['problem'])} | "
                    f"{r['compile_s']:.2f} | {r['note']} |")
+    return out
+
+
+def float_table(results) -> list:
+    """float32 PolyBench (MINI): (a) and (b) cycles, (b)'s IIs, the check against numpy."""
+    rows = {(r["kernel"], r["schedule"]): r for r in results["rows"]
+            if r["suite"] == "polybench_f32"}
+    if not rows:
+        return []
+    out = ["", "float32 PolyBench, MINI size: (b) pipelines every innermost loop at II 1 "
+           "(benchmarks/suite.py float_schedule); cycles from the fast cycle model; results "
+           "bit for bit against numpy float32 in the source's order.", "",
+           "| kernel (float32) | (a) cycles | (b) cycles | (a)/(b) | II (b) | "
+           "DSP/LUT est. (a) | DSP/LUT est. (b) | compile s (a/b) | numpy |",
+           "|---|---:|---:|---:|---|---:|---:|---:|---|"]
+    for k in dict.fromkeys(k for k, _ in rows):
+        a, b = rows.get((k, "a")), rows.get((k, "b"))
+        if a is None or b is None:
+            continue
+        out.append(f"| {k} | {a['cycles']} | {b['cycles']} | {_ratio(a['cycles'], b['cycles'])}"
+                   f" | {_ii(b)} | {_res(a)} | {_res(b)} | "
+                   f"{a['compile_s']:.2f}/{b['compile_s']:.2f} | "
+                   f"{'bit-exact' if a['ok'] and b['ok'] else 'DIFFERS'} |")
     return out
 
 
@@ -90,7 +113,8 @@ def write_markdown(results, path: Path) -> str:
              "Vivado HLS 2019.2 and Calyx: published cycles (calyx-evaluation); a ratio > 1 "
              "means fewer cycles here. DSP/LUT est.: allo_rtl.dse.resources' estimate from the "
              "report (a model, not a board build; --boards gives real numbers).", "",
-             *polybench_table(results), *board_table(results), *machsuite_table(results),
+             *polybench_table(results), *board_table(results), *float_table(results),
+             *machsuite_table(results),
              "", "## Goals missed", ""]
     lines += [f"- {x}" for x in results["summary"]["misses"]] or ["- none"]
     lines += ["", "## Regressions against the last committed results", ""]
