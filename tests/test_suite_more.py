@@ -32,7 +32,7 @@ def _wrong(k, args, result, check, change):
     return k.check(bad, result, check)
 
 
-@pytest.mark.parametrize("name", ["aes/aes", "nw/nw"])
+@pytest.mark.parametrize("name", ["aes/aes", pytest.param("nw/nw", marks=pytest.mark.slow)])
 def test_machsuite_kernel_matches_check_data(name):
     k = _need(name)
     row = suite.machsuite_row(k, fast=True)
