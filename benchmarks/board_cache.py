@@ -45,9 +45,9 @@ def _key(board: str, verilog: str) -> str:
 
 
 class BoardCache:
-    def __init__(self, path: Path, rebuild: bool = False):
+    def __init__(self, path: Path, rebuild: bool = False, cached_only: bool = False):
         self.path = Path(path)
-        self.rebuild = rebuild
+        self.rebuild, self.cached_only = rebuild, cached_only
         self.entries = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.built = self.hits = 0
 
@@ -70,6 +70,9 @@ class BoardCache:
         if not self.rebuild and key in self.entries:
             self.hits += 1
             return self.entries[key]
+        if self.cached_only:
+            return {"board": board, "fits": None, "design": name,
+                    "reason": "not built yet (python -m benchmarks.suite --boards-only)"}
         try:
             rep = build_bitstream(design, board, project, progress=progress or io.StringIO())
             u = rep["utilization"]

@@ -172,6 +172,26 @@ def board_numbers(case, schedule, label, boards, cache):
     return out
 
 
+def fill_board_cache(opts):
+    """Board builds alone, cheapest first ((a) designs before the unrolled (b) ones), so an
+    interrupted run has covered the most designs; the cache keeps each as it finishes."""
+    only = set(opts.only.split(",")) if opts.only else None
+    cases = [c for c in polybench_int.cases() if not only or c.name in only]
+    jobs = [(c, lb) for lb in ("a", "b") for c in cases]
+    t0 = time.perf_counter()
+    for done, (case, label) in enumerate(jobs, 1):
+        schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
+        got = board_numbers(case, schedule, label, opts.boards, opts.board_cache)
+        if progress.enabled(sys.stderr):
+            print(f"  {progress.bar(done, len(jobs))} {case.name} ({label}): " + ", ".join(
+                f"{b['board']} {b.get('fmax_mhz', '-')} MHz" for b in got.values()),
+                file=sys.stderr, flush=True)
+    c = opts.board_cache
+    print(f"board cache {c.path}: {c.built} built, {c.hits} cached, "
+          f"{time.perf_counter() - t0:.0f} s")
+    return None
+
+
 def _exceeds_ice40(ecp5):
     """Why a design built for ECP5 cannot fit the UP5K (None: it may): its ECP5 LUT count
     or multiplier count (one 18x18 block a 16x16 SB_MAC16 at best) is above the UP5K's."""
@@ -336,6 +356,12 @@ def main(argv=None):
                          "default); cached in results/boards.json, minutes a design when not")
     ap.add_argument("--rebuild-boards", action="store_true",
                     help="ignore the board cache")
+    ap.add_argument("--cached-boards", action="store_true",
+                    help="with --boards: take board numbers from the cache only (a design "
+                         "not built yet says so) instead of building")
+    ap.add_argument("--boards-only", action="store_true",
+                    help="only fill the board cache (every (a) design first, then the (b) "
+                         "ones; --only selects), no simulation, no results written")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
     ap.add_argument("--no-float", action="store_true", help="leave out float32 PolyBench")
@@ -350,8 +376,12 @@ def main(argv=None):
     for b in opts.boards:
         if b not in BOARDS:
             ap.error(f"--boards: {b!r} is not one of {', '.join(BOARDS)}")
-    opts.board_cache = BoardCache(out / "boards.json", opts.rebuild_boards) if opts.boards \
-        else None
+    if opts.boards_only and not opts.boards:
+        opts.boards = ["ecp5", "ice40"]
+    opts.board_cache = BoardCache(out / "boards.json", opts.rebuild_boards,
+                                  opts.cached_boards) if opts.boards else None
+    if opts.boards_only:
+        return fill_board_cache(opts)
     results = run(opts)
     results["regressions"] = compare(previous, results) if previous else []
     latest.write_text(json.dumps(results, indent=1) + "\n")

@@ -61,6 +61,10 @@ def board_table(results) -> list:
                 out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
                            f"does not fit: {b['reason']} | | | | |")
                 continue
+            if b.get("fits") is None and "reason" in b:
+                out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
+                           f"{b['reason']} | | | | |")
+                continue
             out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | {b['fmax_mhz']} | "
                        f"{b['lut']} | {b['ff']} | {b['bram']} | {b['dsp']} |")
     return out
