@@ -58,8 +58,13 @@ class BoardCache:
     def numbers(self, kernel, schedule, which: str, project: Path, name: str,
                 progress=None) -> dict:
         """Board numbers of ``kernel`` under ``schedule`` on ``which`` ("ecp5" | "ice40")."""
-        from allo_rtl.boards.build import build_bitstream
+        from allo_rtl.boards.build import _env, build_bitstream
         board, family = BOARDS[which]
+        # a board build points Amaranth at YoWASP's Yosys (the YOSYS variable), which then
+        # also writes every later design.verilog of the process, in its own text; set it
+        # first so a key is the same before and after a build (and made by the Yosys that
+        # synthesizes, whose version is in the key)
+        _env()
         s = allo.customize(kernel)
         if schedule is not None:
             schedule(s)

@@ -197,7 +197,7 @@ def _exceeds_ice40(ecp5):
     or multiplier count (one 18x18 block a 16x16 SB_MAC16 at best) is above the UP5K's."""
     from allo_rtl.boards import get_board
     up5k = get_board("icebreaker")
-    if not ecp5 or ecp5.get("fits") is False:
+    if not ecp5 or "lut" not in ecp5:          # not built (or did not fit) on ECP5
         return None
     if ecp5["lut"] > up5k.luts:
         return f"{ecp5['lut']} LUTs on ECP5 > {up5k.luts} on the UP5K"
