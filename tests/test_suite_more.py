@@ -94,6 +94,7 @@ def test_board_cache_reuses_numbers_until_the_verilog_changes(tmp_path, monkeypa
         return {"fmax_mhz": 50.0 + len(built), "seconds": 1.0,
                 "utilization": {"lut": 10, "ff": 5, "bram": 0, "dsp": 1}}
     monkeypatch.setattr(build, "build_bitstream", fake_build)
+    monkeypatch.setattr(build, "_env", lambda: None)    # keep this process's Yosys
     cache = board_cache.BoardCache(tmp_path / "boards.json")
     first = cache.numbers(kernels.atax, None, "ecp5", tmp_path / "p", "atax (a)")
     again = board_cache.BoardCache(tmp_path / "boards.json").numbers(
