@@ -112,3 +112,19 @@ def test_ice40_skipped_when_ecp5_numbers_exceed_the_up5k():
     assert "LUTs" in suite._exceeds_ice40({"lut": 9000, "dsp": 0})
     assert "multiplier" in suite._exceeds_ice40({"lut": 900, "dsp": 12})
     assert suite._exceeds_ice40({"lut": 900, "dsp": 3}) is None
+
+
+def test_comparison_with_the_committed_results_finds_a_regression():
+    """The committed latest.json (as HEAD holds it) against itself: nothing; with one kernel
+    slower and one wrong: both listed."""
+    from benchmarks.suite_output import compare
+    committed = suite.last_committed(suite.RESULTS / "latest.json")
+    if committed is None:
+        pytest.skip("no committed results (not a git checkout)")
+    assert compare(committed, committed) == []
+    now = copy.deepcopy(committed)
+    rows = [r for r in now["rows"] if "cycles" in r]
+    rows[0]["cycles"] += 1
+    rows[-1]["ok"] = False
+    out = compare(committed, now)
+    assert len(out) == 2 and f"{rows[0]['kernel']} ({rows[0]['schedule']}): " in out[0]
