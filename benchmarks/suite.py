@@ -173,11 +173,16 @@ def board_numbers(case, schedule, label, boards, cache):
 
 
 def fill_board_cache(opts):
-    """Board builds alone, cheapest first ((a) designs before the unrolled (b) ones), so an
-    interrupted run has covered the most designs; the cache keeps each as it finishes."""
+    """Board builds alone, cheapest first ((a) designs before the unrolled (b) ones, each by
+    the resource model's LUT estimate), so an interrupted run has covered the most designs;
+    the cache keeps each as it finishes."""
     only = set(opts.only.split(",")) if opts.only else None
     cases = [c for c in polybench_int.cases() if not only or c.name in only]
-    jobs = [(c, lb) for lb in ("a", "b") for c in cases]
+    def size(case, label):          # the resource model's LUTs: smaller builds faster
+        schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
+        return estimate(compile_design(case.kernel, schedule)[0].report_dict())["lut"]
+    jobs = [(c, lb) for lb in ("a", "b")
+            for c in sorted(cases, key=lambda c, lb=lb: size(c, lb))]
     t0 = time.perf_counter()
     for done, (case, label) in enumerate(jobs, 1):
         schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
