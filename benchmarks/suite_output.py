@@ -48,6 +48,14 @@ def polybench_table(results) -> list:
     return out
 
 
+def _why(reason: str) -> str:
+    """A failed build's reason in the table: the tool's exit status says only that place and
+    route gave up (on the UP5K: out of DSP or logic cells, the log names which)."""
+    if "build_top.sh" in reason:
+        return "place and route failed (nextpnr found no room; log in build/suite/)"
+    return reason
+
+
 def board_table(results) -> list:
     """Fmax and resources per design and board (from board builds, --boards)."""
     rows = [r for r in results["rows"] if r.get("board")]
@@ -59,7 +67,7 @@ def board_table(results) -> list:
         for b in r["board"].values():
             if b.get("fits") is False:
                 out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
-                           f"does not fit: {b['reason']} | | | | |")
+                           f"does not fit: {_why(b['reason'])} | | | | |")
                 continue
             if b.get("fits") is None and "reason" in b:
                 out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
