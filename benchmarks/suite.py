@@ -30,7 +30,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import allo_rtl as allo                          # noqa: E402
+from allo_rtl import progress                    # noqa: E402
 from allo_rtl.dse.resources import estimate      # noqa: E402
+import float_polybench                           # noqa: E402
 import kernels                                   # noqa: E402
 from allo_rtl.sim.cycle_module import CycleModule    # noqa: E402
 from allo_rtl.sim.hw_module import HardwareModule    # noqa: E402
@@ -38,6 +40,7 @@ from allo_rtl.sim.resource_bound import resource_bound    # noqa: E402
 
 from . import machsuite, polybench_int           # noqa: E402
 from .bench_polybench import pipeline_rows       # noqa: E402
+from .board_cache import BOARDS, BoardCache      # noqa: E402
 from .suite_output import compare, write_markdown, write_plots   # noqa: E402
 
 # Published cycles (calyx-evaluation, PolyBench int32 at 8 per dimension)
@@ -46,7 +49,6 @@ VIVADO_2019_2 = {"gemm": 2684, "2mm": 3718, "3mm": 5043, "atax": 715, "bicg": 21
 CALYX = {"gemm": 9265, "2mm": 15571, "3mm": 17487, "atax": 2255, "bicg": 1083, "mvt": 1861,
          "gesummv": 2209, "syrk": 12075, "doitgen": 49479}
 RESULTS = HERE / "results"
-BOARD = "ulx3s-85f"
 
 
 def compile_design(kernel, schedule):
@@ -80,7 +82,7 @@ def main_loops(design, inputs):
     return loops, (bound or None), not_piped
 
 
-def polybench_row(case, label, fast, boards, html=None):
+def polybench_row(case, label, fast, boards=(), html=None, board_cache=None):
     schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
     design, compile_s = compile_design(case.kernel, schedule)
     inputs = case.make_inputs(np.random.default_rng(0), False)
@@ -108,11 +110,39 @@ def polybench_row(case, label, fast, boards, html=None):
            "vivado": VIVADO_2019_2.get(case.name),
            "calyx": CALYX.get(case.name)}
     if boards:
-        row["board"] = board_numbers(case, schedule, label)
+        row["board"] = board_numbers(case, schedule, label, boards, board_cache)
     if html:
         Path(html).mkdir(parents=True, exist_ok=True)
         model.report(html=Path(html) / f"{case.name}_{label}.html")
     return row
+
+
+def float_schedule(s):
+    """(b) of float32 PolyBench: every innermost loop pipelined at II 1 (float sums keep the
+    source's order, so accumulations recur at the adder's latency; the II says so)."""
+    kernels.pipeline_innermost(s)
+
+
+def float_row(case, label):
+    """float32 PolyBench at MINI size: cycles from the fast cycle model (the interpreter on
+    the synthesized module; model == RTL is tests/test_cycle_model.py's), every written
+    array bit for bit against numpy float32 computed in the source's order."""
+    design, compile_s = compile_design(case.kernel, float_schedule if label == "b" else None)
+    args = case.make_inputs(np.random.default_rng(0))
+    ref = kernels.copy_args(args)
+    case.reference(ref)
+    model = CycleModule(design)
+    t0 = time.perf_counter()
+    model(*args)
+    run_s = time.perf_counter() - t0
+    bad = [k for k in case.written
+           if not np.array_equal(args[k].view(np.uint32), ref[k].view(np.uint32))]
+    loops, _, not_piped = main_loops(design) if label == "b" else ([], None, [])
+    return {"suite": "polybench_f32", "kernel": case.name, "schedule": label,
+            "cycles": model.cycles, "source": "cycle model", "ok": not bad,
+            "problem": f"arguments {bad} differ from numpy float32" if bad else None,
+            "loops": loops, "not_pipelined": not_piped, "compile_s": round(compile_s, 3),
+            "run_s": round(run_s, 3), "resources": estimate(design.report_dict())}
 
 
 def _same(a, b) -> bool:
@@ -123,34 +153,83 @@ def _same(a, b) -> bool:
     return True
 
 
-def board_numbers(case, schedule, label):
-    from allo_rtl.boards.build import build_bitstream
-    import io
-    s = allo.customize(case.kernel)
-    if schedule is not None:
-        schedule(s)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        design = s.build(target="cycles", family="ecp5").design
-    rep = build_bitstream(design, BOARD, HERE.parent / "build" / "suite" /
-                          f"{case.name}_{label}", progress=io.StringIO())
-    u = rep["utilization"]
-    return {"board": BOARD, "fmax_mhz": rep["fmax_mhz"], "lut": u["lut"], "ff": u["ff"],
-            "bram": u["bram"], "dsp": u["dsp"]}
+def board_numbers(case, schedule, label, boards, cache):
+    """{board: numbers} for the families in ``boards`` (cached, benchmarks/board_cache.py)."""
+    out = {}
+    for which in boards:
+        too_big = _exceeds_ice40(out.get("ecp5")) if which == "ice40" else None
+        if too_big:
+            out[which] = {"board": "icebreaker", "fits": False, "reason": too_big}
+            continue
+        out[which] = cache.numbers(case.kernel, schedule, which,
+                                   HERE.parent / "build" / "suite" / f"{case.name}_{label}_{which}",
+                                   f"{case.name} ({label})", progress=progress_stream())
+    return out
 
 
-def machsuite_row(k):
+def fill_board_cache(opts):
+    """Board builds alone, cheapest first ((a) designs before the unrolled (b) ones, each by
+    the resource model's LUT estimate), so an interrupted run has covered the most designs;
+    the cache keeps each as it finishes."""
+    only = set(opts.only.split(",")) if opts.only else None
+    cases = [c for c in polybench_int.cases() if not only or c.name in only]
+    def size(case, label):          # the resource model's LUTs: smaller builds faster
+        schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
+        return estimate(compile_design(case.kernel, schedule)[0].report_dict())["lut"]
+    jobs = [(c, lb) for lb in ("a", "b")
+            for c in sorted(cases, key=lambda c, lb=lb: size(c, lb))]
+    t0 = time.perf_counter()
+    for done, (case, label) in enumerate(jobs, 1):
+        schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
+        got = board_numbers(case, schedule, label, opts.boards, opts.board_cache)
+        if progress.enabled(sys.stderr):
+            print(f"  {progress.bar(done, len(jobs))} {case.name} ({label}): " + ", ".join(
+                f"{b['board']} {b.get('fmax_mhz', '-')} MHz" for b in got.values()),
+                file=sys.stderr, flush=True)
+    c = opts.board_cache
+    print(f"board cache {c.path}: {c.built} built, {c.hits} cached, "
+          f"{time.perf_counter() - t0:.0f} s")
+    return None
+
+
+def _exceeds_ice40(ecp5):
+    """Why a design built for ECP5 cannot fit the UP5K (None: it may): its ECP5 LUT count
+    or multiplier count (one 18x18 block a 16x16 SB_MAC16 at best) is above the UP5K's."""
+    from allo_rtl.boards import get_board
+    up5k = get_board("icebreaker")
+    if not ecp5 or "lut" not in ecp5:          # not built (or did not fit) on ECP5
+        return None
+    if ecp5["lut"] > up5k.luts:
+        return f"{ecp5['lut']} LUTs on ECP5 > {up5k.luts} on the UP5K"
+    if ecp5["dsp"] > up5k.dsps:
+        return f"{ecp5['dsp']} multiplier blocks on ECP5 > {up5k.dsps} DSPs on the UP5K"
+    return None
+
+
+def machsuite_row(k, fast=False):
+    """A MachSuite kernel on its data: the cycle model always (results checked against
+    check.data); for the short ones (``k.rtl``) the RTL simulation too, whose results are the
+    ones checked and whose cycles must equal the model's."""
     design, compile_s = compile_design(k.kernel, None)
     inputs, check = k.data()
     args = k.inputs(inputs)
     model = CycleModule(design)
     t0 = time.perf_counter()
-    result = model(*args)
+    if k.rtl and not fast:
+        model(*k.inputs(inputs))
+        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000)
+        result = hw(*args)
+        cycles, source = hw.cycles, "rtl"
+    else:
+        result = model(*args)
+        cycles, source = model.cycles, "cycle model"
     problem = k.check(args, result, check)
-    return {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": model.cycles,
-            "source": "cycle model", "ok": problem is None, "problem": problem,
-            "compile_s": round(compile_s, 3), "run_s": round(time.perf_counter() - t0, 3),
-            "note": k.note}
+    if problem is None and cycles != model.cycles:
+        problem = f"RTL took {cycles} cycles, the cycle model says {model.cycles}"
+    return {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": cycles,
+            "model_cycles": model.cycles, "source": source, "ok": problem is None,
+            "problem": problem, "compile_s": round(compile_s, 3),
+            "run_s": round(time.perf_counter() - t0, 3), "note": k.note}
 
 
 def geomean(xs):
@@ -183,6 +262,9 @@ def summary(rows):
                           + ")")
         if not r["ok"]:
             misses.append(f"{k} ({s}): WRONG result or model != RTL")
+    for r in rows:
+        if r["suite"] != "polybench" and not r["ok"]:
+            misses.append(f"{r['suite']} {r['kernel']} ({r['schedule']}): WRONG: {r['problem']}")
     g = out["geomean_vivado_over_b"]
     if g is not None and g < 5:
         misses.append(f"geomean with schedules is {g:.2f}x fewer cycles than Vivado HLS "
@@ -211,36 +293,45 @@ def run(opts):
     rows = []
     t_start = time.perf_counter()
     compile_design(kernels.atax, None)      # warm-up: imports and Yosys start out of the timing
-    for case in polybench_int.cases():
-        if only and case.name not in only:
-            continue
-        for label in ("a", "b"):
-            row = polybench_row(case, label, opts.fast, opts.boards, opts.html)
-            rows.append(row)
-            _progress(row)
+    jobs = [(lambda c=case, lb=label: polybench_row(c, lb, opts.fast, opts.boards, opts.html,
+                                                    opts.board_cache))
+            for case in polybench_int.cases() if not only or case.name in only
+            for label in ("a", "b")]
+    if not opts.no_float:
+        jobs += [(lambda c=case, lb=label: float_row(c, lb))
+                 for case in float_polybench.CASES if not only or f"f32:{case.name}" in only
+                 for label in ("a", "b")]
+    if not opts.no_machsuite:
+        jobs += [(lambda k=k: machsuite_row(k, opts.fast)) for k in machsuite.KERNELS
+                 if not only or k.name in only]
+    for done, job in enumerate(jobs, 1):
+        row = job()
+        rows.append(row)
+        _progress(row, done, len(jobs))
     for name, why in polybench_int.UNSUPPORTED.items():
         if not only or name in only:
             rows.append({"suite": "polybench", "kernel": name, "schedule": "-",
                          "unsupported": why})
-    if not opts.no_machsuite:
-        for k in machsuite.KERNELS:
-            if only and k.name not in only:
-                continue
-            row = machsuite_row(k)
-            rows.append(row)
-            _progress(row)
     supported = [r for r in rows if "unsupported" not in r]
     return {"commit": commit(), "machine": machine(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.perf_counter() - t_start, 1),
             "options": {"fast": opts.fast, "boards": opts.boards},
+            **({"board_builds": {"built": opts.board_cache.built, "cached":
+                                 opts.board_cache.hits}} if opts.board_cache else {}),
             "rows": rows, "summary": summary(supported)}
 
 
-def _progress(row):
-    if sys.stdout.isatty() or os.environ.get("ALLO_RTL_PROGRESS"):
-        print(f"  {row['suite']:9s} {row['kernel']:18s} ({row['schedule']}) "
-              f"{row['cycles']:>8} cycles {'ok' if row['ok'] else 'WRONG'}", flush=True)
+def progress_stream():
+    """Where a board build reports its stages: stderr on a terminal, else nowhere."""
+    return progress.stream(sys.stderr)
+
+
+def _progress(row, done, total):
+    if progress.enabled(sys.stderr):
+        print(f"  {progress.bar(done, total)} {row['suite']:9s} {row['kernel']:18s} "
+              f"({row['schedule']}) {row['cycles']:>8} cycles "
+              f"{'ok' if row['ok'] else 'WRONG'}", file=sys.stderr, flush=True)
 
 
 def last_committed(path: Path):
@@ -259,10 +350,21 @@ def main(argv=None):
                                  description=__doc__.splitlines()[0])
     ap.add_argument("--fast", action="store_true",
                     help="PolyBench cycles from the fast cycle model, no RTL simulation")
-    ap.add_argument("--boards", action="store_true",
-                    help=f"add Fmax and resources on {BOARD} (ECP5-85F); slow")
+    ap.add_argument("--boards", nargs="?", const="ecp5,ice40", default="",
+                    help="add Fmax and resources from board builds: ecp5 (ULX3S, ECP5-85F), "
+                         "ice40 (iCEBreaker, UP5K, where the design fits) or both (the "
+                         "default); cached in results/boards.json, minutes a design when not")
+    ap.add_argument("--rebuild-boards", action="store_true",
+                    help="ignore the board cache")
+    ap.add_argument("--cached-boards", action="store_true",
+                    help="with --boards: take board numbers from the cache only (a design "
+                         "not built yet says so) instead of building")
+    ap.add_argument("--boards-only", action="store_true",
+                    help="only fill the board cache (every (a) design first, then the (b) "
+                         "ones; --only selects), no simulation, no results written")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
+    ap.add_argument("--no-float", action="store_true", help="leave out float32 PolyBench")
     ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
     ap.add_argument("--out", default=str(RESULTS), help="results folder")
     opts = ap.parse_args(argv)
@@ -270,6 +372,16 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     latest = out / "latest.json"
     previous = last_committed(latest)
+    opts.boards = [b for b in opts.boards.split(",") if b]
+    for b in opts.boards:
+        if b not in BOARDS:
+            ap.error(f"--boards: {b!r} is not one of {', '.join(BOARDS)}")
+    if opts.boards_only and not opts.boards:
+        opts.boards = ["ecp5", "ice40"]
+    opts.board_cache = BoardCache(out / "boards.json", opts.rebuild_boards,
+                                  opts.cached_boards) if opts.boards else None
+    if opts.boards_only:
+        return fill_board_cache(opts)
     results = run(opts)
     results["regressions"] = compare(previous, results) if previous else []
     latest.write_text(json.dumps(results, indent=1) + "\n")

@@ -48,16 +48,33 @@ def polybench_table(results) -> list:
     return out
 
 
+def _why(reason: str) -> str:
+    """A failed build's reason in the table: the tool's exit status says only that place and
+    route gave up (on the UP5K: out of DSP or logic cells, the log names which)."""
+    if "build_top.sh" in reason:
+        return "place and route failed (nextpnr found no room; log in build/suite/)"
+    return reason
+
+
 def board_table(results) -> list:
+    """Fmax and resources per design and board (from board builds, --boards)."""
     rows = [r for r in results["rows"] if r.get("board")]
     if not rows:
         return []
-    out = ["", "| kernel | schedule | Fmax MHz | LUT | FF | BRAM | DSP |",
-           "|---|---|---:|---:|---:|---:|---:|"]
+    out = ["", "| kernel | schedule | board | Fmax MHz | LUT | FF | BRAM | DSP |",
+           "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        b = r["board"]
-        out.append(f"| {r['kernel']} | {r['schedule']} | {b['fmax_mhz']} | {b['lut']} | "
-                   f"{b['ff']} | {b['bram']} | {b['dsp']} |")
+        for b in r["board"].values():
+            if b.get("fits") is False:
+                out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
+                           f"does not fit: {_why(b['reason'])} | | | | |")
+                continue
+            if b.get("fits") is None and "reason" in b:
+                out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | "
+                           f"{b['reason']} | | | | |")
+                continue
+            out.append(f"| {r['kernel']} | {r['schedule']} | {b['board']} | {b['fmax_mhz']} | "
+                       f"{b['lut']} | {b['ff']} | {b['bram']} | {b['dsp']} |")
     return out
 
 
@@ -65,12 +82,35 @@ def machsuite_table(results) -> list:
     rows = [r for r in results["rows"] if r["suite"] == "machsuite"]
     if not rows:
         return []
-    out = ["", "| MachSuite kernel | cycles | check data | compile s | note |",
-           "|---|---:|---|---:|---|"]
+    out = ["", "| MachSuite kernel | cycles | from | check data | compile s | note |",
+           "|---|---:|---|---|---:|---|"]
     for r in rows:
-        out.append(f"| {r['kernel']} | {r['cycles']} | "
+        out.append(f"| {r['kernel']} | {r['cycles']} | {r.get('source', 'cycle model')} | "
                    f"{'matches' if r['ok'] else 'DIFFERS: ' + str(r['problem'])} | "
                    f"{r['compile_s']:.2f} | {r['note']} |")
+    return out
+
+
+def float_table(results) -> list:
+    """float32 PolyBench (MINI): (a) and (b) cycles, (b)'s IIs, the check against numpy."""
+    rows = {(r["kernel"], r["schedule"]): r for r in results["rows"]
+            if r["suite"] == "polybench_f32"}
+    if not rows:
+        return []
+    out = ["", "float32 PolyBench, MINI size: (b) pipelines every innermost loop at II 1 "
+           "(benchmarks/suite.py float_schedule); cycles from the fast cycle model; results "
+           "bit for bit against numpy float32 in the source's order.", "",
+           "| kernel (float32) | (a) cycles | (b) cycles | (a)/(b) | II (b) | "
+           "DSP/LUT est. (a) | DSP/LUT est. (b) | compile s (a/b) | numpy |",
+           "|---|---:|---:|---:|---|---:|---:|---:|---|"]
+    for k in dict.fromkeys(k for k, _ in rows):
+        a, b = rows.get((k, "a")), rows.get((k, "b"))
+        if a is None or b is None:
+            continue
+        out.append(f"| {k} | {a['cycles']} | {b['cycles']} | {_ratio(a['cycles'], b['cycles'])}"
+                   f" | {_ii(b)} | {_res(a)} | {_res(b)} | "
+                   f"{a['compile_s']:.2f}/{b['compile_s']:.2f} | "
+                   f"{'bit-exact' if a['ok'] and b['ok'] else 'DIFFERS'} |")
     return out
 
 
@@ -85,7 +125,8 @@ def write_markdown(results, path: Path) -> str:
              "Vivado HLS 2019.2 and Calyx: published cycles (calyx-evaluation); a ratio > 1 "
              "means fewer cycles here. DSP/LUT est.: allo_rtl.dse.resources' estimate from the "
              "report (a model, not a board build; --boards gives real numbers).", "",
-             *polybench_table(results), *board_table(results), *machsuite_table(results),
+             *polybench_table(results), *board_table(results), *float_table(results),
+             *machsuite_table(results),
              "", "## Goals missed", ""]
     lines += [f"- {x}" for x in results["summary"]["misses"]] or ["- none"]
     lines += ["", "## Regressions against the last committed results", ""]

@@ -113,7 +113,7 @@ def test_progress_only_when_asked_or_on_a_terminal():
                 progress=True)
     assert quiet.getvalue() == ""
     lines = loud.getvalue().splitlines()
-    assert len(lines) == 2 and lines[-1].startswith("[dse] 2/2 ")
+    assert len(lines) == 2 and lines[-1].startswith("[dse] [####################] 2/2 ")
 
 
 @pytest.mark.board

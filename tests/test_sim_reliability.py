@@ -154,6 +154,7 @@ def test_long_simulation_shows_progress_and_names_the_spinning_loop(sim, monkeyp
     from allo_rtl.sim import amaranth_sim
     monkeypatch.setattr(amaranth_sim, "PROGRESS_AFTER_S", 0.0)    # report from the start
     monkeypatch.setattr(amaranth_sim, "PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setenv("ALLO_RTL_PROGRESS", "1")    # capfd is no terminal: ask for it
     mod = build_on(allo.customize(spin_inside), sim, max_cycles=3000)
     with pytest.raises(amaranth_sim.SimTimeoutError, match="within 3000 cycles") as info:
         mod(5)

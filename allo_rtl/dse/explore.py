@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import AlloError
+from ..progress import bar, enabled as progress_enabled
 from .pareto import OBJECTIVES, pareto_front
 from .resources import estimate
 from .space import Space
@@ -132,7 +133,7 @@ def explore(kernel, schedule, space: Space, *, inputs=None, address=None, worker
         raise AlloError("schedule must be a function (s, **params) applying the schedule")
     points = space.points(limit, seed)
     out = out or sys.stderr
-    show = progress if progress is not None else out.isatty()
+    show = progress if progress is not None else progress_enabled(out)
     t0 = time.perf_counter()
     results = [None] * len(points)
     for k, res in _run(kernel, schedule, points, inputs, family, address, workers):
@@ -141,7 +142,8 @@ def explore(kernel, schedule, space: Space, *, inputs=None, address=None, worker
             done = sum(r is not None for r in results)
             what = res.get("error") or f"{res['cycles']} cycles, {res['lut']} LUT, " \
                                       f"{res['dsp']} DSP"
-            print(f"[dse] {done}/{len(points)} {res['params']}: {what}", file=out, flush=True)
+            print(f"[dse] {bar(done, len(points))} {res['params']}: {what}", file=out,
+                  flush=True)
     exp = Exploration(space, results, seconds=round(time.perf_counter() - t0, 1))
     if board is not None:
         _refine_front(exp, kernel, schedule, board, project, address, workers, show, out)
@@ -160,8 +162,8 @@ def _refine_front(exp, kernel, schedule, board, project, address, workers, show,
         if show:
             what = res.get("error") or (f"{res['fmax_mhz']} MHz, {res['lut']} LUT, "
                                         f"{res['dsp']} DSP")
-            print(f"[dse] board {done}/{len(jobs)} {jobs[k][0]['params']}: {what}", file=out,
-                  flush=True)
+            print(f"[dse] board {bar(done, len(jobs))} {jobs[k][0]['params']}: {what}",
+                  file=out, flush=True)
 
 
 def _run(kernel, schedule, points, inputs, family, address, workers):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.sim import Simulator
 
+from .. import progress
 from ..errors import AlloError
 from ..ir import nodes as ir
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
@@ -39,15 +40,21 @@ class Progress:
     """Progress lines for one simulation run; ``update(cycles)`` is cheap to call often."""
 
     def __init__(self, name: str, max_cycles: int, simulator: str = "amaranth",
-                 after: float | None = None, every: float | None = None, out=None):
+                 after: float | None = None, every: float | None = None, out=None,
+                 show: bool | None = None):
         self.name, self.max_cycles, self.simulator = name, max_cycles, simulator
         self.after = PROGRESS_AFTER_S if after is None else after
         self.every = PROGRESS_EVERY_S if every is None else every
         self.out = out
+        # quiet unless the output is a terminal (allo_rtl/progress.py); ``show`` decides for
+        # a caller that knows better (the cocotb run writes into a log its parent echoes)
+        self.show = progress.enabled(out or sys.stderr) if show is None else show
         self.t0 = self.last = time.perf_counter()
         self.printed = False
 
     def update(self, cycles: int):
+        if not self.show:
+            return
         now = time.perf_counter()
         elapsed = now - self.t0
         if elapsed < self.after or (self.printed and now - self.last < self.every):

@@ -104,7 +104,7 @@ async def _wait_for_done(dut, spec) -> bool:
     progress line goes to stdout (the run log), which the caller echoes to its stderr."""
     p = spec["progress"]
     progress = Progress(spec["name"], spec["max_cycles"], spec["simulator"], p["after"],
-                        p["every"], sys.stdout)
+                        p["every"], sys.stdout, p.get("show"))
     waited = 0
     while waited < spec["max_cycles"]:
         step = min(PROGRESS_CHUNK, spec["max_cycles"] - waited)

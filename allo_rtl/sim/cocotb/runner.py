@@ -23,6 +23,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+from ... import progress
 from ...errors import AlloError
 from .. import amaranth_sim
 from ..boundary import to_word
@@ -177,7 +178,9 @@ class CocotbSimulation:
                            "signal": p["signal"].name} for p in self.probes]
         spec.update(name=self.design.name, simulator=self.sim,
                     progress={"after": amaranth_sim.PROGRESS_AFTER_S,
-                              "every": amaranth_sim.PROGRESS_EVERY_S})
+                              "every": amaranth_sim.PROGRESS_EVERY_S,
+                              # decided here: the run's own stdout is a log, never a TTY
+                              "show": progress.enabled(sys.stderr)})
         with tempfile.TemporaryDirectory(dir=self.build_dir) as tmp:
             spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
             spec_path.write_text(json.dumps(spec))
