@@ -64,15 +64,16 @@ def compile_design(kernel, schedule):
     return design, time.perf_counter() - t0
 
 
-def main_loops(design, inputs):
+def main_loops(design, inputs=None):
     """The pipelined loops of the top: name, II achieved / requested, and why when worse; and
-    the resource bound of a call on ``inputs`` (sim/resource_bound.py: run-time trips too)."""
+    the resource bound of a call on ``inputs`` (sim/resource_bound.py: run-time trips too;
+    None without inputs)."""
     class _M:                                   # pipeline_rows reads mod.design
         pass
     m = _M()
     m.design = design
     rows = pipeline_rows(m)
-    bound = resource_bound(design, *kernels.copy_args(inputs))
+    bound = None if inputs is None else resource_bound(design, *kernels.copy_args(inputs))
     loops = [{"loop": r["name"], "ii": r["ii"], "ii_requested": r["ii_requested"],
               "depth": r["depth"], "note": r["note"] if r["ii"] != r["ii_requested"] else ""}
              for r, _ in rows]
