@@ -1,6 +1,7 @@
 """The fast cycle model on what landed after it: float64 and float16 kernels (branches, a
 division, a pipelined loop) give exactly the RTL's cycles, and stream/dataflow designs, whose
 stages wait on FIFOs, are refused with the stalling line rather than estimated wrongly."""
+import inspect
 import warnings
 
 import numpy as np
@@ -66,4 +67,5 @@ def test_stream_designs_are_refused_at_the_waiting_line(top):
     with pytest.raises(CycleModelError, match="stream_wait, which the cycle model cannot") \
             as info:
         mod.estimate(A, B)
-    assert info.value.loc is not None and info.value.loc.file == streams.__file__
+    # the region is defined in the test module or in the example it loads
+    assert info.value.loc is not None and info.value.loc.file == inspect.getsourcefile(top)

@@ -7,7 +7,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "allo_rtl"
 
 # lower number = lower stage; a module may import stages with a number <= its own
-RANK = {"errors": 0, "dsl": 0, "memory": 0, "ir": 1, "primitives": 2, "frontend": 2, "schedule": 3,
+RANK = {"errors": 0, "progress": 0, "dsl": 0, "memory": 0, "ir": 1, "primitives": 2, "frontend": 2, "schedule": 3,
         "hls": 4, "rtl": 5, "sim": 6, "boards": 7, "driver": 8, "build_options": 8, "tools": 8,
         "backend": 8, "cli": 9, "dataflow": 9, "__init__": 9,
         "reports": 5, "dse": 9,      # reports: read designs for sim/rtl users; dse: above customize
