@@ -33,7 +33,8 @@ import math
 
 from ..errors import AlloScheduleError
 from . import nodes as ir
-from .stream_to import _accesses, _direct_use, _NotStatic, _scalars, _trace, _value
+from .stream_to import (_accesses, _direct_use, _NotStatic, _scalars, _trace, _value,
+                        stage_scalars)
 from .streams import StreamType
 from .types import UInt, index
 from .verifier import verify_module
@@ -272,25 +273,14 @@ class _Pipelined:
                 params.append(p)
                 args.append(c)
         sc_read, assigned = _scalars([st])
-        inner = {id(lp.var) for lp in ir.loops([st])}
-        locals_ = []
         tvar = ir.Scalar(L.var.name, index, L.loc)
         base_memo[id(L.var)] = tvar
-        locals_.append(tvar)
-        read_ids = {id(v) for v in sc_read}
-        for v in sc_read:
-            if id(v) in inner or v is L.var:
-                continue
-            p = ir.Scalar(v.name, v.type, v.loc)
-            base_memo[id(v)] = p
-            params.append(p)
-            args.append(ir.Ref(v.type, st.loc, v))
-        for v in f.symbols():
-            if isinstance(v, ir.Scalar) and id(v) in assigned and id(v) not in read_ids \
-                    and id(v) not in inner:
-                lv = ir.Scalar(v.name, v.type, v.loc)
-                base_memo[id(v)] = lv
-                locals_.append(lv)
+        # the dataflow loop's variable is the stage's own (tvar), not an argument
+        more_params, more_args, more_locals = stage_scalars(f, st, sc_read, assigned, base_memo,
+                                                            skip={id(L.var)})
+        params += more_params
+        args += more_args
+        locals_ = [tvar, *more_locals]
         name = self._fresh_fn(f"{f.name}_{L.name}_{st.attrs.get('band') or st.name}"
                               if isinstance(st, ir.For) else f"{st.callee.name}_df")
         loc = st.loc

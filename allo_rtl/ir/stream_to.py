@@ -118,6 +118,31 @@ _OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * 
         "^": lambda a, b: a ^ b}
 
 
+def stage_scalars(f: ir.Function, st, sc_read: list, assigned: set, memo: dict,
+                  skip=frozenset()) -> tuple[list, list, list]:
+    """(parameters, call arguments, locals) of the scalars of ``st`` moved into a stage:
+    every scalar it reads comes in by value (the stage may reassign its copy), one it only
+    assigns is its local, its own loop indices (and the variables ``skip`` holds the ids of)
+    stay its own. ``memo`` maps each original's id to the stage's copy."""
+    inner = {id(lp.var) for lp in ir.loops([st])} | set(skip)
+    read_ids = {id(v) for v in sc_read}
+    params, args, locals_ = [], [], []
+    for v in sc_read:
+        if id(v) in inner:
+            continue
+        p = ir.Scalar(v.name, v.type, v.loc)
+        memo[id(v)] = p
+        params.append(p)
+        args.append(ir.Ref(v.type, st.loc, v))
+    for v in f.symbols():
+        if isinstance(v, ir.Scalar) and id(v) in assigned and id(v) not in read_ids \
+                and id(v) not in inner:
+            local = ir.Scalar(v.name, v.type, v.loc)
+            memo[id(v)] = local
+            locals_.append(local)
+    return params, args, locals_
+
+
 def _value(e, env):
     if isinstance(e, ir.Const):
         if isinstance(e.value, (bool, float)) or not hasattr(e.value, "__index__"):
@@ -471,23 +496,10 @@ class _Region:
                 args.append(b)
             memo[id(b)] = p
             params.append(p)
-        # every scalar the nest reads comes in by value (a stage may reassign its copy);
-        # one it only assigns is its local; its loop indices are its own
-        inner = {id(lp.var) for lp in ir.loops([st])}
-        read_ids = {id(v) for v in sc_read}
-        for v in sc_read:
-            if id(v) in inner:
-                continue
-            p = ir.Scalar(v.name, v.type, v.loc)
-            memo[id(v)] = p
-            params.append(p)
-            args.append(ir.Ref(v.type, st.loc, v))
-        for v in f.symbols():
-            if isinstance(v, ir.Scalar) and id(v) in assigned and id(v) not in read_ids \
-                    and id(v) not in inner:
-                loc_v = ir.Scalar(v.name, v.type, v.loc)
-                memo[id(v)] = loc_v
-                locals_.append(loc_v)
+        more_params, more_args, more_locals = stage_scalars(f, st, sc_read, assigned, memo)
+        params += more_params
+        args += more_args
+        locals_ += more_locals
         # scalars the function reads after the region: the stage's results (a copy-in
         # parameter, when the stage also reads the value it had before)
         results, outs, prologue = [], [], []
