@@ -6,9 +6,9 @@ import os
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from allo_rtl.sim.cocotb.drivers import ApMemory, level
+from allo_rtl.sim.cocotb.drivers import ApMemory
+from cocotb_user_run import start_and_wait
 
 N = 8
 
@@ -22,22 +22,7 @@ async def accumulate_with_a_two_port_memory(dut):
     assert c.two_port and not a.two_port
     for mem in (a, c):
         cocotb.start_soon(mem.run())
-    dut.rst.value = 1
-    dut.start.value = 0
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
-    dut.start.value = 1
-    await RisingEdge(dut.clk)
-    dut.start.value = 0
-    cycles = 0
-    for _ in range(1000):
-        await ReadOnly()
-        if level(dut.done):
-            break
-        await RisingEdge(dut.clk)
-        cycles += 1
-    assert level(dut.done), "no done within 1000 cycles"
+    cycles = await start_and_wait(dut)
     assert c.words == data["expected"], (c.words, data["expected"])
     assert (a.reads, c.reads, c.writes) == (N, N, N)
     assert cycles < 2 * N, cycles           # one iteration per cycle, not two

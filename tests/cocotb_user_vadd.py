@@ -5,9 +5,9 @@ import os
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from allo_rtl.sim.cocotb.drivers import ApMemory, level
+from allo_rtl.sim.cocotb.drivers import ApMemory
+from cocotb_user_run import start_and_wait
 
 N = 8
 
@@ -21,19 +21,6 @@ async def vadd_with_ap_memories(dut):
     c = ApMemory(dut, "C", [0] * N)
     for mem in (a, b, c):
         cocotb.start_soon(mem.run())
-    dut.rst.value = 1
-    dut.start.value = 0
-    await ClockCycles(dut.clk, 2)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
-    dut.start.value = 1
-    await RisingEdge(dut.clk)
-    dut.start.value = 0
-    for _ in range(1000):
-        await ReadOnly()
-        if level(dut.done):
-            break
-        await RisingEdge(dut.clk)
-    assert level(dut.done), "no done within 1000 cycles"
+    await start_and_wait(dut)
     assert c.words == data["expected"], (c.words, data["expected"])
     assert (a.reads, b.reads, c.writes) == (N, N, 2 * N)   # C is zero-filled first
