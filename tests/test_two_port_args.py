@@ -54,10 +54,14 @@ def test_read_and_write_in_one_cycle(target):
     rng = np.random.default_rng(5)
     A = rng.integers(-1000, 1000, (N, N)).astype(np.int32)
     C = rng.integers(-1000, 1000, (N, N)).astype(np.int32)
-    want = C * 3 + A
+    C[0, :3] = [2**31 - 1, -2**31, -1]             # edges: the product and the sum wrap
+    A[0, :2] = [-2**31, 2**31 - 1]
+    want = (C.astype(np.int64) * 3 + A).astype(np.int32)
     mod = _build(_pipelined(scale_rows, "j"), target)
-    got = C.copy()
+    got, interp = C.copy(), C.copy()
     mod(A, got)
+    _pipelined(scale_rows, "j").build(target="python")(A, interp)
+    assert np.array_equal(interp, want)
     assert np.array_equal(got, want)
     assert _ii(mod, "j") == 1
     fast = _pipelined(scale_rows, "j").build(target="cycles")
@@ -88,8 +92,10 @@ def test_a_recurrence_through_the_two_ports_stays_right(target):
     C = np.random.default_rng(2).integers(-100, 100, N).astype(np.int32)
     want = np.cumsum(C).astype(np.int32)
     mod = _build(_pipelined(shift_in_place, "i"), target)
-    got = C.copy()
+    got, interp = C.copy(), C.copy()
     mod(got)
+    allo.customize(shift_in_place).build(target="python")(interp)
+    assert np.array_equal(interp, want)
     assert np.array_equal(got, want)
 
 
