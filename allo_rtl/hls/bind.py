@@ -85,6 +85,16 @@ def _shared_slot(op, sch: BlockSchedule):
     return None if op.info.iterative else sch.start[op]
 
 
+def cycle_shared_key(op):
+    """The unit class an op shares with the other ops of its class that start in other cycles
+    of its block (so that spreading them over cycles saves units), or None: not shared, or
+    shared per block whatever the cycle (iterative units)."""
+    info = op.info
+    if not info.sharable or info.iterative or not _can_share(op):
+        return None
+    return (info.resource, unit_key(op))
+
+
 def bind_units(schedules, binding: Binding):
     """Sharable operations (the table's ``sharable``: dividers, integer multipliers with no
     constant operand) of one unit key use unit k for the k-th of them in their slot (see

@@ -14,12 +14,16 @@ matrix is totally unimodular and the LP optimum is integral:
 * the block's last cycle ``L`` is at least every op's ready cycle (variable writes commit there).
 
 Objective: minimum latency ``L`` first, then the fewest register bits: for each value, its
-lifetime ``l_u >= s_c - ready(u)`` over its consumers, weighted by width.
+lifetime ``l_u >= s_c - ready(u)`` over its consumers, weighted by width. Among the schedules
+as good by both, ``spread_units`` then moves ops one at a time so that the starts of each
+shared unit class spread over cycles (the binder needs a unit per start in the busiest cycle),
+whichever optimal vertex the solver returned (a local search: fewer units, not the fewest).
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog
@@ -29,6 +33,7 @@ from ..errors import AlloBackendError
 from .cdfg import Block
 from .list_schedule import BlockSchedule, finish_schedule
 from .resources import groups
+from .spread_units import spread_units
 from .stream_order import FSM_GAP, describe_stream_tag, stream_order
 from .timing import TimingModel
 
@@ -204,10 +209,21 @@ def describe(tag) -> str:
     return repr(tag)
 
 
-def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
-                       extra_uses: tuple = (), max_latency: int | None = None) -> BlockSchedule:
-    """``max_latency``: the block must finish within that many cycles (an upper bound; an
-    infeasible bound is explained with the constraints that conflict with it)."""
+@dataclass
+class BlockLP:
+    """The SDC problem of one block: ``var`` maps each scheduled op to its start variable,
+    ``L`` is the last cycle's variable, ``consumers`` maps a value to the variables of its
+    uses (``L`` for variable writes and the FSM's reads)."""
+    ops: list
+    sched: list
+    var: dict
+    L: int
+    prob: Problem
+    consumers: dict
+
+
+def block_problem(block: Block, timing: TimingModel, external_ids: set, extra_uses: tuple = (),
+                  max_latency: int | None = None) -> BlockLP:
     ops = list(block.ops)
     sched = [op for op in ops if not op.info.stable and not op.info.writes_var]
     var = {op: k for k, op in enumerate(sched)}
@@ -227,10 +243,18 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
     for o in extra_uses:
         if o in var:
             consumers[o].append(L)
-    x, _, _ = solve(prob, var, L, consumers, timing)
+    return BlockLP(ops, sched, var, L, prob, consumers)
+
+
+def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
+                       extra_uses: tuple = (), max_latency: int | None = None) -> BlockSchedule:
+    """``max_latency``: the block must finish within that many cycles (an upper bound; an
+    infeasible bound is explained with the constraints that conflict with it)."""
+    lp = block_problem(block, timing, external_ids, extra_uses, max_latency)
+    x, _, _ = solve(lp.prob, lp.var, lp.L, lp.consumers, timing)
     if x is None:
-        broken = broken_constraints(prob, L + 1)
-        first = next((op for op in ops if op.loc is not None), None)
+        broken = broken_constraints(lp.prob, lp.L + 1)
+        first = next((op for op in lp.ops if op.loc is not None), None)
         why = "; ".join(describe(t) for t in broken)
         raise AlloBackendError(
             "no schedule satisfies the block's constraints" +
@@ -238,7 +262,9 @@ def sdc_schedule_block(block: Block, timing: TimingModel, external_ids: set,
             (f": {why}" if why else ""),
             first.loc if first else None,
             hint="relax the latency bound, or lower the clock frequency")
-    return _schedule_from(block, timing, x, var, L, extra_uses, external_ids)
+    # the LP does not see unit sharing: break its ties for it
+    spread_units(lp.sched, x, lp.prob, lp.var, lp.L, lp.consumers, timing)
+    return _schedule_from(block, timing, x, lp.var, lp.L, extra_uses, external_ids)
 
 
 def _schedule_from(block, timing, x, var, L, extra_uses, external_ids) -> BlockSchedule:
