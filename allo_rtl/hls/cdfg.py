@@ -46,6 +46,7 @@ class Op:
     strides: tuple = ()              # addr: row-major strides of the indices
     affine: object = None            # addr: the index's affine form, when known
     chan: ir.Channel | None = None   # sget, sput: the stream (a Channel parameter)
+    port: int | None = None          # load, store of a two-port memory: its port (port_binding)
     id: int = -1
 
     @property

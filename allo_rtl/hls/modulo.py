@@ -312,6 +312,9 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
         fix = (f"buffer_at({array}, ...) keeps it in an on-chip memory with a read and a write "
                f"port" if {op.info.role for op in group} == {"load", "store"} else
                f"partition {array} (further) or lower the unroll factor")
+        if worst.port == "r":       # an on-chip memory's reads: a second port would serve
+            fix += (f"; Memory(storage_type='RAM_T2P') on {array} gives it two read/write "
+                    "ports (ECP5)")
         return (f"II={sch.ii}: {name} has {kind}, {len(group)} {what}/iteration at "
                 f"line(s) {lines}; {fix}")
     binding = [tag for row, tag in lp.tags.items() if abs(slack[row]) <= 1e-6]

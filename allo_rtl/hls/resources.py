@@ -2,7 +2,7 @@
 
 Every operation whose table entry names a ``resource`` uses one instance of a class per start:
 a memory access uses a port class of its buffer (external arrays: one shared read/write port;
-on-chip memories: a read port and a write port), a multiplication a multiplier of its operand
+on-chip memories: a read port and a write port, or two read/write ports for RAM_T2P), a multiplication a multiplier of its operand
 shape, a division a divider of its width, a float add/subtract or multiply a float unit of its
 format. A class has a capacity (operations that may start in
 one cycle, or in one modulo slot) or none (the binder makes as many units as the schedule
@@ -17,7 +17,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-PORT_KINDS = {"rw": "1 shared read/write port", "r": "1 read port", "w": "1 write port"}
+PORT_KINDS = {"rw": "1 shared read/write port", "r": "1 read port", "w": "1 write port",
+              "p0": "read/write port 0 of 2", "p1": "read/write port 1 of 2"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,10 @@ class ResourceClass:
 
 
 def port_of(op, external_ids) -> str:
-    """The port class an access uses."""
+    """The port class an access uses (a true-dual-port memory's: the one ``port_binding``
+    gave it)."""
+    if op.port is not None:
+        return f"p{op.port}"
     if id(op.buf) in external_ids:
         return "rw"
     return "r" if op.info.is_load else "w"

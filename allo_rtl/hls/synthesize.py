@@ -21,6 +21,7 @@ from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
+from .port_binding import bind_ports, dual_port_locals
 from .two_port import two_port_arguments
 
 
@@ -32,6 +33,8 @@ class FunctionDesign:
     external_ids: set = field(default_factory=set)    # ids of buffers reached through ports
     # of those, the ones with a read and a write port (hls/two_port.py); the others share one
     two_port_ids: frozenset = frozenset()
+    # on-chip memories with two read/write ports (RAM_T2P, hls/port_binding.py)
+    dual_port_ids: frozenset = frozenset()
     binding: Binding = field(default_factory=Binding)
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
@@ -180,6 +183,8 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
                                           if isinstance(b, ir.Buffer)})
     # a two-port argument is scheduled as an on-chip memory is: a read and a write per cycle
     external = set(design.shared_port_ids)
+    design.dual_port_ids = dual_port_locals(f)
+    bind_ports(design.cdfg, design.dual_port_ids)
     scheduled = []
     pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):

@@ -35,6 +35,7 @@ def two_port_arguments(module: ir.Module) -> dict:
     the top has any); warns for the requests on other functions' parameters."""
     out = {}
     for name, f in module.functions.items():
+        _warn_true_dual_port_args(name, f)
         asked = [b for b in _array_args(f) if asks_two_ports(b)]
         if name == module.top:
             out[name] = frozenset(id(b) for b in asked)
@@ -50,3 +51,19 @@ def two_port_arguments(module: ir.Module) -> dict:
                                   "for the top function's arguments)", b.loc)
         out[name] = frozenset()
     return out
+
+
+def _warn_true_dual_port_args(name: str, f: ir.Function):
+    """RAM_T2P (two read/write ports) is built for local arrays only (``port_binding``); on
+    an argument the request is recorded and warned about, once per array."""
+    warned = set()
+    for b in _array_args(f):
+        memory = getattr(b, "memory", None)
+        array = b.bank_of or b.name
+        if memory is None or memory.storage_type != "RAM_T2P" or array in warned:
+            continue
+        warned.add(array)
+        warn_not_honoured(f"{name}:{array}", memory,
+                          "one shared read/write port (two read/write ports are built for "
+                          "arrays local to a kernel; RAM_2P gives an argument a read and a "
+                          "write port)", b.loc)

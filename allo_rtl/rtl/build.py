@@ -11,6 +11,7 @@ from amaranth.back import verilog
 from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.memory_plan import plan_memories, ram_styles
+from ..hls.port_binding import refuse_unbuildable
 from ..hls.printer import format_design
 from .port_names import rename_control_port_params
 from ..hls.promote import promote_module
@@ -48,6 +49,7 @@ class HardwareDesign:
         banked, self.banks = bank_module(promoted)
         # one-word local arrays (complete partitions' banks) are registers
         self.module, self.scalarized = scalarize_module(banked, owned=banked is not module)
+        refuse_unbuildable(self.module, family)      # RAM_T2P where block RAM has 1R + 1W
         self.timing = TimingModel(family, clock_ns)
         self.stall_seed = (None if not stall_source else
                            DEFAULT_STALL_SEED if stall_source is True else int(stall_source))

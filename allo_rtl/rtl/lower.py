@@ -162,7 +162,8 @@ class _Lowering(DataflowLowering):
                 ext = comp if id(b) in self.design.external_ids else None
                 self.buffers[id(b)] = BufferPorts(m, b, ext,
                                                   self.design.ram_styles.get(b.name),
-                                                  two_port=id(b) in self.design.two_port_ids)
+                                                  two_port=id(b) in self.design.two_port_ids,
+                                                  dual_port=id(b) in self.design.dual_port_ids)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
         self.instance_names = instance_names(self.design.cdfg.body)
@@ -430,15 +431,16 @@ class _Lowering(DataflowLowering):
         if info.is_memory:
             self.note_port(sts[c].index, op.buf, Const(1, 1))
         if info.is_store:
-            self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1]), args[2:])
+            self.access(sts[c], self.buffers[id(op.buf)].write(args[0], args[1], op.port),
+                        args[2:])
             return
         if info.writes_var:
             sts[c].sync.append(self.var(op.var).eq(args[0]))
             return
         if info.is_load:
             bp = self.buffers[id(op.buf)]
-            self.access(sts[c], bp.read(args[0]), args[1:])
-            value = bp.q
+            self.access(sts[c], bp.read(args[0], op.port), args[1:])
+            value = bp.data(op.port)
         elif info.is_stream:
             value = port.payload
         else:

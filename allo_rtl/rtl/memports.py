@@ -1,11 +1,13 @@
 """One access point per buffer: external ap_memory ports (one shared port, or a read and a
-write port for a two-port argument) or an on-chip Memory.
+write port for a two-port argument) or an on-chip Memory (a read and a write port, or two
+read/write ports for RAM_T2P: ``hls/port_binding.py`` says which access uses which).
 
 Accesses are Amaranth statements the FSM places inside the state that performs them; the
 defaults (no access) are set once. Read data is valid ``READ_LATENCY`` cycles after the read.
 """
 from __future__ import annotations
 
+from amaranth.hdl import Signal
 from amaranth.lib.memory import Memory
 
 from ..ir import nodes as ir
@@ -26,10 +28,11 @@ class BufferPorts:
     """Reads, writes and callee hook-ups for one buffer of a kernel."""
 
     def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None,
-                 two_port: bool = False):
+                 two_port: bool = False, dual_port: bool = False):
         self.buf = buf
         self.external = component is not None
         self.two_port = two_port
+        self.dual = dual_port and not self.external
         shape = hw_shape(buf.dtype)
         if self.external:
             port = lambda s: getattr(component, f"{buf.name}_{s}")   # noqa: E731
@@ -53,19 +56,42 @@ class BufferPorts:
         self.q = self.rd.data
         self.wr = mem.write_port() if buf.kind != "const" else None
         m.d.comb += self.rd.en.eq(0)
+        if self.dual:
+            # two read/write ports (RAM_T2P): port k's read and write share one address, as
+            # a true-dual-port block RAM's port does; no write-through (a read in the cycle
+            # of a write to its word gives the old word: the schedule never relies on more)
+            self.rd1 = mem.read_port(transparent_for=())
+            self.wr1 = mem.write_port()
+            m.d.comb += self.rd1.en.eq(0)
+            self.port_addr = [Signal(self.addr_width, name=f"{buf.name}_addr{k}")
+                              for k in range(2)]
+            m.d.comb += [self.rd.addr.eq(self.port_addr[0]), self.wr.addr.eq(self.port_addr[0]),
+                         self.rd1.addr.eq(self.port_addr[1]),
+                         self.wr1.addr.eq(self.port_addr[1])]
 
     @property
     def addr_width(self) -> int:
         return max(1, (self.buf.type.size - 1).bit_length())
 
-    def read(self, addr) -> list:
+    def read(self, addr, port=None) -> list:
+        """``port``: the access's port of a two-read/write-port memory (``op.port``)."""
         if self.external:
             return [self.addr.eq(addr), self.ce.eq(1)]
+        if self.dual:
+            rd = self.rd1 if port else self.rd
+            return [self.port_addr[port or 0].eq(addr), rd.en.eq(1)]
         return [self.rd.addr.eq(addr), self.rd.en.eq(1)]
 
-    def write(self, addr, data) -> list:
+    def data(self, port=None):
+        """The read data of ``port`` (valid ``READ_LATENCY`` cycles after the read)."""
+        return self.rd1.data if self.dual and port else self.q
+
+    def write(self, addr, data, port=None) -> list:
         if self.external:
             return [self.waddr.eq(addr), self.wce.eq(1), self.we.eq(1), self.d.eq(data)]
+        if self.dual:
+            wr = self.wr1 if port else self.wr
+            return [self.port_addr[port or 0].eq(addr), wr.en.eq(1), wr.data.eq(data)]
         return [self.wr.addr.eq(addr), self.wr.en.eq(1), self.wr.data.eq(data)]
 
     def serve(self, port) -> list:
@@ -78,6 +104,10 @@ class BufferPorts:
         if self.external:
             return [self.addr.eq(port["address0"]), self.ce.eq(port["ce0"]),
                     self.we.eq(port["we0"]), self.d.eq(port["d0"])]
+        if self.dual:           # the callee's one port: port 0
+            return [self.port_addr[0].eq(port["address0"]),
+                    self.rd.en.eq(port["ce0"] & ~port["we0"]),
+                    self.wr.en.eq(port["ce0"] & port["we0"]), self.wr.data.eq(port["d0"])]
         stmts = [self.rd.addr.eq(port["address0"]), self.rd.en.eq(port["ce0"] & ~port["we0"])]
         if self.wr is not None:
             stmts += [self.wr.addr.eq(port["address0"]), self.wr.en.eq(port["ce0"] & port["we0"]),

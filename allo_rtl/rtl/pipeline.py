@@ -193,15 +193,15 @@ class PipelineLowering:
             low.note_transfer(state.index, op.chan, want & ~port.valid)
         if info.is_store:
             bp = low.buffers[id(op.buf)]
-            self._at(state, valid, comb=bp.write(args[0], args[1]))
+            self._at(state, valid, comb=bp.write(args[0], args[1], op.port))
             return
         if info.writes_var:
             self._at(state, valid, sync=[low.var(op.var).eq(args[0])])
             return
         if info.is_load:
             bp = low.buffers[id(op.buf)]
-            self._at(state, valid, comb=bp.read(args[0]))
-            value = bp.q
+            self._at(state, valid, comb=bp.read(args[0], op.port))
+            value = bp.data(op.port)
         elif info.is_stream:
             value = port.payload
         elif info.pipelined:          # a unit of its own, moving with the pipeline
