@@ -65,3 +65,20 @@ def test_ap_memory_driver_on_a_two_port_argument(tmp_path):
     expected = [int(v) for v in (C - A).astype(np.int32)]
     _run_user_test(s, "accumulate", "cocotb_user_two_port",
                    {"A": A.tolist(), "C": C.tolist(), "expected": expected}, tmp_path)
+
+
+def neighbour_sums(A: int32[N] @ Memory(storage_type="RAM_T2P")):
+    for i in range(N - 1):
+        A[i] = A[i] + A[i + 1]      # reads A[i + 1] before the next iteration overwrites it
+
+
+@pytest.mark.icarus
+def test_ap_memory_driver_on_a_dual_port_argument(tmp_path):
+    s = allo.customize(neighbour_sums)
+    s.pipeline("i")              # two reads and a write per iteration on A's two ports: II 2
+    A = np.random.default_rng(6).integers(-2**31, 2**31, N, dtype=np.int64)
+    want = A.copy()
+    want[:-1] = A[:-1] + A[1:]
+    expected = [int(v) for v in want.astype(np.int32)]
+    _run_user_test(s, "neighbour_sums", "cocotb_user_dual_port",
+                   {"A": A.tolist(), "expected": expected}, tmp_path)

@@ -8,7 +8,7 @@ import pytest
 import allo_rtl as allo
 from allo_rtl.errors import AlloError
 from allo_rtl.hls.cdfg import build_cdfg
-from allo_rtl.hls.port_binding import _blocks, bind_ports, dual_port_locals
+from allo_rtl.hls.port_binding import _blocks, bind_ports, dual_port_buffers
 from allo_rtl.ir.types import int32
 from allo_rtl.memory import Memory, MemoryWarning
 
@@ -139,7 +139,7 @@ def test_the_report_shows_the_ports():
 def test_accesses_alternate_between_the_ports_in_each_block():
     f = allo.customize(neighbours).module.top_func
     cdfg = build_cdfg(f)
-    dual = dual_port_locals(f)
+    dual = dual_port_buffers(f, top=True)
     assert len(dual) == 1
     assert bind_ports(cdfg, dual) > 0
     seen = False
@@ -164,17 +164,102 @@ def test_ecp5_builds_it_and_ice40_refuses_it(tmp_path):
     assert "hint:" in msg
 
 
-def scale_arg(A: int32[N] @ Memory(storage_type="RAM_T2P")):
+def arg_neighbours(A: int32[N] @ Memory(storage_type="RAM_T2P"), Y: int32[N]):
+    for i in range(N - 1):
+        Y[i] = A[i] + A[i + 1]
+
+
+def arg_neighbours_one_port(A: int32[N], Y: int32[N]):
+    for i in range(N - 1):
+        Y[i] = A[i] + A[i + 1]
+
+
+def arg_running_sum(A: int32[N] @ Memory(storage_type="RAM_T2P")):
+    for i in range(1, N):
+        A[i] = A[i] + A[i - 1]
+
+
+@pytest.mark.parametrize("target", SIMS)
+def test_an_argument_with_two_port_sets_on_every_simulator(target):
+    X = _inputs(7)
+    mod = _build(_schedule(arg_neighbours, "i"), target)
+    Y = np.zeros(N, np.int32)
+    mod(X.copy(), Y)
+    assert np.array_equal(Y[:-1], _wrap([int(a) + int(b) for a, b in zip(X[:-1], X[1:])]))
+    assert _loop(mod, "i")["ii"] == 1
+    fast = _schedule(arg_neighbours, "i").build(target="cycles")
+    fast(X.copy(), np.zeros(N, np.int32))
+    assert fast.cycles == mod.cycles
+    A, interp = X.copy(), X.copy()
+    _build(_schedule(arg_running_sum, "i"), target)(A)
+    allo.customize(arg_running_sum).build(target="python")(interp)
+    assert np.array_equal(A, _running_ref(X))
+    assert np.array_equal(interp, _running_ref(X))
+
+
+def test_an_argument_with_two_port_sets_halves_the_ii_and_shows_its_ports(tmp_path):
+    X = _inputs(8)
+    two = _schedule(arg_neighbours, "i").build()
+    one = _schedule(arg_neighbours_one_port, "i").build()
+    for mod in (two, one):
+        Y = np.zeros(N, np.int32)
+        mod(X.copy(), Y)
+        assert np.array_equal(Y[:-1], _wrap([int(a) + int(b) for a, b in zip(X[:-1], X[1:])]))
+    assert (_loop(two, "i")["ii"], _loop(one, "i")["ii"]) == (1, 2)
+    assert two.cycles < one.cycles
+    rows = {r["name"]: r["ports"] for f in two.design.report_dict()["functions"]
+            for r in f["memories"]}
+    assert rows == {"A": "2 read/write (RAM_T2P)", "Y": "1 shared r/w"}
+    v = _schedule(arg_neighbours, "i").build(target="verilog", project=tmp_path).design.verilog
+    for port in ("A_address0", "A_ce0", "A_we0", "A_d0", "A_q0",
+                 "A_address1", "A_ce1", "A_we1", "A_d1", "A_q1"):
+        assert port in v, port
+    assert "Y_q1" not in v
+
+
+def syrk_two_ports(alpha: int32, beta: int32, C: int32[8, 8] @ Memory(storage_type="RAM_2P"),
+                   A: int32[8, 8] @ Memory(storage_type="RAM_T2P")):
+    for i in range(8):
+        for j in range(i + 1):
+            C[i, j] *= beta
+        for k in range(8):
+            for j in range(i + 1):
+                C[i, j] += alpha * A[i, k] * A[j, k]
+
+
+def test_syrk_inner_loop_reads_both_rows_of_a_in_one_cycle():
+    """PolyBench syrk (tests/kernels.py) with C read + write (RAM_2P) and A two read/write
+    ports: j1 reads A[i, k] and A[j, k] per iteration, so with one read port it waits."""
+    rng = np.random.default_rng(9)
+    A = rng.integers(-2**31, 2**31, (8, 8)).astype(np.int32)
+    C = rng.integers(-2**31, 2**31, (8, 8)).astype(np.int32)
+    alpha, beta = -3, 2**30 + 7
+    full = _wrap(beta * C.astype(object) + alpha * (A.astype(object) @ A.astype(object).T))
+    want = C.copy()
+    lower = np.tril(np.ones((8, 8), dtype=bool))
+    want[lower] = full[lower].astype(np.int32)
+    s = allo.customize(syrk_two_ports)
+    s.pipeline("j")
+    s.pipeline("j1")
+    mod = s.build()
+    got = C.copy()
+    mod(alpha, beta, got, A.copy())
+    assert np.array_equal(got, want)
+    assert (_loop(mod, "j")["ii"], _loop(mod, "j1")["ii"]) == (1, 1)
+
+
+def callee_t2p(A: int32[N] @ Memory(storage_type="RAM_T2P")):
     for i in range(N):
         A[i] = A[i] * 2
 
 
-def test_an_argument_asking_for_two_read_write_ports_is_warned_and_keeps_one():
-    with pytest.warns(MemoryWarning, match="scale_arg:A.*not honoured.*one shared"):
-        mod = allo.customize(scale_arg).build()
+def calls_it(A: int32[N]):
+    callee_t2p(A)
+
+
+def test_a_called_kernels_request_is_warned_and_keeps_one_port():
+    with pytest.warns(MemoryWarning, match="callee_t2p:A.*not honoured.*one shared"):
+        mod = allo.customize(calls_it).build()
     A = np.arange(N, dtype=np.int32)
     mod(A)
     assert np.array_equal(A, 2 * np.arange(N))
-    rows = {r["name"]: r["ports"] for f in mod.design.report_dict()["functions"]
-            for r in f["memories"]}
-    assert rows["A"] == "1 shared r/w"

@@ -9,8 +9,12 @@ difference constraint. Accesses of one block to one memory alternate between the
 program order, which splits them as evenly as possible (ceil(n / 2) on the busier port), so a
 pipelined body reading ``A[i]`` and ``A[i + 1]``, or reading and writing ``A[i]``, fits II = 1.
 
-Assumes the CDFG of a function whose local buffers carry their ``Memory`` requests (banks
-carry their array's). Guarantees ``op.port`` in {0, 1} on every load and store of such a
+The top kernel's array arguments may ask too: they then have two ap_memory port sets
+(``X_address0/_ce0/_we0/_d0/_q0`` and ``X_address1/_ce1/_we1/_d1/_q1``, Vivado's RAM_T2P
+interface), which the harness provides.
+
+Assumes the CDFG of a function whose buffers carry their ``Memory`` requests (banks carry
+their array's). Guarantees ``op.port`` in {0, 1} on every load and store of such a
 buffer, ``None`` elsewhere. Refuses (``refuse_unbuildable``) the request on a family whose
 block RAM has one read and one write port (iCE40's SB_RAM40_4K); ECP5's DP16KD and the
 generic target (simulation) have two read/write ports.
@@ -33,11 +37,15 @@ def asks_true_dual_port(buf) -> bool:
     return memory is not None and memory.storage_type == TRUE_DUAL_PORT
 
 
-def dual_port_locals(f: ir.Function) -> frozenset:
-    """ids of the on-chip memories of ``f`` built with two read/write ports."""
+def dual_port_buffers(f: ir.Function, top: bool) -> frozenset:
+    """ids of the buffers of ``f`` with two read/write ports: its on-chip memories that ask,
+    and, on the top function, its array arguments that ask (the harness memory or the
+    board's block RAM behind them has the two port sets; a called kernel's parameter is its
+    caller's memory, whose ports the callee cannot assume: ``two_port`` warns there)."""
     args = {id(b) for b in [*f.params, *f.results]}
     return frozenset(id(b) for b in f.symbols() if isinstance(b, ir.Buffer)
-                     and id(b) not in args and b.kind != "const" and asks_true_dual_port(b))
+                     and (top or id(b) not in args) and b.kind != "const"
+                     and asks_true_dual_port(b))
 
 
 def _blocks(regions):
@@ -76,14 +84,13 @@ def bind_ports(cdfg, dual: frozenset) -> int:
 
 
 def refuse_unbuildable(module: ir.Module, family: str):
-    """An AlloError at the first local array asking for two read/write ports on a family
-    whose block RAM cannot have them."""
+    """An AlloError at the first array asking for two read/write ports (a local one, or an
+    argument of the top) on a family whose block RAM cannot have them."""
     if family in DUAL_PORT_FAMILIES:
         return
-    for f in module.functions.values():
-        args = {id(b) for b in [*f.params, *f.results]}
+    for name, f in module.functions.items():
         for b in f.symbols():
-            if (isinstance(b, ir.Buffer) and id(b) not in args and asks_true_dual_port(b)):
+            if isinstance(b, ir.Buffer) and id(b) in dual_port_buffers(f, name == module.top):
                 raise AlloError(
                     f"{b.bank_of or b.name}: Memory(storage_type='RAM_T2P') asks for two "
                     f"read/write ports, which the block RAM of the {family} family does not "

@@ -21,7 +21,7 @@ from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
-from .port_binding import bind_ports, dual_port_locals
+from .port_binding import bind_ports, dual_port_buffers
 from .two_port import two_port_arguments
 
 
@@ -51,6 +51,12 @@ class FunctionDesign:
     def shared_port_ids(self) -> frozenset:
         """Buffers behind one shared read/write port: what the schedulers call external."""
         return frozenset(self.external_ids) - self.two_port_ids
+
+    @property
+    def dual_port_names(self) -> frozenset:
+        """Array arguments with two read/write port sets (RAM_T2P)."""
+        return frozenset(b.name for b in [*self.function.params, *self.function.results]
+                         if id(b) in self.dual_port_ids)
 
     @property
     def two_port_names(self) -> frozenset:
@@ -176,14 +182,15 @@ SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
                         banks=None, external_stall: bool = False,
-                        arbitrated=frozenset(), two_port=frozenset()) -> FunctionDesign:
+                        arbitrated=frozenset(), two_port=frozenset(),
+                        dual_port=frozenset()) -> FunctionDesign:
     design = FunctionDesign(f, build_cdfg(f), banks=banks, arbitrated=frozenset(arbitrated),
                             two_port_ids=frozenset(two_port),
+                            dual_port_ids=frozenset(dual_port),
                             external_ids={id(b) for b in [*f.params, *f.results]
                                           if isinstance(b, ir.Buffer)})
     # a two-port argument is scheduled as an on-chip memory is: a read and a write per cycle
     external = set(design.shared_port_ids)
-    design.dual_port_ids = dual_port_locals(f)
     bind_ports(design.cdfg, design.dual_port_ids)
     scheduled = []
     pipelined = _plan_pipelines(design, timing, external)
@@ -212,5 +219,6 @@ def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None
     shared = arbitrated_params(module)
     two_port = two_port_arguments(module)
     return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall,
-                                      shared.get(name, ()), two_port[name])
+                                      shared.get(name, ()), two_port[name],
+                                      dual_port_buffers(f, name == module.top))
             for name, f in module.functions.items()}

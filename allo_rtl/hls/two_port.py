@@ -35,7 +35,8 @@ def two_port_arguments(module: ir.Module) -> dict:
     the top has any); warns for the requests on other functions' parameters."""
     out = {}
     for name, f in module.functions.items():
-        _warn_true_dual_port_args(name, f)
+        if name != module.top:
+            _warn_true_dual_port_args(name, f)
         asked = [b for b in _array_args(f) if asks_two_ports(b)]
         if name == module.top:
             out[name] = frozenset(id(b) for b in asked)
@@ -54,8 +55,8 @@ def two_port_arguments(module: ir.Module) -> dict:
 
 
 def _warn_true_dual_port_args(name: str, f: ir.Function):
-    """RAM_T2P (two read/write ports) is built for local arrays only (``port_binding``); on
-    an argument the request is recorded and warned about, once per array."""
+    """RAM_T2P (two read/write ports) on a called kernel's parameter: its caller's memory
+    serves it through one port, so the request is warned about, once per array."""
     warned = set()
     for b in _array_args(f):
         memory = getattr(b, "memory", None)
@@ -64,6 +65,6 @@ def _warn_true_dual_port_args(name: str, f: ir.Function):
             continue
         warned.add(array)
         warn_not_honoured(f"{name}:{array}", memory,
-                          "one shared read/write port (two read/write ports are built for "
-                          "arrays local to a kernel; RAM_2P gives an argument a read and a "
-                          "write port)", b.loc)
+                          "one shared read/write port (a called kernel's parameter is "
+                          "served by its caller's memory; two port sets are built for the "
+                          "top function's arguments)", b.loc)

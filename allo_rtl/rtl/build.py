@@ -74,7 +74,8 @@ class HardwareDesign:
     def interface(self):
         """The top kernel's interface, its arrays' memories as their requests ask."""
         top = self.designs[self.module.top]
-        return interface_of(top.function, top.ram_styles, top.two_port_names)
+        return interface_of(top.function, top.ram_styles, top.two_port_names,
+                            top.dual_port_names)
 
     def component(self) -> KernelComponent:
         """A fresh Amaranth component of the top function."""

@@ -14,7 +14,10 @@ Every kernel component has:
   A two-port argument (``@ Memory(storage_type="RAM_2P")`` on the top, ``hls/two_port.py``)
   has instead a read port ``X_address0/_ce0/_q0`` and a write port ``X_address1/_ce1/_we1/
   _d1``: one read and one write per cycle (a read of the word written in that cycle gives the
-  old word, as the on-chip memories do).
+  old word, as the on-chip memories do). A true-dual-port argument (``RAM_T2P``,
+  ``hls/port_binding.py``) has two full port sets, ``X_address0/_ce0/_we0/_d0/_q0`` and
+  ``X_address1/_ce1/_we1/_d1/_q1``: two accesses per cycle, each a read or a write (never two
+  writes of one word in a cycle; a read of a word written in that cycle gives the old word).
 * per scalar parameter ``x``: input port ``x``; per scalar result k: output port ``ret{k}`` (or
   the result variable's name), valid from ``done`` until the next start.
 
@@ -45,6 +48,7 @@ CLOCK_PORTS = ("clk", "rst")               # added by Amaranth's Verilog back en
 MEMORY_PORT_SUFFIXES = ("address0", "ce0", "we0", "d0", "q0")
 READ_PORT_SUFFIXES = ("address0", "ce0", "q0")              # of a two-port argument
 WRITE_PORT_SUFFIXES = ("address1", "ce1", "we1", "d1")
+SECOND_PORT_SUFFIXES = WRITE_PORT_SUFFIXES + ("q1",)        # a true-dual-port argument's
 ARBITER_PORT_SUFFIXES = ("req", "gnt")
 
 
@@ -64,6 +68,7 @@ class ArrayPort:
     writes: bool = True
     ram_style: str | None = None     # Yosys ram_style of the memory holding it (a Memory request)
     two_port: bool = False           # a read and a write port (RAM_2P), not one shared port
+    dual_port: bool = False          # two read/write port sets (RAM_T2P)
 
     @property
     def depth(self) -> int:
@@ -79,11 +84,21 @@ class ArrayPort:
 
     @property
     def port_suffixes(self) -> tuple:
+        if self.dual_port:
+            return MEMORY_PORT_SUFFIXES + SECOND_PORT_SUFFIXES
         return READ_PORT_SUFFIXES + WRITE_PORT_SUFFIXES if self.two_port else MEMORY_PORT_SUFFIXES
 
     def kernel_reads(self, sig):
         """The condition "the kernel reads this array now", ``sig(suffix)`` its signals."""
+        if self.dual_port:
+            return sig("ce0") & ~sig("we0") | sig("ce1") & ~sig("we1")
         return sig("ce0") if self.two_port else sig("ce0") & ~sig("we0")
+
+    def kernel_read_count(self, sig):
+        """How many words the kernel reads now (two on a dual-port argument's busy cycle)."""
+        if self.dual_port:
+            return (sig("ce0") & ~sig("we0")) + (sig("ce1") & ~sig("we1"))
+        return self.kernel_reads(sig)
 
 
 @dataclass
@@ -107,10 +122,11 @@ class KernelInterface:
 
 
 def interface_of(f: ir.Function, ram_styles: dict | None = None,
-                 two_port=frozenset()) -> KernelInterface:
+                 two_port=frozenset(), dual_port=frozenset()) -> KernelInterface:
     """The top-level interface of function ``f`` (names from the source survive);
     ``ram_styles`` (array name -> Yosys ram_style) is what the arrays' memories are to be;
-    ``two_port``: names of the arrays with a read and a write port."""
+    ``two_port``: names of the arrays with a read and a write port; ``dual_port``: names of
+    those with two read/write port sets."""
     ram_styles = ram_styles or {}
     written, read = written_buffers(f), read_buffers(f)
     iface = KernelInterface(f.name, returns_tuple=f.returns_tuple)
@@ -119,7 +135,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None,
             iface.params.append(ArrayPort(p.name, p.dtype, p.shape, "param", k,
                                           reads=id(p) in read, writes=id(p) in written,
                                           ram_style=ram_styles.get(p.name),
-                                          two_port=p.name in two_port))
+                                          two_port=p.name in two_port,
+                                          dual_port=p.name in dual_port))
         elif isinstance(p, ir.Channel):
             continue            # a stream interface (``rtl.streams``), not a data port
         else:
@@ -129,7 +146,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None,
             iface.results.append(ArrayPort(r.name, r.dtype, r.shape, "result", k,
                                            reads=id(r) in read, writes=True,
                                            ram_style=ram_styles.get(r.name),
-                                           two_port=r.name in two_port))
+                                           two_port=r.name in two_port,
+                                           dual_port=r.name in dual_port))
         else:
             iface.results.append(ScalarPort(r.name, r.type, "result", k))
     return iface

@@ -71,7 +71,7 @@ def signature_of(iface: KernelInterface, stall: bool = False, streams: dict | No
             data = hw_shape(p.dtype)
             port_members = {"address0": Out(p.addr_width), "ce0": Out(1), "we0": Out(1),
                             "d0": Out(data), "q0": In(data), "address1": Out(p.addr_width),
-                            "ce1": Out(1), "we1": Out(1), "d1": Out(data)}
+                            "ce1": Out(1), "we1": Out(1), "d1": Out(data), "q1": In(data)}
             for suffix in p.port_suffixes:
                 add(p.signal(suffix), port_members[suffix], what)
     return wiring.Signature(members)
@@ -85,7 +85,8 @@ class KernelComponent(wiring.Component):
 
     def __init__(self, design: FunctionDesign, designs: dict):
         self.design, self.designs = design, designs
-        self.iface = interface_of(design.function, design.ram_styles, design.two_port_names)
+        self.iface = interface_of(design.function, design.ram_styles, design.two_port_names,
+                                  design.dual_port_names)
         self.fsm_state = None
         self.wait_table = wait_table(design.function.name, designs)
         super().__init__(signature_of(self.iface, design.control.external_stall,

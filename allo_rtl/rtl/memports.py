@@ -32,13 +32,18 @@ class BufferPorts:
         self.buf = buf
         self.external = component is not None
         self.two_port = two_port
-        self.dual = dual_port and not self.external
+        self.dual = dual_port
         shape = hw_shape(buf.dtype)
         if self.external:
             port = lambda s: getattr(component, f"{buf.name}_{s}")   # noqa: E731
             self.addr, self.ce, self.q = port("address0"), port("ce0"), port("q0")
             m.d.comb += self.ce.eq(0)
-            if two_port:        # reads on port 0, writes on port 1 (write-only)
+            if dual_port:       # two read/write port sets (RAM_T2P): k = op.port
+                self.sets = [{s: port(f"{s}{k}") for s in ("address", "ce", "we", "d", "q")}
+                             for k in range(2)]
+                m.d.comb += [ps[s].eq(0) for ps in self.sets for s in ("ce", "we")]
+                self.waddr, self.wce, self.we, self.d = self.addr, self.ce, port("we0"), port("d0")
+            elif two_port:        # reads on port 0, writes on port 1 (write-only)
                 self.waddr, self.wce, self.we = port("address1"), port("ce1"), port("we1")
                 self.d = port("d1")
                 m.d.comb += [self.wce.eq(0), self.we.eq(0)]
@@ -75,6 +80,9 @@ class BufferPorts:
 
     def read(self, addr, port=None) -> list:
         """``port``: the access's port of a two-read/write-port memory (``op.port``)."""
+        if self.external and self.dual:
+            ps = self.sets[port or 0]
+            return [ps["address"].eq(addr), ps["ce"].eq(1)]
         if self.external:
             return [self.addr.eq(addr), self.ce.eq(1)]
         if self.dual:
@@ -84,9 +92,14 @@ class BufferPorts:
 
     def data(self, port=None):
         """The read data of ``port`` (valid ``READ_LATENCY`` cycles after the read)."""
+        if self.external and self.dual:
+            return self.sets[port or 0]["q"]
         return self.rd1.data if self.dual and port else self.q
 
     def write(self, addr, data, port=None) -> list:
+        if self.external and self.dual:
+            ps = self.sets[port or 0]
+            return [ps["address"].eq(addr), ps["ce"].eq(1), ps["we"].eq(1), ps["d"].eq(data)]
         if self.external:
             return [self.waddr.eq(addr), self.wce.eq(1), self.we.eq(1), self.d.eq(data)]
         if self.dual:

@@ -97,8 +97,9 @@ class KernelHarness(wiring.Component):
             m.d.sync += running.eq(0)
         for p in self.iface.arrays:
             count = getattr(self, f"host_{p.name}_reads")
-            with m.If(running & p.kernel_reads(lambda s: getattr(dut, p.signal(s)))):
-                m.d.sync += count.eq(count + 1)
+            with m.If(running):
+                m.d.sync += count.eq(count + p.kernel_read_count(
+                    lambda s: getattr(dut, p.signal(s))))
         if self.stall_seed is not None:
             self._stall_source(m, dut, running)
         if self.wait_table:
@@ -145,7 +146,16 @@ class KernelHarness(wiring.Component):
         sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731
         host = lambda s: getattr(self, f"host_{p.name}_{s}")   # noqa: E731
         m.d.comb += [sig("q0").eq(rd.data), host("rdata").eq(rd.data)]
-        if p.two_port:            # a read port and a write port (RAM_2P)
+        if p.dual_port:           # two read/write port sets (RAM_T2P): a second pair
+            rd1, wr1 = mem.read_port(transparent_for=()), mem.write_port()
+            m.d.comb += sig("q1").eq(rd1.data)
+            kernel = [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0") & ~sig("we0")),
+                      wr.addr.eq(sig("address0")), wr.en.eq(sig("ce0") & sig("we0")),
+                      wr.data.eq(sig("d0")),
+                      rd1.addr.eq(sig("address1")), rd1.en.eq(sig("ce1") & ~sig("we1")),
+                      wr1.addr.eq(sig("address1")), wr1.en.eq(sig("ce1") & sig("we1")),
+                      wr1.data.eq(sig("d1"))]
+        elif p.two_port:          # a read port and a write port (RAM_2P)
             kernel = [rd.addr.eq(sig("address0")), rd.en.eq(sig("ce0")),
                       wr.addr.eq(sig("address1")), wr.en.eq(sig("ce1") & sig("we1")),
                       wr.data.eq(sig("d1"))]

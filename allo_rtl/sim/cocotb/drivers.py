@@ -73,12 +73,15 @@ class ApMemory:
 
     ``words`` is the contents (list of ints), updated by the kernel's writes. A two-port
     argument (``X_address1/_ce1/_we1/_d1`` present: RAM_2P) reads on port 0 and writes on
-    port 1 in the same cycle; a read of the word written then gives the old word."""
+    port 1 in the same cycle; a read of the word written then gives the old word. A
+    true-dual-port argument (``X_q1`` present too: RAM_T2P) has two read/write ports, each
+    serving one access per cycle (reads see the words from before the cycle's writes)."""
 
     def __init__(self, dut, name: str, words: list, signed: bool = True):
         self.dut, self.name, self.words, self.signed = dut, name, list(words), signed
         self.bits = len(getattr(dut, f"{name}_q0"))
-        self.two_port = hasattr(dut, f"{name}_ce1")
+        self.dual = hasattr(dut, f"{name}_q1")
+        self.two_port = hasattr(dut, f"{name}_ce1") and not self.dual
         self.reads = self.writes = 0
 
     def _sig(self, s):
@@ -99,8 +102,33 @@ class ApMemory:
             return None, (addr, read_int(self._sig("d0"), self.signed))
         return (addr if ce else None), None
 
+    def _port_request(self, k):
+        """(read address or None, (write address, data) or None) on port set ``k``."""
+        if not level(self._sig(f"ce{k}")):
+            return None, None
+        addr = int(self._sig(f"address{k}").value)
+        if level(self._sig(f"we{k}")):
+            return None, (addr, read_int(self._sig(f"d{k}"), self.signed))
+        return addr, None
+
+    async def _run_dual(self, clk):
+        while True:
+            await ReadOnly()
+            requests = [self._port_request(k) for k in range(2)]
+            await RisingEdge(clk)
+            for k, (read, _) in enumerate(requests):   # reads see the words before writes
+                if read is not None:
+                    write_int(self._sig(f"q{k}"), self.words[read], self.bits)
+                    self.reads += 1
+            for _, write in requests:
+                if write is not None:
+                    self.words[write[0]] = write[1]
+                    self.writes += 1
+
     async def run(self):
         clk = self.dut.clk
+        if self.dual:
+            await self._run_dual(clk)
         while True:
             await ReadOnly()                       # the kernel's request for this cycle
             read, write = self._request()
