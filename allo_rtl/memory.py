@@ -10,10 +10,10 @@ honoured (URAM on iCE40/ECP5, SPRAM, an array the build turned into registers) i
 allo-rtl's own rules, with a ``MemoryWarning`` naming the array's line; ``mod.report()``
 lists each request and what was built. ``storage_type="RAM_2P"`` on an
 argument of the top kernel gives it a read and a write port (``hls/two_port.py``);
-``storage_type="RAM_T2P"`` on an array local to a kernel gives its memory two read/write
-ports (``hls/port_binding.py``; ECP5 and simulation, refused on iCE40); other storage types,
-``latency`` and ``depth`` are recorded only (every other on-chip memory has one read and one
-write port, read latency 1; RAM_T2P on an argument keeps its one shared port).
+``storage_type="RAM_T2P"`` on an array local to a kernel, or on an argument of the top
+kernel, gives it two read/write ports (``hls/port_binding.py``; ECP5 and simulation, refused
+on iCE40); other storage types, ``latency`` and ``depth`` are recorded only (every other
+on-chip memory has one read and one write port, read latency 1).
 
 ``Layout`` (Allo's sharding of an array over a mesh of processing elements) and ``DTensor``
 (one PE's view of such an array) are Allo's AIE dataflow descriptions: they are here as
