@@ -49,14 +49,16 @@ class Arg:
     fracs: int = 0
     shape: tuple = ()       # () for a scalar
     is_float: bool = False  # float32 (``bits`` 32, ``signed``)
-    two_port: bool = False  # ``@ Memory(storage_type="RAM_2P")``: a read and a write port
+    # ``@ Memory(storage_type=...)``: "RAM_2P" (a read and a write port), "RAM_T2P" (two
+    # read/write ports), "" (one shared port)
+    storage: str = ""
 
     def declaration(self, name: str | None = None) -> str:
         """The parameter's source text, ``name`` in place of its own."""
         text = f"{name or self.name}: {self.type}"
         if self.shape:
             text += f"[{', '.join(map(str, self.shape))}]"
-        return text + (' @ Memory(storage_type="RAM_2P")' if self.two_port else "")
+        return text + (f' @ Memory(storage_type="{self.storage}")' if self.storage else "")
 
 
 @dataclass
@@ -250,17 +252,20 @@ def samples(draw) -> Sample:
     for name in ("A", "B"):
         bits, signed = draw(st.sampled_from(WIDTHS)), draw(st.booleans())
         dims = draw(st.integers(1, 2))
+        # B draws two read/write ports where A draws a read and a write port (one draw each,
+        # so the fixed-seed campaigns keep their kernels)
+        ports = "RAM_2P" if name == "A" else "RAM_T2P"
         args.append(Arg(name, _type(signed, bits), signed, bits, shape=(N,) * dims,
-                        two_port=draw(st.booleans())))
+                        storage=ports if draw(st.booleans()) else ""))
     w, f = draw(st.sampled_from(FIXED))
     args.append(Arg("F", f"Fixed({w}, {f})", True, w, f, shape=(N,),
-                    two_port=draw(st.booleans())))
+                    storage="RAM_2P" if draw(st.booleans()) else ""))
     floats = draw(st.integers(0, 2)) == 0          # a third of the samples use float32
     if floats:
         args += [Arg("y", "float32", True, 32, is_float=True),
                  Arg("G", "float32", True, 32, shape=(N,), is_float=True),
                  Arg("H", "float32", True, 32, shape=(N,), is_float=True,
-                     two_port=draw(st.booleans()))]
+                     storage="RAM_T2P" if draw(st.booleans()) else "")]
     body = _Body(draw, args)
     float_loop = []
     if floats:                  # every float sample has a float recurrence and a float store
@@ -489,7 +494,7 @@ def batch(samples: list, schedules: list) -> Sample:
            f"    return {', '.join(results)}"]
     source = header + _HEADER_END + "\n\n".join(parts) + "\n\n" + "\n".join(top) + "\n"
     args = [Arg(f"{a.name}_{n}", a.type, a.signed, a.bits, a.fracs, a.shape, a.is_float,
-                a.two_port) for n, s in enumerate(samples) for a in s.args]
+                a.storage) for n, s in enumerate(samples) for a in s.args]
     return Sample(source, args, schedule, inputs)
 
 
