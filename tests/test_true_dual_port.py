@@ -136,6 +136,15 @@ def test_the_report_shows_the_ports():
     assert "2 read/write (RAM_T2P)" in str(mod.report())
 
 
+def test_the_printed_modulo_schedule_names_each_accesss_port_and_slot():
+    text = _schedule(neighbours, "i1").build().design.dump()
+    pipe = text[text.index("pipeline i1"):]
+    loads = [line for line in pipe.splitlines() if " load A[" in line]
+    assert len(loads) == 2
+    assert "port 0" in loads[0] and "port 1" in loads[1]
+    assert all("[slot 0]" in line for line in loads)     # II 1: one slot, both ports in it
+
+
 def test_accesses_alternate_between_the_ports_in_each_block():
     f = allo.customize(neighbours).module.top_func
     cdfg = build_cdfg(f)

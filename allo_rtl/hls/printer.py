@@ -31,6 +31,8 @@ def op_text(op: Op) -> str:
         args = [op.chan.name, *args]
     if op.width is not None:
         args.append(f"width {op.width}")
+    if op.port is not None:              # a two-read/write-port memory's (port_binding)
+        args.append(f"port {op.port}")
     typ = f" : {op.type!r}" if op.type is not None else ""
     line = f" @{op.loc.line}" if op.loc is not None and op.loc.line > 0 else ""
     lhs = "" if op.type is None or op.info.writes_var else f"v{op.id} = "
