@@ -13,7 +13,8 @@ run-time (triangular) trips are counted on the call's inputs. "b/bound" is the p
 achieved II (recurrences, ports shared in one slot) and of the FSM around the pipelines.
 (c) is (b) with every array argument and result given a read and a write port (as
 ``@ Memory(storage_type="RAM_2P")`` on each would: hls/two_port.py), "c/bound" against (c)'s
-own bound.
+own bound. (d) is (b) with every array argument and result given two read/write ports
+(``@ Memory(storage_type="RAM_T2P")``: hls/port_binding.py), "d/bound" against (d)'s bound.
 Kernels are the ones of tests/kernels.py (checked against numpy here and in the tests).
 """
 import sys
@@ -39,15 +40,15 @@ VIVADO_2019_2 = {"gemm": 2684, "2mm": 3718, "3mm": 5043, "atax": 715, "bicg": 21
 
 
 
-def run(case, pipelined, two_port=False):
+def run(case, pipelined, two_port=False, storage="RAM_2P"):
     s = allo.customize(case.kernel)
     if pipelined:
         kernels.pipeline_innermost(s)
-    if two_port:            # as if every array argument and result were annotated RAM_2P
+    if two_port:            # as if every array argument and result were annotated ``storage``
         top = s.module.top_func
         for b in [*top.params, *top.results]:
             if isinstance(b, ir.Buffer):
-                b.memory = Memory(storage_type="RAM_2P")
+                b.memory = Memory(storage_type=storage)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PipelineWarning)
@@ -89,7 +90,8 @@ def pipeline_rows(mod):
 
 def main():
     print(f"{'kernel':8s} {'(a)':>6s} {'vivado':>6s} {'a/viv':>5s} {'(b)':>6s} {'bound':>6s} "
-          f"{'b/bound':>7s} {'(c)':>6s} {'c/bound':>7s} {'hls a s':>7s} {'hls b s':>7s} ok  "
+          f"{'b/bound':>7s} {'(c)':>6s} {'c/bound':>7s} {'(d)':>6s} {'d/bound':>7s} "
+          f"{'hls a s':>7s} {'hls b s':>7s} ok  "
           "pipelined loops: II (why)")
     notes = []
     for case in kernels.CASES:
@@ -98,6 +100,9 @@ def main():
         mod_a, hls_a, ok_a = run(case, False)
         mod_b, hls_b, ok_b = run(case, True)
         mod_c, _, ok_c = run(case, True, two_port=True)
+        mod_d, _, ok_d = run(case, True, two_port=True, storage="RAM_T2P")
+        bound_d = resource_bound(mod_d.design,
+                                 *case.make_inputs(np.random.default_rng(0), False))
         bound_c = resource_bound(mod_c.design,
                                  *case.make_inputs(np.random.default_rng(0), False))
         rows = pipeline_rows(mod_b)
@@ -106,9 +111,11 @@ def main():
         iis = " ".join(f"{r['name']}:{r['ii']}" for r, _ in rows)
         b_ratio = f"{mod_b.cycles / bound:7.2f}" if bound else "    n/a"
         c_ratio = f"{mod_c.cycles / bound_c:7.2f}" if bound_c else "    n/a"
+        d_ratio = f"{mod_d.cycles / bound_d:7.2f}" if bound_d else "    n/a"
         print(f"{case.name:8s} {mod_a.cycles:6d} {v:6d} {mod_a.cycles / v:5.2f} "
               f"{mod_b.cycles:6d} {bound or 0:6d} {b_ratio} {mod_c.cycles:6d} {c_ratio} "
-              f"{hls_a:7.3f} {hls_b:7.3f} {'ok' if ok_a and ok_b and ok_c else 'WRONG'}  {iis}")
+              f"{mod_d.cycles:6d} {d_ratio} {hls_a:7.3f} {hls_b:7.3f} "
+              f"{'ok' if ok_a and ok_b and ok_c and ok_d else 'WRONG'}  {iis}")
         for r, _ in rows:
             if r["ii"] != 1:
                 notes.append(f"  {case.name}.{r['name']}: {r['note']}")
