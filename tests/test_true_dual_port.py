@@ -196,6 +196,7 @@ def test_an_argument_with_two_port_sets_on_every_simulator(target):
     mod(X.copy(), Y)
     assert np.array_equal(Y[:-1], _wrap([int(a) + int(b) for a, b in zip(X[:-1], X[1:])]))
     assert _loop(mod, "i")["ii"] == 1
+    assert mod.reads == {"A": 2 * (N - 1), "Y": 0}     # both ports' reads counted
     fast = _schedule(arg_neighbours, "i").build(target="cycles")
     fast(X.copy(), np.zeros(N, np.int32))
     assert fast.cycles == mod.cycles

@@ -94,11 +94,12 @@ class ArrayPort:
             return sig("ce0") & ~sig("we0") | sig("ce1") & ~sig("we1")
         return sig("ce0") if self.two_port else sig("ce0") & ~sig("we0")
 
-    def kernel_read_count(self, sig):
-        """How many words the kernel reads now (two on a dual-port argument's busy cycle)."""
+    def kernel_reads_per_port(self, sig) -> list:
+        """The conditions "the kernel reads through this port now", one per port set that
+        reads (two on a dual-port argument)."""
         if self.dual_port:
-            return (sig("ce0") & ~sig("we0")) + (sig("ce1") & ~sig("we1"))
-        return self.kernel_reads(sig)
+            return [sig("ce0") & ~sig("we0"), sig("ce1") & ~sig("we1")]
+        return [self.kernel_reads(sig)]
 
 
 @dataclass

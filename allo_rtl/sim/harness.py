@@ -97,9 +97,17 @@ class KernelHarness(wiring.Component):
             m.d.sync += running.eq(0)
         for p in self.iface.arrays:
             count = getattr(self, f"host_{p.name}_reads")
-            with m.If(running):
-                m.d.sync += count.eq(count + p.kernel_read_count(
-                    lambda s: getattr(dut, p.signal(s))))
+            # conditions, not sums: a port's enable may be undefined in a Verilog simulator
+            # until its FSM first drives it (an undefined condition counts nothing)
+            reads = p.kernel_reads_per_port(lambda s: getattr(dut, p.signal(s)))
+            if len(reads) == 2:
+                with m.If(running & reads[0] & reads[1]):
+                    m.d.sync += count.eq(count + 2)
+                with m.Elif(running & (reads[0] | reads[1])):
+                    m.d.sync += count.eq(count + 1)
+            else:
+                with m.If(running & reads[0]):
+                    m.d.sync += count.eq(count + 1)
         if self.stall_seed is not None:
             self._stall_source(m, dut, running)
         if self.wait_table:
