@@ -172,7 +172,7 @@ def check_modulo(sch, timing) -> None:
                 continue
             if x.info.is_load and y.info.is_load:
                 continue
-            d = access_distance(x, y, sch.addr_of, sch.nest, sch.index_ops)
+            d = access_distance(x, y, sch.addr_of, sch.nest, sch.dep_phases)
             if d is None:
                 continue
             gap = 1 if x.info.is_store else 0

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from ..ir.dependence import Nest
 from .cdfg import Block
 from .deps import access_distance, address_form
-from .phases import exclusive_pair, gap_window
+from .phases import dependence_phases, exclusive_pair, gap_window
 from .resources import PORT_KINDS, groups, res_mii as resource_mii
 from .stream_order import PIPELINE_GAP, stream_order
 from .sdc import Problem, memory_order, solve, timing_constraints
@@ -62,6 +62,7 @@ class ModuloSchedule:
     external_ids: frozenset = frozenset()   # buffers reached through ports
     mem_deps: list = field(default_factory=list)  # (x, y, d): y of iteration n+d after x of n
     addr_of: dict = field(default_factory=dict)   # memory op -> affine address (deps.affine)
+    dep_phases: dict = field(default_factory=dict)  # memory op -> Phase its effect counts in
 
     @property
     def trips(self) -> int | None:
@@ -113,6 +114,7 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     for op in block.ops:
         if op.info.is_memory:
             addr_of[op] = address_form(op.operands[0], written, nest)
+    phases = dependence_phases(block.ops, index_ops, nest)
     by_class = groups(block.ops, external_ids)
     # a port's two phased accesses (a promoted load and store) take one slot between them
     counted = {rc: g[:1] if exclusive_pair(g, index_ops, nest) else g
@@ -126,10 +128,10 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
         for late in (False, True) if phased else (False,):
             # phased pairs: first with their gap before the first meeting, then after it
             x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
-                                   addr_of, pairs, late)
+                                   addr_of, phases, pairs, late)
             if x is None:           # the accesses of a port may span more than II cycles
                 x, problem = _solve(block, nest, timing, external_ids, ii, index_ops,
-                                    carried, addr_of, window=False, late=late)
+                                    carried, addr_of, phases, window=False, late=late)
             if x is not None:
                 break
         if x is None:
@@ -137,21 +139,21 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
                              carried_reads=carried, res_mii=res_mii,
                              external_ids=frozenset(external_ids), mem_deps=problem.mem_deps,
-                             addr_of=addr_of)
+                             addr_of=addr_of, dep_phases=phases)
         _fill(sch, x, problem, timing)
         sch.limit = _explain(sch, counted, problem, x, timing)
         return sch
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, pairs,
-              late=False):
+def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases,
+              pairs, late=False):
     """A schedule at ``ii``, or (None, problem). A port with two accesses per iteration needs
     them in different modulo slots: their gap must not be a multiple of II, which is not one
     difference constraint. Solve without it, then keep each such gap inside the window of II
     cycles it fell in (moving a gap that hit a multiple one cycle on); if that fails, fall back
     to both accesses within one window of II cycles (the rule for larger groups)."""
-    args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of)
+    args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases)
     if ii == 1 or not pairs:
         return _solve(*args, late=late)
     x, problem = _solve(*args, windows={rc: None for rc in pairs}, late=late)
@@ -164,8 +166,8 @@ def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of
     return (x, problem) if x is not None else _solve(*args, late=late)
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None,
-           window=True, late=False):
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases,
+           windows=None, window=True, late=False):
     """``windows``: port class -> None (its two accesses only in program order) or q (their
     gap within [q II + 1, (q + 1) II - 1]); other classes of capacity one keep every access of
     an iteration within II cycles, or with ``window=False`` are repaired after solving (an
@@ -227,7 +229,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             for y in group:
                 if x is y or x.info.is_load and y.info.is_load:
                     continue
-                d = access_distance(x, y, addr_of, nest, index_ops)
+                d = access_distance(x, y, addr_of, nest, phases)
                 if d is not None:
                     gap = 1 if x.info.is_store else 0
                     lp.mem_deps.append((x, y, d))
