@@ -207,20 +207,23 @@ def _exceeds_ice40(ecp5):
     return None
 
 
-def machsuite_row(k, fast=False):
+def machsuite_row(k, fast=False, rtl_simulator=None):
     """A MachSuite kernel on its data: the cycle model always (results checked against
-    check.data); for the short ones (``k.rtl``) the RTL simulation too, whose results are the
-    ones checked and whose cycles must equal the model's."""
+    check.data); for the short ones (``k.rtl``), or every one when ``rtl_simulator`` names a
+    simulator, the RTL simulation too, whose results are the ones checked and whose cycles
+    must equal the model's."""
     design, compile_s = compile_design(k.kernel, None)
     inputs, check = k.data()
     args = k.inputs(inputs)
     model = CycleModule(design)
     t0 = time.perf_counter()
-    if k.rtl and not fast:
+    simulator = rtl_simulator or ("amaranth" if k.rtl and not fast else None)
+    if simulator:
         model(*k.inputs(inputs))
-        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000)
+        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000, simulator=simulator)
         result = hw(*args)
-        cycles, source = hw.cycles, "rtl"
+        cycles = hw.cycles
+        source = "rtl" if simulator == "amaranth" else f"rtl ({simulator})"
     else:
         result = model(*args)
         cycles, source = model.cycles, "cycle model"
@@ -303,7 +306,8 @@ def run(opts):
                  for case in float_polybench.CASES if not only or f"f32:{case.name}" in only
                  for label in ("a", "b")]
     if not opts.no_machsuite:
-        jobs += [(lambda k=k: machsuite_row(k, opts.fast)) for k in machsuite.KERNELS
+        jobs += [(lambda k=k: machsuite_row(k, opts.fast, opts.machsuite_rtl))
+                 for k in machsuite.KERNELS
                  if not only or k.name in only]
     for done, job in enumerate(jobs, 1):
         row = job()
@@ -365,6 +369,10 @@ def main(argv=None):
                          "ones; --only selects), no simulation, no results written")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
+    ap.add_argument("--machsuite-rtl", choices=("amaranth", "icarus", "verilator"),
+                    help="simulate every MachSuite kernel as RTL on this simulator (the long "
+                         "ones take their results and cycles from the cycle model otherwise; "
+                         "verilator: about 30 min for all twelve)")
     ap.add_argument("--no-float", action="store_true", help="leave out float32 PolyBench")
     ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
     ap.add_argument("--out", default=str(RESULTS), help="results folder")

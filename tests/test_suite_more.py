@@ -2,6 +2,7 @@
 check.data (and the checks reject a wrong result), bfs/queue and aes from the RTL with
 cycles equal to the model's, float32 PolyBench bit for bit against numpy, and the board cache
 (a design's numbers are reused while its Verilog is unchanged, rebuilt when it changes)."""
+import contextlib
 import copy
 import sys
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_board_cache_reuses_numbers_until_the_verilog_changes(tmp_path, monkeypa
         return {"fmax_mhz": 50.0 + len(built), "seconds": 1.0,
                 "utilization": {"lut": 10, "ff": 5, "bram": 0, "dsp": 1}}
     monkeypatch.setattr(build, "build_bitstream", fake_build)
-    monkeypatch.setattr(build, "_env", lambda: None)    # keep this process's Yosys
+    monkeypatch.setattr(build, "tool_environment", contextlib.nullcontext)  # Amaranth's Yosys
     cache = board_cache.BoardCache(tmp_path / "boards.json")
     first = cache.numbers(kernels.atax, None, "ecp5", tmp_path / "p", "atax (a)")
     again = board_cache.BoardCache(tmp_path / "boards.json").numbers(
