@@ -286,6 +286,8 @@ class _Lowering(DataflowLowering):
             return ~reduce(lambda a, b: a & b, returned)
         if isinstance(c, ctl_ir.AnyOf):
             return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
+        if isinstance(c, ctl_ir.AllOf):
+            return reduce(lambda a, b: a & b, (self.cond(x) for x in c.conds))
         raise TypeError(type(c).__name__)
 
     def translate(self, cst, st: _State):
