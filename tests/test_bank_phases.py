@@ -82,3 +82,16 @@ def test_a_recurrence_through_neighbouring_banks_is_kept(sim):
     mod = s.build() if sim == "amaranth" else s.build(target=sim)
     mod(A)
     assert np.array_equal(A, expected)
+
+
+def test_each_bank_access_counts_in_its_own_bank_iterations():
+    from allo_rtl.hls.phases import dependence_phases
+    mod = _build(scale_columns, "j", "C", 2)
+    (pipe,) = [p for p in mod.design.designs["scale_columns"].pipelines.values()]
+    sch = pipe.schedule
+    phases = dependence_phases(sch.block.ops, sch.index_ops, sch.nest)
+    accesses = [op for op in sch.block.ops if op.info.is_memory and op.buf.name.startswith("C_p")]
+    assert len(accesses) == 2 * N           # a load and a store per bank
+    for op in accesses:                     # bank C_pK: iterations with j == K
+        bank = int(op.buf.name[len("C_p"):])
+        assert (phases[op].trips, phases[op].residue) == (N, bank), op

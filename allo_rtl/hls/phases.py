@@ -59,10 +59,9 @@ def dependence_phases(ops, index_ops: dict, nest) -> dict:
         memo[id(v)] = None          # a cycle (none in a block) counts as "all"
         out = frozenset()
         for u in users.get(id(v), []):
-            if u.opcode == "select" and u.operands[0] is not v:
-                cond = residues(u.operands[0], index_ops, nest, inner)
-                if u.operands[2] is v and u.operands[1] is not v:
-                    cond = _complement(u.operands[0], index_ops, nest, inner)
+            c, if_true, if_false = u.operands if u.opcode == "select" else (v, None, None)
+            if c is not v and (if_true is v) != (if_false is v):    # v in one arm only
+                cond = (residues if if_true is v else _complement)(c, index_ops, nest, inner)
                 within = used_in(u)
                 part = within if cond is None else cond if within is None else cond & within
             else:
