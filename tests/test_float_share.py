@@ -112,10 +112,21 @@ def seq_schedule(limit=1):
     return s
 
 
+def two_pipelines_schedule():
+    """Loop i pipelined at II 1 (2 fmuls, 1 fadd: a unit each), loop j at II 2 (its C port
+    has one read/write port): j's fmul and fadd run on i's units, one pipeline at a time."""
+    s = allo.customize(seq)
+    s.pipeline("i")
+    s.pipeline("j")
+    return s
+
+
 KERNELS = {
     "mv_ii4": (mv_schedule, lambda: (operands((8, 4), 1), operands(4, 2)), mv_ref),
     "cube_ii3": (cube_schedule, lambda: (operands(16, 3), operands(16, 4)), cube_ref),
     "seq_capped": (seq_schedule, lambda: (operands(16, 5), operands(16, 6)), seq_ref),
+    "two_pipelines": (two_pipelines_schedule, lambda: (operands(16, 9), operands(16, 10)),
+                      seq_ref),
 }
 
 
@@ -135,7 +146,8 @@ def run(name, **build):
 
 @pytest.mark.parametrize("name,units", [("mv_ii4", {"fadd": 1, "fmul": 1}),
                                         ("cube_ii3", {"fmul": 1}),
-                                        ("seq_capped", {"fadd": 1, "fmul": 1})])
+                                        ("seq_capped", {"fadd": 1, "fmul": 1}),
+                                        ("two_pipelines", {"fadd": 1, "fmul": 2})])
 def test_shared_units_bit_exact_and_counted_in_the_verilog(name, units):
     mod, args = run(name)
     assert unit_instances(mod, KERNELS[name][0]().top.name) == units
@@ -163,7 +175,7 @@ def test_sharing_keeps_the_ii_and_unshared_would_need_a_unit_per_op():
         assert len({sch.start[op] % sch.ii for op in ops}) == n
 
 
-@pytest.mark.parametrize("name", ["mv_ii4", "cube_ii3"])
+@pytest.mark.parametrize("name", ["mv_ii4", "cube_ii3", "two_pipelines"])
 def test_shared_units_under_stalls(name):
     """A stall holds the units and the valid bits that choose their inputs together."""
     plain, args = run(name)
@@ -174,7 +186,7 @@ def test_shared_units_under_stalls(name):
 def _sims():
     """Icarus on every kernel; Verilator (40-50 s a compile) on the pipeline sharing both
     classes in CI, on the other two with ``-m long``."""
-    for name in ("mv_ii4", "cube_ii3", "seq_capped"):
+    for name in ("mv_ii4", "cube_ii3", "seq_capped", "two_pipelines"):
         yield pytest.param(name, "icarus", marks=pytest.mark.icarus)
         marks = [pytest.mark.verilator, pytest.mark.slow]
         if name != "mv_ii4":
