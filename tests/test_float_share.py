@@ -112,6 +112,29 @@ def seq_schedule(limit=1):
     return s
 
 
+def dot2(A: float32[32], B: float32[32], C: float32[32], D: float32[32]) -> float32:
+    acc: float32 = 0.0
+    for i in range(32):
+        acc += A[i] * B[i] + C[i] * D[i]
+    return acc
+
+
+def dot2_ref(a, b, c, d):
+    acc = F32(0.0)
+    for w, x, y, z in zip(a, b, c, d):
+        acc = F32(acc + F32(F32(w * x) + F32(y * z)))
+    return acc
+
+
+def dot2_schedule():
+    """A float recurrence (II 7, the fadd's latency) with two products and two sums an
+    iteration: one fmul and one fadd, the sum that recurs read back from the shared adder's
+    output register through the bypass."""
+    s = allo.customize(dot2)
+    s.pipeline("i")
+    return s
+
+
 def two_pipelines_schedule():
     """Loop i pipelined at II 1 (2 fmuls, 1 fadd: a unit each), loop j at II 2 (its C port
     has one read/write port): j's fmul and fadd run on i's units, one pipeline at a time."""
@@ -125,6 +148,8 @@ KERNELS = {
     "mv_ii4": (mv_schedule, lambda: (operands((8, 4), 1), operands(4, 2)), mv_ref),
     "cube_ii3": (cube_schedule, lambda: (operands(16, 3), operands(16, 4)), cube_ref),
     "seq_capped": (seq_schedule, lambda: (operands(16, 5), operands(16, 6)), seq_ref),
+    "dot2_ii7": (dot2_schedule, lambda: tuple(operands(32, k) for k in (11, 12, 13, 14)),
+                 dot2_ref),
     "two_pipelines": (two_pipelines_schedule, lambda: (operands(16, 9), operands(16, 10)),
                       seq_ref),
 }
@@ -147,7 +172,8 @@ def run(name, **build):
 @pytest.mark.parametrize("name,units", [("mv_ii4", {"fadd": 1, "fmul": 1}),
                                         ("cube_ii3", {"fmul": 1}),
                                         ("seq_capped", {"fadd": 1, "fmul": 1}),
-                                        ("two_pipelines", {"fadd": 1, "fmul": 2})])
+                                        ("two_pipelines", {"fadd": 1, "fmul": 2}),
+                                        ("dot2_ii7", {"fadd": 1, "fmul": 1})])
 def test_shared_units_bit_exact_and_counted_in_the_verilog(name, units):
     mod, args = run(name)
     assert unit_instances(mod, KERNELS[name][0]().top.name) == units
@@ -160,14 +186,20 @@ def test_shared_units_bit_exact_and_counted_in_the_verilog(name, units):
 
 
 def test_sharing_keeps_the_ii_and_unshared_would_need_a_unit_per_op():
-    """The pipelines keep the requested II; the ops of a class sit in distinct modulo slots
-    (what lets them share), which the schedule shows."""
-    for make, loop, cls, n in [(mv_schedule, "i", "fmul", 4), (mv_schedule, "i", "fadd", 4),
-                               (cube_schedule, "i", "fmul", 3)]:
+    """The pipelines keep their II (the request, or dot2's recurrence at the fadd's latency,
+    still named as the limit); the ops of a class sit in distinct modulo slots (what lets
+    them share), which the schedule shows."""
+    from allo_rtl.hls.timing import TimingModel
+    fadd = TimingModel("generic").float_unit("fadd")["stages"]
+    for make, cls, n, ii in [(mv_schedule, "fmul", 4, 4), (mv_schedule, "fadd", 4, 4),
+                             (cube_schedule, "fmul", 3, 3), (dot2_schedule, "fadd", 2, fadd)]:
         s = make()
         mod = s.build(target="cycles")
-        row = loop_row(mod, loop)
-        assert row["pipelined"] and row["ii"] == row["ii_requested"]
+        row = loop_row(mod, "i")
+        assert row["pipelined"] and row["ii"] == ii
+        if make is dot2_schedule:
+            assert "recurrence through variable acc" in row["note"]
+            assert f"fadd at line" in row["note"] and f"{fadd} cycles" in row["note"]
         (pipe,) = mod.design.designs[s.top.name].pipelines.values()
         sch = pipe.schedule
         ops = [op for op in sch.block.ops if op.info.resource == cls]
@@ -175,7 +207,7 @@ def test_sharing_keeps_the_ii_and_unshared_would_need_a_unit_per_op():
         assert len({sch.start[op] % sch.ii for op in ops}) == n
 
 
-@pytest.mark.parametrize("name", ["mv_ii4", "cube_ii3", "two_pipelines"])
+@pytest.mark.parametrize("name", ["mv_ii4", "cube_ii3", "two_pipelines", "dot2_ii7"])
 def test_shared_units_under_stalls(name):
     """A stall holds the units and the valid bits that choose their inputs together."""
     plain, args = run(name)
@@ -186,7 +218,7 @@ def test_shared_units_under_stalls(name):
 def _sims():
     """Icarus on every kernel; Verilator (40-50 s a compile) on the pipeline sharing both
     classes in CI, on the other two with ``-m long``."""
-    for name in ("mv_ii4", "cube_ii3", "seq_capped", "two_pipelines"):
+    for name in ("mv_ii4", "cube_ii3", "seq_capped", "two_pipelines", "dot2_ii7"):
         yield pytest.param(name, "icarus", marks=pytest.mark.icarus)
         marks = [pytest.mark.verilator, pytest.mark.slow]
         if name != "mv_ii4":
