@@ -301,3 +301,20 @@ def test_bad_allocations_are_refused_at_the_users_line(args, what):
     assert what in str(info.value)
     assert info.value.loc.file == __file__
     assert s.module.top_func.allocation == {}
+
+
+def test_the_binding_checker_catches_two_ops_of_one_slot_on_one_unit():
+    from allo_rtl.hls.check import ScheduleError, check_unit_binding
+    s = mv_schedule()
+    design = s.build(target="cycles").design.designs["mv"]
+    (pipe,) = design.pipelines.values()
+    sch, unit_of = pipe.schedule, dict(design.binding.unit_of)
+    muls = [op for op in sch.block.ops if op.opcode == "fmul"]
+    check_unit_binding([(sch.block.ops, sch.start, sch.ii)], unit_of)
+    # the same unit for two products: fine in distinct slots, caught when one is moved
+    # into the other's slot
+    start = dict(sch.start)
+    start[muls[1]] = start[muls[0]] + sch.ii
+    with pytest.raises(ScheduleError) as info:
+        check_unit_binding([(sch.block.ops, start, sch.ii)], unit_of)
+    assert info.value.kind == "binding"
