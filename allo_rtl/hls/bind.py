@@ -10,8 +10,8 @@ between values of the same width and signedness (no extension logic on the datap
 Functional units: dividers (large, sequential) and float adders/multipliers (large,
 pipelined) are shared across blocks and cycles (see ``bind_units``), and float units also
 across the modulo slots of a pipelined loop and with the blocks around it
-(``bind_pipeline_units``); every other operation gets its own unit. The map is explicit so the report and the RTL read
-the same binding.
+(``bind_pipeline_units``); every other operation gets its own unit. The map is explicit so
+the report and the RTL read the same binding.
 """
 from __future__ import annotations
 
