@@ -46,6 +46,9 @@ class Op:
     strides: tuple = ()              # addr: row-major strides of the indices
     affine: object = None            # addr: the index's affine form, when known
     chan: ir.Channel | None = None   # sget, sput: the stream (a Channel parameter)
+    # a float unit op: the most units of its class the kernel may have (``s.allocation``,
+    # set by ``synthesize``; None: as many as the schedule needs)
+    unit_limit: int | None = None
     id: int = -1
 
     @property

@@ -6,7 +6,9 @@ on-chip memories: a read port and a write port), a multiplication a multiplier o
 shape, a division a divider of its width, a float add/subtract or multiply a float unit of its
 format. A class has a capacity (operations that may start in
 one cycle, or in one modulo slot) or none (the binder makes as many units as the schedule
-needs). An iterative unit stays busy for ``unit_ii`` cycles per operation.
+needs). A float unit class has the capacity ``s.allocation`` gave it (``Op.unit_limit``), else
+none. An iterative unit stays busy for ``unit_ii`` cycles per operation; a pipelined one takes
+a new operation every cycle, so one unit serves II operations of a pipelined iteration.
 
 This is the one place that says which port an access uses; the list scheduler, the SDC and
 modulo schedulers, the checker and the report all ask it.
@@ -17,18 +19,26 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ..schedule.allocation import UNIT_CLASSES
+
+FLOAT_UNIT_KINDS = tuple(UNIT_CLASSES)      # ``s.allocation``'s classes: fadd, fmul, ...
 PORT_KINDS = {"rw": "1 shared read/write port", "r": "1 read port", "w": "1 write port"}
 
 
 @dataclass(frozen=True)
 class ResourceClass:
-    kind: str             # "port", "mul", "div"
+    kind: str             # "port", "stream", "mul", "div", "fadd", "fmul", ...
     key: tuple            # port: (id(buffer), "rw" | "r" | "w"); units: their shape
     capacity: int | None  # starts per cycle; None: as many units as needed
 
     @property
     def port(self) -> str | None:
         return self.key[1] if self.kind == "port" else None
+
+    @property
+    def is_float_unit(self) -> bool:
+        """A pipelined float unit class (its key: the format's bits and mantissa bits)."""
+        return self.kind in FLOAT_UNIT_KINDS
 
 
 def port_of(op, external_ids) -> str:
@@ -48,7 +58,7 @@ def resource_of(op, external_ids) -> ResourceClass | None:
     if kind == "stream":                # one transfer per stream and cycle
         return ResourceClass("stream", (id(op.chan),), 1)
     if op.info.pipelined:               # a float unit: one per format
-        return ResourceClass(kind, (op.type.bits, op.type.fracs), None)
+        return ResourceClass(kind, (op.type.bits, op.type.fracs), op.unit_limit)
     shape = tuple((o.type.hw_bits, o.type.signed) for o in op.operands)
     return ResourceClass(kind, shape, None)
 

@@ -204,6 +204,12 @@ class PipelineLowering:
             value = bp.q
         elif info.is_stream:
             value = port.payload
+        elif info.pipelined and low.shared(op):
+            # a unit other ops use in other modulo slots (``bind_pipeline_units``): its
+            # inputs are this op's while this op's position holds a valid iteration
+            unit = low.float_unit(low.design.binding.unit_of[op], op, sch.ready[op] - p)
+            stmts, value = info.drive(unit, op, args)
+            self._at(state, self.issue_want if p == 0 else valid, comb=stmts)
         elif info.pipelined:          # a unit of its own, moving with the pipeline
             value = low.pipelined(op, args, None, sch.ready[op] - p)
         else:
