@@ -303,6 +303,7 @@ class _BlockBuilder:
         def refuse(what):
             raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
                                    hint="hardware has float +, -, *, /, sqrt, exp, log, tanh, "
+                                        "sin, cos, power (float32/16), "
                                         "min, max, abs, comparisons and casts; or build with "
                                         "target='python'")
         t = e.type
@@ -326,10 +327,12 @@ class _BlockBuilder:
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
         if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t.bits <= 32:
-            # exp/log/tanh: the interpreter's float32 algorithm, op for op on the float units
-            # (float16/bfloat16: on the widened value, the result rounded to the format)
-            x = self.convert(self.expr(e.args[0]), float32, e.loc)
-            return self.convert(float_math_ops.expand(self, e.fn, x, e.loc), t, e.loc)
+            # exp/log/tanh/sin/cos/power: the interpreter's float32 algorithm, op for op on
+            # the float units (float16/bfloat16: on the widened value, the result rounded to
+            # the format); operands first in the result's format, as the interpreter takes them
+            xs = [self.convert(self.convert(self.expr(a), t, e.loc), float32, e.loc)
+                  for a in e.args]
+            return self.convert(float_math_ops.expand(self, e.fn, xs, e.loc), t, e.loc)
         if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
             args = [self.expr(a) for a in e.args]
             if e.fn == "bitcast":
