@@ -11,6 +11,8 @@ float64: least squares in float64 could not reach their 2**-40 .. 2**-52.
 
     python scripts/fit_float_math.py
 """
+import warnings
+
 import mpmath
 import numpy as np
 
@@ -67,11 +69,18 @@ FITS = {
 def fit64(fn, lo, hi, degree):
     """Float64 coefficients (lowest degree first) of a Chebyshev fit of ``fn`` on [lo, hi]
     and the fit's maximum relative error (with the rounded coefficients, on 400 points)."""
-    poly = mpmath.chebyfit(fn, [mpmath.mpf(lo), mpmath.mpf(hi)], degree + 1)
+    with warnings.catch_warnings():     # newer mpmath prefers asc=True, 1.3 lacks it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        poly = mpmath.chebyfit(fn, [mpmath.mpf(lo), mpmath.mpf(hi)], degree + 1)
     c64 = tuple(float(c) for c in reversed(poly))
+
+    def value(x):
+        acc = mpmath.mpf(0)
+        for c in reversed(c64):
+            acc = acc * x + c
+        return acc
     points = [mpmath.mpf(lo) + (mpmath.mpf(hi) - lo) * i / 399 for i in range(400)]
-    err = max(abs(mpmath.polyval([mpmath.mpf(c) for c in reversed(c64)], x) / fn(x) - 1)
-              for x in points)
+    err = max(abs(value(x) / fn(x) - 1) for x in points)
     return c64, float(err)
 
 
