@@ -304,7 +304,8 @@ def k_trig4(A: float32[3], Y: float32[3]) -> float32[3]:
 
 
 @pytest.mark.parametrize("target", [pytest.param("icarus", marks=pytest.mark.icarus),
-                                    pytest.param("verilator", marks=pytest.mark.verilator)])
+                                    pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                     pytest.mark.slow])])
 def test_on_rtl_simulators(target):
     a, y = np.float32([1e30, -2.5, 7.0]), np.float32([0.5, 3.0, -1.5])
     s = allo.customize(k_trig4)
