@@ -233,7 +233,8 @@ def test_power_special_cases_are_c99():
         want = bench.pow_special(float(a), float(b))
         if want is None:
             continue
-        assert (np.isnan(want) and np.isnan(c)) or (want == c and np.signbit(want) == np.signbit(c)), (a, b)
+        same = want == c and np.signbit(want) == np.signbit(c)
+        assert (np.isnan(want) and np.isnan(c)) or same, (a, b)
         assert (np.isnan(g) and bits(g) == 0x7FC00000) if np.isnan(want) else \
             (g == want and np.signbit(g) == np.signbit(want)), (a, b, g, want)
 
@@ -293,7 +294,7 @@ def test_hardware_bit_exact():
     py = s.build(target="python")(a.copy(), y.copy())
     for h, p, w, fn in zip(hw, py, trig_expected(a, y), ["sin", "cos", "**", "power"]):
         assert np.array_equal(bits(p), bits(w)), f"interpreter {fn}"
-        assert np.array_equal(bits(h), bits(w)), f"hardware {fn}: {np.flatnonzero(bits(h) != bits(w))}"
+        assert np.array_equal(bits(h), bits(w)), f"hardware {fn}: {bits(h)} {bits(w)}"
 
 
 def k_trig4(A: float32[3], Y: float32[3]) -> float32[3]:
