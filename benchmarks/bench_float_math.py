@@ -22,10 +22,10 @@ from allo_rtl.ir import float_math
 mpmath.mp.dps = 40
 MAX32 = float(np.finfo(np.float32).max)
 EXACT = {"exp": mpmath.exp, "log": mpmath.log, "tanh": mpmath.tanh, "sin": mpmath.sin,
-         "cos": mpmath.cos, "power": mpmath.power}
+         "cos": mpmath.cos, "tan": mpmath.tan, "power": mpmath.power}
 #: where each function's result changes: random values are drawn mostly from here
 RANGES = {"exp": (-104.0, 89.0), "log": (0.0, 4.0), "tanh": (-10.0, 10.0),
-          "sin": (-100.0, 100.0), "cos": (-100.0, 100.0)}
+          "sin": (-100.0, 100.0), "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
 FUNCTIONS = tuple(EXACT)
 
 
@@ -70,7 +70,7 @@ def ulp_error(fn: str, x: np.float32, got: np.float32, y=None) -> float:
     xf = float(x)
     if fn == "power":
         return _pow_ulp_error(xf, float(y), got)
-    if fn in ("sin", "cos") and not np.isfinite(xf):
+    if fn in ("sin", "cos", "tan") and not np.isfinite(xf):
         return 0.0 if np.isnan(got) else float("inf")
     if np.isnan(xf) or (fn == "log" and xf < 0):
         return 0.0 if np.isnan(got) else float("inf")
@@ -123,7 +123,7 @@ def edge_inputs(fn: str):
             -104.0, 0.5625, -0.5625, 0.56249994, 9.0, 9.01, 9.1, 1e-3, -1e-3, 0.3465736,
             np.log(2) / 2, 1.0000001, 0.99999994, 2.0, 0.5, 1e-40, 1e-45]
     out = np.array(bits, dtype=np.uint32).view(np.float32)
-    near = np.array(vals + (TRIG_EDGES if fn in ("sin", "cos") else []), dtype=np.float32)
+    near = np.array(vals + (TRIG_EDGES if fn in ("sin", "cos", "tan") else []), dtype=np.float32)
     steps = np.arange(-3, 4, dtype=np.int32)
     near = (near.view(np.int32)[:, None] + steps[None, :]).reshape(-1).view(np.float32)
     return np.concatenate([out, near])

