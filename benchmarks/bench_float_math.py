@@ -26,20 +26,32 @@ EXACT = {"exp": mpmath.exp, "log": mpmath.log, "tanh": mpmath.tanh, "sin": mpmat
 #: where each function's result changes: random values are drawn mostly from here
 RANGES = {"exp": (-104.0, 89.0), "log": (0.0, 4.0), "tanh": (-10.0, 10.0),
           "sin": (-100.0, 100.0), "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
-FUNCTIONS = tuple(EXACT)
+#: float64 functions (``float_math64``), measured as "<name>64"
+WIDE = ("exp", "log")
+RANGES64 = {"exp": (-746.0, 710.0), "log": (0.0, 4.0)}
+FUNCTIONS = tuple(EXACT) + tuple(f + "64" for f in WIDE)
+MAX64 = float(np.finfo(np.float64).max)
+#: per format: (smallest normal exponent, mantissa bits, largest exponent, largest value)
+FORMATS = {32: (-126, 23, 127, MAX32), 64: (-1022, 52, 1023, MAX64)}
 
 
-def ulp_of(v: mpmath.mpf) -> float:
-    """float32 ulp at the magnitude of exact ``v``."""
+def split(fn: str):
+    """("exp", 64) for "exp64", ("exp", 32) for "exp"."""
+    return (fn[:-2], 64) if fn.endswith("64") else (fn, 32)
+
+
+def ulp_of(v: mpmath.mpf, width: int = 32) -> float:
+    """float32 (float64) ulp at the magnitude of exact ``v``."""
+    emin, mant, emax, _ = FORMATS[width]
     a = abs(v)
-    if a < 2.0 ** -126:
-        return 2.0 ** -149
+    if a < 2.0 ** emin:
+        return 2.0 ** (emin - mant)
     e = int(mpmath.floor(mpmath.log(a, 2)))
     if mpmath.mpf(2) ** (e + 1) <= a:      # log rounding at powers of two
         e += 1
     if mpmath.mpf(2) ** e > a:
         e -= 1
-    return 2.0 ** (min(e, 127) - 23)
+    return 2.0 ** (min(e, emax) - mant)
 
 
 def pow_special(x: float, y: float):
@@ -68,6 +80,7 @@ def ulp_error(fn: str, x: np.float32, got: np.float32, y=None) -> float:
     """|got - exact| in ulps; 0 when both are the same special value; inf when a special
     value is wrong."""
     xf = float(x)
+    fn, width = split(fn)
     if fn == "power":
         return _pow_ulp_error(xf, float(y), got)
     if fn in ("sin", "cos", "tan") and not np.isfinite(xf):
@@ -79,7 +92,7 @@ def ulp_error(fn: str, x: np.float32, got: np.float32, y=None) -> float:
     if np.isinf(xf):
         want = {"exp": (np.inf if xf > 0 else 0.0), "log": np.inf, "tanh": np.sign(xf)}[fn]
         return 0.0 if got == want else float("inf")
-    return _ulps(EXACT[fn](mpmath.mpf(xf)), got)
+    return _ulps(EXACT[fn](mpmath.mpf(xf)), got, width)
 
 
 def _pow_ulp_error(x: float, y: float, got) -> float:
@@ -94,14 +107,15 @@ def _pow_ulp_error(x: float, y: float, got) -> float:
     return _ulps(exact, got)
 
 
-def _ulps(exact, got) -> float:
+def _ulps(exact, got, width: int = 32) -> float:
+    _, mant, _, biggest = FORMATS[width]
     if exact == 0:
         return 0.0 if got == 0 else float("inf")
-    if abs(exact) > MAX32 * (1 + 2.0 ** -25):          # the correctly rounded result is inf
+    if abs(exact) > biggest * (1 + 2.0 ** (-mant - 2)):   # the correctly rounded result is inf
         return 0.0 if np.isinf(got) and (got > 0) == (exact > 0) else float("inf")
     if not np.isfinite(got):
         return float("inf")
-    return float(abs(mpmath.mpf(float(got)) - exact) / ulp_of(exact))
+    return float(abs(mpmath.mpf(float(got)) - exact) / ulp_of(exact, width))
 
 
 POW_EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -2.5, np.inf, -np.inf,
@@ -113,6 +127,8 @@ TRIG_EDGES = [np.pi / 4, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi, 1e4 * np.pi
 
 def edge_inputs(fn: str):
     """The edge corpus: an array (a pair of arrays for power: every pair of POW_EDGES)."""
+    if fn.endswith("64"):
+        return edge_inputs64()
     if fn == "power":
         v = np.array(POW_EDGES, dtype=np.float32)
         return np.repeat(v, len(v)), np.tile(v, len(v))
@@ -129,7 +145,24 @@ def edge_inputs(fn: str):
     return np.concatenate([out, near])
 
 
+def edge_inputs64() -> np.ndarray:
+    bits = [0, 1 << 63, 1, (1 << 63) | 1, (1 << 52) - 1, 1 << 52, 0x7FEFFFFFFFFFFFFF,
+            0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000000, 0x3FF0000000000000,
+            0xBFF0000000000000, 0x3FE6A09E667F3BCD, 0x3FF6A09E667F3BCD]
+    vals = [709.782712893384, -745.1332191019411, -708.3964185322641, -744.44007192138,
+            0.34657359027997264, 1.0, 2.0, 0.5, 1e-310, 1e-3, -1e-3, 9.0, 700.0, -700.0]
+    near = np.array(vals, dtype=np.float64).view(np.int64)
+    steps = np.arange(-3, 4, dtype=np.int64)
+    near = (near[:, None] + steps[None, :]).reshape(-1).view(np.float64)
+    return np.concatenate([np.array(bits, dtype=np.uint64).view(np.float64), near])
+
+
 def random_inputs(fn: str, n: int, rng):
+    if fn.endswith("64"):
+        lo, hi = RANGES64[split(fn)[0]]
+        k = n // 2
+        return np.concatenate([rng.uniform(lo, hi, k),
+                               rng.integers(0, 2 ** 64, n - k, dtype=np.uint64).view(np.float64)])
     if fn == "power":      # x in (0, 8) with y in (-40, 40), negative x with integer y, patterns
         k = n // 3
         x = np.concatenate([rng.uniform(0, 8, k), -rng.uniform(0, 8, k)]).astype(np.float32)
@@ -153,7 +186,8 @@ def corpus(fn: str, samples: int, rng):
 
 
 def errors(fn: str, args) -> np.ndarray:
-    got = float_math.evaluate(fn, *args)
+    base, width = split(fn)
+    got = float_math.evaluate64(base, *args) if width == 64 else float_math.evaluate(fn, *args)
     return np.array([ulp_error(fn, a[0], g, *a[1:]) for *a, g in zip(*args, got)])
 
 
@@ -161,7 +195,8 @@ def measure(fn: str, samples: int, seed: int = 1) -> dict:
     args = corpus(fn, samples, np.random.default_rng(seed))
     errs = errors(fn, args)
     worst = int(np.argmax(errs))
-    where = ", ".join(f"{float(a[worst])!r} ({hex(int(a[worst:worst + 1].view(np.uint32)[0]))})"
+    where = ", ".join(f"{float(a[worst])!r} "
+                      f"({hex(int(a[worst:worst + 1].view(f'uint{a.dtype.itemsize * 8}')[0]))})"
                       for a in args)
     return dict(fn=fn, inputs=len(args[0]), max_ulp=float(errs[worst]),
                 correctly_rounded=float(np.mean(errs <= 0.5)), worst_input=where)
@@ -170,7 +205,7 @@ def measure(fn: str, samples: int, seed: int = 1) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=100_000)
-    ap.add_argument("--fn", choices=sorted(EXACT), action="append")
+    ap.add_argument("--fn", choices=FUNCTIONS, action="append")
     args = ap.parse_args(argv)
     print("| function | inputs | max error (ulp) | correctly rounded | worst input |")
     print("|---|---|---|---|---|")

@@ -104,6 +104,8 @@ FITS64 = {
     "COS_C": (cos_remainder, 0.0, TRIG_Z_END, 4),
     "LOG2_P": (log2_atanh, 0.0, 0.02945, 6),      # s**2 <= ((sqrt2 - 1) / (sqrt2 + 1))**2
     "EXP2_P": (lambda r: 2 ** r, -0.5, 0.5, 10),
+    "EXP64_P": (expm1_minus_r, -0.3467, 0.3467, 10),     # float_math64
+    "LOG64_R": (atanh_remainder, 0.0, 0.02944, 7),
 }
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import softfloatpy as sf
 
 import allo_rtl as allo
 from allo_rtl.errors import AlloError
-from allo_rtl.ir import float_math, float_pow, float_trig
+from allo_rtl.ir import float_math, float_math64, float_pow, float_trig
 from allo_rtl.ir.types import float16, float32, float64
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
@@ -252,7 +252,8 @@ def test_sin_cos_special_values():
 def test_coefficients_come_from_the_fit_script():
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
     import fit_float_math as fit
-    where = {"SIN_S": float_trig, "COS_C": float_trig, "LOG2_P": float_pow, "EXP2_P": float_pow}
+    where = {"SIN_S": float_trig, "COS_C": float_trig, "LOG2_P": float_pow, "EXP2_P": float_pow,
+             "EXP64_P": float_math64, "LOG64_R": float_math64}
     for name, (fn, lo, hi, degree) in fit.FITS64.items():
         coeffs, err = fit.fit64(fn, lo, hi, degree)
         assert coeffs == getattr(where[name], name), name

@@ -18,6 +18,8 @@ from ..ir.types import Int, UInt, float32, int32
 
 #: the functions the hardware computes this way (float32 results only)
 FUNCTIONS = tuple(float_math.ALGORITHMS)
+#: ... and float64 results
+FUNCTIONS64 = tuple(float_math.ALGORITHMS64)
 
 
 class CdfgOps:
@@ -144,3 +146,8 @@ def expand(builder, fn: str, args, loc):
     """The op computing float32 ``fn(*args)`` (float32 ops), with every op before it added
     to ``builder``'s block."""
     return float_math.ALGORITHMS[fn](CdfgOps(builder, loc), *args)
+
+
+def expand64(builder, fn: str, x, loc):
+    """The op computing float64 ``fn(x)`` (a float64 op)."""
+    return float_math.ALGORITHMS64[fn](CdfgOps(builder, loc), x)

@@ -141,11 +141,13 @@ def tanh(k, x):
     return k.select(k.lt(ax, k.const(TANH_TINY)), x, signed)
 
 
-from . import float_pow, float_trig  # noqa: E402  (they use only types, not this module)
+from . import float_math64, float_pow, float_trig  # noqa: E402  (they do not import this)
 
 #: every float32 function defined here and in float_trig / float_pow, by its Allo name
 ALGORITHMS = {"exp": exp, "log": log, "tanh": tanh, "sin": float_trig.sin,
               "cos": float_trig.cos, "tan": float_trig.tan, "power": float_pow.power}
+#: the float64 functions (float_math64), by their Allo name
+ALGORITHMS64 = float_math64.ALGORITHMS
 
 
 class TypedInts:
@@ -300,3 +302,11 @@ def evaluate(fn: str, *xs):
     with np.errstate(all="ignore"):
         out = ALGORITHMS[fn](NumpyOps(), *(np.array(a) for a in args))
     return out if np.ndim(args[0]) else np.float32(out[()])
+
+
+def evaluate64(fn: str, x):
+    """``fn`` (a key of ``ALGORITHMS64``) of float64 ``x`` as the hardware computes it."""
+    a = np.array(np.asarray(x, dtype=np.float64))
+    with np.errstate(all="ignore"):
+        out = ALGORITHMS64[fn](NumpyOps(), a)
+    return out if np.ndim(x) else np.float64(out[()])

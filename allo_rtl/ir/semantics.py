@@ -152,6 +152,8 @@ def math_call(fn: str, args: list, types: list, tr: AlloType):
         r = float_math.evaluate(fn, *(cast(cast(a, t, tr), tr, float32)
                                       for a, t in zip(args, types)))
         return r if tr == float32 else cast(r, float32, tr)
+    if fn in float_math.ALGORITHMS64 and tr.bits == 64 and tr.is_float:
+        return float_math.evaluate64(fn, cast(args[0], types[0], tr))
     if fn in FLOAT_FUNCS:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):
