@@ -352,3 +352,25 @@ def test_log2_refused_at_the_line():
         allo.customize(k_log2).build()
     assert "test_float_trig_pow.py" in str(err.value)
 
+
+
+def k_sin_pow(A: float32[6], Y: float32[6]) -> (float32[6], float32[6]):
+    S: float32[6] = 0.0
+    P: float32[6] = 0.0
+    for i in range(6):
+        S[i] = allo.sin(A[i])
+        P[i] = allo.power(A[i], Y[i])
+    return S, P
+
+
+def test_pipelined_bit_exact():
+    """Pipelined at II 1 every op of the expansion has its own unit (the wide integer ops
+    too): same bits."""
+    a, y = (v[:6] for v in trig_inputs(3))
+    s = allo.customize(k_sin_pow)
+    s.pipeline("i")
+    mod = s.build()
+    got_s, got_p = mod(a.copy(), y.copy())
+    assert np.array_equal(bits(got_s), bits(float_math.evaluate("sin", a)))
+    assert np.array_equal(bits(got_p), bits(float_math.evaluate("power", a, y)))
+    assert "II=1 as requested" in str(mod.report())
