@@ -21,7 +21,7 @@ import softfloatpy as sf
 import allo_rtl as allo
 from allo_rtl.errors import AlloError
 from allo_rtl.ir import float_math, float_math64, float_pow, float_trig
-from allo_rtl.ir.types import float16, float32, float64
+from allo_rtl.ir.types import float16, float32, float64, int32
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
 import bench_float_math as bench  # noqa: E402
@@ -374,3 +374,16 @@ def test_pipelined_bit_exact():
     assert np.array_equal(bits(got_s), bits(float_math.evaluate("sin", a)))
     assert np.array_equal(bits(got_p), bits(float_math.evaluate("power", a, y)))
     assert "II=1 as requested" in str(mod.report())
+
+
+def k_int_pow(A: int32[4]) -> int32[4]:
+    B: int32[4] = 0
+    for i in range(4):
+        B[i] = A[i] ** 2
+    return B
+
+
+def test_integer_power_refused_as_allo_does():
+    with pytest.raises(AlloError) as err:
+        allo.customize(k_int_pow)
+    assert "needs a float operand" in str(err.value) and "test_float_trig_pow.py" in str(err.value)

@@ -203,7 +203,13 @@ class ExprBuilder:
     def build_BinOp(self, node):
         op = BINOPS.get(type(node.op))
         if isinstance(node.op, ast.Pow):          # x ** y is allo.power(x, y), as in Allo
-            return self.power(self.build(node.left), self.build(node.right), node)
+            lhs, rhs = self.build(node.left), self.build(node.right)
+            if not any(isinstance(v, ir.Expr) and v.type.is_float for v in (lhs, rhs)):
+                # Allo lowers ** to math.powf only: integer operands are its RuntimeError
+                raise self.ctx.type_error("** needs a float operand (Allo has no integer power)",
+                                          node, hint="write float32(x) ** y, or x * x for a "
+                                                     "square")
+            return self.power(lhs, rhs, node)
         if op is None:
             raise self.ctx.error(f"operator {type(node.op).__name__} is not supported", node)
         lhs, rhs = self.build(node.left), self.build(node.right)
