@@ -1,7 +1,8 @@
 """float64 exp and log (issue 14; ``ir/float_math64.py``): the numpy evaluation equals the
 algorithm run op by op on SoftFloat; the error against mpmath is below one ulp on a sample
 (the long run: ``benchmarks/bench_float_math.py --samples 1000000 --fn exp64 --fn log64``);
-hardware gives the interpreter's bits (Amaranth, and Icarus on a few inputs)."""
+hardware gives the interpreter's bits (Amaranth here; Icarus and Verilator in
+tests/test_float_trig_pow.py::test_on_rtl_simulators, one design with the float32 functions)."""
 import os
 import sys
 
@@ -75,25 +76,6 @@ def test_hardware_bit_exact():
         want = bits64(float_math.evaluate64(fn, a))
         assert np.array_equal(bits64(p), want), f"interpreter {fn}"
         assert np.array_equal(bits64(h), want), f"hardware {fn}: {bits64(h)} {want}"
-
-
-def k_mix64(A: float64[3]) -> float64[3]:
-    B: float64[3] = 0.0
-    for i in range(3):
-        B[i] = allo.exp(A[i]) + allo.log(A[i]) + allo.sqrt(A[i])
-    return B
-
-
-@pytest.mark.icarus
-def test_on_icarus():
-    a = np.array([0.1, 1.7, 300.0])
-    s = allo.customize(k_mix64)
-    ref = s.build()
-    want = ref(a.copy())
-    ev = float_math.evaluate64
-    assert np.array_equal(bits64(want), bits64(ev("exp", a) + ev("log", a) + np.sqrt(a)))
-    mod = s.build(target="icarus")
-    assert np.array_equal(bits64(mod(a.copy())), bits64(want)) and mod.cycles == ref.cycles
 
 
 def k_tanh64(A: float64[4]) -> float64[4]:

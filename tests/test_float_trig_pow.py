@@ -302,27 +302,35 @@ def test_hardware_bit_exact():
         assert np.array_equal(bits(h), bits(w)), f"hardware {fn}: {bits(h)} {bits(w)}"
 
 
-def k_trig4(A: float32[3], Y: float32[3]) -> float32[3]:
+def k_trig4(A: float32[3], Y: float32[3], X: float64[3]) -> (float32[3], float64[3]):
     B: float32[3] = 0.0
+    D: float64[3] = 0.0
     for i in range(3):
-        B[i] = allo.sin(A[i]) + allo.cos(A[i]) * allo.power(A[i], Y[i])
-    return B
+        B[i] = allo.sin(A[i]) + allo.cos(A[i]) * allo.power(A[i], Y[i]) - allo.tan(A[i])
+        D[i] = allo.exp(X[i]) + allo.log(X[i])
+    return B, D
 
 
 @pytest.mark.parametrize("target", [pytest.param("icarus", marks=pytest.mark.icarus),
+                                    # ~100 s of CPU (the Verilator build): pytest -m long
                                     pytest.param("verilator", marks=[pytest.mark.verilator,
-                                                                     pytest.mark.slow])])
+                                                                     pytest.mark.long])])
 def test_on_rtl_simulators(target):
+    """float32 sin/cos/tan/power and float64 exp/log (tests/test_float_math64.py) in one
+    design: one Verilator build."""
     a, y = np.float32([1e30, -2.5, 7.0]), np.float32([0.5, 3.0, -1.5])
+    x = np.float64([0.1, 1.7, 300.0])
     s = allo.customize(k_trig4)
     ref = s.build()
-    want = ref(a.copy(), y.copy())
-    ev = float_math.evaluate
-    exact = ev("sin", a) + ev("cos", a) * ev("power", a, y)
-    assert np.array_equal(bits(want), bits(exact))
+    want = ref(a.copy(), y.copy(), x.copy())
+    ev, ev64 = float_math.evaluate, float_math.evaluate64
+    exact = ev("sin", a) + ev("cos", a) * ev("power", a, y) - ev("tan", a)
+    assert np.array_equal(bits(want[0]), bits(exact))
+    assert np.array_equal(want[1], ev64("exp", x) + ev64("log", x))
     mod = s.build(target=target)
-    got = mod(a.copy(), y.copy())
-    assert np.array_equal(bits(got), bits(want)) and mod.cycles == ref.cycles
+    got = mod(a.copy(), y.copy(), x.copy())
+    assert np.array_equal(bits(got[0]), bits(want[0])) and mod.cycles == ref.cycles
+    assert np.array_equal(np.asarray(got[1]).view(np.uint64), np.asarray(want[1]).view(np.uint64))
 
 
 def k_sin16(A: float16[4]) -> float16[4]:
