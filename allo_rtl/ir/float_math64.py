@@ -13,8 +13,8 @@ log(x)
     subnormals scaled by 2**52; the atanh remainder R has degree 7 (2**-54); k ln 2 in two
     parts as float32's.
 
-No float64 format is wider than float64 here, so the error is the algorithm's own (the
-float32 versions have 0.84 and 0.80 ulp; these are measured in ``MEASURED_MAX_ULP``).
+No format is wider than float64 here, so the error is the algorithm's own, as for float32
+(0.84 and 0.80 ulp there; these: ``MEASURED_MAX_ULP``).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ INF64_BITS, NAN64_BITS = 0x7FF0000000000000, 0x7FF8000000000000
 
 #: max error in ulps against the correctly rounded result, measured by
 #: ``benchmarks/bench_float_math.py --samples 1000000 --fn exp64 --fn log64``
-MEASURED_MAX_ULP = {"exp": None, "log": None}
+MEASURED_MAX_ULP = {"exp": 0.844, "log": 0.793}
 
 
 def _c(k, v):
