@@ -14,7 +14,8 @@ this e (the bits above it multiply m to a multiple of 4, the bits below it chang
 than 2**-72), m times the window gives y to 62 fraction bits (``Q``: 2 integer bits, 62
 fraction bits). n = round(y) mod 4 is the quadrant, f = y - round(y) in [-1/2, 1/2) as a
 signed 64-bit integer, r = f pi/2 in float64 (|r| <= pi/4, relative error a few 2**-53: even
-the float32 closest to a multiple of pi/2 leaves f about 2**-30 of which Q keeps 32 bits).
+the float32 closest to a multiple of pi/2, 16367173 * 2**72, leaves |f| = 2**-29.86, of which Q
+keeps 32 bits).
 |x| < pi/4 skips the reduction (r = |x|, also exact for subnormals).
 
 On r: sin r = r + r z S(z), cos r = 1 + z C(z), z = r**2 (S, C fitted by
