@@ -14,20 +14,23 @@ stalled, and the state's actions (memory accesses, variable writes) do not happe
 """
 from __future__ import annotations
 
-from functools import reduce
-
-from amaranth.hdl import Const, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Mux, Signal, signed
 
 from ..hls.modulo import ModuloSchedule
 from .interface import hw_shape
 
 
+# one reduction operator, not a chain of ``&``/``|``: a pipeline hundreds of stages deep (a
+# float64 power) would give a chain as deep, which Amaranth's simulator compiles recursively
+# (RecursionError past Python's 1000 frames)
 def _all(values):
-    return reduce(lambda a, b: a & b, values, Const(1, 1))
+    values = list(values)
+    return Cat(*values).all() if values else Const(1, 1)
 
 
 def _any(values):
-    return reduce(lambda a, b: a | b, values, Const(0, 1))
+    values = list(values)
+    return Cat(*values).any() if values else Const(0, 1)
 
 
 class _Statements:
