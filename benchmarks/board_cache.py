@@ -58,20 +58,18 @@ class BoardCache:
     def numbers(self, kernel, schedule, which: str, project: Path, name: str,
                 progress=None) -> dict:
         """Board numbers of ``kernel`` under ``schedule`` on ``which`` ("ecp5" | "ice40")."""
-        from allo_rtl.boards.build import _env, build_bitstream
+        from allo_rtl.boards.build import build_bitstream, tool_environment
         board, family = BOARDS[which]
-        # a board build points Amaranth at YoWASP's Yosys (the YOSYS variable), which then
-        # also writes every later design.verilog of the process, in its own text; set it
-        # first so a key is the same before and after a build (and made by the Yosys that
-        # synthesizes, whose version is in the key)
-        _env()
         s = allo.customize(kernel)
         if schedule is not None:
             schedule(s)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             design = s.build(target="cycles", family=family).design
-        key = _key(board, design.verilog)
+        # the key's Verilog is written by the Yosys that synthesizes (YoWASP's, whose version
+        # is in the key), as the board build's own is
+        with tool_environment():
+            key = _key(board, design.verilog)
         if not self.rebuild and key in self.entries:
             self.hits += 1
             return self.entries[key]

@@ -162,8 +162,9 @@ def board_numbers(case, schedule, label, boards, cache):
         if too_big:
             out[which] = {"board": "icebreaker", "fits": False, "reason": too_big}
             continue
+        folder = f"{case.name.replace('/', '_')}_{label}_{which}"
         out[which] = cache.numbers(case.kernel, schedule, which,
-                                   HERE.parent / "build" / "suite" / f"{case.name}_{label}_{which}",
+                                   HERE.parent / "build" / "suite" / folder,
                                    f"{case.name} ({label})", progress=progress_stream())
     return out
 
@@ -179,6 +180,8 @@ def fill_board_cache(opts):
         return estimate(compile_design(case.kernel, schedule)[0].report_dict())["lut"]
     jobs = [(c, lb) for lb in ("a", "b")
             for c in sorted(cases, key=lambda c, lb=lb: size(c, lb))]
+    if not opts.no_machsuite:             # MachSuite's kernels (no user schedule) after them
+        jobs += [(k, "a") for k in machsuite.KERNELS if not only or k.name in only]
     t0 = time.perf_counter()
     for done, (case, label) in enumerate(jobs, 1):
         schedule = polybench_int.SCHEDULES[case.name] if label == "b" else None
@@ -207,30 +210,36 @@ def _exceeds_ice40(ecp5):
     return None
 
 
-def machsuite_row(k, fast=False):
+def machsuite_row(k, fast=False, rtl_simulator=None, boards=(), board_cache=None):
     """A MachSuite kernel on its data: the cycle model always (results checked against
-    check.data); for the short ones (``k.rtl``) the RTL simulation too, whose results are the
-    ones checked and whose cycles must equal the model's."""
+    check.data); for the short ones (``k.rtl``), or every one when ``rtl_simulator`` names a
+    simulator, the RTL simulation too, whose results are the ones checked and whose cycles
+    must equal the model's."""
     design, compile_s = compile_design(k.kernel, None)
     inputs, check = k.data()
     args = k.inputs(inputs)
     model = CycleModule(design)
     t0 = time.perf_counter()
-    if k.rtl and not fast:
+    simulator = rtl_simulator or ("amaranth" if k.rtl and not fast else None)
+    if simulator:
         model(*k.inputs(inputs))
-        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000)
+        hw = HardwareModule(design, max_cycles=10 * model.cycles + 1000, simulator=simulator)
         result = hw(*args)
-        cycles, source = hw.cycles, "rtl"
+        cycles = hw.cycles
+        source = "rtl" if simulator == "amaranth" else f"rtl ({simulator})"
     else:
         result = model(*args)
         cycles, source = model.cycles, "cycle model"
     problem = k.check(args, result, check)
     if problem is None and cycles != model.cycles:
         problem = f"RTL took {cycles} cycles, the cycle model says {model.cycles}"
-    return {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": cycles,
-            "model_cycles": model.cycles, "source": source, "ok": problem is None,
-            "problem": problem, "compile_s": round(compile_s, 3),
-            "run_s": round(time.perf_counter() - t0, 3), "note": k.note}
+    row = {"suite": "machsuite", "kernel": k.name, "schedule": "a", "cycles": cycles,
+           "model_cycles": model.cycles, "source": source, "ok": problem is None,
+           "problem": problem, "compile_s": round(compile_s, 3),
+           "run_s": round(time.perf_counter() - t0, 3), "note": k.note}
+    if boards:
+        row["board"] = board_numbers(k, None, "a", boards, board_cache)
+    return row
 
 
 def geomean(xs):
@@ -303,7 +312,9 @@ def run(opts):
                  for case in float_polybench.CASES if not only or f"f32:{case.name}" in only
                  for label in ("a", "b")]
     if not opts.no_machsuite:
-        jobs += [(lambda k=k: machsuite_row(k, opts.fast)) for k in machsuite.KERNELS
+        jobs += [(lambda k=k: machsuite_row(k, opts.fast, opts.machsuite_rtl, opts.boards,
+                                            opts.board_cache))
+                 for k in machsuite.KERNELS
                  if not only or k.name in only]
     for done, job in enumerate(jobs, 1):
         row = job()
@@ -361,10 +372,15 @@ def main(argv=None):
                     help="with --boards: take board numbers from the cache only (a design "
                          "not built yet says so) instead of building")
     ap.add_argument("--boards-only", action="store_true",
-                    help="only fill the board cache (every (a) design first, then the (b) "
-                         "ones; --only selects), no simulation, no results written")
+                    help="only fill the board cache (every PolyBench (a) design first, then "
+                         "the (b) ones, then MachSuite's; --only selects), no simulation, no "
+                         "results written")
     ap.add_argument("--only", help="comma-separated kernel names")
     ap.add_argument("--no-machsuite", action="store_true")
+    ap.add_argument("--machsuite-rtl", choices=("amaranth", "icarus", "verilator"),
+                    help="simulate every MachSuite kernel as RTL on this simulator (the long "
+                         "ones take their results and cycles from the cycle model otherwise; "
+                         "verilator: about 30 min for all twelve)")
     ap.add_argument("--no-float", action="store_true", help="leave out float32 PolyBench")
     ap.add_argument("--html", help="also write each PolyBench design's HTML report here")
     ap.add_argument("--out", default=str(RESULTS), help="results folder")

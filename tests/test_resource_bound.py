@@ -1,6 +1,7 @@
 """The resource lower bound of a call (sim/resource_bound.py) against bounds worked out here
 from the kernels' loops and the schedule's ResMII and depth: triangular trips, trips given by
-an argument, a pipeline inside a callee, and the bound never above the cycles the RTL takes."""
+an argument, a pipeline inside a callee, a block outside the pipelines (its busiest port), and
+the bound never above the cycles the RTL takes."""
 import numpy as np
 
 import allo_rtl as allo
@@ -37,6 +38,14 @@ def outer(A: int32[8]) -> int32:
     for r in range(3):
         t += inner(A)
     return t
+
+
+def sums_then_update(A: int32[N, N], B: int32[N]):
+    for i in range(N):
+        s: int32 = 0
+        for j in range(N):
+            s += A[i, j]
+        B[i] = B[i] * 2 + s         # unpipelined: a load and a store through B's one port
 
 
 def _pipe_row(mod, function, loop):
@@ -83,6 +92,22 @@ def test_a_callee_pipeline_counts_once_per_call():
     res_mii, depth = _pipe_row(mod, "inner", "k")
     assert resource_bound(mod.design, A) == 3 * (7 * res_mii + depth)
     assert resource_bound(mod.design, A) <= mod.cycles
+
+
+def test_a_block_outside_the_pipelines_counts_its_busiest_port():
+    s = allo.customize(sums_then_update)
+    s.pipeline("j")
+    mod = s.build()
+    rng = np.random.default_rng(2)
+    A, B = rng.integers(-9, 9, (N, N)).astype(np.int32), rng.integers(-9, 9, N).astype(np.int32)
+    want_B = B * 2 + A.sum(axis=1)
+    bound = resource_bound(mod.design, A, B.copy())
+    mod(A, B)
+    assert np.array_equal(B, want_B)
+    res_mii, depth = _pipe_row(mod, "sums_then_update", "j")
+    # per i: the pipeline, then B[i]'s load and store: 2 cycles on one port
+    assert bound == N * ((N - 1) * res_mii + depth + 2)
+    assert bound <= mod.cycles
 
 
 def test_no_pipeline_no_bound():

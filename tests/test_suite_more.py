@@ -2,6 +2,7 @@
 check.data (and the checks reject a wrong result), bfs/queue and aes from the RTL with
 cycles equal to the model's, float32 PolyBench bit for bit against numpy, and the board cache
 (a design's numbers are reused while its Verilog is unchanged, rebuilt when it changes)."""
+import contextlib
 import copy
 import sys
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_board_cache_reuses_numbers_until_the_verilog_changes(tmp_path, monkeypa
         return {"fmax_mhz": 50.0 + len(built), "seconds": 1.0,
                 "utilization": {"lut": 10, "ff": 5, "bram": 0, "dsp": 1}}
     monkeypatch.setattr(build, "build_bitstream", fake_build)
-    monkeypatch.setattr(build, "_env", lambda: None)    # keep this process's Yosys
+    monkeypatch.setattr(build, "tool_environment", contextlib.nullcontext)  # Amaranth's Yosys
     cache = board_cache.BoardCache(tmp_path / "boards.json")
     first = cache.numbers(kernels.atax, None, "ecp5", tmp_path / "p", "atax (a)")
     again = board_cache.BoardCache(tmp_path / "boards.json").numbers(
@@ -106,6 +107,28 @@ def test_board_cache_reuses_numbers_until_the_verilog_changes(tmp_path, monkeypa
     assert built == [("atax", "ulx3s-85f")] * 2 + [("atax", "icebreaker")]
     assert board_cache.BoardCache(tmp_path / "boards.json", rebuild=True).numbers(
         kernels.atax, None, "ecp5", tmp_path / "p", "atax (a)")["fmax_mhz"] == 54.0
+
+
+def test_machsuite_rows_get_board_columns(tmp_path, monkeypatch):
+    """A MachSuite row with --boards: its board numbers (a fake build) reach the board table,
+    and an iCE40 build is skipped when the ECP5 numbers exceed the UP5K."""
+    from allo_rtl.boards import build
+    from benchmarks.suite_output import board_table
+
+    def fake_build(design, board, project, progress=None):
+        return {"fmax_mhz": 40.0, "seconds": 1.0,
+                "utilization": {"lut": 9999 if board == "ulx3s-85f" else 1, "ff": 5,
+                                "bram": 2, "dsp": 0}}
+    monkeypatch.setattr(build, "build_bitstream", fake_build)
+    monkeypatch.setattr(build, "tool_environment", contextlib.nullcontext)
+    cache = board_cache.BoardCache(tmp_path / "boards.json")
+    row = suite.machsuite_row(_need("kmp/kmp"), fast=True, boards=["ecp5", "ice40"],
+                              board_cache=cache)
+    assert row["ok"] and row["board"]["ecp5"]["lut"] == 9999
+    assert row["board"]["ice40"]["fits"] is False
+    table = "\n".join(board_table({"rows": [row]}))
+    assert "| kmp/kmp | a | ulx3s-85f | 40.0 | 9999 | 5 | 2 | 0 |" in table
+    assert "| kmp/kmp | a | icebreaker | does not fit: 9999 LUTs" in table
 
 
 def test_ice40_skipped_when_ecp5_numbers_exceed_the_up5k():

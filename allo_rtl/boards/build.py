@@ -8,6 +8,7 @@ paths). The full tool logs stay in the project directory.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -90,18 +91,42 @@ def resource_check(design, board: Board) -> list:
                         f"{board.bram_bits}", f.loc,
                         hint="use smaller arrays or narrower types, or a larger board")
     warnings = []
-    muls = []
-    for d in design.designs.values():
-        for sch in d.schedules.values():
-            muls += [op for op in sch.block.ops if op.info.resource == "mul"
-                     and not any(o.info.is_const for o in op.operands)]
-    per_dsp = 16 if board.family == "ice40" else 18
-    dsp_need = sum(math.ceil(max(o.type.hw_bits for o in op.operands) / per_dsp) ** 2
-                   for op in muls)
+    dsp_need = dsp_blocks(design, board)
     if dsp_need > board.dsps:
-        warnings.append(f"{len(muls)} multiplier(s) need about {dsp_need} DSP blocks; "
-                        f"{board.name} has {board.dsps}: the rest are built from LUTs")
+        built = ("built from LUTs instead (Yosys is not asked to map any to DSPs, which it "
+                 "would do for all of them)" if board.family == "ice40" else
+                 "the rest are built from LUTs")
+        warnings.append(f"the multipliers need about {dsp_need} DSP blocks; {board.name} has "
+                        f"{board.dsps}: {built}")
     return warnings
+
+
+def multiplier_widths(design) -> list:
+    """The widest operand of each multiplier the design instantiates: a shared unit once, an
+    operation with a unit of its own (in a block or a pipeline) each; a product with a
+    constant is left out (Yosys makes shifts and adds of it)."""
+    widths, shared = [], set()
+    for d in design.designs.values():
+        blocks = [sch.block for sch in d.schedules.values()]
+        blocks += [p.schedule.block for p in d.pipelines.values()]
+        for block in blocks:
+            for op in block.ops:
+                if op.info.resource != "mul" or any(o.info.is_const for o in op.operands):
+                    continue
+                unit = d.binding.unit_of.get(op)
+                if isinstance(unit, tuple):
+                    if (id(d), unit) in shared:
+                        continue
+                    shared.add((id(d), unit))
+                widths.append(max(o.type.hw_bits for o in op.operands))
+    return widths
+
+
+def dsp_blocks(design, board: Board) -> int:
+    """DSP blocks the design's multipliers take: an iCE40 SB_MAC16 multiplies 16 x 16 bits,
+    an ECP5 MULT18X18D 18 x 18, and a wider product takes the square of the pieces."""
+    per_dsp = 16 if board.family == "ice40" else 18
+    return sum(math.ceil(w / per_dsp) ** 2 for w in multiplier_widths(design))
 
 
 def find_tool(var: str) -> str | None:
@@ -114,10 +139,35 @@ def find_tool(var: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
 
 
-def _env():
-    """Point Amaranth's tool variables at full paths (Amaranth itself searches only PATH)."""
-    for var, tool in YOWASP_TOOLS.items():
-        os.environ[var] = find_tool(var) or os.environ.get(var, tool)
+@contextlib.contextmanager
+def tool_environment():
+    """Amaranth's tool variables pointed at full paths (Amaranth itself searches only PATH)
+    while the block runs, and put back after it: left set, ``YOSYS`` would make every later
+    ``design.verilog`` of the process come from YoWASP's Yosys instead of Amaranth's own."""
+    saved = {var: os.environ.get(var) for var in YOWASP_TOOLS}
+    try:
+        for var, tool in YOWASP_TOOLS.items():
+            os.environ[var] = find_tool(var) or os.environ.get(var, tool)
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
+def tool_error(build_dir: Path) -> str | None:
+    """The first error line the tools logged (nextpnr's ``top.tim``, Yosys's ``top.rpt``):
+    a failed tool exits with a bare status (YoWASP's nextpnr: 125), the reason is in its log."""
+    for name in ("top.tim", "top.rpt"):
+        log = build_dir / name
+        if not log.exists():
+            continue
+        for line in log.read_text(errors="replace").splitlines():
+            if line.lstrip().startswith("ERROR"):
+                return f"{line.strip()} ({name})"
+    return None
 
 
 class _Progress(threading.Thread):
@@ -205,10 +255,11 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     warnings = resource_check(design, board)
     for w in warnings:
         print(f"warning: {w}", file=warn_to)
-    _env()
     build_dir.mkdir(parents=True, exist_ok=True)
     top = BoardTop(design, board, mode, baud, bist_inputs, bist_seed)
-    opts = {"synth_opts": "-dsp"} if board.family == "ice40" else {}
+    # iCE40: Yosys maps every multiplier to SB_MAC16 when asked, so only ask when they fit
+    fits = dsp_blocks(design, board) <= board.dsps
+    opts = {"synth_opts": "-dsp"} if board.family == "ice40" and fits else {}
     watcher = _Progress(build_dir, progress)
     print(f"[  0.0 s] building {design.name} for {board.name} ({mode}) in {build_dir}",
           file=progress, flush=True)
@@ -216,11 +267,14 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     t0 = time.perf_counter()
     try:
         seed = f" --seed {int(pnr_seed)}" if pnr_seed is not None else ""
-        platform.build(top, name="top", build_dir=str(build_dir), do_program=False,
-                       nextpnr_opts=f"--report report.json --timing-allow-fail{seed}", **opts)
+        with tool_environment():
+            platform.build(top, name="top", build_dir=str(build_dir), do_program=False,
+                           nextpnr_opts=f"--report report.json --timing-allow-fail{seed}",
+                           **opts)
     except Exception as err:   # noqa: BLE001 - tool failures become a readable error
-        raise AlloError(f"the {board.family} build of {design.name} failed: "
-                        f"{str(err).strip().splitlines()[-1] if str(err).strip() else err}",
+        reason = tool_error(build_dir) or (str(err).strip().splitlines()[-1]
+                                           if str(err).strip() else repr(err))
+        raise AlloError(f"the {board.family} build of {design.name} failed: {reason}",
                         hint=f"full logs in {build_dir} (top.rpt: yosys, top.tim: nextpnr)") from None
     finally:
         watcher.stop.set()

@@ -202,12 +202,25 @@ class ExprBuilder:
     # --- operators ------------------------------------------------------------------
     def build_BinOp(self, node):
         op = BINOPS.get(type(node.op))
+        if isinstance(node.op, ast.Pow):          # x ** y is allo.power(x, y), as in Allo
+            lhs, rhs = self.build(node.left), self.build(node.right)
+            if not any(isinstance(v, ir.Expr) and v.type.is_float for v in (lhs, rhs)):
+                # Allo lowers ** to math.powf only: integer operands are its RuntimeError
+                raise self.ctx.type_error("** needs a float operand (Allo has no integer power)",
+                                          node, hint="write float32(x) ** y, or x * x for a "
+                                                     "square")
+            return self.power(lhs, rhs, node)
         if op is None:
             raise self.ctx.error(f"operator {type(node.op).__name__} is not supported", node)
         lhs, rhs = self.build(node.left), self.build(node.right)
         if isinstance(lhs, ir.Buffer) or isinstance(rhs, ir.Buffer):
             return arrays.elementwise(self, op, lhs, rhs, node)
         return self.binop(op, self.need_scalar(lhs, node.left), self.need_scalar(rhs, node.right), node)
+
+    def power(self, a, b, node):
+        a, b = self.need_scalar(a, node), self.need_scalar(b, node)
+        typ = rules.math_type(rules.select_type(a.type, b.type))
+        return ir.MathCall(typ, self.ctx.loc(node), "power", [a, b])
 
     def need_scalar(self, v, node):
         if isinstance(v, ir.Expr):
@@ -411,10 +424,7 @@ class ExprBuilder:
             a = self.need_scalar(a, node)
             return ir.MathCall(a.type, loc, "max", [a, const(0, a.type, loc)])
         if fn is dsl.power:
-            a, b = self.args(node, 2)
-            a, b = self.need_scalar(a, node), self.need_scalar(b, node)
-            typ = rules.math_type(rules.select_type(a.type, b.type))
-            return ir.MathCall(typ, loc, "power", [a, b])
+            return self.power(*self.args(node, 2), node)
         if fn is dsl.copy:
             (a,) = self.args(node, 1)
             return arrays.copy_of(self, a, node)

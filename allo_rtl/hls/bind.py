@@ -8,9 +8,10 @@ same time, so one register pool serves every block of a function. Registers are 
 between values of the same width and signedness (no extension logic on the datapath).
 
 Functional units: dividers (large, sequential) and float adders/multipliers (large,
-pipelined) are shared across blocks and cycles (see ``bind_units``);
-every other operation gets its own unit. The map is explicit so the report and the RTL read
-the same binding.
+pipelined) are shared across blocks and cycles (see ``bind_units``), and float units also
+across the modulo slots of a pipelined loop and with the blocks around it
+(``bind_pipeline_units``); every other operation gets its own unit. The map is explicit so
+the report and the RTL read the same binding.
 """
 from __future__ import annotations
 
@@ -121,3 +122,23 @@ def _can_share(op) -> bool:
     if op.info.iterative or op.info.pipelined:
         return True
     return op.type.fracs == 0 and all(not o.info.is_const for o in op.operands)
+
+
+def bind_pipeline_units(schedules, binding: Binding):
+    """Float ops of a pipelined loop (``ModuloSchedule``s): iterations start every II cycles,
+    so ops of one unit class whose positions differ modulo II never start in one cycle, and a
+    pipelined unit takes one op per cycle: the k-th op of each modulo slot uses unit k. The
+    unit keys are those of ``bind_units``, so a pipeline shares units with the blocks and
+    the other pipelines of its function too (the FSM runs one state at a time and a pipeline
+    drains before its state is left). The cost: an input multiplexer chosen by the valid bit
+    of each op's position (``rtl.pipeline``)."""
+    for sch in schedules:
+        used = defaultdict(int)
+        for op in sch.block.ops:
+            if not (op.info.pipelined and op.info.sharable):
+                continue
+            key = (op.info.resource, unit_key(op))
+            slot = (key, sch.start[op] % sch.ii)
+            binding.unit_of[op] = (*key, used[slot])
+            used[slot] += 1
+    return binding

@@ -24,7 +24,7 @@ from ..errors import AlloBackendError
 from ..ir import nodes as ir
 from ..ir.affine import IndexedAddress
 from ..ir.printer import format_expr
-from ..ir.types import AlloType, UInt, float32, index
+from ..ir.types import AlloType, UInt, float32, float64, index
 from ..ir import semantics
 from . import float_math_ops
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
@@ -47,6 +47,9 @@ class Op:
     affine: object = None            # addr: the index's affine form, when known
     chan: ir.Channel | None = None   # sget, sput: the stream (a Channel parameter)
     port: int | None = None          # load, store of a two-port memory: its port (port_binding)
+    # a float unit op: the most units of its class the kernel may have (``s.allocation``,
+    # set by ``synthesize``; None: as many as the schedule needs)
+    unit_limit: int | None = None
     id: int = -1
 
     @property
@@ -304,6 +307,7 @@ class _BlockBuilder:
         def refuse(what):
             raise AlloBackendError(f"{what} is not supported in hardware yet", e.loc,
                                    hint="hardware has float +, -, *, /, sqrt, exp, log, tanh, "
+                                        "sin, cos, power (float32/16), "
                                         "min, max, abs, comparisons and casts; or build with "
                                         "target='python'")
         t = e.type
@@ -327,10 +331,16 @@ class _BlockBuilder:
         if isinstance(e, ir.Unary) and e.op == "-" and t.is_float:
             return self.op("fneg", t, [self.expr(e.operand)], e.loc)
         if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS and t.bits <= 32:
-            # exp/log/tanh: the interpreter's float32 algorithm, op for op on the float units
-            # (float16/bfloat16: on the widened value, the result rounded to the format)
-            x = self.convert(self.expr(e.args[0]), float32, e.loc)
-            return self.convert(float_math_ops.expand(self, e.fn, x, e.loc), t, e.loc)
+            # exp/log/tanh/sin/cos/power: the interpreter's float32 algorithm, op for op on
+            # the float units (float16/bfloat16: on the widened value, the result rounded to
+            # the format); operands first in the result's format, as the interpreter takes them
+            xs = [self.convert(self.convert(self.expr(a), t, e.loc), float32, e.loc)
+                  for a in e.args]
+            return self.convert(float_math_ops.expand(self, e.fn, xs, e.loc), t, e.loc)
+        if isinstance(e, ir.MathCall) and e.fn in float_math_ops.FUNCTIONS64 and t == float64:
+            # exp/log of float64: float_math64's algorithm, op for op on the float64 units
+            x = self.convert(self.expr(e.args[0]), t, e.loc)
+            return float_math_ops.expand64(self, e.fn, x, e.loc)
         if isinstance(e, ir.MathCall) and e.fn in FLOAT_MATH:
             args = [self.expr(a) for a in e.args]
             if e.fn == "bitcast":
@@ -345,7 +355,9 @@ class _BlockBuilder:
                 out = self.op(FLOAT_MATH[e.fn], t, [out, a], e.loc)
             return out
         if isinstance(e, ir.MathCall):
-            refuse(f"{e.fn}() on {t!r}" + (" (float32, float16 and bfloat16 have it)"
+            has = ("float32, float16, bfloat16 and float64" if e.fn in float_math_ops.FUNCTIONS64
+                   else "float32, float16 and bfloat16")
+            refuse(f"{e.fn}() on {t!r}" + (f" ({has} have it)"
                                            if e.fn in float_math_ops.FUNCTIONS else ""))
         refuse(f"this float operation ({type(e).__name__})")
 

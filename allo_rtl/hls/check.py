@@ -32,7 +32,7 @@ EPS = 1e-6
 
 class ScheduleError(AssertionError):
     """A schedule breaks a constraint; ``kind`` is one of dependence, chaining, memory-order,
-    resource, commit, length, recurrence, memory-recurrence, index."""
+    resource, commit, length, recurrence, memory-recurrence, index, binding."""
 
     def __init__(self, kind: str, message: str):
         self.kind = kind
@@ -172,10 +172,30 @@ def check_modulo(sch, timing) -> None:
                 continue
             if x.info.is_load and y.info.is_load:
                 continue
-            d = access_distance(x, y, sch.addr_of, sch.nest, sch.index_ops)
+            d = access_distance(x, y, sch.addr_of, sch.nest, sch.dep_phases)
             if d is None:
                 continue
             gap = 1 if x.info.is_store else 0
             if sch.start[y] + d * ii < sch.start[x] + gap:
                 raise ScheduleError("memory-recurrence", f"{_name(y)} of iteration n+{d} "
                                     f"starts before {_name(x)} of iteration n allows at II {ii}")
+
+
+def check_unit_binding(blocks, unit_of) -> None:
+    """Ops sharing a functional unit never start on it together: within a block, distinct
+    cycles (a pipelined or combinational unit) or one op only (an iterative unit, busy for
+    its latency); within a pipeline (``ii`` not None), distinct modulo slots. ``blocks``:
+    (ops, start, ii or None) per block or pipeline body."""
+    for ops, start, ii in blocks:
+        seen = {}
+        for op in ops:
+            unit = unit_of.get(op)
+            if not isinstance(unit, tuple) or op not in start:
+                continue
+            slot = None if op.info.iterative else start[op] % ii if ii else start[op]
+            other = seen.setdefault((unit, slot), op)
+            if other is not op:
+                where = "block" if slot is None else (f"modulo slot {slot}" if ii else
+                                                      f"cycle {slot}")
+                raise ScheduleError("binding", f"{_name(other)} and {_name(op)} share unit "
+                                    f"{unit[0]}{unit[2]} in {where}")

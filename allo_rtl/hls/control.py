@@ -120,6 +120,24 @@ class AnyOf:
         return " | ".join(c.format() for c in self.conds)
 
 
+@dataclass(frozen=True)
+class AllOf:
+    conds: tuple
+
+    def format(self) -> str:
+        return " & ".join(f"({c.format()})" if isinstance(c, AnyOf) else c.format()
+                          for c in self.conds)
+
+
+def all_of(*conds):
+    """The conjunction of the non-None ``conds`` (None: always)."""
+    flat = []
+    for c in conds:
+        if c is not None:
+            flat += list(c.conds) if isinstance(c, AllOf) else [c]
+    return None if not flat else flat[0] if len(flat) == 1 else AllOf(tuple(flat))
+
+
 def any_of(*conds):
     """The disjunction of the non-None ``conds`` (None when there is none)."""
     flat = []

@@ -14,7 +14,7 @@ from .control import (BlockCycle, BlockRun, CallCapture, CallServe, CallStart, C
                       CaptureParams, Control, CounterInit, CounterStep, ExternalStall,
                       LoopContinues, Node, OpValue, PipelineDrained, PipelineEnter, PipelineRun,
                       PortWait, StagesBusy, StagesCapture, StagesServe, StagesStart, Start, State, StreamWait,
-                      Transition, any_of)
+                      Transition, all_of, any_of)
 
 
 class _Entry:
@@ -175,25 +175,46 @@ class _Builder:
         target = _Entry.of(body_entry)
         last.transitions.append(Transition(OpValue(r.enter, n), target.state.index,
                                            target.actions))
-        latch, own = self.latch(r, body_entry, body_exits)
-        node = Node("loop", r, entry.states, (tuple(body),), latch=latch.index if own else None)
-        return first, [(last, None), (latch, None)], node
+        latch, exits = self.latch(r, body_entry, body_exits)
+        node = Node("loop", r, entry.states, (tuple(body),), latch=latch)
+        return first, [(last, None), *exits], node
 
     def latch(self, r: LoopRegion, body_entry, body_exits):
-        """(the state stepping the index, whether it is a state of its own)."""
-        own = not (len(body_exits) == 1 and body_exits[0][1] is None
-                   and body_exits[0][0].index in self.mergeable)
-        if own:
-            latch = self.new_state("latch", f"loop {r.loop.name} latch", r.loop.loc.line)
-            self.patch(body_exits, latch)
-        else:
+        """Step the index and test it where the body ends: (the latch's own state or None,
+        the loop's exits). The step joins the body's last state when that is a block ending
+        the body alone; it rides on the body's exit transitions when each leaves a pipeline
+        (once drained) or a block (``_foldable``) -- a pipelined loop inside a loop then
+        costs no cycle between its runs; otherwise the latch is a state of its own."""
+        target = _Entry.of(body_entry)
+        if (len(body_exits) == 1 and body_exits[0][1] is None
+                and body_exits[0][0].index in self.mergeable):
             latch = body_exits[0][0]
             self.mergeable.discard(latch.index)
+            latch.actions.append(CounterStep(r))
+            latch.transitions.append(Transition(LoopContinues(r), target.state.index,
+                                                target.actions))
+            return None, [(latch, None)]
+        if all(self._foldable(st) for st, _ in body_exits):
+            for st, cond in body_exits:
+                st.transitions.append(Transition(all_of(cond, LoopContinues(r)),
+                                                 target.state.index,
+                                                 (CounterStep(r), *target.actions)))
+                self.mergeable.discard(st.index)
+            return None, list(body_exits)
+        latch = self.new_state("latch", f"loop {r.loop.name} latch", r.loop.loc.line)
+        self.patch(body_exits, latch)
         latch.actions.append(CounterStep(r))
-        target = _Entry.of(body_entry)
         latch.transitions.append(Transition(LoopContinues(r), target.state.index,
                                             target.actions))
-        return latch, own
+        return latch.index, [(latch, None)]
+
+    @staticmethod
+    def _foldable(st: State) -> bool:
+        """A state whose exit may also step a loop: a pipeline's, or a block's that steps no
+        counter itself (the step and the entry's counter set-up are register writes of the
+        transition taken, as a region's entry is)."""
+        return st.kind == "pipeline" or (
+            st.kind == "step" and not any(isinstance(a, CounterStep) for a in st.actions))
 
     def counted_loop(self, r: LoopRegion):
         self.loops.append(r)
@@ -201,10 +222,10 @@ class _Builder:
         if body_entry is None:
             return None, [], Node("loop", r)
         body_entry = _Entry.of(body_entry)
-        latch, own = self.latch(r, body_entry, body_exits)
+        latch, exits = self.latch(r, body_entry, body_exits)
         init = CounterInit(r, r.lo.value)
-        node = Node("loop", r, (), (tuple(body),), latch=latch.index if own else None)
-        return _Entry(body_entry.state, (init, *body_entry.actions)), [(latch, None)], node
+        node = Node("loop", r, (), (tuple(body),), latch=latch)
+        return _Entry(body_entry.state, (init, *body_entry.actions)), exits, node
 
     def pipelined_loop(self, plan):
         """One state running the modulo-scheduled nest, entered with its counters set (after

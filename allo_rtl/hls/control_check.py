@@ -2,12 +2,13 @@
 model rely on. Raises ``ControlError`` naming the state; never changes the IR."""
 from __future__ import annotations
 
-from .control import (AnyOf, BlockCycle, CalleeBusy, Control, ControlError, CounterInit,
+from .control import (AllOf, AnyOf, BlockCycle, CalleeBusy, Control, ControlError, CounterInit,
                       CounterStep, ExternalStall, PipelineDrained, PipelineEnter, PipelineRun,
                       StagesBusy, Start, StreamWait)
 
-# a transition may only carry register writes that set up the region it enters
-TRANSITION_ACTIONS = (CounterInit, PipelineEnter)
+# a transition may only carry register writes that set up the region it enters, or step the
+# loop whose body it leaves (a latch folded into the body's exits)
+TRANSITION_ACTIONS = (CounterInit, PipelineEnter, CounterStep)
 
 
 def check_control(ctl: Control):
@@ -45,16 +46,24 @@ def _check_regions(ctl):
     for r in ctl.loops:
         steppers = [s.index for s in ctl.states
                     if any(isinstance(a, CounterStep) and a.loop is r for a in s.actions)]
-        if len(steppers) > 1:
+        on_exits = [s.index for s in ctl.states for t in s.transitions
+                    if any(isinstance(a, CounterStep) and a.loop is r for a in t.actions)]
+        if len(steppers) > 1 or (steppers and on_exits):
             raise ControlError(f"{ctl.function}: loop {r.loop.name} is stepped in states "
-                               f"{steppers}")
+                               f"{steppers} and on the exits of {on_exits}")
     for index, plan in ctl.pipelines:
         st = ctl.states[index]
         if not isinstance(st.run, PipelineRun) or st.run.pipeline is not plan:
             raise ControlError(f"{ctl.function} s{index}: does not run its pipeline")
-        if [t.cond for t in st.transitions if not isinstance(t.cond, PipelineDrained)]:
+        if [t.cond for t in st.transitions if not _after_drained(t.cond)]:
             raise ControlError(f"{ctl.function} s{index}: a pipeline state may only leave "
                                "when drained")
+
+
+def _after_drained(cond) -> bool:
+    """``cond`` holds only once the pipeline drained (alone, or with a loop's test)."""
+    return isinstance(cond, PipelineDrained) or (
+        isinstance(cond, AllOf) and any(isinstance(c, PipelineDrained) for c in cond.conds))
 
 
 def _check_stall(ctl, st, where):

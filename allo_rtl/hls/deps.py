@@ -14,7 +14,6 @@ from __future__ import annotations
 from ..ir.affine import Affine
 from ..ir.dependence import Nest, dependence
 from .cdfg import Op
-from .phases import phase_of
 
 
 def address_form(addr: Op, written: set, nest: Nest) -> Affine | None:
@@ -36,18 +35,23 @@ def min_distance(x_addr: Affine | None, y_addr: Affine | None, nest: Nest) -> in
     return None if found is None else found.forward
 
 
-def access_distance(x: Op, y: Op, addr_of: dict, nest: Nest, index_ops: dict) -> int | None:
-    """``min_distance`` of two accesses, knowing their predicates: two phased accesses
-    (``phases.py``) meet only in iterations whose innermost index differs by the difference
-    of their phases, which is one more subscript equation."""
+def access_distance(x: Op, y: Op, addr_of: dict, nest: Nest, phases: dict) -> int | None:
+    """``min_distance`` of two accesses, knowing their phases (``phases.dependence_phases``):
+    a phased access counts only in iterations whose innermost index has its phase's value,
+    which is one more subscript equation. Two phased accesses meet only in iterations whose
+    innermost indices differ by the difference of their phases; a phased store and an
+    unphased load (a run-time bank: the store goes to one bank, every bank is read and a
+    select keeps one) meet only in the store's iterations."""
     ax, ay = addr_of.get(x), addr_of.get(y)
-    px, py = phase_of(x, index_ops, nest), phase_of(y, index_ops, nest)
-    if px is None or py is None or px.level != py.level or ax is None or ay is None:
+    px, py = phases.get(x), phases.get(y)
+    if ax is None or ay is None or (px is None and py is None) or \
+            (px is not None and py is not None and px.level != py.level):
         return min_distance(ax, ay, nest)
-    loop = nest.loops[px.level]
+    loop = nest.loops[(px or py).level]
     lo, step = int(loop.lo.value), loop.step
     k = Affine.of(loop.var)
-    kx = k.plus(Affine((), -(lo + px.residue * step)))
-    ky = k.plus(Affine((), -(lo + py.residue * step)))
-    found = dependence([ax, kx], [ay, ky], nest)
+
+    def at_phase(p):        # zero exactly in the iterations of phase p (0 everywhere: none)
+        return Affine((), 0) if p is None else k.plus(Affine((), -(lo + p.residue * step)))
+    found = dependence([ax, at_phase(px)], [ay, at_phase(py)], nest)
     return None if found is None else found.forward

@@ -14,7 +14,13 @@ same difference constraints as ``sdc.py``) plus what overlapping iterations add:
 * ports (modulo reservation): the accesses of one iteration to one port class keep program order
   one cycle apart and fit in a window of II cycles, so no two share a cycle modulo II; when no
   schedule fits that window (a load and a store of one port around a float add), the window is
-  dropped and accesses that share a slot are pushed apart until none do.
+  dropped and accesses that share a slot are pushed apart until none do;
+* float units (pipelined: one op per cycle, so a unit serves II ops of an iteration): a class
+  ``s.allocation`` limits to c units takes at most c ops per modulo slot and counts in ResMII;
+  an unlimited class at II > 1 is first asked for the fewest units II allows,
+  ceil(ops / II), and keeps a unit per op only when no schedule at this II shares them. Ops
+  of a class are pushed apart like a port's clashing accesses (a window would not do: a
+  float chain is longer than II).
 
 II is searched upward from max(requested, ResMII). Loop indices are read at position 0 (where
 the issue counters hold them); everything else moves down shift registers, one per cycle of
@@ -29,7 +35,7 @@ from dataclasses import dataclass, field
 from ..ir.dependence import Nest
 from .cdfg import Block
 from .deps import access_distance, address_form
-from .phases import exclusive_pair, gap_window
+from .phases import dependence_phases, exclusive_pair, gap_window
 from .resources import PORT_KINDS, groups, res_mii as resource_mii
 from .stream_order import PIPELINE_GAP, stream_order
 from .sdc import Problem, memory_order, solve, timing_constraints
@@ -62,6 +68,7 @@ class ModuloSchedule:
     external_ids: frozenset = frozenset()   # buffers reached through ports
     mem_deps: list = field(default_factory=list)  # (x, y, d): y of iteration n+d after x of n
     addr_of: dict = field(default_factory=dict)   # memory op -> affine address (deps.affine)
+    dep_phases: dict = field(default_factory=dict)  # memory op -> Phase its effect counts in
 
     @property
     def trips(self) -> int | None:
@@ -113,6 +120,7 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     for op in block.ops:
         if op.info.is_memory:
             addr_of[op] = address_form(op.operands[0], written, nest)
+    phases = dependence_phases(block.ops, index_ops, nest)
     by_class = groups(block.ops, external_ids)
     # a port's two phased accesses (a promoted load and store) take one slot between them
     counted = {rc: g[:1] if exclusive_pair(g, index_ops, nest) else g
@@ -120,16 +128,21 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
     res_mii, _ = resource_mii(counted, timing)
     first = max(requested_ii, res_mii)
     pairs = [rc for rc, g in by_class.items() if rc.capacity == 1 and len(g) == 2 and
-             exclusive_pair(g, index_ops, nest) is None]
+             not rc.is_float_unit and exclusive_pair(g, index_ops, nest) is None]
     phased = any(exclusive_pair(g, index_ops, nest) for g in by_class.values())
     for ii in range(first, MAX_II + 1):
-        for late in (False, True) if phased else (False,):
-            # phased pairs: first with their gap before the first meeting, then after it
-            x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops, carried,
-                                   addr_of, pairs, late)
-            if x is None:           # the accesses of a port may span more than II cycles
-                x, problem = _solve(block, nest, timing, external_ids, ii, index_ops,
-                                    carried, addr_of, window=False, late=late)
+        shares = sharing_caps(by_class, ii)
+        for caps in (shares, {}) if shares else ({},):
+            for late in (False, True) if phased else (False,):
+                # phased pairs: first with their gap before the first meeting, then after it
+                x, problem = _solve_at(block, nest, timing, external_ids, ii, index_ops,
+                                       carried, addr_of, phases, pairs, late, caps)
+                if x is None:       # the accesses of a port may span more than II cycles
+                    x, problem = _solve(block, nest, timing, external_ids, ii, index_ops,
+                                        carried, addr_of, phases, window=False, late=late,
+                                        caps=caps)
+                if x is not None:
+                    break
             if x is not None:
                 break
         if x is None:
@@ -137,39 +150,51 @@ def modulo_schedule(block: Block, loops: list, trips: list, timing: TimingModel,
         sch = ModuloSchedule(block, nest, loops, requested_ii, ii, 0, index_ops=index_ops,
                              carried_reads=carried, res_mii=res_mii,
                              external_ids=frozenset(external_ids), mem_deps=problem.mem_deps,
-                             addr_of=addr_of)
+                             addr_of=addr_of, dep_phases=phases)
         _fill(sch, x, problem, timing)
         sch.limit = _explain(sch, counted, problem, x, timing)
         return sch
     raise NotPipelinable(f"no schedule with II <= {MAX_II} satisfies the loop's recurrences")
 
 
-def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, pairs,
-              late=False):
+def sharing_caps(by_class, ii) -> dict:
+    """Float unit class -> the fewest units its ops need at ``ii`` (each serves II of them),
+    for the classes with no ``s.allocation`` limit and more ops than that."""
+    out = {}
+    for rc, group in by_class.items():
+        if rc.is_float_unit and rc.capacity is None and len(group) > -(-len(group) // ii):
+            out[rc] = -(-len(group) // ii)
+    return out
+
+
+def _solve_at(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases,
+              pairs, late=False, caps=None):
     """A schedule at ``ii``, or (None, problem). A port with two accesses per iteration needs
     them in different modulo slots: their gap must not be a multiple of II, which is not one
     difference constraint. Solve without it, then keep each such gap inside the window of II
     cycles it fell in (moving a gap that hit a multiple one cycle on); if that fails, fall back
     to both accesses within one window of II cycles (the rule for larger groups)."""
-    args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of)
+    args = (block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases)
     if ii == 1 or not pairs:
-        return _solve(*args, late=late)
-    x, problem = _solve(*args, windows={rc: None for rc in pairs}, late=late)
+        return _solve(*args, late=late, caps=caps)
+    x, problem = _solve(*args, windows={rc: None for rc in pairs}, late=late, caps=caps)
     if x is None:
-        return _solve(*args, late=late)
+        return _solve(*args, late=late, caps=caps)
     gaps = {rc: problem.pair_gap(rc, x) for rc in pairs}
     if all(g % ii for g in gaps.values()):
         return x, problem
-    x, problem = _solve(*args, windows={rc: g // ii for rc, g in gaps.items()}, late=late)
-    return (x, problem) if x is not None else _solve(*args, late=late)
+    x, problem = _solve(*args, windows={rc: g // ii for rc, g in gaps.items()}, late=late,
+                        caps=caps)
+    return (x, problem) if x is not None else _solve(*args, late=late, caps=caps)
 
 
-def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, windows=None,
-           window=True, late=False):
+def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, phases,
+           windows=None, window=True, late=False, caps=None):
     """``windows``: port class -> None (its two accesses only in program order) or q (their
     gap within [q II + 1, (q + 1) II - 1]); other classes of capacity one keep every access of
     an iteration within II cycles, or with ``window=False`` are repaired after solving (an
-    access sharing a slot with an earlier one of its port pushed further)."""
+    access sharing a slot with an earlier one of its port pushed further). Float unit classes
+    are always repaired so, to their ``s.allocation`` limit or ``caps`` (class -> units)."""
     windows = windows or {}
     ops = [op for op in block.ops if not op.info.stable or op in index_ops or op in carried]
     var = {op: k for k, op in enumerate(ops)}
@@ -199,7 +224,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
                     lp.forwarded.add(rd)
     # memory: program order inside an iteration; ports: one cycle apart and, so that no two
     # share a modulo slot, all of an iteration's accesses to a port within II cycles
-    by_class = memory_order(lp, ops, var, external_ids)
+    by_class = memory_order(lp, ops, var, external_ids, float_units=False)
     stream_order(lp, ops, var, PIPELINE_GAP)
     for rc, group in by_class.items():
         pair = exclusive_pair(group, index_ops, nest)
@@ -215,7 +240,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             if q is not None:
                 lp.diff(var[b], var[a], q * ii + 1, tag=("port", rc))
                 lp.diff(var[a], var[b], 1 - (q + 1) * ii, tag=("port", rc))
-        elif window and rc.capacity == 1 and len(group) > 1:
+        elif window and rc.capacity == 1 and len(group) > 1 and not rc.is_float_unit:
             lp.diff(var[group[0]], var[group[-1]], 1 - ii, tag=("port", rc))
     # memory: distances across iterations (x in iteration n, y in iteration n + d)
     accesses = defaultdict(list)
@@ -227,7 +252,7 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             for y in group:
                 if x is y or x.info.is_load and y.info.is_load:
                     continue
-                d = access_distance(x, y, addr_of, nest, index_ops)
+                d = access_distance(x, y, addr_of, nest, phases)
                 if d is not None:
                     gap = 1 if x.info.is_store else 0
                     lp.mem_deps.append((x, y, d))
@@ -239,37 +264,44 @@ def _solve(block, nest, timing, external_ids, ii, index_ops, carried, addr_of, w
             if o in var:
                 consumers[o].append(var[op])
     x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
-    # without the window, repair: an access sharing a modulo slot with an earlier one of its
-    # port is pushed at least one cycle further from it, and the LP solved again
-    for _ in range(0 if window else 4 * len(ops)):
+    # repair (ports without the window, float units always): an op sharing a modulo slot
+    # with an earlier one of its class is pushed at least one cycle further from it, and the
+    # LP solved again
+    caps = caps or {}
+    for _ in range(max(1, 4 * len(ops))):
         if x is None:
             break
-        clashes = list(_slot_clashes(by_class, var, x, ii, index_ops, nest))
+        clashes = list(_slot_clashes(by_class, var, x, ii, index_ops, nest, caps, not window))
         if not clashes:
             break
         for rc, a, b in clashes:
-            lp.diff(var[b], var[a], int(x[var[b]] - x[var[a]]) + 1, tag=("port", rc))
+            lp.diff(var[b], var[a], int(x[var[b]] - x[var[a]]) + 1,
+                    tag=("unit" if rc.is_float_unit else "port", rc))
         x, lp.A, lp.b = solve(lp, var, L, consumers, timing)
     else:
-        if not window:
-            x = None
+        x = None
     lp.var, lp.L = var, L
     return x, lp
 
 
-def _slot_clashes(by_class, var, x, ii, index_ops, nest):
-    """(port class, earlier access, later access) pairs starting in one modulo slot (a
-    phased pair never meets in one cycle whatever its slots: not a clash)."""
+def _slot_clashes(by_class, var, x, ii, index_ops, nest, caps, ports):
+    """(class, earlier op, later op) pairs where the later op overfills a modulo slot of a
+    float unit class (its capacity or ``caps``) or, with ``ports``, of a port (a phased pair
+    never meets in one cycle whatever its slots: not a clash)."""
     for rc, group in by_class.items():
-        if rc.capacity != 1 or exclusive_pair(group, index_ops, nest) is not None:
+        cap = caps.get(rc, rc.capacity)
+        if rc.is_float_unit:
+            if cap is None:
+                continue
+        elif not ports or rc.capacity != 1 or exclusive_pair(group, index_ops, nest):
             continue
-        taken = {}
+        taken = defaultdict(list)
         for op in group:
             slot = int(x[var[op]]) % ii
-            if slot in taken:
-                yield rc, taken[slot], op
+            if len(taken[slot]) >= cap:
+                yield rc, taken[slot][0], op
             else:
-                taken[slot] = op
+                taken[slot].append(op)
 
 
 def forwardable(write, timing) -> bool:
@@ -300,6 +332,12 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
         return f"II={sch.ii} as requested"
     slack = lp.A @ x - lp.b
     _, worst = resource_mii(by_class, timing)
+    if sch.ii == sch.res_mii and worst is not None and worst.is_float_unit:
+        group = by_class[worst]
+        lines = ", ".join(str(op.loc.line) for op in group)
+        return (f"II={sch.ii}: s.allocation limits {worst.kind} to {worst.capacity} unit(s) "
+                f"and a unit takes one op per cycle; {len(group)} {worst.kind} ops/iteration "
+                f"at line(s) {lines}; raise the limit for a lower II")
     if sch.ii == sch.res_mii and worst is not None and worst.kind == "port":
         group = by_class[worst]
         buf = group[0].buf

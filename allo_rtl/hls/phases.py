@@ -28,27 +28,110 @@ class Phase:
 
 def phase_of(op, index_ops: dict, nest) -> Phase | None:
     """The phase of a predicated memory access, or None (runs every iteration, or its
-    predicate is not ``innermost index == constant``)."""
+    predicate does not confine it to one value of the innermost index)."""
     info = op.info
     if not info.is_memory or len(op.operands) <= info.memory_operands:
         return None
-    pred = op.operands[-1]
+    inner = _innermost(nest)
+    if inner is None:
+        return None
+    return _single(residues(op.operands[-1], index_ops, nest, inner), inner, nest)
+
+
+def dependence_phases(ops, index_ops: dict, nest) -> dict:
+    """Memory op -> the Phase in which its effect counts, for the dependence distances: a
+    predicated access's ``phase_of``, and an unpredicated load whose value is only used
+    through selects confining it to one value of the innermost index -- a run-time bank's
+    read (``banking.py``: every bank is read, a chain of selects keeps one); what such a load
+    reads in the other iterations is never used, so a store to its bank need not come first."""
+    inner = _innermost(nest)
+    if inner is None:
+        return {}
+    users = {}
+    for op in ops:
+        for o in op.operands:
+            users.setdefault(id(o), []).append(op)
+    memo = {}
+
+    def used_in(v):                 # residues in which v's value may matter (None: all)
+        if id(v) in memo:
+            return memo[id(v)]
+        memo[id(v)] = None          # a cycle (none in a block) counts as "all"
+        out = frozenset()
+        for u in users.get(id(v), []):
+            c, if_true, if_false = u.operands if u.opcode == "select" else (v, None, None)
+            if c is not v and (if_true is v) != (if_false is v):    # v in one arm only
+                cond = (residues if if_true is v else _complement)(c, index_ops, nest, inner)
+                within = used_in(u)
+                part = within if cond is None else cond if within is None else cond & within
+            else:
+                part = None
+            if part is None:
+                out = None
+                break
+            out |= part
+        memo[id(v)] = out
+        return out
+
+    out = {}
+    for op in ops:
+        if not op.info.is_memory:
+            continue
+        phase = phase_of(op, index_ops, nest)
+        if phase is None and op.info.is_load and len(op.operands) <= op.info.memory_operands:
+            phase = _single(used_in(op), inner, nest)
+        if phase is not None:
+            out[op] = phase
+    return out
+
+
+def residues(pred, index_ops: dict, nest, inner: int):
+    """The residues r (issue-order iteration n = r mod K) in which ``pred`` may hold, or None
+    (any): ``k == c`` on the innermost index k, ``not (k == c)``, and conjunctions of them
+    (a run-time bank's store chain is predicated ``not (k == 0) and k == 1``, ...)."""
+    if pred.opcode == "land":
+        a, b = (residues(o, index_ops, nest, inner) for o in pred.operands)
+        return b if a is None else a if b is None else a & b
+    if pred.opcode == "lnot":
+        return _complement(pred.operands[0], index_ops, nest, inner)
+    r = _equality_residue(pred, index_ops, nest, inner)
+    return None if r is None else frozenset(() if r < 0 else (r,))
+
+
+def _complement(pred, index_ops, nest, inner):
+    """The residues in which ``pred`` is false, when ``pred`` is exactly ``k == c``."""
+    r = _equality_residue(pred, index_ops, nest, inner)
+    if r is None:
+        return None
+    return frozenset(range(nest.trips[inner])) - {r}
+
+
+def _equality_residue(pred, index_ops, nest, inner):
+    """r when ``pred`` is ``innermost index == constant`` (-1: a value k never takes), else
+    None."""
     if not pred.info.is_equality:
         return None
     a, b = pred.operands
     idx, c = (a, b) if b.info.is_const else (b, a)
-    level = index_ops.get(idx)
+    if index_ops.get(idx) != inner or not c.info.is_const:
+        return None
+    loop = nest.loops[inner]
+    r, rem = divmod(int(c.value) - int(loop.lo.value), loop.step)  # index constants >= 0
+    return r if not rem and 0 <= r < nest.trips[inner] else -1
+
+
+def _innermost(nest):
+    """The innermost level when its trips and start are constants (K >= 2), else None."""
     inner = len(nest.trips) - 1
-    if level != inner or not c.info.is_const:
-        return None
     trips, loop = nest.trips[inner], nest.loops[inner]
-    lo = getattr(loop.lo, "value", None)
-    if trips is None or trips < 2 or lo is None:
+    if trips is None or trips < 2 or getattr(loop.lo, "value", None) is None:
         return None
-    r, rem = divmod(int(c.value) - int(lo), loop.step)     # index constants are >= 0 here
-    if rem or not 0 <= r < trips:
-        return None
-    return Phase(trips, r, inner)
+    return inner
+
+
+def _single(rs, inner, nest):
+    return Phase(nest.trips[inner], next(iter(rs)), inner) if rs is not None and \
+        len(rs) == 1 else None
 
 
 def collide(a: Phase, b: Phase, ii: int, gap: int) -> bool:

@@ -2,11 +2,13 @@
 
 Every operation whose table entry names a ``resource`` uses one instance of a class per start:
 a memory access uses a port class of its buffer (external arrays: one shared read/write port;
-on-chip memories: a read port and a write port, or two read/write ports for RAM_T2P), a multiplication a multiplier of its operand
-shape, a division a divider of its width, a float add/subtract or multiply a float unit of its
-format. A class has a capacity (operations that may start in
-one cycle, or in one modulo slot) or none (the binder makes as many units as the schedule
-needs). An iterative unit stays busy for ``unit_ii`` cycles per operation.
+on-chip memories: a read port and a write port, or two read/write ports for RAM_T2P), a
+multiplication a multiplier of its operand shape, a division a divider of its width, a float
+add/subtract or multiply a float unit of its format. A class has a capacity (operations that
+may start in one cycle, or in one modulo slot) or none (the binder makes as many units as the
+schedule needs). A float unit class has the capacity ``s.allocation`` gave it
+(``Op.unit_limit``), else none. An iterative unit stays busy for ``unit_ii`` cycles per operation; a pipelined one takes
+a new operation every cycle, so one unit serves II operations of a pipelined iteration.
 
 This is the one place that says which port an access uses; the list scheduler, the SDC and
 modulo schedulers, the checker and the report all ask it.
@@ -17,19 +19,27 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ..schedule.allocation import UNIT_CLASSES
+
+FLOAT_UNIT_KINDS = tuple(UNIT_CLASSES)      # ``s.allocation``'s classes: fadd, fmul, ...
 PORT_KINDS = {"rw": "1 shared read/write port", "r": "1 read port", "w": "1 write port",
               "p0": "read/write port 0 of 2", "p1": "read/write port 1 of 2"}
 
 
 @dataclass(frozen=True)
 class ResourceClass:
-    kind: str             # "port", "mul", "div"
+    kind: str             # "port", "stream", "mul", "div", "fadd", "fmul", ...
     key: tuple            # port: (id(buffer), "rw" | "r" | "w"); units: their shape
     capacity: int | None  # starts per cycle; None: as many units as needed
 
     @property
     def port(self) -> str | None:
         return self.key[1] if self.kind == "port" else None
+
+    @property
+    def is_float_unit(self) -> bool:
+        """A pipelined float unit class (its key: the format's bits and mantissa bits)."""
+        return self.kind in FLOAT_UNIT_KINDS
 
 
 def port_of(op, external_ids) -> str:
@@ -52,7 +62,7 @@ def resource_of(op, external_ids) -> ResourceClass | None:
     if kind == "stream":                # one transfer per stream and cycle
         return ResourceClass("stream", (id(op.chan),), 1)
     if op.info.pipelined:               # a float unit: one per format
-        return ResourceClass(kind, (op.type.bits, op.type.fracs), None)
+        return ResourceClass(kind, (op.type.bits, op.type.fracs), op.unit_limit)
     shape = tuple((o.type.hw_bits, o.type.signed) for o in op.operands)
     return ResourceClass(kind, shape, None)
 

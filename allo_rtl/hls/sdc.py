@@ -10,7 +10,8 @@ matrix is totally unimodular and the LP optimum is integral:
 * memory order on one buffer (program order): load after store ``>= 1``, store after load
   ``>= 0``, store after store ``>= 1``;
 * ports: accesses sharing a port class of a buffer are kept in program order one cycle apart
-  (SDC's linear-order encoding of a resource of capacity 1);
+  (SDC's linear-order encoding of a resource of capacity 1); a float unit class limited to c
+  units (``s.allocation``) likewise, each op a cycle after the c-th before it;
 * the block's last cycle ``L`` is at least every op's ready cycle (variable writes commit there).
 
 Objective: minimum latency ``L`` first, then the fewest register bits: for each value, its
@@ -126,10 +127,13 @@ def timing_constraints(prob, ops, var, L, timing):
     _chain_constraints(ops, timing, prob, var, limit, reg_out)
 
 
-def memory_order(prob, ops, var, external_ids) -> dict:
+def memory_order(prob, ops, var, external_ids, float_units=True) -> dict:
     """Program order on each buffer (load after store >= 1, store after load >= 0, store after
-    store >= 1) and, for each resource class of capacity 1 (a port), one start per cycle in
-    program order; returns resource class -> its ops in order."""
+    store >= 1) and, for each resource class of capacity c (a port: 1; a float unit class
+    ``s.allocation`` limits), at most c starts per cycle: its k-th op at least a cycle after
+    its (k - c)-th, in program order (of any c + 1 of them two are c apart in that order,
+    so they cannot share a cycle). ``float_units=False`` leaves float units out (the modulo
+    scheduler counts their slots instead). Returns resource class -> its ops in order."""
     stores, loads = defaultdict(list), defaultdict(list)
     for op in ops:
         if not op.info.is_memory or op not in var:
@@ -143,9 +147,10 @@ def memory_order(prob, ops, var, external_ids) -> dict:
         (stores if op.info.is_store else loads)[key].append(op)
     by_class = groups([op for op in ops if op in var], external_ids)
     for rc, group in by_class.items():
-        if rc.capacity == 1:
-            for a, b in zip(group, group[1:]):
-                prob.diff(var[b], var[a], 1, tag=("resource", rc, a, b))
+        if rc.capacity is None or rc.is_float_unit and not float_units:
+            continue
+        for a, b in zip(group, group[rc.capacity:]):
+            prob.diff(var[b], var[a], 1, tag=("resource", rc, a, b))
     return by_class
 
 
@@ -225,7 +230,8 @@ def describe(tag) -> str:
                 f"{a.loc.line} (same array, program order)")
     if kind == "resource":
         _, rc, a, b = tag
-        return f"lines {a.loc.line} and {b.loc.line} share one {rc.kind} ({rc.port or ''})"
+        what = f"{rc.kind} ({rc.port})" if rc.port else f"{rc.kind} unit (s.allocation)"
+        return f"lines {a.loc.line} and {b.loc.line} share one {what}"
     if kind == "bound":
         return tag[1]
     if kind == "stream":

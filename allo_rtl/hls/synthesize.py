@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
 from .arbitration import arbitrated_params
-from .bind import Binding, bind_registers, bind_units
-from .check import check_block, check_modulo
+from .bind import Binding, bind_pipeline_units, bind_registers, bind_units
+from .check import check_block, check_modulo, check_unit_binding
 from .cdfg import (Block, CallRegion, DataflowRegion, FunctionCDFG, IfRegion, LoopRegion,
                    WhileRegion, build_cdfg)
 from .control_build import build_control
@@ -180,6 +180,26 @@ class PipelineWarning(UserWarning):
 SCHEDULERS = {"sdc": sdc_schedule_block, "list": schedule_block}
 
 
+def _limit_units(design: FunctionDesign):
+    """Give every float unit op the limit ``s.allocation`` set for its class (the resource
+    classes read it, so every scheduler and the checker count it)."""
+    limits = design.function.allocation
+    if not limits:
+        return
+    for block, _ in _blocks_with_uses(design.cdfg.body):
+        for op in block.ops:
+            if op.info.pipelined and op.info.resource in limits:
+                op.unit_limit = limits[op.info.resource]
+
+
+def check_units(design: FunctionDesign):
+    """The binding's unit sharing against the schedules it was made from."""
+    blocks = [(sch.block.ops, sch.start, None) for sch in design.schedules.values()]
+    blocks += [(p.schedule.block.ops, p.schedule.start, p.schedule.ii)
+               for p in design.pipelines.values()]
+    check_unit_binding(blocks, design.binding.unit_of)
+
+
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
                         banks=None, external_stall: bool = False,
                         arbitrated=frozenset(), two_port=frozenset(),
@@ -193,6 +213,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
     external = set(design.shared_port_ids)
     bind_ports(design.cdfg, design.dual_port_ids)
     scheduled = []
+    _limit_units(design)
     pipelined = _plan_pipelines(design, timing, external)
     for block, uses in _blocks_with_uses(design.cdfg.body):
         if id(block) in pipelined:
@@ -204,6 +225,8 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
         scheduled.append((sch, uses))
     bind_registers(scheduled, design.binding)
     bind_units(scheduled, design.binding)
+    bind_pipeline_units([p.schedule for p in design.pipelines.values()], design.binding)
+    check_units(design)
     design.control = build_control(design, external_stall)
     return design
 

@@ -276,6 +276,8 @@ class Function:
     loc: Loc = UNKNOWN
     locals: list = field(default_factory=list)   # Scalars and Buffers declared in the body
     returns_tuple: bool = False         # ``return a, b`` (vs a single value)
+    # ``s.allocation``: float unit class ("fadd", "fmul", ...) -> most units of each format
+    allocation: dict = field(default_factory=dict)
 
     def symbols(self):
         return [*self.params, *self.locals, *[r for r in self.results if r not in self.params]]

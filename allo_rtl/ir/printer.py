@@ -98,6 +98,9 @@ def format_function(f: ir.Function) -> str:
     results = ", ".join(_decl(r) for r in f.results)
     flag = "  # dataflow" if getattr(f, "dataflow", False) else ""      # s.dataflow("fn")
     lines = [f"def {f.name}({params}) -> ({results}):{flag}"]
+    if f.allocation:
+        limits = ", ".join(f"{cls} <= {n}" for cls, n in sorted(f.allocation.items()))
+        lines.append(f"  # allocation: {limits}")
     for sym in f.locals:
         lines.append(f"  local {_decl(sym)}")
     lines += format_body(f.body, 1)

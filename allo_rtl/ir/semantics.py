@@ -141,14 +141,19 @@ def bitcast(a, ta: AlloType, tr: AlloType):
 
 
 def math_call(fn: str, args: list, types: list, tr: AlloType):
-    """exp/log/sqrt (in the float format ``tr``, as numpy computes it; exp, log and tanh of
-    float32, float16 and bfloat16 by the hardware's float32 algorithm, ``float_math``, rounded
+    """exp/log/sqrt (in the float format ``tr``, as numpy computes it; exp, log, tanh, sin, cos
+    and power of float32, float16 and bfloat16 by the hardware's float32 algorithm,
+    ``float_math``, rounded
     to the format), abs/min/max (any type, computed exactly
     then wrapped)."""
     if fn in float_math.ALGORITHMS and tr.is_float and tr.bits <= 32:
-        # float16/bfloat16: the float32 algorithm on the (exact) widened value, rounded once
-        r = float_math.evaluate(fn, cast(args[0], types[0], float32))
+        # float16/bfloat16: the float32 algorithm on the (exact) widened value, rounded once;
+        # each operand first in the result's format (power(x, 3) takes 3 as a float)
+        r = float_math.evaluate(fn, *(cast(cast(a, t, tr), tr, float32)
+                                      for a, t in zip(args, types)))
         return r if tr == float32 else cast(r, float32, tr)
+    if fn in float_math.ALGORITHMS64 and tr.bits == 64 and tr.is_float:
+        return float_math.evaluate64(fn, cast(args[0], types[0], tr))
     if fn in FLOAT_FUNCS:
         xs = [cast(a, t, tr) for a, t in zip(args, types)]
         with np.errstate(all="ignore"):

@@ -288,6 +288,8 @@ class _Lowering(DataflowLowering):
             return ~reduce(lambda a, b: a & b, returned)
         if isinstance(c, ctl_ir.AnyOf):
             return reduce(lambda a, b: a | b, (self.cond(x) for x in c.conds))
+        if isinstance(c, ctl_ir.AllOf):
+            return reduce(lambda a, b: a & b, (self.cond(x) for x in c.conds))
         raise TypeError(type(c).__name__)
 
     def translate(self, cst, st: _State):
@@ -517,14 +519,19 @@ class _Lowering(DataflowLowering):
         its inputs in ``state`` only; a unit of its own (``state`` None) all the time. The
         result is valid ``stages`` cycles after the start; ``en`` holds it on a stall."""
         key = self.design.binding.unit_of[op] if state is not None else ("own", id(op))
-        if key not in self.float_units:
-            unit = op.info.new_unit(op, stages)
-            self.m.submodules[f"{op.info.report_name}{len(self.float_units)}"] = unit
-            self.m.d.comb += unit.en.eq(self.units_en)
-            self.float_units[key] = unit
-        stmts, result = op.info.drive(self.float_units[key], op, args)
+        stmts, result = op.info.drive(self.float_unit(key, op, stages), op, args)
         if state is None:
             self.m.d.comb += stmts
         else:
             state.comb += stmts
         return result
+
+    def float_unit(self, key, op, stages: int):
+        """The pipelined unit ``key`` names (a binding's shared unit or ``("own", id(op))``),
+        made on first use: every op on it has the same class, format and latency."""
+        if key not in self.float_units:
+            unit = op.info.new_unit(op, stages)
+            self.m.submodules[f"{op.info.report_name}{len(self.float_units)}"] = unit
+            self.m.d.comb += unit.en.eq(self.units_en)
+            self.float_units[key] = unit
+        return self.float_units[key]

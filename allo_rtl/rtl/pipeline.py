@@ -14,20 +14,23 @@ stalled, and the state's actions (memory accesses, variable writes) do not happe
 """
 from __future__ import annotations
 
-from functools import reduce
-
-from amaranth.hdl import Const, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Mux, Signal, signed
 
 from ..hls.modulo import ModuloSchedule
 from .interface import hw_shape
 
 
+# one reduction operator, not a chain of ``&``/``|``: a pipeline hundreds of stages deep (a
+# float64 power) would give a chain as deep, which Amaranth's simulator compiles recursively
+# (RecursionError past Python's 1000 frames)
 def _all(values):
-    return reduce(lambda a, b: a & b, values, Const(1, 1))
+    values = list(values)
+    return Cat(*values).all() if values else Const(1, 1)
 
 
 def _any(values):
-    return reduce(lambda a, b: a | b, values, Const(0, 1))
+    values = list(values)
+    return Cat(*values).any() if values else Const(0, 1)
 
 
 class _Statements:
@@ -204,6 +207,12 @@ class PipelineLowering:
             value = bp.data(op.port)
         elif info.is_stream:
             value = port.payload
+        elif info.pipelined and low.shared(op):
+            # a unit other ops use in other modulo slots (``bind_pipeline_units``): its
+            # inputs are this op's while this op's position holds a valid iteration
+            unit = low.float_unit(low.design.binding.unit_of[op], op, sch.ready[op] - p)
+            stmts, value = info.drive(unit, op, args)
+            self._at(state, self.issue_want if p == 0 else valid, comb=stmts)
         elif info.pipelined:          # a unit of its own, moving with the pipeline
             value = low.pipelined(op, args, None, sch.ready[op] - p)
         else:

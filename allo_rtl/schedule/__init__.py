@@ -13,6 +13,7 @@ from ..ir import nodes as ir
 from ..ir.printer import format_module
 from ..ir.verifier import verify_module
 from . import loops as loop_primitives
+from .allocation import allocation as allocation_primitive
 from .buffer_at import buffer_at as buffer_at_primitive
 from .compute_at import compute_at as compute_at_primitive
 from .annotations import apply_annotations
@@ -196,6 +197,15 @@ class Schedule:
             loop_primitives.pipeline(f, name, initiation_interval)
 
     @_user_signature
+    def allocation(self, unit, limit):
+        """At most ``limit`` float units of class ``unit`` ("fadd", "fmul", "fdiv",
+        "fsqrt"; "kernel:fadd" for a callee) per float format: the schedulers start at most
+        ``limit`` such operations per cycle (per modulo slot in a pipeline, where ResMII
+        counts them) and the binder shares that many units (Vivado's ``allocation``)."""
+        with _primitive(self, "allocation", (unit, limit)):
+            allocation_primitive(self.module, unit, limit)
+
+    @_user_signature
     def parallel(self, axis):
         with _primitive(self, "parallel", (_q(axis),)):
             f, name = self._loop(axis)
@@ -350,7 +360,7 @@ class Schedule:
 check_arguments(Schedule, ("split", "reorder", "fuse", "unroll", "pipeline", "parallel",
                            "compute_at", "inline", "unfold", "partition", "buffer_at",
                            "reuse_at", "reshape", "get_loops", "get_equivalent_variables", "to",
-                           "dataflow", "compose"))
+                           "dataflow", "compose", "allocation"))
 
 # The build driver lives above the backend stages (hls, rtl, sim, boards); it registers itself
 # here when ``allo_rtl`` is imported, so this layer never imports upward.

@@ -20,7 +20,7 @@ from ..errors import AlloScheduleError
 # which positional arguments of each primitive name kernels' loops or arrays ("fn:name")
 LOOP_ARGS = {"split": (0,), "unroll": (0,), "pipeline": (0,), "parallel": (0,),
              "compute_at": (0, 1), "buffer_at": (1,), "reuse_at": (1,), "unfold": (0,),
-             "dataflow": (0,)}
+             "dataflow": (0,), "allocation": (0,)}
 ALL_LOOP_ARGS = ("reorder", "fuse")
 BUFFER_ARGS = {"partition": (0,), "buffer_at": (0,), "reuse_at": (0,), "reshape": (0,),
                "to": (0,)}
@@ -112,4 +112,5 @@ REPLAY = {
     "reshape": lambda s, target, shape: s.reshape(target, shape),
     "to": lambda s, target, dst, depth: s.to(target, dst, depth=depth),
     "dataflow": lambda s, axis: s.dataflow(axis),
+    "allocation": lambda s, unit, limit: s.allocation(unit, limit),
 }

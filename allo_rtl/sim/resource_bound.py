@@ -3,10 +3,14 @@
 For each entry of a pipelined loop with ``trips`` iterations, no schedule of that loop body
 finishes sooner than ``(trips - 1) x ResMII + depth`` cycles: the iterations must start at
 least ResMII apart (the most accesses one memory port, or operations one unit, must serve
-per iteration, over its capacity: ``hls.modulo``) and the last takes the body's depth. The
-bound of a call is the sum over every entry of every pipelined loop: what the achieved II
-costs on top of it (recurrences, a port shared within one slot) is the gap to the measured
-cycles; the FSM around the pipelines is not counted.
+per iteration, over its capacity: ``hls.modulo``) and the last takes the body's depth. Each
+run of a block outside the pipelines (a statement of an unpipelined loop's body, say) takes
+at least as many cycles as its busiest port or limited unit needs: the accesses it
+certainly makes to one port (predicated ones may not happen: not counted) over the port's
+capacity. The bound of a call is the sum over every entry of every pipelined loop and every
+run of such a block: what the achieved II costs on top of it (recurrences, a port shared
+within one slot) and the FSM's chaining of dependent operations are the gap to the measured
+cycles.
 
 Loops with constant bounds give their trips from the schedule. Run-time trips (triangular
 loops: ``for j in range(i + 1)``) come from the same trace the fast cycle model uses
@@ -16,7 +20,10 @@ and a triangular nest is not left without a bound.
 """
 from __future__ import annotations
 
+import math
+
 from ..hls.control_latency import loop_trips
+from ..hls.resources import groups
 from . import boundary
 from .cycle_model import CycleModelError, Trace, TracingInterpreter
 
@@ -27,11 +34,29 @@ class _BoundWalk:
     are not constant, every branch and while from the trace always: one rule per statement,
     so the recorded queues are read in the order they were written."""
 
-    def __init__(self, controls: dict, trace: Trace):
-        self.controls, self.trace = controls, trace
+    def __init__(self, designs: dict, timing, trace: Trace):
+        self.designs, self.timing, self.trace = designs, timing, trace
+        self.name = None
+        self.floors = {}
 
     def function(self, name: str) -> int:
-        return self.nodes(self.controls[name].body)
+        caller, self.name = self.name, name
+        try:
+            return self.nodes(self.designs[name].control.body)
+        finally:
+            self.name = caller
+
+    def block_floor(self, block) -> int:
+        """Cycles one run of ``block`` needs at least: its busiest port or limited unit."""
+        key = id(block)
+        if key not in self.floors:
+            certain = [op for op in block.ops if not (
+                op.info.is_memory and len(op.operands) > op.info.memory_operands)]
+            by_class = groups(certain, self.designs[self.name].shared_port_ids)
+            self.floors[key] = max([math.ceil(sum(self.timing.unit_ii(op) for op in ops)
+                                              / rc.capacity)
+                                    for rc, ops in by_class.items() if rc.capacity] or [0])
+        return self.floors[key]
 
     def nodes(self, nodes) -> int:
         return sum(self.node(n) for n in nodes)
@@ -39,7 +64,7 @@ class _BoundWalk:
     def node(self, node) -> int:
         kind, take = node.kind, self.trace.take
         if kind == "block":
-            return 0
+            return self.block_floor(node.region)
         if kind == "pipeline":
             sch = node.pipeline.schedule
             trips = sch.trips
@@ -87,7 +112,7 @@ def resource_bound(design, *args) -> int | None:
     raw = boundary.convert_args(top, [_copy(a) for a in args], design.top_banks)
     trace = Trace()
     TracingInterpreter(design.module, trace).call(top, raw)
-    return _BoundWalk(controls, trace).function(design.module.top)
+    return _BoundWalk(design.designs, design.timing, trace).function(design.module.top)
 
 
 def _copy(a):
