@@ -7,8 +7,9 @@ multiplication a multiplier of its operand shape, a division a divider of its wi
 add/subtract or multiply a float unit of its format. A class has a capacity (operations that
 may start in one cycle, or in one modulo slot) or none (the binder makes as many units as the
 schedule needs). A float unit class has the capacity ``s.allocation`` gave it
-(``Op.unit_limit``), else none. An iterative unit stays busy for ``unit_ii`` cycles per operation; a pipelined one takes
-a new operation every cycle, so one unit serves II operations of a pipelined iteration.
+(``Op.unit_limit``), else none. An iterative unit stays busy for ``unit_ii`` cycles per
+operation; a pipelined one takes a new operation every cycle, so one unit serves II operations
+of a pipelined iteration.
 
 This is the one place that says which port an access uses; the list scheduler, the SDC and
 modulo schedulers, the checker and the report all ask it.
