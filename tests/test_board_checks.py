@@ -61,6 +61,8 @@ def test_a_failed_tool_is_explained_by_its_log(tmp_path):
     assert build.tool_error(tmp_path) == (
         "ERROR: Unable to place cell 'mul_1', no BELs remaining to implement cell type "
         "'SB_MAC16' (top.tim)")
+    (tmp_path / "top.tim").write_text("ERROR: Unable to place cell '" + "x" * 300 + "'\n")
+    assert len(build.tool_error(tmp_path)) == 200 + len(" (top.tim)")
 
 
 def test_tool_variables_are_put_back(monkeypatch):

@@ -166,7 +166,8 @@ def tool_error(build_dir: Path) -> str | None:
             continue
         for line in log.read_text(errors="replace").splitlines():
             if line.lstrip().startswith("ERROR"):
-                return f"{line.strip()} ({name})"
+                line = line.strip()          # nextpnr names cells by their whole netlist path
+                return f"{line if len(line) <= 200 else line[:197] + '...'} ({name})"
     return None
 
 
