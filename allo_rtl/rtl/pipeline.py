@@ -19,6 +19,13 @@ moving and leave bubbles. So the transfer first in program order among the pendi
 oldest iteration's) is always attempted, and only its own FIFO can keep it: the stage blocks
 only where the Kahn-network interpreter's would. Transfers sharing a position complete one by
 one (a ``done`` bit each, a get's payload kept), earlier ones while a later one waits.
+Why that is enough: each stream keeps its order (one transfer per iteration with II = 1, and
+an iteration cannot pass one still at its position), so if every stage were stuck, each on its
+first pending transfer, the first of those the interpreter reaches would find its FIFO with
+the same transfers of that stage and at most the other side's transfers done here: at least
+as many items as here for a put (full), at most as many for a get (empty). So it would be
+stuck there too. Positions ahead of a hold keep moving, so iterations only drift apart, and
+with II = 1 that only relaxes the schedule's dependences between them.
 """
 from __future__ import annotations
 
@@ -280,7 +287,7 @@ class PipelineLowering:
         (``done``), and a get keeps the payload it took."""
         low, m = self.low, self.low.m
         ok = port.ready if op.opcode == "sput" else port.valid
-        pending = self.valid[p]
+        pending = self.present(p)
         nxt = self.hold[p + 1] if p + 1 < self.sch.depth else Const(0, 1)
         done = None
         if p in self.shared_pos:
@@ -320,8 +327,15 @@ class PipelineLowering:
         stop = Const(0, 1) if enable is None else ~enable
         for p in reversed(range(d)):
             ahead = self.hold[p + 1] if p + 1 < d else Const(0, 1)
-            m.d.comb += self.hold[p].eq(self.valid[p] & (_any(self.blocked[p]) | ahead | stop))
-            m.d.comb += self.move[p].eq(self.valid[p] & ~self.hold[p])
+            here = self.present(p)
+            m.d.comb += self.hold[p].eq(here & (_any(self.blocked[p]) | ahead | stop))
+            m.d.comb += self.move[p].eq(here & ~self.hold[p])
+
+    def present(self, p: int):
+        """An iteration is at position ``p``: at 0 the one that would issue, whether or not the
+        state stalls (``valid[0]`` is only driven while it does not), so a stalled pipeline
+        still reports the transfers it waits on to the watchdog."""
+        return self.issue_want if p == 0 else self.valid[p]
 
     def moving(self):
         """Some position moves this cycle (the watchdog's progress of an elastic pipeline)."""

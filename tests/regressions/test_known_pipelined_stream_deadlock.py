@@ -21,6 +21,9 @@ import pytest
 
 import allo_rtl.dataflow as df
 from allo_rtl.ir.types import Stream, int32
+from allo_rtl.sim.cycle_model import CycleModelError
+from allo_rtl.sim.kpn import DeadlockError
+from allo_rtl.sim.watchdog import HardwareDeadlockError
 
 SIMS = [None, pytest.param("icarus", marks=pytest.mark.icarus),
         pytest.param("verilator", marks=pytest.mark.verilator)]
@@ -173,3 +176,39 @@ def test_the_pipelined_stage_finishes(sim, top, loop):
     mod(A.copy(), hw)
     np.testing.assert_array_equal(ref, _numpy(top, A))
     np.testing.assert_array_equal(hw, ref)
+
+
+def test_the_cycle_model_still_refuses_stream_stalls():
+    """An elastic pipeline's cycles depend on when its FIFOs fill: the fast cycle model cannot
+    time them, and says so, as for any stream wait."""
+    s = df.customize(late_put)
+    s.pipeline("source_0:i")
+    with pytest.raises(CycleModelError, match="stream_wait"):
+        s.build(target="cycles")(_inputs(3), np.zeros(N, np.int32))
+
+
+@df.region()
+def starved(A: int32[N], B: int32[N]):
+    s: Stream[int32, 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def source(a: int32[N]):
+        for i in range(N - 1):          # one short
+            s.put(a[i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def sink(b: int32[N]):
+        for i in range(N):
+            b[i] = s.get() + 1
+
+
+def test_a_true_deadlock_of_an_elastic_pipeline_is_reported_under_stalls():
+    """The fuzzer's stall source once hid it: position 0's transfer was only reported while
+    the state was not stalled, so every external stall looked like progress to the watchdog
+    and the simulation ran to its cycle limit."""
+    with pytest.raises(DeadlockError):
+        df.build(starved, target="simulator")(_inputs(4), np.zeros(N, np.int32))
+    s = df.customize(starved)
+    s.pipeline("sink_0:i")
+    with pytest.raises(HardwareDeadlockError, match="sink_0 waits to get from s"):
+        s.build(stall_source=5, max_cycles=2000)(_inputs(4), np.zeros(N, np.int32))
