@@ -90,7 +90,7 @@ def three_stage_schedule(pipelined):
 @pytest.mark.parametrize("pipelined", [(), ("load_0", "square_plus_0", "store_0"),
                                        ("square_plus_0",)])
 def test_three_stage_matches_interpreter_and_numpy(sim, pipelined):
-    """Plain and pipelined stages (a pipeline stalls as a whole on a full or empty FIFO)."""
+    """Plain and pipelined stages (a pipeline holds per position on a full or empty FIFO)."""
     A = np.random.default_rng(5).integers(-3000, 3000, N).astype(np.int32)
     ref = [A.copy(), np.zeros(N, np.int32)]
     df.build(three_stage, target="simulator")(*ref)

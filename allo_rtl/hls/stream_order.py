@@ -7,8 +7,13 @@ can deadlock where the interpreter does not (``put(a); get(b)`` against a stage 
 ``get(a); put(b)``). So in an FSM block every transfer is at least one cycle after the one
 before it in program order (``FSM_GAP``). A pipelined loop overlaps iterations anyway; there
 an iteration's transfers keep program order but may share a cycle (``PIPELINE_GAP``), and one
-stream takes one transfer per modulo slot (its resource class, ``resources``). The pipeline
-stalls as a whole while any of its active transfers cannot happen.
+stream takes one transfer per modulo slot (its resource class, ``resources``). A gap alone
+would not keep the order with II = 1 (iteration ``i``'s later transfer and iteration
+``i + d``'s earlier one share a cycle), so the hardware does (``rtl.pipeline.elastic``): a
+blocked transfer holds its position and the ones behind it, never the ones ahead, and
+transfers of one position complete in program order. Pipelines it does not cover (II > 1,
+pipelined units, memory ports shared with other stages) stall as a whole while any of their
+active transfers cannot happen.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-from amaranth.hdl import Cat, Mux, Signal
+from amaranth.hdl import Cat, Const, Mux, Signal
 from amaranth.lib import wiring
 
 from ..errors import AlloBackendError
@@ -160,8 +160,9 @@ class DataflowLowering:
         m.d.comb += comp.stream_wait.eq(Cat(*waits))
         kinds = ("idle", "wait", "join")
         still = [self.in_state(st.index) for st in self.control.states if st.kind in kinds]
-        still += [self.in_state(k) & self.stream_wait[k] for k, items in self.transfers.items()
-                  if items]
+        # an elastic pipeline with a blocked transfer still progresses while a position moves
+        still += [self.in_state(k) & self.stream_wait[k] & ~self.moving.get(k, Const(0, 1))
+                  for k, items in self.transfers.items() if items]
         busy = ~reduce(lambda a, b: a | b, still)
         for c in children:
             busy = busy | (c.stream_progress if hasattr(c, "stream_progress") else ~c.idle)

@@ -28,7 +28,7 @@ from ..ir import nodes as ir
 from .interface import (ARBITER_PORT_SUFFIXES, CONTROL_PORTS, TEST_PORTS, WATCHDOG_PORTS,
                         KernelInterface, ScalarPort, hw_shape, interface_of)
 from .memports import BufferPorts
-from .pipeline import PipelineLowering
+from .pipeline import PipelineLowering, elastic
 from .dataflow_lowering import DataflowLowering
 from .streams import instance_names, stream_members, wait_table
 
@@ -185,6 +185,11 @@ class _Lowering(DataflowLowering):
             sts = [self.states[i] for i in run.states]
             for op in run.block.ops:
                 self.lower_op(op, run.schedule, sts)
+        # elastic pipelines (``rtl.pipeline.elastic``) hold per position: a blocked transfer
+        # is not their state's stall
+        self.elastic = {index for index, plan in control.pipelines
+                        if elastic(plan.schedule, self.design.arbitrated)}
+        self.moving = {}                  # elastic state -> "some position moves"
         for cst in control.states:
             self.states[cst.index].stall = self.cond(cst.stall)
         self.pipes = {id(plan): self.pipeline(index, plan) for index, plan in control.pipelines}
@@ -280,7 +285,7 @@ class _Lowering(DataflowLowering):
         if isinstance(c, ctl_ir.ExternalStall):
             return self.stall_in
         if isinstance(c, ctl_ir.StreamWait):
-            return self.stream_wait[c.state]
+            return Const(0, 1) if c.state in self.elastic else self.stream_wait[c.state]
         if isinstance(c, ctl_ir.PortWait):
             return self.port_wait[c.state]
         if isinstance(c, ctl_ir.StagesBusy):
@@ -385,6 +390,7 @@ class _Lowering(DataflowLowering):
         """(entry statements, drained condition) of the pipeline running in state ``index``."""
         st = self.states[index]
         lowering = PipelineLowering(self, plan.schedule, plan.regions)
+        assert lowering.elastic == (index in self.elastic)
         enable = None if st.stall is None else ~st.stall
         if lowering.static:
             _, entry, leave = lowering.build(st, enable=enable)
@@ -393,6 +399,8 @@ class _Lowering(DataflowLowering):
             n = next(b.number for b in self.control.blocks if b.block is r.entry)
             _, entry, leave = lowering.build(st, bounds=(self.at(r.lo, n), self.at(r.hi, n)),
                                              enable=enable)
+        if lowering.elastic:
+            self.moving[index] = lowering.moving()
         return entry, leave
 
     # --- variables and values -----------------------------------------------------------
