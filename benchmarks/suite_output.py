@@ -2,6 +2,8 @@
 list of regressions against the last committed results (benchmarks/suite.py runs them)."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 
@@ -53,7 +55,8 @@ def _why(reason: str) -> str:
     route gave up (on the UP5K: out of DSP or logic cells, the log names which)."""
     if "build_top.sh" in reason:
         return "place and route failed (nextpnr found no room; log in build/suite/)"
-    return reason
+    # an AlloError's "file:line:col: error: " names the kernel's file on the machine that ran
+    return re.sub(r"^(\S+:\d+:\d+: )?error: ", "", reason)
 
 
 def board_table(results) -> list:

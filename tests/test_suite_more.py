@@ -151,3 +151,12 @@ def test_comparison_with_the_committed_results_finds_a_regression():
     rows[-1]["ok"] = False
     out = compare(committed, now)
     assert len(out) == 2 and f"{rows[0]['kernel']} ({rows[0]['schedule']}): " in out[0]
+
+
+def test_board_table_reasons_drop_the_error_location():
+    from benchmarks.suite_output import _why
+    assert _why("/somewhere/machsuite.py:44:1: error: stencil2d's arrays need 524576 bits of "
+                "block RAM; icebreaker has 122880") == (
+        "stencil2d's arrays need 524576 bits of block RAM; icebreaker has 122880")
+    assert _why("error: the ice40 build of syrk failed: ERROR: Failed to expand region") == (
+        "the ice40 build of syrk failed: ERROR: Failed to expand region")
