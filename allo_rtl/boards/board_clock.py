@@ -1,7 +1,8 @@
 """The ``sync`` domain of a board top built at a clock other than the oscillator's.
 
 ``BoardClock(config)`` requests the board's clock pin, runs it through the part's PLL
-(``pll.PllConfig``) and drives ``sync`` from the PLL output. The domain's reset is held until
+(``pll.PllConfig``) and drives the clock and reset of ``sync`` from the PLL output; the board
+top defines the domain (Amaranth 0.6 wants a domain defined above every user of it). The domain's reset is held until
 the PLL reports lock and then for a further power-on delay: iCE40 block RAMs read as zero for
 ~3 us after configuration (Amaranth's own iCE40 clock waits 15 us; so do we, on both families,
 counted in the generated clock).
@@ -37,7 +38,6 @@ class BoardClock(Elaboratable):
         # its name; nextpnr derives the constraint from the PLL's dividers itself (its log:
         # "Derived frequency constraint of ... MHz")
 
-        m.domains.sync = ClockDomain("sync")
         m.d.comb += ClockSignal("sync").eq(self.clk)
         # lock comes from the PLL's own logic, not from this domain: synchronize it; the
         # counter restarts whenever lock drops

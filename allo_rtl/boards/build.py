@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from amaranth.hdl import Elaboratable, Module
+from amaranth.hdl import ClockDomain, Elaboratable, Module
 from amaranth.lib import io
 
 from ..errors import AlloError
@@ -62,6 +62,7 @@ class BoardTop(Elaboratable):
         m = Module()
         clock_hz = platform.default_clk_frequency
         if self.pll is not None:
+            m.domains.sync = ClockDomain("sync")
             m.submodules.clock = BoardClock(self.pll)
             clock_hz = self.pll.output_mhz * 1e6
         leds = self._leds(m, platform)
