@@ -44,12 +44,16 @@ class LimbMul(wiring.Component):
     """
 
     def __init__(self, a_shape, b_shape, width: int, limb_bits: int = 16, stages: int = 1):
+        problem = None
         if not isinstance(width, int) or width < 1:
-            raise ValueError(f"LimbMul width must be a positive integer, not {width!r}")
-        if not isinstance(limb_bits, int) or limb_bits < 2:
-            raise ValueError(f"LimbMul limb_bits must be an integer >= 2, not {limb_bits!r}")
-        if stages not in (1, 2):
-            raise ValueError(f"LimbMul stages must be 1 or 2, not {stages!r}")
+            problem = f"LimbMul width must be a positive integer, not {width!r}"
+        elif not isinstance(limb_bits, int) or limb_bits < 2:
+            problem = f"LimbMul limb_bits must be an integer >= 2, not {limb_bits!r}"
+        elif stages not in (1, 2):
+            problem = f"LimbMul stages must be 1 or 2, not {stages!r}"
+        if problem:
+            self._MustUse__silence = True         # a refused unit is not an unused one
+            raise ValueError(problem)
         self.width, self.limb_bits, self.stages = width, limb_bits, stages
         self.a_shape, self.b_shape = Shape.cast(a_shape), Shape.cast(b_shape)
         super().__init__({"a": In(self.a_shape), "b": In(self.b_shape), "en": In(1, init=1),
