@@ -1,5 +1,6 @@
-"""The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> scheduled
-blocks -> binding -> control IR (the FSM, ``hls.control``).
+"""The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> pipelined
+multiplies (where the clock needs them) -> scheduled blocks -> binding -> control IR (the FSM,
+``hls.control``).
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
