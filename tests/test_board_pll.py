@@ -143,8 +143,9 @@ def test_board_build_refuses_an_impossible_clock_before_the_tools_run(tmp_path):
 @pytest.mark.parametrize("board,mhz", [("ulx3s-85f", 100.0), ("icebreaker", 30.0)])
 def test_a_small_kernel_places_at_the_pll_clock(board, mhz):
     project = BUILD_ROOT / f"pll_vadd_{board}"
-    rep = allo.customize(vadd).build(target="board", board=board, project=project,
-                                     clock_mhz=mhz).board_report
+    mod = allo.customize(vadd).build(target="board", board=board, project=project,
+                                     clock_mhz=mhz)
+    rep = mod.board_report
     assert rep["pll"] is not None and rep["clock_mhz"] == pytest.approx(mhz)
     assert rep["requested_clock_mhz"] == mhz and rep["oscillator_mhz"] != mhz
     # nextpnr derived the constraint from the PLL instance's dividers: the same clock
@@ -153,3 +154,4 @@ def test_a_small_kernel_places_at_the_pll_clock(board, mhz):
     assert constraint == pytest.approx(mhz, rel=2e-3)
     assert rep["timing_met"] and rep["fmax_mhz"] >= rep["clock_mhz"]
     assert Path(rep["bitstream"]).stat().st_size > 10_000
+    assert f"MHz (PLL from {rep['oscillator_mhz']:g} MHz)" in str(mod.report())
