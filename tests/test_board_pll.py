@@ -1,6 +1,7 @@
 """The PLL behind ``clock_mhz``: dividers against the parts' formulas (recomputed here, and an
 exhaustive numpy search over every divider setting), against what ecppll/icepll print for the
-same requests, refusals, and one small build per family that places at the generated clock."""
+same requests, refusals, and small builds that place at the generated clock (ECP5, iCE40 with
+the oscillator on the PLL pad and off it)."""
 import json
 from pathlib import Path
 
@@ -140,7 +141,9 @@ def test_board_build_refuses_an_impossible_clock_before_the_tools_run(tmp_path):
 
 
 @pytest.mark.board
-@pytest.mark.parametrize("board,mhz", [("ulx3s-85f", 100.0), ("icebreaker", 30.0)])
+# the HX8K breakout's oscillator is not on a PLL pad: SB_PLL40_CORE instead of _PAD
+@pytest.mark.parametrize("board,mhz", [("ulx3s-85f", 100.0), ("icebreaker", 30.0),
+                                       ("ice40-hx8k-evn", 48.0)])
 def test_a_small_kernel_places_at_the_pll_clock(board, mhz):
     project = BUILD_ROOT / f"pll_vadd_{board}"
     mod = allo.customize(vadd).build(target="board", board=board, project=project,

@@ -20,8 +20,8 @@ POWER_ON_DELAY_S = 15e-6
 
 
 class BoardClock(Elaboratable):
-    def __init__(self, config: PllConfig):
-        self.config = config
+    def __init__(self, config: PllConfig, on_pll_pad: bool = True):
+        self.config, self.on_pll_pad = config, on_pll_pad
         self.clk = Signal(name="pll_clk")
         self.lock = Signal()
 
@@ -29,11 +29,16 @@ class BoardClock(Elaboratable):
         m = Module()
         cfg = self.config
         pin = platform.request(platform.default_clk, dir="-")
-        if cfg.family == "ecp5":
-            m.submodules.clk_in = clk_in = io.Buffer("i", pin)
-            m.submodules.pll = _ehxplll(cfg, clk_in.i, self.clk, self.lock)
+        if cfg.family == "ice40" and self.on_pll_pad:
+            m.submodules.pll = _sb_pll40(cfg, "SB_PLL40_PAD", {"io_PACKAGEPIN": pin.io},
+                                         self.clk, self.lock)
         else:
-            m.submodules.pll = _sb_pll40_pad(cfg, pin, self.clk, self.lock)
+            m.submodules.clk_in = clk_in = io.Buffer("i", pin)
+            if cfg.family == "ecp5":
+                m.submodules.pll = _ehxplll(cfg, clk_in.i, self.clk, self.lock)
+            else:
+                m.submodules.pll = _sb_pll40(cfg, "SB_PLL40_CORE",
+                                             {"i_REFERENCECLK": clk_in.i}, self.clk, self.lock)
         # no add_clock_constraint: the PLL output merges into the sync clock net and loses
         # its name; nextpnr derives the constraint from the PLL's dividers itself (its log:
         # "Derived frequency constraint of ... MHz")
@@ -77,13 +82,13 @@ def _ehxplll(cfg: PllConfig, clk_in, clk_out, lock) -> Instance:
         i_PLLWAKESYNC=Const(0), i_ENCLKOP=Const(0))
 
 
-def _sb_pll40_pad(cfg: PllConfig, pin, clk_out, lock) -> Instance:
-    # the boards' oscillators sit on the PLL's own pad (iCEBreaker pin 35, HX8K-EVN J3),
-    # so the pad variant takes the pin directly, with no SB_IO in between
+def _sb_pll40(cfg: PllConfig, cell: str, clock_in: dict, clk_out, lock) -> Instance:
+    # SB_PLL40_PAD where the oscillator sits on the PLL's own pad (iCEBreaker pin 35: the pad
+    # variant takes the pin directly, and nextpnr refuses an SB_IO in between); elsewhere
+    # (HX8K breakout J3) SB_PLL40_CORE from the pin's input buffer
     d = cfg.dividers
     return Instance(
-        "SB_PLL40_PAD", p_FEEDBACK_PATH="SIMPLE", p_PLLOUT_SELECT="GENCLK",
+        cell, p_FEEDBACK_PATH="SIMPLE", p_PLLOUT_SELECT="GENCLK",
         p_DIVR=Const(d["DIVR"], 4), p_DIVF=Const(d["DIVF"], 7), p_DIVQ=Const(d["DIVQ"], 3),
-        p_FILTER_RANGE=Const(d["FILTER_RANGE"], 3),
-        io_PACKAGEPIN=pin.io, o_PLLOUTGLOBAL=clk_out, o_LOCK=lock,
-        i_RESETB=Const(1), i_BYPASS=Const(0))
+        p_FILTER_RANGE=Const(d["FILTER_RANGE"], 3), **clock_in,
+        o_PLLOUTGLOBAL=clk_out, o_LOCK=lock, i_RESETB=Const(1), i_BYPASS=Const(0))

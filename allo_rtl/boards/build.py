@@ -63,7 +63,7 @@ class BoardTop(Elaboratable):
         clock_hz = platform.default_clk_frequency
         if self.pll is not None:
             m.domains.sync = ClockDomain("sync")
-            m.submodules.clock = BoardClock(self.pll)
+            m.submodules.clock = BoardClock(self.pll, self.board.clock_on_pll_pad)
             clock_hz = self.pll.output_mhz * 1e6
         leds = self._leds(m, platform)
         if self.mode == "uart":
