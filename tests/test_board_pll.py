@@ -141,9 +141,11 @@ def test_board_build_refuses_an_impossible_clock_before_the_tools_run(tmp_path):
 
 
 @pytest.mark.board
-# the HX8K breakout's oscillator is not on a PLL pad: SB_PLL40_CORE instead of _PAD
+# the HX8K breakout's oscillator is not on a PLL pad: SB_PLL40_CORE instead of _PAD (18 s:
+# long, to keep CI's board builds to one per family)
 @pytest.mark.parametrize("board,mhz", [("ulx3s-85f", 100.0), ("icebreaker", 30.0),
-                                       ("ice40-hx8k-evn", 48.0)])
+                                       pytest.param("ice40-hx8k-evn", 48.0,
+                                                    marks=pytest.mark.long)])
 def test_a_small_kernel_places_at_the_pll_clock(board, mhz):
     project = BUILD_ROOT / f"pll_vadd_{board}"
     mod = allo.customize(vadd).build(target="board", board=board, project=project,
