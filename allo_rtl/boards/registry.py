@@ -23,6 +23,9 @@ class Board:
     bram_bits: int
     dsps: int
     luts: int
+    # iCE40: the oscillator pin is the PLL's own pad (SB_PLL40_PAD); else SB_PLL40_CORE
+    # takes the clock from the pin's input buffer
+    clock_on_pll_pad: bool = True
 
     def platform_class(self):
         module, cls = self.platform.split(":")
@@ -38,7 +41,7 @@ BOARDS = {b.name: b for b in [
           (("led", 0), ("led", 1)), 208 * 18432, 156, 83640),
     Board("ice40-hx8k-evn", "ice40_hx8k_b_evn:ICE40HX8KBEVNPlatform", "ice40",
           "Lattice iCE40-HX8K breakout, 12 MHz, FTDI UART", True,
-          (("led", 0), ("led", 1)), 32 * 4096, 0, 7680),
+          (("led", 0), ("led", 1)), 32 * 4096, 0, 7680, clock_on_pll_pad=False),
     Board("versa-ecp5", "versa_ecp5:VersaECP5Platform", "ecp5",
           "Lattice ECP5 Versa, LFE5UM-45F, 100 MHz, UART", True,
           (("led", 0), ("led", 1)), 108 * 18432, 72, 43848),

@@ -72,7 +72,7 @@ def unit_key(op) -> tuple:
         cfg = divider_config(op)
         return (cfg.width, cfg.signed)
     if op.info.pipelined:
-        return float_unit.unit_key(op)
+        return (op.info.unit_key or float_unit.unit_key)(op)
     a, b = (o.type for o in op.operands)
     return (a.hw_bits, a.signed, b.hw_bits, b.signed)
 

@@ -50,6 +50,8 @@ class Op:
     # a float unit op: the most units of its class the kernel may have (``s.allocation``,
     # set by ``synthesize``; None: as many as the schedule needs)
     unit_limit: int | None = None
+    # a pipelined multiply (``mul_pipe``, set by ``pipeline_mul``): the bits of its limbs
+    limb_bits: int | None = None
     id: int = -1
 
     @property

@@ -20,7 +20,7 @@ from amaranth.hdl import Mux
 
 from ..ir import semantics
 from ..primitives import arith
-from . import divider_unit, float_unit
+from . import divider_unit, float_unit, mul_unit
 
 # roles: what the control and the schedulers need to know about an operation
 CONST, READ_VAR, WRITE_VAR, LOAD, STORE, COMPUTE = (
@@ -66,6 +66,8 @@ class OpInfo:
     # statements of the starting cycle, the result, valid ``stages`` cycles later only)
     new_unit: Callable | None = None
     drive: Callable | None = None
+    # a pipelined unit other than a float unit: op -> the key of the ops that may share it
+    unit_key: Callable | None = None
 
     def unit_width(self, op) -> int:
         """The width the report gives the op's unit."""
@@ -211,6 +213,14 @@ def _entries():
                       resource="mul", sharable=True, narrowable=True, report_name="mul",
                       core=lambda a, b: a * b,
                       finish=lambda p, op, t: arith.product_value(p, t[0], t[1], op.type)))
+    # the same product on a limb multiplier with a register inside (hls/pipeline_mul.py
+    # picks it when the clock is shorter than the product's delay). Not shared: a shared
+    # unit's operand multiplexer sits before the DSPs, in the cycle the clock is tight in
+    # (atax at 100 MHz on the ECP5: 2.5 ns of mux and routing, 99.4 MHz)
+    out.append(OpInfo("mul_pipe", COMPUTE, PIPELINED, "mul_pipe", "*", semantics.binop,
+                      resource="mul", sharable=False, narrowable=True, report_name="mul",
+                      special_case_of="mul", new_unit=mul_unit.new_unit, drive=mul_unit.drive,
+                      unit_key=mul_unit.unit_key))
     for opcode, sym in [("tdiv", "/"), ("floordiv", "//"), ("mod", "%")]:
         out.append(OpInfo(opcode, COMPUTE, ITERATIVE, "divider", sym, semantics.binop,
                           resource="div", sharable=True, report_name=_FU[sym], noun="division",

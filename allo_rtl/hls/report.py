@@ -232,8 +232,10 @@ def format_report(rep: dict) -> str:
     board = rep.get("board")
     if board:
         u = board["utilization"]
+        pll = board.get("pll")
+        source = f" (PLL from {pll['input_mhz']:g} MHz)" if pll else ""
         lines.append(f"-- board {board['board']} ({board['device']}, {board['mode']}): Fmax "
-                     f"{board['fmax_mhz']} MHz at {board['clock_mhz']} MHz "
+                     f"{board['fmax_mhz']} MHz at {board['clock_mhz']} MHz{source} "
                      f"({'met' if board['timing_met'] else 'NOT met'}); LUT {u['lut']}, "
                      f"FF {u['ff']}, BRAM {u['bram']}, DSP {u['dsp']}; {board['bitstream']}")
     return "\n".join(lines)

@@ -62,7 +62,7 @@ def resource_of(op, external_ids) -> ResourceClass | None:
         return ResourceClass("port", (id(op.buf), port_of(op, external_ids)), 1)
     if kind == "stream":                # one transfer per stream and cycle
         return ResourceClass("stream", (id(op.chan),), 1)
-    if op.info.pipelined:               # a float unit: one per format
+    if op.info.pipelined and kind in FLOAT_UNIT_KINDS:     # a float unit: one per format
         return ResourceClass(kind, (op.type.bits, op.type.fracs), op.unit_limit)
     shape = tuple((o.type.hw_bits, o.type.signed) for o in op.operands)
     return ResourceClass(kind, shape, None)

@@ -1,5 +1,6 @@
-"""The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> scheduled
-blocks -> binding -> control IR (the FSM, ``hls.control``).
+"""The HLS pass order, in one place: IR function -> CDFG -> narrowed widths -> pipelined
+multiplies (where the clock needs them) -> scheduled blocks -> binding -> control IR (the FSM,
+``hls.control``).
 
 Each function of the module is synthesized once (callees before callers); the result is a
 ``FunctionDesign`` the RTL stage turns into an Amaranth component.
@@ -19,6 +20,7 @@ from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
+from .pipeline_mul import pipeline_multipliers
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
 from .port_binding import bind_ports, dual_port_buffers
@@ -156,6 +158,7 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
         if reason is None:
             block = r.body[0]
             narrow_block(block, ())
+            pipeline_multipliers(block, timing)
             try:
                 sch = modulo_schedule(block, [x.loop for x in nest],
                                       [x.static_trips for x in nest], timing, external,
@@ -219,6 +222,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
         if id(block) in pipelined:
             continue
         narrow_block(block, uses)
+        pipeline_multipliers(block, timing)
         sch = SCHEDULERS[scheduler](block, timing, external, uses)
         check_block(sch, timing)
         design.schedules[id(block)] = sch

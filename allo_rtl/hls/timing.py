@@ -66,8 +66,42 @@ class TimingModel:
 
     @property
     def chain_limit_ns(self) -> float:
-        """Latest arrival a combinational chain may reach inside one cycle."""
-        return self.clock_ns - self.data["ops"]["register"]["setup_ns"]
+        """Latest arrival a combinational chain may reach inside one cycle: the period less
+        the setup time and the family's clock uncertainty (the routing of a full design that
+        the per-op measurements do not see, ``pipelining.clock_uncertainty_ns``)."""
+        return (self.clock_ns - self.data["ops"]["register"]["setup_ns"]
+                - self.pipelining.get("clock_uncertainty_ns", 0.0))
+
+    @property
+    def pipelining(self) -> dict:
+        """The family's multiplier pipelining data (``timing_data/<family>.json``)."""
+        return self.data.get("pipelining", {})
+
+    def mul_delay(self, operand_bits: int, result_bits: int) -> float:
+        """Combinational delay of a product: the fitted single-DSP line up to ``dsp_bits``,
+        the family's measured wide line beyond it (a DSP cascade and its adders)."""
+        p = self.pipelining
+        wide = p.get("wide_mul")
+        if wide and p.get("dsp_bits") and operand_bits > p["dsp_bits"]:
+            return wide["base_ns"] + wide["per_bit_ns"] * operand_bits
+        return self._delay("mul", operand_bits)
+
+    def limb_sum_ns(self, result_bits: int) -> float:
+        """The adder tree summing the limb products of a ``result_bits`` product
+        (``primitives.limb_mul``): ceil(log2(terms)) adds of the result's width."""
+        n = -(-result_bits // self.pipelining.get("limb_bits", 16))
+        terms = n * (n + 1) // 2
+        levels = (terms - 1).bit_length()
+        return levels * self._delay("add", result_bits)
+
+    def mul_pipe_timing(self, result_bits: int) -> OpTiming:
+        """A limb multiplier: the limb products in the starting cycle; their sum in the next
+        (latency 1) when it fits there after a register, else registered too (latency 2)."""
+        start = self._delay("mul", self.pipelining.get("limb_bits", 16))
+        out = self.reg_out_ns + self.limb_sum_ns(result_bits)
+        if out <= self.chain_limit_ns:
+            return OpTiming(1, start, out)
+        return OpTiming(2, start, self.reg_out_ns)
 
     def input_arrival(self, op: Op, cycle: int, ready: dict, arrival: dict) -> float:
         """ns into ``cycle`` at which the last of ``op``'s operands is valid: constants at 0;
@@ -138,7 +172,9 @@ TIMING_RULES = {
     "shift": lambda tm, op: OpTiming(0, tm._delay("shift", _width(op))),
     "mux": lambda tm, op: OpTiming(0, tm._delay("mux", _width(op))),
     # a multiplier's depth follows its operands, not its product
-    "mul": lambda tm, op: OpTiming(0, tm._delay("mul", max(o.type.hw_bits for o in op.operands))),
+    "mul": lambda tm, op: OpTiming(0, tm.mul_delay(max(o.type.hw_bits for o in op.operands),
+                                                   _width(op))),
+    "mul_pipe": lambda tm, op: tm.mul_pipe_timing(op.type.hw_bits),
     "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
     "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
     "address": _address,

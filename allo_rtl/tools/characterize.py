@@ -347,8 +347,10 @@ def timing_json(fam: Family, points: list, ops: dict, previous: dict, seconds: f
                      "setup/clock-to-out, so DSP multiplier points are recorded but not fitted")
     notes.append(f"mul: fitted only on widths <= {fam.dsp_max} that map to one DSP block; wider "
                  "points are recorded, not fitted")
+    # the pipelining entry is derived from full-design builds, not from these points: kept
+    kept_entries = {k: previous[k] for k in ("pipelining",) if k in previous}
     return {"family": fam.name, "clock_ns": previous["clock_ns"], "source": source, "ops": ops,
-            "measurements": {"date": day, "tools": tools, "part": fam.part, "seeds": seeds,
+            **kept_entries, "measurements": {"date": day, "tools": tools, "part": fam.part, "seeds": seeds,
                              "freq_mhz": fam.freq_mhz, "seconds": round(seconds, 1),
                              "notes": notes, "points": points}}
 
