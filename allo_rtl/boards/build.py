@@ -9,6 +9,7 @@ paths). The full tool logs stay in the project directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -58,11 +59,13 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         leds = self._leds(m, platform)
+        # SPRAM memories as SB_SPRAM256KA cells on a part that has them (hls/single_port.py)
+        kernel = functools.partial(self.design.component,
+                                   spram_cells=self.board.spram_blocks > 0)
         if self.mode == "uart":
             from .host_link import HostLink
             divisor = int(platform.default_clk_frequency // self.baud)
-            m.submodules.link = link = HostLink(self.design.component, self.design.interface(),
-                                                divisor)
+            m.submodules.link = link = HostLink(kernel, self.design.interface(), divisor)
             uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
             m.submodules.uart_rx_pin = rx_pin = io.Buffer("i", uart.rx)
             m.d.comb += [link.rx.eq(rx_pin.i),
@@ -70,7 +73,8 @@ class BoardTop(Elaboratable):
             status = [link.busy, link.done_seen]
         else:
             from .bist import bist_core
-            m.submodules.bist = core = bist_core(self.design, self.bist_inputs, self.bist_seed)
+            m.submodules.bist = core = bist_core(self.design, self.bist_inputs, self.bist_seed,
+                                                 kernel)
             status = [core.passed, core.failed]
         for led, value in zip(leds, status):
             m.d.comb += led.eq(value)
@@ -83,7 +87,7 @@ def resource_check(design, board: Board) -> list:
     mem_bits = 0
     for d in design.designs.values():
         for sym in d.function.symbols():
-            if hasattr(sym, "shape"):
+            if hasattr(sym, "shape") and id(sym) not in d.single_port_ids:   # SPRAM: apart
                 words = math.prod(sym.shape)
                 mem_bits += words * max(sym.dtype.hw_bits, 1)
     if mem_bits > board.bram_bits:
@@ -205,7 +209,8 @@ def parse_reports(build_dir: Path, board: Board, clock_mhz: float) -> dict:
         util = {"lut": cells.get("SB_LUT4", 0),
                 "ff": sum(v for k, v in cells.items() if k.startswith("SB_DFF")),
                 "carry": cells.get("SB_CARRY", 0), "logic_cells": used.get("ICESTORM_LC", 0),
-                "bram": used.get("ICESTORM_RAM", 0), "dsp": used.get("ICESTORM_DSP", 0)}
+                "bram": used.get("ICESTORM_RAM", 0), "dsp": used.get("ICESTORM_DSP", 0),
+                "spram": used.get("ICESTORM_SPRAM", 0)}
     else:
         util = {"lut": used.get("TRELLIS_COMB", 0), "ff": used.get("TRELLIS_FF", 0),
                 "bram": used.get("DP16KD", 0), "dsp": used.get("MULT18X18D", 0)}
