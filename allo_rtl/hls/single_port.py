@@ -57,15 +57,15 @@ class SinglePortPlan:
 def _fallback(buf, family: str, available: int) -> str | None:
     """Why ``buf``'s SPRAM request cannot be built as SPRAM (None: it can)."""
     if family == "ecp5":
-        return "ecp5 has no SPRAM (iCE40 UltraPlus has)"
+        return "ecp5 has no SPRAM, iCE40 UltraPlus has"
     if available == 0:
-        return "this iCE40 part has no SPRAM (the UltraPlus UP5K of the iCEBreaker has 4)"
+        return "this iCE40 part has no SPRAM, the UltraPlus UP5K of the iCEBreaker has 4"
     if buf.kind in ("arg", "result"):
-        return ("an argument is its caller's memory (or the harness's, on the top): SPRAM "
+        return ("an argument is its caller's memory, or the harness's on the top: SPRAM "
                 "is built for arrays local to a kernel")
     if buf.kind == "const" or buf.init is not None:
-        return ("the array has initial contents (a ROM or a constant initializer), which "
-                "an SPRAM cannot hold: it powers up undefined")
+        return ("the array has initial contents, a ROM, which an SPRAM cannot hold: it "
+                "powers up undefined")
     return None
 
 
@@ -92,8 +92,8 @@ def plan_single_port(module: ir.Module, family: str, available: int | None = Non
             array = b.bank_of or b.name
             why = _fallback(b, family, available)
             if why is not None:
-                plan.placements[(name, array)] = Placement(None, f"Yosys's choice ({why})",
-                                                           False)
+                plan.placements[(name, array)] = Placement(
+                    None, f"an ordinary memory, Yosys's choice ({why})", False)
                 continue
             width = max(b.dtype.hw_bits, 1)
             n = spram_blocks(width, b.type.size)

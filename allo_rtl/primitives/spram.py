@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from amaranth.hdl import Array, Cat, ClockSignal, Const, Module, Shape, Signal
+from amaranth.hdl import Array, Cat, ClockSignal, Const, Module, Shape, Signal, Value
 from amaranth.hdl import Instance
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
@@ -87,7 +87,7 @@ class SinglePortRAM(wiring.Component):
         rows = math.ceil(self.depth / BLOCK_WORDS)
         low = min(self.addr_width, BLOCK_ADDR_BITS)
         address = Cat(self.addr[:low], Const(0, BLOCK_ADDR_BITS - low))
-        wbits = Cat(self.wdata.as_value(), Const(0, cols * BLOCK_BITS - self.width))
+        wbits = Cat(Value.cast(self.wdata), Const(0, cols * BLOCK_BITS - self.width))
         row = self.addr[BLOCK_ADDR_BITS:] if rows > 1 else Const(0, 1)
         outs = []
         for r in range(rows):
