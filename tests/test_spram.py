@@ -17,6 +17,7 @@ from amaranth.sim import Simulator
 
 import allo_rtl as allo
 from allo_rtl.boards.build import find_tool, resource_check
+from allo_rtl.boards.device import Device, SimulatedBoard
 from allo_rtl.boards.registry import get_board
 from allo_rtl.errors import AlloError
 from allo_rtl.ir.types import int16, int32
@@ -245,13 +246,16 @@ def test_spram_falls_back_with_the_reason():
     assert d.single_port.ids == {"rom": frozenset({id(b) for b in d.module.top_func.symbols()
                                                    if getattr(b, "name", "") == "t"})}
 
-    def arg(a: int32[4] @ Memory(resource="SPRAM")) -> int32[4]:
+    def callee(a: int32[4] @ Memory(resource="SPRAM")) -> int32[4]:
         c: int32[4] = 0
         for i in range(4):
             c[i] = a[i] * 2
         return c
-    with pytest.warns(MemoryWarning, match=r"arg:a.*not honoured.*local to a kernel"):
-        assert np.array_equal(allo.customize(arg).build()(a), a * 2)
+
+    def caller(a: int32[4]) -> int32[4]:
+        return callee(a)
+    with pytest.warns(MemoryWarning, match=r"callee:a.*not honoured.*caller's memory"):
+        assert np.array_equal(allo.customize(caller).build()(a), a * 2)
     module = allo.customize(scramble).module
     with pytest.warns(MemoryWarning, match=r"scramble:[cd].*not honoured.*ecp5 has no SPRAM"):
         HardwareDesign(module, "ecp5")
@@ -300,6 +304,65 @@ def test_spram_is_not_counted_as_block_ram_on_the_icebreaker():
     assert np.array_equal(allo.customize(big).build()(a), a)
 
 
+M = 8
+
+
+def spram_args(a: int32[M] @ Memory(resource="SPRAM"), b: int32[M] @ Memory(resource="SPRAM")):
+    for i in range(M):
+        b[i] = a[M - 1 - i] * 2 + b[i]     # the second half reads 7s
+        a[i] = 7
+
+
+def spram_args_expected(a, b):
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    for i in range(M):
+        b[i] = a[M - 1 - i] * 2 + b[i]
+        a[i] = 7
+    wrap = lambda v: ((v + 2**31) % 2**32 - 2**31).astype(np.int32)   # noqa: E731
+    return wrap(a), wrap(b)
+
+
+def spram_arg_inputs():
+    rng = np.random.default_rng(4)
+    a = rng.integers(-2**31, 2**31, M, dtype=np.int64).astype(np.int32)
+    b = rng.integers(-2**31, 2**31, M, dtype=np.int64).astype(np.int32)
+    a[0], b[0] = 2**31 - 1, -2**31
+    return a, b
+
+
+@pytest.mark.parametrize("sim", ["amaranth", pytest.param("icarus", marks=pytest.mark.icarus)])
+def test_top_arguments_in_spram_match_numpy_and_the_interpreter(sim):
+    s = allo.customize(spram_args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MemoryWarning)
+        mod = s.build(target=None if sim == "amaranth" else sim)
+    assert all(p.spram for p in mod.design.interface().arrays)
+    a, b = spram_arg_inputs()
+    want = spram_args_expected(a, b)
+    for m in (mod, s.build(target="python")):
+        a1, b1 = a.copy(), b.copy()
+        m(a1, b1)
+        assert np.array_equal(a1, want[0]) and np.array_equal(b1, want[1])
+
+
+def test_top_arguments_in_spram_through_the_simulated_host_link():
+    s = allo.customize(spram_args)
+    a, b = spram_arg_inputs()
+    want = spram_args_expected(a, b)
+    design = HardwareDesign(s.module, "ice40", spram_blocks=get_board("icebreaker").spram_blocks)
+    dev = Device(SimulatedBoard(design, divisor=4), s)
+    a1, b1 = a.copy(), b.copy()
+    dev(a1, b1)                     # the host writes a and b through the one port, reads back
+    assert np.array_equal(a1, want[0]) and np.array_equal(b1, want[1])
+    hw = s.build(family="ice40")         # the same timing model as the board's
+    hw(a.copy(), b.copy())
+    assert dev.cycles == hw.cycles
+    board = get_board("icebreaker")
+    assert resource_check(design, board) == []
+    bist = resource_check(design, board, mode="bist")
+    assert len(bist) == 1 and "a, b are block RAM in BIST mode" in bist[0]
+
+
 def _yosys_cells(design) -> dict:
     v = verilog.convert(KernelHarness(functools.partial(design.component, spram_cells=True),
                                       design.interface()), name="top", emit_src=False)
@@ -319,8 +382,11 @@ def _yosys_cells(design) -> dict:
 
 @pytest.mark.board          # runs YoWASP Yosys (synthesis only, no place and route)
 def test_yosys_synth_ice40_keeps_the_spram_cells():
-    d = HardwareDesign(allo.customize(scramble).module, "ice40",
-                       spram_blocks=get_board("icebreaker").spram_blocks)
+    blocks = get_board("icebreaker").spram_blocks
+    d = HardwareDesign(allo.customize(scramble).module, "ice40", spram_blocks=blocks)
     cells = _yosys_cells(d)
     assert cells.get("SB_SPRAM256KA") == 4          # c: 2 side by side, d: 2 deep
     assert cells.get("SB_RAM40_4K") == 4            # the harness's a and b, 2 each
+    d = HardwareDesign(allo.customize(spram_args).module, "ice40", spram_blocks=blocks)
+    cells = _yosys_cells(d)
+    assert cells.get("SB_SPRAM256KA") == 4 and "SB_RAM40_4K" not in cells   # a, b: 2 each

@@ -81,20 +81,29 @@ class BoardTop(Elaboratable):
         return m
 
 
-def resource_check(design, board: Board) -> list:
-    """Errors (raised) and warnings (returned) found before place and route."""
+def resource_check(design, board: Board, mode: str = "uart") -> list:
+    """Errors (raised) and warnings (returned) found before place and route. SPRAM memories
+    (``hls/single_port.py``, counted against the part there) take no block RAM, except the
+    top's SPRAM arguments in BIST mode: their built-in inputs are initial contents."""
     f = design.module.top_func
-    mem_bits = 0
+    preloaded = {id(b) for b in f.params if mode == "bist"}
+    mem_bits, warnings = 0, []
+    spram_args = [b.name for b in f.params if id(b) in preloaded and
+                  id(b) in design.designs[f.name].single_port_ids]
+    if spram_args:
+        warnings.append(f"SPRAM argument(s) {', '.join(spram_args)} are block RAM in BIST "
+                        "mode: their built-in inputs are initial contents, which an SPRAM "
+                        "cannot have (mode='uart' keeps them in SPRAM)")
     for d in design.designs.values():
         for sym in d.function.symbols():
-            if hasattr(sym, "shape") and id(sym) not in d.single_port_ids:   # SPRAM: apart
+            spram = id(sym) in d.single_port_ids and id(sym) not in preloaded
+            if hasattr(sym, "shape") and not spram:
                 words = math.prod(sym.shape)
                 mem_bits += words * max(sym.dtype.hw_bits, 1)
     if mem_bits > board.bram_bits:
         raise AlloError(f"{f.name}'s arrays need {mem_bits} bits of block RAM; {board.name} has "
                         f"{board.bram_bits}", f.loc,
                         hint="use smaller arrays or narrower types, or a larger board")
-    warnings = []
     dsp_need = dsp_blocks(design, board)
     if dsp_need > board.dsps:
         built = ("built from LUTs instead (Yosys is not asked to map any to DSPs, which it "
@@ -258,7 +267,7 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     platform = board.platform_class()()
     osc_mhz = platform.default_clk_frequency / 1e6
     clock_mhz = float(clock_mhz or osc_mhz)
-    warnings = resource_check(design, board)
+    warnings = resource_check(design, board, mode)
     for w in warnings:
         print(f"warning: {w}", file=warn_to)
     build_dir.mkdir(parents=True, exist_ok=True)

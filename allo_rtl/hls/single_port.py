@@ -7,7 +7,9 @@ undefined contents. So an array asking for it is built as ``primitives.spram.Sin
 and scheduled through one ``rw`` port class (``resources.port_of``: never a read and a write
 in one cycle), and only when that is right:
 
-* the array is local to a kernel (an argument is its caller's or the harness's memory);
+* the array is local to a kernel, or an argument of the top kernel: the kernel reaches
+  those through one port anyway, and the harness (simulators, the board's host link) holds
+  them in a single-port memory too (a called kernel's argument is its caller's memory);
 * it has no initial contents (not a ROM, no constant initializer): every read of an SPRAM
   must follow a write of its word (a ``= 0`` initializer is a loop of stores, which is fine);
 * the family has SPRAM: ``generic`` (simulation: the same single-port memory) and iCE40
@@ -54,15 +56,15 @@ class SinglePortPlan:
         return sum(self.blocks.values())
 
 
-def _fallback(buf, family: str, available: int) -> str | None:
+def _fallback(buf, family: str, available: int, top: bool) -> str | None:
     """Why ``buf``'s SPRAM request cannot be built as SPRAM (None: it can)."""
     if family == "ecp5":
         return "ecp5 has no SPRAM, iCE40 UltraPlus has"
     if available == 0:
         return "this iCE40 part has no SPRAM, the UltraPlus UP5K of the iCEBreaker has 4"
-    if buf.kind in ("arg", "result"):
-        return ("an argument is its caller's memory, or the harness's on the top: SPRAM "
-                "is built for arrays local to a kernel")
+    if buf.kind in ("arg", "result") and not top:
+        return ("a called kernel's argument is its caller's memory: SPRAM is built for "
+                "arrays local to a kernel and for the top kernel's arguments")
     if buf.kind == "const" or buf.init is not None:
         return ("the array has initial contents, a ROM, which an SPRAM cannot hold: it "
                 "powers up undefined")
@@ -90,7 +92,7 @@ def plan_single_port(module: ir.Module, family: str, available: int | None = Non
                 continue
             _refuse_two_ports(b)
             array = b.bank_of or b.name
-            why = _fallback(b, family, available)
+            why = _fallback(b, family, available, name == module.top)
             if why is not None:
                 plan.placements[(name, array)] = Placement(
                     None, f"an ordinary memory, Yosys's choice ({why})", False)

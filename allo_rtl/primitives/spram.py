@@ -4,7 +4,8 @@ Cycle behaviour: in a cycle with ``we`` high, ``mem[addr] <= wdata``; in a cycle
 high and ``we`` low, ``rdata`` holds ``mem[addr]`` from the next cycle on (read latency 1).
 A read is disabled while writing (Yosys's ``rdwr no_change``): ``rdata`` keeps the last word
 read while the port writes or idles. There are no initial contents: an SPRAM powers up
-undefined, so every read must follow a write of its word (the behavioural model reads 0).
+undefined, so every read must follow a write of its word (the behavioural model reads 0, or
+``init``: a simulation's preloaded arguments).
 
 Two implementations of the same ports:
 
@@ -50,6 +51,8 @@ class SinglePortRAM(wiring.Component):
     cells : bool
         Build from ``SB_SPRAM256KA`` instances (iCE40 UltraPlus) instead of an Amaranth
         memory.
+    init : list of int
+        Initial words of the behavioural memory (``cells=False`` only: an SPRAM has none).
 
     Members
     -------
@@ -60,15 +63,27 @@ class SinglePortRAM(wiring.Component):
     rdata : Out(shape)   the word read in the previous read cycle
     """
 
-    def __init__(self, shape, depth: int, *, cells: bool = False):
+    def __init__(self, shape, depth: int, *, cells: bool = False, init=()):
         if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
             self._MustUse__silence = True
             raise ValueError(f"depth must be a positive integer, not {depth!r}")
+        if cells and len(init):
+            self._MustUse__silence = True
+            raise ValueError("SB_SPRAM256KA cells have no initial contents; init must be "
+                             "empty with cells=True")
         self.shape, self.depth, self.cells = shape, depth, bool(cells)
+        self.init = list(init)
+        # the behavioural memory, made here so a simulation can read its words (``data``)
+        self._mem = None if cells else Memory(shape=shape, depth=depth, init=self.init)
         self.width = Shape.cast(shape).width
         self.addr_width = max(1, (depth - 1).bit_length())
         super().__init__({"addr": In(self.addr_width), "en": In(1), "we": In(1),
                           "wdata": In(shape), "rdata": Out(shape)})
+
+    @property
+    def data(self):
+        """The behavioural memory's words (``cells=False``), for a simulator to read."""
+        return self._mem.data
 
     @property
     def blocks(self) -> int:
@@ -77,7 +92,7 @@ class SinglePortRAM(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         if not self.cells:
-            m.submodules.mem = mem = Memory(shape=self.shape, depth=self.depth, init=[])
+            m.submodules.mem = mem = self._mem
             rd, wr = mem.read_port(transparent_for=()), mem.write_port()
             m.d.comb += [rd.addr.eq(self.addr), wr.addr.eq(self.addr),
                          rd.en.eq(self.en & ~self.we), wr.en.eq(self.we),

@@ -82,8 +82,10 @@ class HardwareDesign:
     def interface(self):
         """The top kernel's interface, its arrays' memories as their requests ask."""
         top = self.designs[self.module.top]
+        spram = {b.name for b in [*top.function.params, *top.function.results]
+                 if id(b) in top.single_port_ids}
         return interface_of(top.function, top.ram_styles, top.two_port_names,
-                            top.dual_port_names)
+                            top.dual_port_names, spram)
 
     def component(self, spram_cells: bool = False) -> KernelComponent:
         """A fresh Amaranth component of the top function; ``spram_cells``: SPRAM memories
