@@ -7,6 +7,7 @@ import functools
 import re
 import shutil
 import subprocess
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -366,7 +367,6 @@ def test_top_arguments_in_spram_through_the_simulated_host_link():
 def _yosys_cells(design) -> dict:
     v = verilog.convert(KernelHarness(functools.partial(design.component, spram_cells=True),
                                       design.interface()), name="top", emit_src=False)
-    import tempfile
     with tempfile.TemporaryDirectory() as d:       # YoWASP sees the working directory only
         Path(d, "top.v").write_text(v)
         for _ in range(2):               # YoWASP can die of a signal under load: once more

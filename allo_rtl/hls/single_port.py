@@ -48,9 +48,6 @@ class SinglePortPlan:
     placements: dict = field(default_factory=dict)  # (function, array) -> Placement
     available: int = 0                              # blocks the part has
 
-    def function_ids(self, name: str) -> frozenset:
-        return self.ids.get(name, frozenset())
-
     @property
     def used(self) -> int:
         return sum(self.blocks.values())
@@ -115,4 +112,3 @@ def plan_single_port(module: ir.Module, family: str, available: int | None = Non
         if ids:
             plan.ids[name] = frozenset(ids)
     return plan
-
