@@ -135,7 +135,7 @@ def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="
                         hint="s.build(target='board', board='icebreaker', project='build/ice')")
     info = get_board(board)
     clock_ns = clock_ns or (1000.0 / clock_mhz if clock_mhz else None)
-    design = HardwareDesign(module, info.family, clock_ns)
+    design = HardwareDesign(module, info.family, clock_ns, spram_blocks=info.spram_blocks)
     mod = HardwareModule(design)
     mod.board_report = build_bitstream(design, board, project, mode=mode,
                                        clock_mhz=clock_mhz, **options)

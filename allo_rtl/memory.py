@@ -6,14 +6,21 @@ hardware build honours it where the target family has the resource: the array's 
 Yosys's ``ram_style`` attribute (``placement``: BRAM -> block RAM; LUTRAM/SRL -> distributed
 RAM, or flip-flops on iCE40, which has none), for arrays local to a kernel and for the
 kernel's array arguments (the harness memories holding them on a board). What cannot be
-honoured (URAM on iCE40/ECP5, SPRAM, an array the build turned into registers) is built by
+honoured (URAM on iCE40/ECP5, an array the build turned into registers) is built by
 allo-rtl's own rules, with a ``MemoryWarning`` naming the array's line; ``mod.report()``
-lists each request and what was built. ``storage_type="RAM_2P"`` on an
-argument of the top kernel gives it a read and a write port (``hls/two_port.py``);
-``storage_type="RAM_T2P"`` on an array local to a kernel, or on an argument of the top
-kernel, gives it two read/write ports (``hls/port_binding.py``; ECP5 and simulation, refused
-on iCE40); other storage types, ``latency`` and ``depth`` are recorded only (every other
-on-chip memory has one read and one write port, read latency 1).
+lists each request and what was built.
+
+``resource="SPRAM"`` on an array local to a kernel, or on an argument of the top kernel, with
+no initial contents is a single-port memory (``hls/single_port.py``): SB_SPRAM256KA blocks
+on iCE40 UltraPlus (iCEBreaker), the same one-port memory in simulation. On ECP5 and the
+iCE40 HX8K, for ROMs and for a called kernel's arguments it falls back with a
+``MemoryWarning`` saying why.
+
+``storage_type="RAM_2P"`` on an argument of the top kernel gives it a read and a write port
+(``hls/two_port.py``); ``storage_type="RAM_T2P"`` on an array local to a kernel, or on an
+argument of the top kernel, gives it two read/write ports (``hls/port_binding.py``; ECP5 and
+simulation, refused on iCE40); other storage types, ``latency`` and ``depth`` are recorded
+only (every other on-chip memory has one read and one write port, read latency 1).
 
 ``Layout`` (Allo's sharding of an array over a mesh of processing elements) and ``DTensor``
 (one PE's view of such an array) are Allo's AIE dataflow descriptions: they are here as
@@ -111,9 +118,9 @@ def placement(memory: Memory, family: str) -> Placement:
         return Placement("distributed", "distributed (LUT) RAM", True)
     if r == "URAM":
         return Placement("block", f"block RAM ({family} has no UltraRAM)", False)
-    # SPRAM: iCE40 UP5K's single-port RAM; allo-rtl's memories have a read and a write port
-    return Placement(None, "Yosys's choice (SPRAM needs a single-port memory, which allo-rtl "
-                     "does not build yet)", False)
+    # SPRAM: hls/single_port.py decides per array (local, no initial contents, a part with
+    # SPRAM); this is what an array it did not see gets
+    return Placement(None, "Yosys's choice (SPRAM is built for arrays local to a kernel)", False)
 
 
 def warn_not_honoured(array: str, memory: Memory, built: str, loc):

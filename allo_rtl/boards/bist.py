@@ -83,10 +83,11 @@ class BistCore(wiring.Component):
         return m
 
 
-def bist_core(design, inputs=None, seed: int = 0) -> BistCore:
+def bist_core(design, inputs=None, seed: int = 0, component=None) -> BistCore:
     """A BistCore for ``design`` (a HardwareDesign): ``inputs`` are numpy arguments as for a
     call (default: random values of each parameter's type, from ``seed``); the expected values
-    come from the reference interpreter."""
+    come from the reference interpreter. ``component``: the kernel's factory (default
+    ``design.component``; a board build's makes SPRAM cells)."""
     import numpy as np
 
     from ..ir.nodes import Buffer
@@ -124,4 +125,5 @@ def bist_core(design, inputs=None, seed: int = 0) -> BistCore:
             expected[r.name] = [int(x) for x in v.reshape(-1)]
         else:
             expected_scalars[r.name] = int(v)
-    return BistCore(design.component, iface, init, scalars, expected, expected_scalars)
+    return BistCore(component or design.component, iface, init, scalars, expected,
+                    expected_scalars)

@@ -9,6 +9,7 @@ paths). The full tool logs stay in the project directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -66,12 +67,14 @@ class BoardTop(Elaboratable):
             m.submodules.clock = BoardClock(self.pll, self.board.clock_on_pll_pad)
             clock_hz = self.pll.output_mhz * 1e6
         leds = self._leds(m, platform)
+        # SPRAM memories as SB_SPRAM256KA cells on a part that has them (hls/single_port.py)
+        kernel = functools.partial(self.design.component,
+                                   spram_cells=self.board.spram_blocks > 0)
         if self.mode == "uart":
             from .host_link import HostLink
             # the UART's bit time in cycles of the clock the kernel really runs at
             divisor = int(clock_hz // self.baud)
-            m.submodules.link = link = HostLink(self.design.component, self.design.interface(),
-                                                divisor)
+            m.submodules.link = link = HostLink(kernel, self.design.interface(), divisor)
             uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
             m.submodules.uart_rx_pin = rx_pin = io.Buffer("i", uart.rx)
             m.d.comb += [link.rx.eq(rx_pin.i),
@@ -79,27 +82,37 @@ class BoardTop(Elaboratable):
             status = [link.busy, link.done_seen]
         else:
             from .bist import bist_core
-            m.submodules.bist = core = bist_core(self.design, self.bist_inputs, self.bist_seed)
+            m.submodules.bist = core = bist_core(self.design, self.bist_inputs, self.bist_seed,
+                                                 kernel)
             status = [core.passed, core.failed]
         for led, value in zip(leds, status):
             m.d.comb += led.eq(value)
         return m
 
 
-def resource_check(design, board: Board) -> list:
-    """Errors (raised) and warnings (returned) found before place and route."""
+def resource_check(design, board: Board, mode: str = "uart") -> list:
+    """Errors (raised) and warnings (returned) found before place and route. SPRAM memories
+    (``hls/single_port.py``, counted against the part there) take no block RAM, except the
+    top's SPRAM arguments in BIST mode: their built-in inputs are initial contents."""
     f = design.module.top_func
-    mem_bits = 0
+    preloaded = {id(b) for b in f.params if mode == "bist"}
+    mem_bits, warnings = 0, []
+    spram_args = [b.name for b in f.params if id(b) in preloaded and
+                  id(b) in design.designs[f.name].single_port_ids]
+    if spram_args:
+        warnings.append(f"SPRAM argument(s) {', '.join(spram_args)} are block RAM in BIST "
+                        "mode: their built-in inputs are initial contents, which an SPRAM "
+                        "cannot have (mode='uart' keeps them in SPRAM)")
     for d in design.designs.values():
         for sym in d.function.symbols():
-            if hasattr(sym, "shape"):
+            spram = id(sym) in d.single_port_ids and id(sym) not in preloaded
+            if hasattr(sym, "shape") and not spram:
                 words = math.prod(sym.shape)
                 mem_bits += words * max(sym.dtype.hw_bits, 1)
     if mem_bits > board.bram_bits:
         raise AlloError(f"{f.name}'s arrays need {mem_bits} bits of block RAM; {board.name} has "
                         f"{board.bram_bits}", f.loc,
                         hint="use smaller arrays or narrower types, or a larger board")
-    warnings = []
     dsp_need = dsp_blocks(design, board)
     if dsp_need > board.dsps:
         built = ("built from LUTs instead (Yosys is not asked to map any to DSPs, which it "
@@ -214,7 +227,8 @@ def parse_reports(build_dir: Path, board: Board, clock_mhz: float) -> dict:
         util = {"lut": cells.get("SB_LUT4", 0),
                 "ff": sum(v for k, v in cells.items() if k.startswith("SB_DFF")),
                 "carry": cells.get("SB_CARRY", 0), "logic_cells": used.get("ICESTORM_LC", 0),
-                "bram": used.get("ICESTORM_RAM", 0), "dsp": used.get("ICESTORM_DSP", 0)}
+                "bram": used.get("ICESTORM_RAM", 0), "dsp": used.get("ICESTORM_DSP", 0),
+                "spram": used.get("ICESTORM_SPRAM", 0)}
     else:
         util = {"lut": used.get("TRELLIS_COMB", 0), "ff": used.get("TRELLIS_FF", 0),
                 "bram": used.get("DP16KD", 0), "dsp": used.get("MULT18X18D", 0)}
@@ -267,7 +281,7 @@ def build_bitstream(design, board_name: str, project, mode: str = "uart",
     pll = plan_pll(board.family, osc_mhz, requested_mhz) \
         if abs(requested_mhz - osc_mhz) > 1e-9 else None
     clock_mhz = round(pll.output_mhz, 6) if pll else requested_mhz
-    warnings = resource_check(design, board)
+    warnings = resource_check(design, board, mode)
     for w in warnings:
         print(f"warning: {w}", file=warn_to)
     build_dir.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 A board is data: its platform class, FPGA family (for the operator timing model and the
 synthesis options), whether it has a UART for the host link, how to reach LEDs, and the
-device's block RAM / DSP / logic capacity for the checks made before place and route.
+device's block RAM / DSP / logic / SPRAM capacity for the checks made before place and route.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Board:
     # iCE40: the oscillator pin is the PLL's own pad (SB_PLL40_PAD); else SB_PLL40_CORE
     # takes the clock from the pin's input buffer
     clock_on_pll_pad: bool = True
+    spram_blocks: int = 0     # iCE40 UltraPlus SB_SPRAM256KA (16 bits x 16K words each)
 
     def platform_class(self):
         module, cls = self.platform.split(":")
@@ -35,7 +36,7 @@ class Board:
 BOARDS = {b.name: b for b in [
     Board("icebreaker", "icebreaker:ICEBreakerPlatform", "ice40",
           "1BitSquared iCEBreaker, iCE40 UP5K, 12 MHz, FTDI UART", True,
-          (("led_g", 0), ("led_r", 0)), 30 * 4096, 8, 5280),
+          (("led_g", 0), ("led_r", 0)), 30 * 4096, 8, 5280, spram_blocks=4),
     Board("ulx3s-85f", "ulx3s:ULX3S_85F_Platform", "ecp5",
           "Radiona ULX3S, ECP5 LFE5U-85F, 25 MHz, FTDI UART", True,
           (("led", 0), ("led", 1)), 208 * 18432, 156, 83640),

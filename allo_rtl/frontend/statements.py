@@ -122,6 +122,7 @@ class StmtBuilder:
         if isinstance(node.value, (ast.List, ast.Tuple)) and isinstance(typ, T.ArrayType):
             rom = self.list_literal(node.value, typ)
             buf = self.ctx.new_buffer(name, typ, node)
+            self.ctx.record_memory(buf, typ, node)     # the copy's memory, not the ROM's
             self.ctx.bind(name, buf)
             arrays.copy(self.eb, buf, rom, node)
             return
@@ -130,6 +131,7 @@ class StmtBuilder:
             if (isinstance(value, ir.Buffer) and id(value) in self.ctx.fresh
                     and value.type == typ):
                 value.name = self.ctx.unique(name)
+                self.ctx.record_memory(value, typ, node)
                 self.ctx.bind(name, value)
                 return
             buf = self.ctx.new_buffer(name, typ, node)

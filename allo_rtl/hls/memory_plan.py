@@ -4,7 +4,8 @@ Assumes the module the build made (after banking and scalarization) and the modu
 from. Guarantees, per function, a ``MemoryPlan`` row for every array that carried a request:
 the arrays (or banks) built and their Yosys ``ram_style``, and whether the request was
 honoured; a request that was not (no such resource on the family, or the array became
-registers) gets a ``MemoryWarning`` at the array's line. Changes nothing in the module.
+registers, or an SPRAM request ``single_port`` could not build) gets a ``MemoryWarning`` at
+the array's line. Changes nothing in the module.
 """
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ class MemoryPlan:
                 "honoured": self.placement.honoured}
 
 
-def plan_memories(source: ir.Module, built: ir.Module, family: str) -> dict:
-    """function name -> [MemoryPlan] for the arrays of ``source`` with a request."""
+def plan_memories(source: ir.Module, built: ir.Module, family: str, decided=None) -> dict:
+    """function name -> [MemoryPlan] for the arrays of ``source`` with a request;
+    ``decided``: (function, array) -> Placement made elsewhere (``single_port``'s SPRAM)."""
+    decided = decided or {}
     plans = {}
     for name, f in source.functions.items():
         rows = []
@@ -40,7 +43,8 @@ def plan_memories(source: ir.Module, built: ir.Module, family: str) -> dict:
             if not isinstance(b, ir.Buffer) or b.memory is None:
                 continue
             made = [m.name for m in memories.values() if m.name == b.name or m.bank_of == b.name]
-            where = placement(b.memory, family) if made else REGISTERS
+            where = (REGISTERS if not made else decided.get((name, b.name))
+                     or placement(b.memory, family))
             if not where.honoured:
                 warn_not_honoured(f"{name}:{b.name}", b.memory, where.built, b.loc)
             rows.append(MemoryPlan(b.name, b.memory, tuple(made), where))

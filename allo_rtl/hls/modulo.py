@@ -347,7 +347,10 @@ def _explain(sch: ModuloSchedule, by_class, lp: Problem, x, timing) -> str:
                 else "accesses")
         name = f"{buf.bank_of}'s bank {buf.name}" if buf.bank_of else buf.name
         array = buf.bank_of or buf.name
-        fix = (f"buffer_at({array}, ...) keeps it in an on-chip memory with a read and a write "
+        spram = worst.port == "rw" and buf.kind == "local"     # SPRAM (single_port.py)
+        fix = (f"it asks for SPRAM (one port); resource='BRAM' gives it a read and a write port"
+               if spram else
+               f"buffer_at({array}, ...) keeps it in an on-chip memory with a read and a write "
                f"port" if {op.info.role for op in group} == {"load", "store"} else
                f"partition {array} (further) or lower the unroll factor")
         if worst.port == "r":       # an on-chip memory's reads: a second port would serve

@@ -105,9 +105,11 @@ def _memories(design: FunctionDesign) -> list:
                                             b is not banks_of[b.bank_of].banks[0]):
             continue
         where = "port (ap_memory)" if id(b) in design.external_ids else (
-            "ROM" if b.kind == "const" else "on-chip Memory")
+            "ROM" if b.kind == "const" else
+            "on-chip SPRAM" if id(b) in design.single_port_ids else "on-chip Memory")
         ports = ("1 read + 1 write (RAM_2P)" if id(b) in design.two_port_ids else
                  "2 read/write (RAM_T2P)" if id(b) in design.dual_port_ids else
+                 "1 shared r/w (SPRAM)" if id(b) in design.single_port_ids else
                  "1 shared r/w" if id(b) in design.external_ids else
                  "1 read" if b.kind == "const" else "1 read + 1 write")
         row = {"name": b.name, "type": repr(b.type), "kind": b.kind, "implementation": where,

@@ -37,6 +37,8 @@ class FunctionDesign:
     two_port_ids: frozenset = frozenset()
     # on-chip memories with two read/write ports (RAM_T2P, hls/port_binding.py)
     dual_port_ids: frozenset = frozenset()
+    # on-chip memories with one shared read/write port (SPRAM, hls/single_port.py)
+    single_port_ids: frozenset = frozenset()
     binding: Binding = field(default_factory=Binding)
     pipelines: dict = field(default_factory=dict)     # id(outermost LoopRegion) -> Pipeline
     pipeline_notes: dict = field(default_factory=dict)  # id(LoopRegion) -> why not pipelined
@@ -51,8 +53,9 @@ class FunctionDesign:
 
     @property
     def shared_port_ids(self) -> frozenset:
-        """Buffers behind one shared read/write port: what the schedulers call external."""
-        return frozenset(self.external_ids) - self.two_port_ids
+        """Buffers behind one shared read/write port: what the schedulers call external (the
+        arguments with one port set, and SPRAM memories)."""
+        return (frozenset(self.external_ids) - self.two_port_ids) | self.single_port_ids
 
     @property
     def dual_port_names(self) -> frozenset:
@@ -206,10 +209,11 @@ def check_units(design: FunctionDesign):
 def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "sdc",
                         banks=None, external_stall: bool = False,
                         arbitrated=frozenset(), two_port=frozenset(),
-                        dual_port=frozenset()) -> FunctionDesign:
+                        dual_port=frozenset(), single_port=frozenset()) -> FunctionDesign:
     design = FunctionDesign(f, build_cdfg(f), banks=banks, arbitrated=frozenset(arbitrated),
                             two_port_ids=frozenset(two_port),
                             dual_port_ids=frozenset(dual_port),
+                            single_port_ids=frozenset(single_port),
                             external_ids={id(b) for b in [*f.params, *f.results]
                                           if isinstance(b, ir.Buffer)})
     # a two-port argument is scheduled as an on-chip memory is: a read and a write per cycle
@@ -236,16 +240,19 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
 
 
 def synthesize_module(module: ir.Module, timing: TimingModel, banks: dict | None = None,
-                      scheduler: str = "sdc", external_stall: bool = False) -> dict:
+                      scheduler: str = "sdc", external_stall: bool = False,
+                      single_port=None) -> dict:
     """name -> FunctionDesign for every function (callees first, as the module lists them);
     ``banks``: function name -> banking.FunctionBanks (from ``banking.bank_module``);
-    ``external_stall``: every function's FSM also holds on a test-only ``stall`` input."""
+    ``external_stall``: every function's FSM also holds on a test-only ``stall`` input;
+    ``single_port``: function name -> ids of its SPRAM memories (``single_port.py``)."""
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}; known: {', '.join(SCHEDULERS)}")
-    banks = banks or {}
+    banks, single_port = banks or {}, single_port or {}
     shared = arbitrated_params(module)
     two_port = two_port_arguments(module)
     return {name: synthesize_function(f, timing, scheduler, banks.get(name), external_stall,
                                       shared.get(name, ()), two_port[name],
-                                      dual_port_buffers(f, name == module.top))
+                                      dual_port_buffers(f, name == module.top),
+                                      single_port.get(name, frozenset()))
             for name, f in module.functions.items()}

@@ -12,6 +12,7 @@ from ..errors import AlloError
 from ..hls.banking import bank_module
 from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.port_binding import refuse_unbuildable
+from ..hls.single_port import plan_single_port
 from ..hls.printer import format_design
 from .port_names import rename_control_port_params
 from ..hls.promote import promote_module
@@ -33,10 +34,13 @@ class HardwareDesign:
 
     ``stall_source`` (tests only): True or a 16-bit LFSR seed gives every kernel of the
     hierarchy a ``stall`` input that holds its FSM and pipelines, and the simulation harness
-    drives it pseudo-randomly (``sim.harness``); results must not change, only cycles."""
+    drives it pseudo-randomly (``sim.harness``); results must not change, only cycles.
+    ``spram_blocks``: the SB_SPRAM256KA blocks of the part (a board's; None: the family's
+    usual part, 4 on iCE40 and in simulation, none on ECP5)."""
 
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
-                 stall_source: bool | int = False, fifo_depth_mode: str = "declared"):
+                 stall_source: bool | int = False, fifo_depth_mode: str = "declared",
+                 spram_blocks: int | None = None):
         t0 = time.perf_counter()
         self.fifo_depth_mode = fifo_depth_mode
         # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
@@ -50,13 +54,17 @@ class HardwareDesign:
         # one-word local arrays (complete partitions' banks) are registers
         self.module, self.scalarized = scalarize_module(banked, owned=banked is not module)
         refuse_unbuildable(self.module, family)      # RAM_T2P where block RAM has 1R + 1W
+        # SPRAM requests: one shared read/write port where the part and the array allow
+        self.single_port = plan_single_port(self.module, family, spram_blocks)
         self.timing = TimingModel(family, clock_ns)
         self.stall_seed = (None if not stall_source else
                            DEFAULT_STALL_SEED if stall_source is True else int(stall_source))
         self.designs = synthesize_module(self.module, self.timing, self.banks,
-                                         external_stall=self.stall_seed is not None)
+                                         external_stall=self.stall_seed is not None,
+                                         single_port=self.single_port.ids)
         # @ Memory(...) requests: Yosys ram_style per memory (warned where not honoured)
-        self.memory_plans = plan_memories(module, self.module, family)
+        self.memory_plans = plan_memories(module, self.module, family,
+                                          self.single_port.placements)
         for name, d in self.designs.items():
             d.ram_styles = ram_styles(self.memory_plans.get(name, []))
         self.synthesis_seconds = time.perf_counter() - t0
@@ -74,12 +82,15 @@ class HardwareDesign:
     def interface(self):
         """The top kernel's interface, its arrays' memories as their requests ask."""
         top = self.designs[self.module.top]
+        spram = {b.name for b in [*top.function.params, *top.function.results]
+                 if id(b) in top.single_port_ids}
         return interface_of(top.function, top.ram_styles, top.two_port_names,
-                            top.dual_port_names)
+                            top.dual_port_names, spram)
 
-    def component(self) -> KernelComponent:
-        """A fresh Amaranth component of the top function."""
-        return KernelComponent(self.designs[self.module.top], self.designs)
+    def component(self, spram_cells: bool = False) -> KernelComponent:
+        """A fresh Amaranth component of the top function; ``spram_cells``: SPRAM memories
+        as SB_SPRAM256KA instances (an iCE40 UltraPlus board build; no simulator has them)."""
+        return KernelComponent(self.designs[self.module.top], self.designs, spram_cells)
 
     @property
     def verilog(self) -> str:

@@ -69,6 +69,7 @@ class ArrayPort:
     ram_style: str | None = None     # Yosys ram_style of the memory holding it (a Memory request)
     two_port: bool = False           # a read and a write port (RAM_2P), not one shared port
     dual_port: bool = False          # two read/write port sets (RAM_T2P)
+    spram: bool = False              # the harness holds it in SPRAM (hls/single_port.py)
 
     @property
     def depth(self) -> int:
@@ -123,11 +124,12 @@ class KernelInterface:
 
 
 def interface_of(f: ir.Function, ram_styles: dict | None = None,
-                 two_port=frozenset(), dual_port=frozenset()) -> KernelInterface:
+                 two_port=frozenset(), dual_port=frozenset(),
+                 spram=frozenset()) -> KernelInterface:
     """The top-level interface of function ``f`` (names from the source survive);
     ``ram_styles`` (array name -> Yosys ram_style) is what the arrays' memories are to be;
     ``two_port``: names of the arrays with a read and a write port; ``dual_port``: names of
-    those with two read/write port sets."""
+    those with two read/write port sets; ``spram``: those the harness holds in SPRAM."""
     ram_styles = ram_styles or {}
     written, read = written_buffers(f), read_buffers(f)
     iface = KernelInterface(f.name, returns_tuple=f.returns_tuple)
@@ -137,7 +139,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None,
                                           reads=id(p) in read, writes=id(p) in written,
                                           ram_style=ram_styles.get(p.name),
                                           two_port=p.name in two_port,
-                                          dual_port=p.name in dual_port))
+                                          dual_port=p.name in dual_port,
+                                          spram=p.name in spram))
         elif isinstance(p, ir.Channel):
             continue            # a stream interface (``rtl.streams``), not a data port
         else:
@@ -148,7 +151,8 @@ def interface_of(f: ir.Function, ram_styles: dict | None = None,
                                            reads=id(r) in read, writes=True,
                                            ram_style=ram_styles.get(r.name),
                                            two_port=r.name in two_port,
-                                           dual_port=r.name in dual_port))
+                                           dual_port=r.name in dual_port,
+                                           spram=r.name in spram))
         else:
             iface.results.append(ScalarPort(r.name, r.type, "result", k))
     return iface

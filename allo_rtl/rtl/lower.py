@@ -81,10 +81,13 @@ ONE_HOT_MAX_STATES = 32
 
 
 class KernelComponent(wiring.Component):
-    """The hardware of one kernel function; see ``rtl.interface`` for the ports."""
+    """The hardware of one kernel function; see ``rtl.interface`` for the ports.
+    ``spram_cells``: its SPRAM memories (and its callees') as SB_SPRAM256KA instances, for an
+    iCE40 UltraPlus build; else behavioural single-port memories (any simulator)."""
 
-    def __init__(self, design: FunctionDesign, designs: dict):
+    def __init__(self, design: FunctionDesign, designs: dict, spram_cells: bool = False):
         self.design, self.designs = design, designs
+        self.spram_cells = spram_cells
         self.iface = interface_of(design.function, design.ram_styles, design.two_port_names,
                                   design.dual_port_names)
         self.fsm_state = None
@@ -164,7 +167,10 @@ class _Lowering(DataflowLowering):
                 self.buffers[id(b)] = BufferPorts(m, b, ext,
                                                   self.design.ram_styles.get(b.name),
                                                   two_port=id(b) in self.design.two_port_ids,
-                                                  dual_port=id(b) in self.design.dual_port_ids)
+                                                  dual_port=id(b) in self.design.dual_port_ids,
+                                                  single_port=id(b) in
+                                                  self.design.single_port_ids,
+                                                  spram_cells=comp.spram_cells)
         self.stall_in = comp.stall if control.external_stall else None
         self.states = [_State(s.index) for s in control.states]
         self.instance_names = instance_names(self.design.cdfg.body)
@@ -373,7 +379,8 @@ class _Lowering(DataflowLowering):
 
     def callee(self, f: ir.Function):
         if f.name not in self.callees:
-            comp = KernelComponent(self.comp.designs[f.name], self.comp.designs)
+            comp = KernelComponent(self.comp.designs[f.name], self.comp.designs,
+                                   self.comp.spram_cells)
             self.m.submodules[f.name] = comp
             self.callees[f.name] = comp
             if self.stall_in is not None:       # the whole hierarchy holds together

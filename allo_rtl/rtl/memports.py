@@ -1,6 +1,7 @@
 """One access point per buffer: external ap_memory ports (one shared port, or a read and a
-write port for a two-port argument) or an on-chip Memory (a read and a write port, or two
-read/write ports for RAM_T2P: ``hls/port_binding.py`` says which access uses which).
+write port for a two-port argument) or an on-chip Memory (a read and a write port, two
+read/write ports for RAM_T2P: ``hls/port_binding.py`` says which access uses which, or one
+shared read/write port for SPRAM: ``primitives.spram.SinglePortRAM``).
 
 Accesses are Amaranth statements the FSM places inside the state that performs them; the
 defaults (no access) are set once. Read data is valid ``READ_LATENCY`` cycles after the read.
@@ -13,6 +14,7 @@ from amaranth.lib.memory import Memory
 from ..ir import nodes as ir
 from ..ir import semantics
 from ..ir.types import UInt
+from ..primitives.spram import SinglePortRAM
 from .interface import hw_shape
 
 
@@ -28,11 +30,13 @@ class BufferPorts:
     """Reads, writes and callee hook-ups for one buffer of a kernel."""
 
     def __init__(self, m, buf: ir.Buffer, component=None, ram_style: str | None = None,
-                 two_port: bool = False, dual_port: bool = False):
+                 two_port: bool = False, dual_port: bool = False, single_port: bool = False,
+                 spram_cells: bool = False):
         self.buf = buf
         self.external = component is not None
         self.two_port = two_port
         self.dual = dual_port
+        self.single = single_port and not self.external
         shape = hw_shape(buf.dtype)
         if self.external:
             port = lambda s: getattr(component, f"{buf.name}_{s}")   # noqa: E731
@@ -52,6 +56,15 @@ class BufferPorts:
                 m.d.comb += self.we.eq(0)
             return
         depth = buf.type.size
+        if self.single:
+            # SPRAM: the scheduler puts at most one access in a cycle (its ``rw`` port class),
+            # so the FSM's states drive the one address directly; ``spram_cells``: as
+            # SB_SPRAM256KA instances (a board build), else a behavioural memory
+            self.sp = SinglePortRAM(shape, depth, cells=spram_cells)
+            m.submodules[f"mem_{buf.name}"] = self.sp
+            self.q = self.sp.rdata
+            m.d.comb += [self.sp.en.eq(0), self.sp.we.eq(0)]
+            return
         init = [] if buf.init is None else [_word(buf.dtype, v) for v in buf.init.reshape(-1)]
         # ram_style: Yosys's choice of block RAM / LUT RAM / flip-flops (a Memory request)
         mem = Memory(shape=shape, depth=depth, init=init,
@@ -85,6 +98,8 @@ class BufferPorts:
             return [ps["address"].eq(addr), ps["ce"].eq(1)]
         if self.external:
             return [self.addr.eq(addr), self.ce.eq(1)]
+        if self.single:
+            return [self.sp.addr.eq(addr), self.sp.en.eq(1)]
         if self.dual:
             rd = self.rd1 if port else self.rd
             return [self.port_addr[port or 0].eq(addr), rd.en.eq(1)]
@@ -102,6 +117,8 @@ class BufferPorts:
             return [ps["address"].eq(addr), ps["ce"].eq(1), ps["we"].eq(1), ps["d"].eq(data)]
         if self.external:
             return [self.waddr.eq(addr), self.wce.eq(1), self.we.eq(1), self.d.eq(data)]
+        if self.single:
+            return [self.sp.addr.eq(addr), self.sp.we.eq(1), self.sp.wdata.eq(data)]
         if self.dual:
             wr = self.wr1 if port else self.wr
             return [self.port_addr[port or 0].eq(addr), wr.en.eq(1), wr.data.eq(data)]
@@ -117,6 +134,10 @@ class BufferPorts:
         if self.external:
             return [self.addr.eq(port["address0"]), self.ce.eq(port["ce0"]),
                     self.we.eq(port["we0"]), self.d.eq(port["d0"])]
+        if self.single:         # the callee's one port is the memory's
+            return [self.sp.addr.eq(port["address0"]),
+                    self.sp.en.eq(port["ce0"] & ~port["we0"]),
+                    self.sp.we.eq(port["ce0"] & port["we0"]), self.sp.wdata.eq(port["d0"])]
         if self.dual:           # the callee's one port: port 0
             return [self.port_addr[0].eq(port["address0"]),
                     self.rd.en.eq(port["ce0"] & ~port["we0"]),

@@ -17,11 +17,12 @@ stalled the kernel; a correct kernel's ``cycles`` is then its unstalled latency 
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..primitives.spram import SinglePortRAM
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort, hw_shape
 from ..rtl.streams import watchdog_limit
 
@@ -146,7 +147,10 @@ class KernelHarness(wiring.Component):
 
     def _memory(self, m, dut, p: ArrayPort) -> Memory:
         """One read and one write port (block-RAM inferable), shared: the host's port while
-        the kernel is idle (the kernel never accesses memory then), the kernel's otherwise."""
+        the kernel is idle (the kernel never accesses memory then), the kernel's otherwise.
+        An SPRAM argument (``p.spram``) gets a single-port memory instead."""
+        if p.spram:
+            return self._single_port_memory(m, dut, p)
         mem = Memory(shape=hw_shape(p.dtype), depth=p.depth, init=self.init.get(p.name, []),
                      attrs={"ram_style": p.ram_style} if p.ram_style else None)
         m.submodules[f"mem_{p.name}"] = mem
@@ -178,3 +182,26 @@ class KernelHarness(wiring.Component):
         with m.Else():
             m.d.comb += kernel
         return mem
+
+    def _single_port_memory(self, m, dut, p: ArrayPort):
+        """The one port: the kernel's (one shared ap_memory port) while it runs; the host's
+        while it is idle, its write address in a cycle it writes and its read address
+        otherwise (the host link never reads and writes in one cycle, and it takes the data
+        the cycle after setting the read address). SB_SPRAM256KA cells when the kernel is
+        built with them and the memory is not preloaded (a BIST's inputs are initial
+        contents, which an SPRAM cannot have: Yosys makes that one block RAM)."""
+        init = self.init.get(p.name, [])
+        cells = getattr(self.kernel, "spram_cells", False) and not init
+        ram = SinglePortRAM(hw_shape(p.dtype), p.depth, cells=cells, init=init)
+        m.submodules[f"mem_{p.name}"] = ram
+        sig = lambda s: getattr(dut, p.signal(s))   # noqa: E731
+        host = lambda s: getattr(self, f"host_{p.name}_{s}")   # noqa: E731
+        m.d.comb += [sig("q0").eq(ram.rdata), host("rdata").eq(ram.rdata)]
+        with m.If(dut.idle):
+            m.d.comb += [ram.addr.eq(Mux(host("we"), host("addr"), host("raddr"))),
+                         ram.en.eq(~host("we")), ram.we.eq(host("we")),
+                         ram.wdata.eq(host("wdata"))]
+        with m.Else():
+            m.d.comb += [ram.addr.eq(sig("address0")), ram.en.eq(sig("ce0") & ~sig("we0")),
+                         ram.we.eq(sig("ce0") & sig("we0")), ram.wdata.eq(sig("d0"))]
+        return ram
