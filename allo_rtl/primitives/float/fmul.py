@@ -29,8 +29,8 @@ from .rounding import (count_leading_zeros, denormalize, pack_field, round_field
 #: their registers as before that cut point existed.
 FMUL_MAX_STAGES = 7
 PARTIAL_PRODUCTS_CUT = 2
-#: operand piece width of one partial product: the 18 x 18 multiplier of an ECP5 DSP block
-#: (iCE40's SB_MAC16 takes 16; Yosys splits a wider piece further, as it would the product)
+#: operand piece width of one registered partial product: the 18 x 18 multiplier of an
+#: ECP5 DSP block (Yosys splits a wider piece further, as it would the whole product)
 DSP_PIECE = 18
 
 
@@ -42,7 +42,9 @@ def partial_products(a, b, piece: int):
 
 
 def sum_shifted(m, terms):
-    """sum of v << shift over terms; the bits below the second-lowest shift pass through"""
+    """The sum of ``v << shift`` over terms, lowest shifts first: the bits below the next
+    term's shift pass through (as written, Yosys' own sum of the pieces took 20 more
+    ECP5 LUT4s)."""
     terms = sorted(terms, key=lambda t: t[0])
     while len(terms) > 1:
         (s0, v0), (s1, v1) = terms[0], terms[1]
@@ -94,7 +96,8 @@ class FMul(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         fmt = self.fmt
-        p = Pipeline(m, self.en, self.stages, FMUL_MAX_STAGES, last_filled=PARTIAL_PRODUCTS_CUT)
+        p = Pipeline(m, self.en, self.stages, FMUL_MAX_STAGES,
+                     last_filled=PARTIAL_PRODUCTS_CUT)
         x, y = unpack(m, fmt, self.a, "a"), unpack(m, fmt, self.b, "b")
         sign = x.sign ^ y.sign
         nan = x.is_nan | y.is_nan | (x.is_inf & y.is_zero) | (x.is_zero & y.is_inf)
@@ -110,20 +113,28 @@ class FMul(wiring.Component):
         # the product's top bit (position 2 * man_bits + 1) has biased exponent
         # exp_a + exp_b - bias + 1
         exp = to_signed(x.exp + y.exp) - (fmt.bias - 1) - zeros
-        s = p.cut(thin=thin, zeros=zeros, sig_b=other, exp=exp, sign=sign, nan=nan, inf=inf, zero=zero)
+        s = p.cut(thin=thin, zeros=zeros, sig_b=other, exp=exp, sign=sign, nan=nan, inf=inf,
+                  zero=zero)
 
         s = p.cut(sig_a=(s.thin << s.zeros)[:fmt.man_bits + 1], sig_b=s.sig_b, exp=s.exp,
                   sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
-        # the partial products of DSP-sized pieces, registered apart from their sum: on ECP5
-        # the DSP blocks and the LUT adders summing their outputs did not fit one 10 ns
-        # cycle together (83 MHz at 6 stages; docs/float_units.md)
-        parts = partial_products(s.sig_a, s.sig_b, DSP_PIECE)
+        # With that cut registered, the partial products of DSP-sized pieces are registered
+        # apart from their sum: on ECP5 the DSP blocks and the LUT adders summing their
+        # outputs did not fit one 10 ns cycle together (83 MHz at 6 stages, 102 at 7;
+        # docs/float_units.md). Otherwise one product, which Yosys splits for the family's
+        # DSP (iCE40's SB_MAC16 takes 16 x 16, not 18 x 18: 6 DSPs instead of 4).
+        if p.is_registered(PARTIAL_PRODUCTS_CUT):
+            parts = partial_products(s.sig_a, s.sig_b, DSP_PIECE)
+        else:
+            parts = [(0, s.sig_a * s.sig_b)]
         s = p.cut(**{f"pp{k}": v for k, (_, v) in enumerate(parts)}, exp=s.exp, sign=s.sign,
                   nan=s.nan, inf=s.inf, zero=s.zero)
-        product = sum_shifted(m, [(shift, getattr(s, f"pp{k}")) for k, (shift, _) in enumerate(parts)])
+        product = sum_shifted(m, [(shift, getattr(s, f"pp{k}"))
+                                  for k, (shift, _) in enumerate(parts)])
         width = 2 * (fmt.man_bits + 1)
-        s = p.cut(product=product[:width], exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
+        s = p.cut(product=product[:width], exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf,
+                  zero=s.zero)
 
         # a product of two significands in [1, 2) is in [1, 4): at most one leading zero
         product = wire(m, s.product, "product")

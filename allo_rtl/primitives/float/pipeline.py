@@ -45,6 +45,10 @@ class Pipeline:
         self.index = 0
         self.max_stages = max_stages
 
+    def is_registered(self, k: int) -> bool:
+        """Whether cut point ``k`` (0 = the first :meth:`cut` call) gets a register."""
+        return k in self.registered
+
     def delay(self, value, cycles: int, name: str) -> Value:
         """value after ``cycles`` more registers (held by ``en`` like the others): a unit
         asked for more stages than it has cut points adds them at its output."""
