@@ -22,7 +22,7 @@ from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages, step_groups
-from .rounding import (count_leading_zeros, pack_field, round_field, shift_right_sticky,
+from .rounding import (count_leading_zeros, pack, round_nearest_even, shift_right_sticky,
                        to_signed, wire)
 
 #: cut points: after normalization, after each group of division steps, after the
@@ -126,15 +126,14 @@ class FDiv(wiring.Component):
         exp = Mux(top, s.exp, s.exp - 1)
         s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
-        # rounding as one increment of exponent field and fraction (:func:`round_field`):
-        # the last stage is then LUT logic only, no exponent adder and compare chain
-        field = Mux(s.tiny, 0, s.exp[:fmt.exp_bits])
-        bits = round_field(m, fmt, field, s.sig)
-        s = p.cut(bits=bits, huge=s.exp >= fmt.exp_all_ones, sign=s.sign, nan=s.nan,
-                  inf=s.inf, zero=s.zero)
+        rounded = round_nearest_even(m, fmt, s.sig)
+        s = p.cut(rounded=rounded, exp=s.exp, tiny=s.tiny, sign=s.sign, nan=s.nan, inf=s.inf,
+                  zero=s.zero)
 
-        finite = pack_field(fmt, s.sign, s.bits, s.zero, s.huge)
-        result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
+        finite = pack(m, fmt, s.sign, s.exp, s.rounded, s.tiny)
+        result = Mux(s.nan, fmt.canonical_nan,
+                     Mux(s.inf, fmt.infinity(s.sign),
+                         Mux(s.zero, s.sign << (fmt.width - 1), finite)))
         s = p.cut(result=result)
         m.d.comb += self.result.eq(p.delay(s.result, extra, "result"))
         return m

@@ -59,7 +59,8 @@ def shift_right_sticky(m, x, amount) -> Value:
     ``(len(x) - 1).bit_length()`` bits of the amount, largest step first; any higher bit
     only clears the result (one LUT level, no compare on the path). Written as explicit
     levels because Yosys' own ``$shr`` and a clamp compare mapped to ~50 % more ECP5 LUT4s
-    (FAdd's 27-bit alignment: 251 -> 165 LUT4-equivalents, docs/float_units.md).
+    (a 27-bit shift by an 8-bit amount alone, as FAdd's alignment: 251 -> 165
+    LUT4-equivalents; FAdd 749 -> 729 after placement, docs/float_units.md).
     """
     x = wire(m, x, "srs_in")
     n = len(x)
@@ -148,7 +149,8 @@ def round_field(m, fmt: FloatFormat, field, sig) -> Value:
 
     ``sig`` has ``man_bits + 1`` result bits on top (the hidden bit first) and at least two
     guard bits below; ``field`` is the exponent field it gets before rounding (0 on the
-    subnormal grid, below ``2**exp_bits``). A carry out of the fraction then moves into the
+    subnormal grid, below ``2**exp_bits``; the hidden bit itself is not read, so it must be
+    1 for a field above 0 and 0 for field 0). A carry out of the fraction then moves into the
     exponent field by itself (a subnormal rounding up to the smallest normal, a fraction of
     all ones to the next binade), so :func:`pack` 's exponent adder and zero test are not
     needed. Returns ``exp_bits + 1`` field bits on top of ``man_bits`` fraction bits.
