@@ -27,8 +27,9 @@ class _Comb(wiring.Component):
         return m
 
 
+@pytest.mark.parametrize("saturate", [False, True])
 @pytest.mark.parametrize("width, amount_bits", [(27, 8), (12, 4), (16, 4), (5, 3)])
-def test_shift_right_sticky_matches_python(width, amount_bits):
+def test_shift_right_sticky_matches_python(width, amount_bits, saturate):
     """x >> amount with every dropped bit ORed into bit 0; amounts of the width or more
     (the amount's high bits set, or low bits past the width) leave only the sticky bit."""
     rng = random.Random(width)
@@ -36,7 +37,8 @@ def test_shift_right_sticky_matches_python(width, amount_bits):
     vecs = [dict(a=a, b=b) for a in edges for b in range(1 << amount_bits)]
     vecs += [dict(a=rng.getrandbits(width) >> rng.randrange(width),
                   b=rng.randrange(1 << amount_bits)) for _ in range(1500)]
-    dut = _Comb(width, amount_bits, width, lambda m, a, b: shift_right_sticky(m, a, b))
+    dut = _Comb(width, amount_bits, width,
+                lambda m, a, b: shift_right_sticky(m, a, b, saturate))
     got = run_comb(dut, vecs, ["o"])
 
     def want(x, k):

@@ -121,7 +121,7 @@ class FDiv(wiring.Component):
         # unshifted quotient by 1 - exp. So one amount serves both cases (it is 0 for
         # exp == 1 without the top bit: the quotient is then on the grid as it is).
         tiny = wire(m, s.below | (s.at_one & ~top), "tiny")
-        shifted = shift_right_sticky(m, sig, s.amount)
+        shifted = shift_right_sticky(m, sig, s.amount, saturate=True)
         sig = Mux(tiny, shifted, Mux(top, sig, sig << 1)[:len(sig)])
         exp = Mux(top, s.exp, s.exp - 1)
         s = p.cut(sig=sig, exp=exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
