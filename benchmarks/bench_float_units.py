@@ -62,18 +62,30 @@ def _ports(unit):
     return ins, outs
 
 
-def harness(unit) -> tuple[Module, list, dict]:
+def harness(unit, share: int = 1) -> tuple[Module, list, dict]:
     """registered inputs (one shift chain) -> unit -> registered outputs -> XOR pin; and the
-    harness's own cost (flip-flops, LUT4s)."""
+    harness's own cost (flip-flops, LUT4s). With ``share`` > 1 the unit's inputs come
+    through the multiplexer a unit shared by ``share`` ops gets (``rtl/pipeline.py``: one
+    ``If(valid)`` per op driving the inputs, the valids one-hot from a ring of registers,
+    ``share`` sets of input registers); its LUTs are then counted as the unit's."""
     m = Module()
     m.domains.sync = cd = ClockDomain("sync", reset_less=True)
     sin, sout = Signal(), Signal()
     m.submodules.unit = unit
     ins, outs = _ports(unit)
-    regs = [Signal(len(p), name=f"in_{k}") for k, p in enumerate(ins)]
-    m.d.comb += [p.eq(r) for p, r in zip(ins, regs)]
+    sets = [[Signal(len(p), name=f"in{j}_{k}") for k, p in enumerate(ins)] for j in range(share)]
+    regs = [r for rs in sets for r in rs]
+    if share == 1:
+        m.d.comb += [p.eq(r) for p, r in zip(ins, regs)]
+    else:
+        ring = Signal(share, init=1, name="valid")
+        m.d.sync += ring.eq(Cat(ring[-1], ring[:-1]))
+        for j, rs in enumerate(sets):
+            with m.If(ring[j]):
+                m.d.comb += [p.eq(r) for p, r in zip(ins, rs)]
+        regs.append(ring)
     prev = sin
-    for reg in regs:
+    for reg in regs[:len(regs) - (share > 1)]:
         m.d.sync += reg.eq(Cat(prev, reg[:-1]) if len(reg) > 1 else prev)
         prev = reg[-1]
     out = Signal(sum(len(o) for o in outs))
@@ -84,11 +96,12 @@ def harness(unit) -> tuple[Module, list, dict]:
     return m, [cd.clk, sin, sout], cost
 
 
-def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1) -> dict:
+def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1,
+            share: int = 1) -> dict:
     fam = dataclasses.replace(FAMILIES[family], freq_mhz=TARGET_MHZ[family])
-    build_dir = root / family / f"{name}_s{stages}"
+    build_dir = root / family / (f"{name}_s{stages}" + (f"_share{share}" if share > 1 else ""))
     build_dir.mkdir(parents=True, exist_ok=True)
-    m, ports, cost = harness(UNITS[name][1](stages))
+    m, ports, cost = harness(UNITS[name][1](stages), share)
     (build_dir / "top.il").write_text(rtlil.convert(m, ports=ports, name="top"))
     run_yosys(fam, build_dir)
     fmax = []
@@ -99,7 +112,8 @@ def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1) -> 
     u = rep["utilization"]
     return {"unit": name, "family": family, "stages": stages, "lut": u["lut"] - cost["lut"],
             "ff": u["ff"] - cost["ff"], "dsp": u["dsp"],
-            "fmax_mhz": round(sum(fmax) / len(fmax), 2), "fmax_seeds": fmax, "harness": cost}
+            "fmax_mhz": round(sum(fmax) / len(fmax), 2), "fmax_seeds": fmax, "harness": cost,
+            **({"share": share} if share > 1 else {})}
 
 
 def markdown(rows: list) -> str:
@@ -153,11 +167,16 @@ def main(argv=None) -> int:
                          "a deeper pipeline; --write-timing then stores that count)")
     ap.add_argument("--seeds", type=int, default=1,
                     help="nextpnr placement seeds per unit: Fmax is their mean (area: seed 1)")
+    ap.add_argument("--share", type=int, default=1,
+                    help="put each unit behind the input multiplexer of a unit shared by this "
+                         "many ops (the mux's LUTs count as the unit's; not for --write-timing)")
     ap.add_argument("--write-timing", action="store_true")
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--merge", nargs="+", type=Path,
                     help="no builds: take the rows of these results files (runs per family)")
     args = ap.parse_args(argv)
+    if args.share > 1 and args.write_timing:
+        ap.error("--share measures a shared unit's multiplexer, not the unit: no --write-timing")
     model = json.loads((DATA_DIR / "float_units.json").read_text())["families"]
     merged = {}                          # a later file's row replaces an earlier one's
     for f in args.merge or []:
@@ -167,7 +186,7 @@ def main(argv=None) -> int:
     for family in [] if args.merge else args.families.split(","):
         for name in args.units.split(","):
             stages = override.get(name, model[family][name]["stages"])
-            r = measure(family, name, stages, args.out.resolve(), args.seeds)
+            r = measure(family, name, stages, args.out.resolve(), args.seeds, args.share)
             rows.append(r)
             print(f"{family:6} {name:9} stages {r['stages']}: {r['lut']} LUT {r['ff']} FF "
                   f"{r['dsp']} DSP {r['fmax_mhz']} MHz", flush=True)

@@ -9,7 +9,7 @@ canonical quiet NaN (``FloatFormat.canonical_nan``, 0x7FC00000 for float32).
 unit                               stages      notes
 =================================  ==========  =============================================
 ``FAdd(fmt)``                      0..7        ``sub`` input selects a - b
-``FMul(fmt)``                      0..6        one DSP-mapped significand product
+``FMul(fmt)``                      0..7        DSP-mapped significand product
 ``FDiv(fmt)``                      0..64       restoring division, one quotient bit a step
 ``FSqrt(fmt)``                     0..64       restoring square root, correctly rounded
 ``FCompare(fmt)``                  0..1        eq ne lt le gt ge, IEEE unordered NaN

@@ -11,21 +11,48 @@ leading-zero count before the multiplier) and subnormal results are correctly ro
 """
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, Mux, unsigned
+from amaranth.hdl import Cat, Module, Mux, Value, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .format import FloatFormat, check_format, unpack
 from .pipeline import Pipeline, check_stages
-from .rounding import (count_leading_zeros, denormalize, pack, round_nearest_even,
-                       to_signed, wire)
+from .rounding import (count_leading_zeros, denormalize, pack_field, round_field, to_signed,
+                       wire)
 
 #: cut points: after the leading-zero count of a subnormal operand, after its shift (the
-#: multiplier's inputs), after the significand product, after the one-bit normalization,
-#: after the subnormal shift, at the output (rounding and packing share the last stage). The
-#: first stage is the unpacking and the count only (on ECP5 the significand product is the
-#: critical path; docs/float_units.md). The timing model's 6 stages are all of them.
-FMUL_MAX_STAGES = 6
+#: multiplier's inputs), after the partial products (the DSP outputs), after their sum,
+#: after the one-bit normalization, after the subnormal shift, at the output (rounding and
+#: packing share the last stage). The first stage is the unpacking and the count only. The
+#: partial-product cut gets a register only at all 7 stages (ECP5's count, where the
+#: significand product is the critical path; docs/float_units.md), so 0 to 6 stages place
+#: their registers as before that cut point existed.
+FMUL_MAX_STAGES = 7
+PARTIAL_PRODUCTS_CUT = 2
+#: operand piece width of one registered partial product: the 18 x 18 multiplier of an
+#: ECP5 DSP block (Yosys splits a wider piece further, as it would the whole product)
+DSP_PIECE = 18
+
+
+def partial_products(a, b, piece: int):
+    """[(shift, a_i * b_j)]: the product a * b as pieces of at most ``piece`` bits each."""
+    def pieces(v):
+        return [(lo, v[lo:lo + piece]) for lo in range(0, len(v), piece)]
+    return [(la + lb, pa * pb) for la, pa in pieces(a) for lb, pb in pieces(b)]
+
+
+def sum_shifted(m, terms):
+    """The sum of ``v << shift`` over terms, lowest shifts first: the bits below the next
+    term's shift pass through (as written, Yosys' own sum of the pieces took 20 more
+    ECP5 LUT4s)."""
+    terms = sorted(terms, key=lambda t: t[0])
+    while len(terms) > 1:
+        (s0, v0), (s1, v1) = terms[0], terms[1]
+        v0 = Value.cast(v0)
+        low = v0[:s1 - s0]
+        total = wire(m, v0[s1 - s0:] + v1, f"pp_sum{len(terms)}")
+        terms = sorted([(s0, Cat(low, total))] + terms[2:], key=lambda t: t[0])
+    return Value.cast(terms[0][1]) << terms[0][0]
 
 
 class FMul(wiring.Component):
@@ -36,7 +63,7 @@ class FMul(wiring.Component):
     fmt : FloatFormat
         Format of both operands and the result.
     stages : int
-        Pipeline registers, 0 (combinational) to 6; this is also the latency in cycles.
+        Pipeline registers, 0 (combinational) to 7; this is also the latency in cycles.
 
     Members
     -------
@@ -69,11 +96,13 @@ class FMul(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         fmt = self.fmt
-        p = Pipeline(m, self.en, self.stages, FMUL_MAX_STAGES)
+        p = Pipeline(m, self.en, self.stages, FMUL_MAX_STAGES,
+                     last_filled=PARTIAL_PRODUCTS_CUT)
         x, y = unpack(m, fmt, self.a, "a"), unpack(m, fmt, self.b, "b")
         sign = x.sign ^ y.sign
         nan = x.is_nan | y.is_nan | (x.is_inf & y.is_zero) | (x.is_zero & y.is_inf)
         inf = x.is_inf | y.is_inf
+        zero = x.is_zero | y.is_zero
         # At most one operand needs normalizing: were both subnormal, the product would be far
         # below the smallest subnormal, and the subnormal shift turns it into a zero anyway.
         # So only the operand with a zero hidden bit goes through a leading-zero count.
@@ -84,12 +113,28 @@ class FMul(wiring.Component):
         # the product's top bit (position 2 * man_bits + 1) has biased exponent
         # exp_a + exp_b - bias + 1
         exp = to_signed(x.exp + y.exp) - (fmt.bias - 1) - zeros
-        s = p.cut(thin=thin, zeros=zeros, sig_b=other, exp=exp, sign=sign, nan=nan, inf=inf)
+        s = p.cut(thin=thin, zeros=zeros, sig_b=other, exp=exp, sign=sign, nan=nan, inf=inf,
+                  zero=zero)
 
         s = p.cut(sig_a=(s.thin << s.zeros)[:fmt.man_bits + 1], sig_b=s.sig_b, exp=s.exp,
-                  sign=s.sign, nan=s.nan, inf=s.inf)
+                  sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
-        s = p.cut(product=s.sig_a * s.sig_b, exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf)
+        # With that cut registered, the partial products of DSP-sized pieces are registered
+        # apart from their sum: on ECP5 the DSP blocks and the LUT adders summing their
+        # outputs did not fit one 10 ns cycle together (83 MHz at 6 stages, 102 at 7;
+        # docs/float_units.md). Otherwise one product, which Yosys splits for the family's
+        # DSP (iCE40's SB_MAC16 takes 16 x 16, not 18 x 18: 6 DSPs instead of 4).
+        if p.is_registered(PARTIAL_PRODUCTS_CUT):
+            parts = partial_products(s.sig_a, s.sig_b, DSP_PIECE)
+        else:
+            parts = [(0, s.sig_a * s.sig_b)]
+        s = p.cut(**{f"pp{k}": v for k, (_, v) in enumerate(parts)}, exp=s.exp, sign=s.sign,
+                  nan=s.nan, inf=s.inf, zero=s.zero)
+        product = sum_shifted(m, [(shift, getattr(s, f"pp{k}"))
+                                  for k, (shift, _) in enumerate(parts)])
+        width = 2 * (fmt.man_bits + 1)
+        s = p.cut(product=product[:width], exp=s.exp, sign=s.sign, nan=s.nan, inf=s.inf,
+                  zero=s.zero)
 
         # a product of two significands in [1, 2) is in [1, 4): at most one leading zero
         product = wire(m, s.product, "product")
@@ -101,13 +146,18 @@ class FMul(wiring.Component):
         sig = wire(m, sig, "normalized")
         kept = fmt.man_bits + 3
         sig = Cat(sig[:len(sig) - kept] != 0, sig[len(sig) - kept:])
-        s = p.cut(sig=sig, exp=exp, sign=s.sign, nan=s.nan, inf=s.inf)
+        s = p.cut(sig=sig, exp=exp, sign=s.sign, nan=s.nan, inf=s.inf, zero=s.zero)
 
+        # the exponent field before rounding: 0 on the subnormal grid; an exponent beyond the
+        # field's range is an overflow whatever the rounding does
         sig, tiny = denormalize(m, fmt, s.sig, s.exp)
-        s = p.cut(sig=sig, exp=s.exp, tiny=tiny, sign=s.sign, nan=s.nan, inf=s.inf)
+        field = Mux(tiny, 0, s.exp[:fmt.exp_bits])
+        huge = s.exp >= fmt.exp_all_ones
+        s = p.cut(sig=sig, field=field, huge=huge, zero=s.zero, sign=s.sign, nan=s.nan,
+                  inf=s.inf)
 
-        rounded = round_nearest_even(m, fmt, s.sig)
-        finite = pack(m, fmt, s.sign, s.exp, rounded, s.tiny)
+        bits = round_field(m, fmt, s.field, s.sig)
+        finite = pack_field(fmt, s.sign, bits, s.zero, s.huge)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
         s = p.cut(result=result)
         m.d.comb += self.result.eq(s.result)

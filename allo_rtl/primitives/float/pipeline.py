@@ -33,11 +33,21 @@ def step_groups(stages: int, steps: int, fixed: int, least: int = 4):
 
 
 class Pipeline:
-    def __init__(self, m, en, stages: int, max_stages: int):
+    def __init__(self, m, en, stages: int, max_stages: int, last_filled: int | None = None):
+        """``last_filled``: a cut point that gets a register only at ``max_stages`` (a unit
+        that gained a cut point keeps the register placement it had at every lower count)."""
         self.m, self.en = m, en
-        self.registered = {max_stages * (i + 1) // stages - 1 for i in range(stages)}
+        if last_filled is not None and stages < max_stages:
+            spread = {(max_stages - 1) * (i + 1) // stages - 1 for i in range(stages)}
+            self.registered = {k + (k >= last_filled) for k in spread}
+        else:
+            self.registered = {max_stages * (i + 1) // stages - 1 for i in range(stages)}
         self.index = 0
         self.max_stages = max_stages
+
+    def is_registered(self, k: int) -> bool:
+        """Whether cut point ``k`` (0 = the first :meth:`cut` call) gets a register."""
+        return k in self.registered
 
     def delay(self, value, cycles: int, name: str) -> Value:
         """value after ``cycles`` more registers (held by ``en`` like the others): a unit
