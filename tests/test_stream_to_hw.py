@@ -292,6 +292,41 @@ def test_fork_to_one_consumer_twice_refused():
         s.build()
 
 
+# --- stages returning arrays (B = func1(A); D = func2(B), Allo's usual form) --------------
+def inc_k(A: int32[R, C]) -> int32[R, C]:
+    B: int32[R, C] = 0
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] + 1
+    return B
+
+
+def dbl_k(A: int32[R, C]) -> int32[R, C]:
+    B: int32[R, C]
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] * 2
+    return B
+
+
+def returned(A: int32[R, C]) -> int32[R, C]:
+    B = inc_k(A)
+    D = dbl_k(B)
+    return D
+
+
+@pytest.mark.parametrize("sim", SIMS)
+def test_stages_returning_arrays(sim):
+    """Each callee returning an array is called with that array as an out-parameter
+    (``inc_k_o(A, B)``); B, the first one's result, is the stream."""
+    s = allo.customize(returned)
+    s.to(s.B, "dbl_k", depth=2)
+    A = _inputs()
+    mod = s.build(target=sim)
+    np.testing.assert_array_equal(mod(A, wrap=True),
+                                  _wrap(_wrap(A.astype(np.int64) + 1).astype(np.int64) * 2))
+    (row,) = mod.report().to_dict()["streams"]
+    assert (row["name"], row["depth"]) == ("B", 2)
+
+
 # --- stages returning scalars ------------------------------------------------------------
 def summed(A: int32[R, C]) -> int32:
     B: int32[R, C]

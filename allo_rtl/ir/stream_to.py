@@ -59,10 +59,60 @@ def streams_from_to(module: ir.Module) -> ir.Module:
                 for locs in [b.__dict__.get("stream_to_locs", [])]
                 for k, (dst, depth) in enumerate(b.__dict__.get("stream_to", ()))]
         if recs:
+            order += _results_to_params(out, f)
             order += _Region(out, f, recs).build()
         order.append((name, f))
     out.functions = dict(order)
     return verify_module(out)
+
+
+# --- calls returning arrays -------------------------------------------------------------
+def _results_to_params(module: ir.Module, f: ir.Function) -> list:
+    """``B = g(A)`` with ``g`` returning an array, in ``f``'s top-level body: ``g`` copied as
+    ``g_o`` with that result an array parameter it writes in place, called as ``g_o(A, B)``
+    -- the same values, and a call stage then writes ``B`` the way the region's stages
+    share arrays (its producer's stores become puts when ``B`` is streamed). A result that
+    is a parameter returned as is keeps the call as it is. Returns the copies, (name, fn)."""
+    made, names = [], set(module.functions)
+    for k, s in enumerate(f.body):
+        if not isinstance(s, ir.Call):
+            continue
+        res = [(r, o) for r, o in zip(s.callee.results, s.outs)
+               if isinstance(r, ir.Buffer) and r.returns_param is None
+               and r not in s.callee.params]
+        if not res:
+            continue
+        memo = {id(g): g for g in module.functions.values() if g is not s.callee}
+        fn = copy.deepcopy(s.callee, memo)
+        base, n = f"{s.callee.name}_o", 1
+        fn.name = base
+        while fn.name in names:
+            fn.name, n = f"{base}_{n}", n + 1
+        names.add(fn.name)
+        fn.__dict__["copy_of"] = s.callee.name      # s.to(..., "g") still names it
+        taken = [fn.results[s.callee.results.index(r)] for r, _o in res]
+        for b, (_r, o) in zip(taken, res):
+            b.kind = "arg"
+            fn.results.remove(b)
+            if b in fn.locals:
+                fn.locals.remove(b)
+            fn.params.append(b)
+            if o.__dict__.get("stream_to"):
+                # a streamed result's zero fill (``B: int32[N] = 0``) would be a second write
+                # of every element; the producer must write each once anyway (checked)
+                fn.body[:] = [t for t in fn.body if not _fills(t, b)]
+        fn.returns_tuple = fn.returns_tuple and len(fn.results) > 1
+        outs = [o for o in s.outs if not any(o is x for _r, x in res)]
+        f.body[k] = ir.Call(s.loc, fn, list(s.args) + [o for _r, o in res], outs)
+        made.append((fn.name, fn))
+    return made
+
+
+def _fills(s, buf) -> bool:
+    """Whether ``s`` is the implicit zero fill of ``buf`` (``B: int32[N] = 0``)."""
+    r, w = _accesses([s])
+    return isinstance(s, ir.For) and bool(s.attrs.get("implicit")) and w == {id(buf)} \
+        and not r
 
 
 # --- what a statement reads and writes ---------------------------------------------------
@@ -335,7 +385,8 @@ class _Region:
         def walk(body):
             for k, s in enumerate(body):
                 named = (isinstance(s, ir.For) and dst in (s.name, s.attrs.get("band"))) or (
-                    isinstance(s, ir.Call) and s.callee.name == dst)
+                    isinstance(s, ir.Call) and dst in (s.callee.name,
+                                                       s.callee.__dict__.get("copy_of")))
                 if named and id(buf) in _accesses([s])[0]:
                     found.append((body, k))
                     continue                # a band's inner loops carry its name too
@@ -382,9 +433,9 @@ class _Region:
                           "no place", ends[0][5], hint="move it before the producer or after "
                           "the consumer")
             if isinstance(s, ir.Call) and any(isinstance(o, ir.Buffer) for o in s.outs):
-                self.fail(f"to(): stage {s.callee.name} returns an array, which a concurrent "
-                          "stage does not hand back yet", s.loc,
-                          hint="write it into an array argument")
+                self.fail(f"to(): stage {s.callee.name} returns an array it was passed "
+                          "(return A), which a concurrent stage does not hand back", s.loc,
+                          hint="write it into another array argument")
         acc = [_accesses([s]) for s in stages]
         for i, (ri, wi) in enumerate(acc):
             for j, (rj, wj) in enumerate(acc):
