@@ -10,8 +10,9 @@ import allo_rtl.dataflow as df
 from allo_rtl.hls.control import StagesStart
 from allo_rtl.ir.types import Stream, int32
 
+# Verilator's build (~40 s) only with -m long: Icarus already checks the Verilog
 SIMS = [None, pytest.param("icarus", marks=pytest.mark.icarus),
-        pytest.param("verilator", marks=pytest.mark.verilator)]
+        pytest.param("verilator", marks=[pytest.mark.verilator, pytest.mark.long])]
 N = 6
 
 

@@ -313,7 +313,10 @@ def returned(A: int32[R, C]) -> int32[R, C]:
     return D
 
 
-@pytest.mark.parametrize("sim", SIMS)
+@pytest.mark.parametrize("sim", [None, pytest.param("icarus", marks=[pytest.mark.icarus,
+                                                                      pytest.mark.slow]),
+                                 pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                  pytest.mark.long])])
 def test_stages_returning_arrays(sim):
     """Each callee returning an array is called with that array as an out-parameter
     (``inc_k_o(A, B)``); B, the first one's result, is the stream."""
