@@ -104,7 +104,7 @@ def _simulated(module, target, project, family, clock_ns, **options):
         module = with_deep_fifos(module)
     elif depth_mode == "static":        # depths from the schedules (sim.static_depths)
         from .sim.static_depths import static_depths
-        module, _depths = static_depths(module, family, clock_ns)
+        module, _depths, _methods = static_depths(module, family, clock_ns)
     mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source,
                                         depth_mode or "declared"),
                          simulator=simulator, **options)

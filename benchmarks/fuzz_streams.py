@@ -4,6 +4,7 @@ Verilator (cocotb; one simulator build per sample, 10-60 s each).
 
     python benchmarks/fuzz_streams.py --minutes 10
     python benchmarks/fuzz_streams.py --samples 200 --targets amaranth,icarus,verilator
+    python benchmarks/fuzz_streams.py --minutes 3 --seed 41   # the same samples on every run
 
 Prints samples, deadlocks both sides agreed on, failures and samples per minute; each
 failure (hypothesis's shrunk sample and the error) is written to build/fuzz-failures/.
@@ -31,6 +32,9 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=None)
     ap.add_argument("--samples", type=int, default=None)
     ap.add_argument("--targets", default="amaranth")
+    ap.add_argument("--seed", type=int, default=1,
+                    help="first hypothesis seed (each round of 25 samples takes the next one), "
+                         "so a campaign, or the round that failed, can be rerun exactly")
     args = ap.parse_args(argv)
     targets = tuple(TARGETS[t] for t in args.targets.split(","))
     deadline = time.monotonic() + 60 * (args.minutes if args.minutes else 10 ** 6)
@@ -40,7 +44,7 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     stats = collections.Counter()
     t0 = time.monotonic()
-    s = 0
+    s = args.seed - 1
     while time.monotonic() < deadline and stats["samples"] < limit:
         s += 1
 
@@ -64,7 +68,8 @@ def main(argv=None):
             print(f"seed {s}: FAILURE (see {out / f'streams-seed{s}.txt'})", flush=True)
         print(f"  seed {s}: {dict(stats)}", flush=True)
     minutes = (time.monotonic() - t0) / 60
-    print(f"{stats['samples']} samples in {minutes:.1f} min on {args.targets} "
+    print(f"{stats['samples']} samples in {minutes:.1f} min on {args.targets}, seeds "
+          f"{args.seed}..{s} "
           f"({stats['samples'] / max(minutes, 1e-9):.0f}/min): {dict(stats)}")
     return 1 if stats["failures"] else 0
 

@@ -304,7 +304,7 @@ def test_bad_fifo_depth_mode_refused():
 def test_systolic_gemm_partitioned_and_pipelined_near_the_array_bound():
     """A by rows, B by columns, C completely: each feeder and PE has its own bank (the
     partitions propagate into the stages); with every PE loop pipelined the array takes
-    close to K + P0 + P1 cycles."""
+    within 1.2x of K + P0 + P1 cycles (the stages start with the top, in its start cycle)."""
     sg = _example("systolic_gemm")
     s = df.customize(sg.top)
     for name in list(s.module.functions):
@@ -322,7 +322,7 @@ def test_systolic_gemm_partitioned_and_pipelined_near_the_array_bound():
     mod = s.build()
     mod(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))
-    assert mod.cycles <= 1.3 * (sg.K + sg.P0 + sg.P1)
+    assert mod.cycles <= 1.2 * (sg.K + sg.P0 + sg.P1)
 
 
 def _systolic_of_size(P, K, tmp_path):

@@ -209,6 +209,127 @@ def test_refused_two_consumers():
         s.build()
 
 
+# --- one array, two consumers (Allo's test_fork_join): a stream each --------------------
+def fork_join2(A: int32[R, C], B: int32[R, C]) -> int32[R, C]:
+    X: int32[R, C]
+    D: int32[R, C]
+    E: int32[R, C]
+    F: int32[R, C]
+    for i, j in allo.grid(R, C):
+        X[i, j] = A[i, j] + B[i, j]
+    for ii, jj in allo.grid(R, C, name="D"):
+        D[ii, jj] = X[ii, jj] + 1
+    for ii, jj in allo.grid(R, C, name="E"):
+        E[ii, jj] = X[ii, jj] * 3
+    for ii, jj in allo.grid(R, C, name="F"):
+        F[ii, jj] = D[ii, jj] * E[ii, jj]
+    return F
+
+
+@pytest.mark.parametrize("sim", SIMS)
+def test_fork_to_two_consumers_is_two_streams(sim):
+    """s.to(s.X, "D") and s.to(s.X, "E"): X's producer puts each value into two FIFOs,
+    X_D and X_E, one per consumer (one producer and one consumer each), all four stages
+    concurrent."""
+    s = allo.customize(fork_join2)
+    for buf, dst in (("X", "D"), ("X", "E"), ("D", "F"), ("E", "F")):
+        s.to(getattr(s, buf), dst, depth=2)
+    A, B = _inputs(), _inputs()
+    mod = s.build(target=sim)
+    x = A.astype(np.int64) + B
+    np.testing.assert_array_equal(mod(A, B, wrap=True),
+                                  _wrap(_wrap(x + 1).astype(np.int64) * _wrap(x * 3)))
+    streams = {r["name"]: r for r in mod.report().to_dict()["streams"]}
+    assert sorted(streams) == ["D", "E", "X_D", "X_E"]
+    assert all(r["depth"] == 2 for r in streams.values())
+
+
+def _plus1(A: int32[R, C], B: int32[R, C]):
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] + 1
+
+
+def _twice(A: int32[R, C], B: int32[R, C]):
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] * 2
+
+
+def _minus7(A: int32[R, C], B: int32[R, C]):
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] - 7
+
+
+def fork_calls(A: int32[R, C]) -> int32[R, C]:
+    B: int32[R, C]
+    X: int32[R, C]
+    D: int32[R, C]
+    _plus1(A, B)
+    _twice(B, X)
+    _minus7(B, D)
+    E: int32[R, C] = 0
+    for i, j in allo.grid(R, C):
+        E[i, j] = X[i, j] + D[i, j]
+    return E
+
+
+def test_fork_between_kernels():
+    s = allo.customize(fork_calls)
+    s.to(s.B, "_twice")
+    s.to(s.B, "_minus7")
+    A = _inputs()
+    b = _wrap(A.astype(np.int64) + 1).astype(np.int64)
+    mod = s.build()
+    np.testing.assert_array_equal(mod(A, wrap=True), _wrap(_wrap(b * 2) + _wrap(b - 7)))
+    assert sorted(r["name"] for r in mod.report().to_dict()["streams"]) == ["B__minus7",
+                                                                           "B__twice"]
+
+
+def test_fork_to_one_consumer_twice_refused():
+    s = allo.customize(fork_join2)
+    for buf, dst in (("X", "D"), ("X", "D"), ("X", "E"), ("D", "F"), ("E", "F")):
+        s.to(getattr(s, buf), dst)
+    with pytest.raises(AlloError, match=r"X is streamed to the same consumer twice"):
+        s.build()
+
+
+# --- stages returning arrays (B = func1(A); D = func2(B), Allo's usual form) --------------
+def inc_k(A: int32[R, C]) -> int32[R, C]:
+    B: int32[R, C] = 0
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] + 1
+    return B
+
+
+def dbl_k(A: int32[R, C]) -> int32[R, C]:
+    B: int32[R, C]
+    for i, j in allo.grid(R, C):
+        B[i, j] = A[i, j] * 2
+    return B
+
+
+def returned(A: int32[R, C]) -> int32[R, C]:
+    B = inc_k(A)
+    D = dbl_k(B)
+    return D
+
+
+@pytest.mark.parametrize("sim", [None, pytest.param("icarus", marks=[pytest.mark.icarus,
+                                                                      pytest.mark.slow]),
+                                 pytest.param("verilator", marks=[pytest.mark.verilator,
+                                                                  pytest.mark.long])])
+def test_stages_returning_arrays(sim):
+    """Each callee returning an array is called with that array as an out-parameter
+    (``inc_k_o(A, B)``); B, the first one's result, is the stream."""
+    s = allo.customize(returned)
+    s.to(s.B, "dbl_k", depth=2)
+    A = _inputs()
+    mod = s.build(target=sim)
+    np.testing.assert_array_equal(mod(A, wrap=True),
+                                  _wrap(_wrap(A.astype(np.int64) + 1).astype(np.int64) * 2))
+    (row,) = mod.report().to_dict()["streams"]
+    assert (row["name"], row["depth"]) == ("B", 2)
+
+
 # --- stages returning scalars ------------------------------------------------------------
 def summed(A: int32[R, C]) -> int32:
     B: int32[R, C]

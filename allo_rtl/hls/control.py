@@ -226,10 +226,12 @@ class CallCapture:
 
 @dataclass(frozen=True, eq=False)
 class StagesStart:
-    """Pulse every stage's start at once, with its scalar arguments (ops of block ``block``),
-    and clear the region's record of which stages returned."""
+    """Pulse every stage's start at once, with its scalar arguments (ops of block ``block``;
+    ``None``: an action of the idle state, the arguments constants or the function's scalar
+    parameters, taken from its inputs), and clear the region's record of which stages
+    returned."""
     region: object            # cdfg.DataflowRegion
-    block: int
+    block: int | None
 
     def format(self) -> str:
         return f"start {', '.join(c.call.callee.name for c in self.region.stages)}"

@@ -45,6 +45,7 @@ class _Builder:
         self.design = design
         self.states, self.blocks, self.loops, self.pipelines = [], [], [], []
         self.mergeable = set()
+        self.idle_actions = []       # actions of the idle state's start (a region started there)
         self.enclosing = []          # loop/while/call statements around the region lowered
 
     def build(self, external_stall: bool) -> Control:
@@ -53,7 +54,7 @@ class _Builder:
         done = self.new_state("done", "done")
         done.transitions.append(Transition(None, idle.index))
         self.patch(exits, done)
-        idle.actions.append(CaptureParams())
+        idle.actions += [CaptureParams(), *self.idle_actions]
         idle.stall = Start(negate=True)
         target = _Entry.of(entry or done)
         idle.transitions.append(Transition(None, target.state.index, target.actions))
@@ -295,16 +296,38 @@ class _Builder:
         return first, [(wait, None)], Node("call", r, args.states, state=wait.index)
 
     def dataflow(self, r: DataflowRegion):
-        """Every stage starts in the cycle the arguments block ends; one join state serves
-        all of them until each has returned (its done seen once)."""
+        """Every stage starts in the cycle the arguments block ends (or with the function,
+        ``_starts_from_idle``); one join state serves all of them until each has returned
+        (its done seen once)."""
         name, line = r.stmt.name or "region", r.stmt.loc.line
+        if self._starts_from_idle(r):
+            join = self._join(r, name, line)
+            self.idle_actions.append(StagesStart(r, None))
+            return join, [(join, None)], Node("dataflow", r, (), state=join.index)
         first, last, args = self.block(r.args_block, f"dataflow {name} arguments", line)
         self.mergeable.discard(last.index)
         last.actions.append(StagesStart(r, self.blocks[-1].number))
+        join = self._join(r, name, line)
+        last.transitions.append(Transition(None, join.index))
+        return first, [(join, None)], Node("dataflow", r, args.states, state=join.index)
+
+    def _join(self, r: DataflowRegion, name: str, line) -> State:
         join = self.new_state("join", f"dataflow {name}", line)
         join.stall = StagesBusy(r)
         join.actions.append(StagesServe(r))
         if any(isinstance(o, ir.Scalar) for c in r.stages for o in c.call.outs):
             join.actions.append(StagesCapture(r))
-        last.transitions.append(Transition(None, join.index))
-        return first, [(join, None)], Node("dataflow", r, args.states, state=join.index)
+        return join
+
+    def _starts_from_idle(self, r: DataflowRegion) -> bool:
+        """Whether the stages may start with the function itself, in the idle state's start
+        cycle, instead of in an arguments state after it (a cycle of every call saved): the
+        region is the first thing the function does (no state made before it, not inside a
+        loop that would re-enter it) and its arguments need no computing -- constants and
+        scalar parameters, which the stages then take from the function's own inputs (its
+        registers are written in that very cycle)."""
+        if len(self.states) != 1 or len(self.enclosing) != 1:
+            return False
+        params = {id(p) for p in self.design.function.params if isinstance(p, ir.Scalar)}
+        return all(op.info.is_const or (op.info.reads_var and id(op.var) in params)
+                   for op in r.args_block.ops)

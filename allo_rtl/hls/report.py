@@ -267,6 +267,12 @@ def _stream_lines(rep: dict) -> list:
 
 
 def _sizing(s: dict) -> str:
+    how = ""
+    if s.get("depth_method"):           # fifo_depth="static" (sim.static_depths)
+        method, *more = s["depth_method"].split(", ")
+        how = "; depth " + {"schedules": "computed from the schedules, no simulation",
+                            "simulation": "from a zero-input simulation"}.get(method, method)
+        how += "".join(f", {m}" for m in more)
     if s.get("sizing") == "static":
-        return " (static: the stages' schedules fix it for every input)"
-    return " (measured: for this run's inputs)"
+        return f" (static: the stages' schedules fix it for every input{how})"
+    return f" (measured: for this run's inputs{how})"

@@ -91,6 +91,8 @@ class Channel:
     index: tuple = ()
     outer: object = None                # for a stage parameter: the region's Channel it is
     block: object = None                # hardware: the block stream type a word stream carries
+    # fifo_depth="static": how the build sized it ("schedules" | "simulation", sim.static_depths)
+    depth_method: str = ""
 
     @property
     def label(self) -> str:

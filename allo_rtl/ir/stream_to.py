@@ -21,6 +21,10 @@ function's streamed arrays into a dataflow region:
   element.
 * The FIFO is ``depth`` items deep as the user asked; without a depth, as many as B has
   elements (Allo's default, which never stalls the producer).
+* B streamed to two consumers (``s.to(s.B, "D")`` and ``s.to(s.B, "E")``, Allo's fork) is
+  two FIFOs, ``B_D`` and ``B_E``: each store of the producer computes its value once and puts
+  it into both, so every stream keeps one producer and one consumer (each consumer's order is
+  checked against the producer's as above).
 
 Refused (they would need what the region cannot give yet): other statements inside the
 span of stages, an array written by one stage and used by another without a stream (the
@@ -55,10 +59,60 @@ def streams_from_to(module: ir.Module) -> ir.Module:
                 for locs in [b.__dict__.get("stream_to_locs", [])]
                 for k, (dst, depth) in enumerate(b.__dict__.get("stream_to", ()))]
         if recs:
+            order += _results_to_params(out, f)
             order += _Region(out, f, recs).build()
         order.append((name, f))
     out.functions = dict(order)
     return verify_module(out)
+
+
+# --- calls returning arrays -------------------------------------------------------------
+def _results_to_params(module: ir.Module, f: ir.Function) -> list:
+    """``B = g(A)`` with ``g`` returning an array, in ``f``'s top-level body: ``g`` copied as
+    ``g_o`` with that result an array parameter it writes in place, called as ``g_o(A, B)``
+    -- the same values, and a call stage then writes ``B`` the way the region's stages
+    share arrays (its producer's stores become puts when ``B`` is streamed). A result that
+    is a parameter returned as is keeps the call as it is. Returns the copies, (name, fn)."""
+    made, names = [], set(module.functions)
+    for k, s in enumerate(f.body):
+        if not isinstance(s, ir.Call):
+            continue
+        res = [(r, o) for r, o in zip(s.callee.results, s.outs)
+               if isinstance(r, ir.Buffer) and r.returns_param is None
+               and r not in s.callee.params]
+        if not res:
+            continue
+        memo = {id(g): g for g in module.functions.values() if g is not s.callee}
+        fn = copy.deepcopy(s.callee, memo)
+        base, n = f"{s.callee.name}_o", 1
+        fn.name = base
+        while fn.name in names:
+            fn.name, n = f"{base}_{n}", n + 1
+        names.add(fn.name)
+        fn.__dict__["copy_of"] = s.callee.name      # s.to(..., "g") still names it
+        taken = [fn.results[s.callee.results.index(r)] for r, _o in res]
+        for b, (_r, o) in zip(taken, res):
+            b.kind = "arg"
+            fn.results.remove(b)
+            if b in fn.locals:
+                fn.locals.remove(b)
+            fn.params.append(b)
+            if o.__dict__.get("stream_to"):
+                # a streamed result's zero fill (``B: int32[N] = 0``) would be a second write
+                # of every element; the producer must write each once anyway (checked)
+                fn.body[:] = [t for t in fn.body if not _fills(t, b)]
+        fn.returns_tuple = fn.returns_tuple and len(fn.results) > 1
+        outs = [o for o in s.outs if not any(o is x for _r, x in res)]
+        f.body[k] = ir.Call(s.loc, fn, list(s.args) + [o for _r, o in res], outs)
+        made.append((fn.name, fn))
+    return made
+
+
+def _fills(s, buf) -> bool:
+    """Whether ``s`` is the implicit zero fill of ``buf`` (``B: int32[N] = 0``)."""
+    r, w = _accesses([s])
+    return isinstance(s, ir.For) and bool(s.attrs.get("implicit")) and w == {id(buf)} \
+        and not r
 
 
 # --- what a statement reads and writes ---------------------------------------------------
@@ -282,19 +336,31 @@ class _Region:
         lo, hi = min(e[2] for e in ends), max(e[3] for e in ends)
         stages, hoisted = self._hoist(body, ends, lo, hi)
         self._check_stages(stages, ends, streamed, body, lo, hi)
-        chans = {}
-        for buf, _b, _p, _c, depth, loc in ends:
-            if id(buf) in chans:
-                self.fail(f"to(): {buf.name} is streamed twice; a stream has one consumer",
-                          loc, hint="copy the array for the second consumer")
+        # one stream per consumer: an array streamed to two consumers (Allo's fork) is two
+        # FIFOs, the producer putting each value into both (one producer, one consumer each)
+        per_stage, made = {}, []
+        forks = {}
+        for buf, _b, p, c, depth, loc in ends:
+            forks.setdefault(id(buf), []).append((p, c, depth, loc))
+        for buf, _b, p, c, depth, loc in ends:
+            mine = forks[id(buf)]
+            if len({q for q, *_ in mine}) > 1:
+                self.fail(f"to(): {buf.name} is streamed to consumers with different "
+                          "producers", loc)
+            if [q for _, q, *_ in mine].count(c) > 1:
+                self.fail(f"to(): {buf.name} is streamed to the same consumer twice", loc)
             d = depth if depth is not None else math.prod(buf.shape)
-            chans[id(buf)] = ir.Channel(buf.name, StreamType(buf.dtype, d), buf.loc)
+            name = buf.name if len(mine) == 1 else f"{buf.name}_{_end_name(body[c])}"
+            ch = ir.Channel(name, StreamType(buf.dtype, d), buf.loc)
+            made.append(ch)
+            per_stage.setdefault(id(body[p]), {}).setdefault(id(buf), []).append(ch)
+            per_stage.setdefault(id(body[c]), {}).setdefault(id(buf), []).append(ch)
         new_funcs, calls = [], []
         for st in stages:
-            fn, call = self._stage(st, chans)
+            fn, call = self._stage(st, per_stage.get(id(st), {}))
             new_funcs.append((fn.name, fn))
             calls.append(call)
-        f.locals[:] = [s for s in f.locals if id(s) not in streamed] + list(chans.values())
+        f.locals[:] = [s for s in f.locals if id(s) not in streamed] + made
         body[lo:hi + 1] = hoisted + [ir.Dataflow(stages[0].loc, calls, f.name)]
         return new_funcs
 
@@ -319,7 +385,8 @@ class _Region:
         def walk(body):
             for k, s in enumerate(body):
                 named = (isinstance(s, ir.For) and dst in (s.name, s.attrs.get("band"))) or (
-                    isinstance(s, ir.Call) and s.callee.name == dst)
+                    isinstance(s, ir.Call) and dst in (s.callee.name,
+                                                       s.callee.__dict__.get("copy_of")))
                 if named and id(buf) in _accesses([s])[0]:
                     found.append((body, k))
                     continue                # a band's inner loops carry its name too
@@ -366,9 +433,9 @@ class _Region:
                           "no place", ends[0][5], hint="move it before the producer or after "
                           "the consumer")
             if isinstance(s, ir.Call) and any(isinstance(o, ir.Buffer) for o in s.outs):
-                self.fail(f"to(): stage {s.callee.name} returns an array, which a concurrent "
-                          "stage does not hand back yet", s.loc,
-                          hint="write it into an array argument")
+                self.fail(f"to(): stage {s.callee.name} returns an array it was passed "
+                          "(return A), which a concurrent stage does not hand back", s.loc,
+                          hint="write it into another array argument")
         acc = [_accesses([s]) for s in stages]
         for i, (ri, wi) in enumerate(acc):
             for j, (rj, wj) in enumerate(acc):
@@ -382,8 +449,11 @@ class _Region:
                               f"{stages[j].loc.line}; the stages run concurrently",
                               ends[0][5], hint=f"stream it too: s.to(s.{name}, ...)")
         # the streamed arrays: only their producer writes and only their consumer reads
+        consumers = {}
         for buf, _b, p, c, _d, loc in ends:
-            ends_of = {id(t) for t in ir.walk_stmts([body[p], body[c]])}
+            consumers.setdefault(id(buf), []).append(body[c])
+        for buf, _b, p, c, _d, loc in ends:
+            ends_of = {id(t) for t in ir.walk_stmts([body[p], *consumers[id(buf)]])}
             for t in ir.walk_stmts(f.body):
                 if id(t) not in ends_of and _direct_use(t, buf):
                     self.fail(f"to(): {buf.name} is also used at line {t.loc.line}, besides "
@@ -485,11 +555,16 @@ class _Region:
         sc_read, assigned = _scalars([st])
         memo = {id(g): g for g in self.module.functions.values()}
         params, args, locals_ = [], [], []
+        forked = {}
         for b in bufs:
             if id(b) in chans:
-                outer = chans[id(b)]
-                p = ir.Channel(b.name, outer.type, b.loc, outer=outer)
-                args.append(outer)
+                outers = chans[id(b)]
+                chs = [ir.Channel(o.name, o.type, b.loc, outer=o) for o in outers]
+                p = chs[0]
+                params += chs[1:]           # the second consumer's stream first, then p
+                args += outers[1:]
+                args.append(outers[0])
+                forked[id(p)] = chs
             else:
                 p = ir.Buffer(b.name, b.type, "arg", b.loc)
                 p.partition, p.view_shape = dict(b.partition), b.view_shape
@@ -520,7 +595,8 @@ class _Region:
         name = self._fresh_fn(f"{f.name}_{label}".replace(".", "_"))
         fn = ir.Function(name, params, results, body, st.loc, locals_,
                          returns_tuple=len(results) > 1)
-        self._to_stream_ops(fn, [p for p in params if isinstance(p, ir.Channel)])
+        self._to_stream_ops(fn, [p for p in params if isinstance(p, ir.Channel)],
+                            {k: v for k, v in forked.items() if len(v) > 1})
         return fn, ir.Call(st.loc, fn, args, outs)
 
     def _call_stage(self, st, chans):
@@ -528,23 +604,27 @@ class _Region:
         memo = {id(g): g for g in self.module.functions.values() if g is not callee}
         fn = copy.deepcopy(callee, memo)
         fn.name = self._fresh_fn(f"{callee.name}_s")
-        args, streamed = [], []
+        args, streamed, extra = [], [], []
         for k, (p, a) in enumerate(zip(list(fn.params), st.args)):
             if isinstance(a, ir.Buffer) and id(a) in chans:
-                outer = chans[id(a)]
+                outers = chans[id(a)]
                 for t in ir.walk_stmts(fn.body):
                     if isinstance(t, ir.Call) and any(x is p for x in t.args):
                         self.fail(f"to(): {callee.name} passes {p.name} on to "
                                   f"{t.callee.name}; only the kernel's own loops can read or "
                                   "write a stream", t.loc)
-                ch = ir.Channel(p.name, outer.type, p.loc, outer=outer)
-                fn.params[k] = ch
-                streamed.append((p, ch))
-                args.append(outer)
+                chs = [ir.Channel(p.name if n == 0 else f"{p.name}_{n}", o.type, p.loc,
+                                  outer=o) for n, o in enumerate(outers)]
+                fn.params[k] = chs[0]
+                streamed.append((p, chs))
+                args.append(outers[0])
+                extra += list(zip(chs[1:], outers[1:]))
             else:
                 args.append(a)
-        self._to_stream_ops(fn, [ch for _p, ch in streamed],
-                            {id(p): ch for p, ch in streamed})
+        fn.params += [ch for ch, _o in extra]    # a forked array's second stream: last
+        args += [o for _ch, o in extra]
+        self._to_stream_ops(fn, [c for _p, chs in streamed for c in chs],
+                            {id(p): chs if len(chs) > 1 else chs[0] for p, chs in streamed})
         return fn, ir.Call(st.loc, fn, args, list(st.outs))
 
     def _to_stream_ops(self, fn, chans, by_buf=None):
@@ -552,7 +632,8 @@ class _Region:
         by_buf = by_buf or {}
         names = {s.name for s in fn.symbols()} | {lp.var.name for lp in ir.loops(fn.body)}
         # the outlined nest's copies refer to the Channel param through the memo, so its
-        # loads/stores name a Channel as their buffer; a call stage's name the old param
+        # loads/stores name a Channel as their buffer; a call stage's name the old param.
+        # A list: a forked array's streams, each store a put into every one
         for c in chans:
             by_buf.setdefault(id(c), c)
 
@@ -568,6 +649,18 @@ class _Region:
             for s in body:
                 for b in ir.child_bodies(s):
                     b[:] = rewrite(b)
+                if isinstance(s, ir.Store) and isinstance(by_buf.get(id(s.buf)), list):
+                    # the value once into a scalar, then a put into each stream
+                    v = ir.Scalar(fresh(f"{s.buf.name}_v"), s.value.type, s.loc)
+                    fn.locals.append(v)
+                    chs = by_buf[id(s.buf)]
+                    s = ir.Assign(s.loc, v, s.value)
+                    gets = []
+                    for e in ir.stmt_exprs(s):
+                        _replace_loads(e, s, by_buf, gets, fresh, fn)
+                    out += gets + [s] + [ir.StreamPut(s.loc, ch, ir.Ref(v.type, s.loc, v))
+                                         for ch in chs]
+                    continue
                 if isinstance(s, ir.Store) and id(s.buf) in by_buf:
                     s = ir.StreamPut(s.loc, by_buf[id(s.buf)], s.value)
                 gets = []
@@ -577,6 +670,13 @@ class _Region:
                 out.append(s)
             return out
         fn.body[:] = rewrite(fn.body)
+
+
+def _end_name(stmt) -> str:
+    """A consumer's name for its own stream of a forked array (``C_D`` for band ``D``)."""
+    if isinstance(stmt, ir.Call):
+        return stmt.callee.name
+    return (stmt.attrs.get("band") or stmt.name).replace(".", "_")
 
 
 def _replace_loads(e, s, by_buf, gets, fresh, fn):

@@ -353,11 +353,21 @@ class _Lowering(DataflowLowering):
                 st.sync.append(self.stage_done[id(r)].eq(0))
                 for arg, p in zip(r.args, r.call.callee.params):
                     if isinstance(p, ir.Scalar):
-                        st.comb.append(getattr(inst, p.name).eq(self.at(arg, a.block)))
+                        st.comb.append(getattr(inst, p.name).eq(self.stage_arg(arg, a.block)))
         elif isinstance(a, ctl_ir.StagesServe):
             st.held += self.serve_stages(a.region)
         else:
             st.sync += self.sync_of(a)
+
+    def stage_arg(self, op, block):
+        """A stage's scalar argument as its start sees it. Started from idle (``block`` None)
+        the argument is a constant or a scalar parameter, whose register is only being
+        written: the function's input port holds its value."""
+        if block is not None:
+            return self.at(op, block)
+        if op.info.is_const:
+            return Const(op.value, hw_shape(op.type))
+        return getattr(self.comp, op.var.name)
 
     def serve(self, r, callee=None, skip=()) -> list:
         """Comb statements giving the callee's memory ports the caller's buffers (``skip``:

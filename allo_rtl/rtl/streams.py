@@ -188,6 +188,8 @@ def probe_fifo(m, q, chan: ir.Channel, restart) -> dict:
     with m.Elif(q.level > top):
         m.d.sync += top.eq(q.level)
     row = {"kind": "fifo", "name": label_of(chan), "depth": chan.type.depth, "signal": top}
+    if chan.depth_method:               # fifo_depth="static" (sim.static_depths)
+        row["depth_method"] = chan.depth_method
     if chan.block is not None:          # a stream of blocks, built as a FIFO of its words
         row["block"] = chan.block
     return row
@@ -212,6 +214,8 @@ def occupancy_rows(probes: list, values: list) -> dict:
                    "max_occupancy": v, "suggested_depth": max(1, v + 1),
                    # "static": the schedules fix it for every input (ir.fifo_depths)
                    "sizing": "static" if p.get("static") else "measured"}
+            if "depth_method" in p:
+                row["depth_method"] = p["depth_method"]
             if "block" in p:            # depths in words; the blocks the user declares too
                 words = math.prod(p["block"].elem.shape)
                 row.update(block=repr(p["block"].elem), words_per_block=words,
