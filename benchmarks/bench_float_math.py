@@ -27,8 +27,8 @@ EXACT = {"exp": mpmath.exp, "log": mpmath.log, "tanh": mpmath.tanh, "sin": mpmat
 RANGES = {"exp": (-104.0, 89.0), "log": (0.0, 4.0), "tanh": (-10.0, 10.0),
           "sin": (-100.0, 100.0), "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
 #: float64 functions (``float_math64``), measured as "<name>64"
-WIDE = ("exp", "log", "sin", "cos", "tan")
-RANGES64 = {"exp": (-746.0, 710.0), "log": (0.0, 4.0), "sin": (-100.0, 100.0),
+WIDE = ("exp", "log", "tanh", "sin", "cos", "tan")
+RANGES64 = {"exp": (-746.0, 710.0), "log": (0.0, 4.0), "tanh": (-20.0, 20.0), "sin": (-100.0, 100.0),
             "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
 #: float64 trig edges: multiples of pi/2 (rounded), the float64 nearest to one
 #: (6381956970095103 * 2**797, |x mod pi/2| ~ 2**-61), the range ends
@@ -156,7 +156,8 @@ def edge_inputs64(trig: bool = False) -> np.ndarray:
             0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000000, 0x3FF0000000000000,
             0xBFF0000000000000, 0x3FE6A09E667F3BCD, 0x3FF6A09E667F3BCD]
     vals = [709.782712893384, -745.1332191019411, -708.3964185322641, -744.44007192138,
-            0.34657359027997264, 1.0, 2.0, 0.5, 1e-310, 1e-3, -1e-3, 9.0, 700.0, -700.0]
+            0.34657359027997264, 1.0, 2.0, 0.5, 1e-310, 1e-3, -1e-3, 9.0, 700.0, -700.0,
+            0.75, -0.75, 0.875, 2.0 ** -27, 19.06, 22.0]        # tanh64's piece ends
     near = np.array(vals + (TRIG64_EDGES if trig else []), dtype=np.float64).view(np.int64)
     steps = np.arange(-3, 4, dtype=np.int64)
     near = (near[:, None] + steps[None, :]).reshape(-1).view(np.float64)

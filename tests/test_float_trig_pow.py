@@ -259,7 +259,7 @@ def test_coefficients_come_from_the_fit_script():
     import fit_float_math as fit
     where = {"SIN_S": float_trig, "COS_C": float_trig, "LOG2_P": float_pow, "EXP2_P": float_pow,
              "EXP64_P": float_math64, "LOG64_R": float_math64, "SIN64_S": float_trig64,
-             "COS64_C": float_trig64}
+             "COS64_C": float_trig64, "TANH64_P": float_math64, "TANH64_MID": float_math64}
     for name, (fn, lo, hi, degree) in fit.FITS64.items():
         coeffs, err = fit.fit64(fn, lo, hi, degree)
         assert coeffs == getattr(where[name], name), name
