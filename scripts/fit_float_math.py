@@ -112,7 +112,7 @@ FITS64 = {
     "LOG64_R": (atanh_remainder, 0.0, 0.02944, 7),
     "TANH64_P": (tanh_remainder, 0.0, 0.75 ** 2, 12),
     "TANH64_MID": (tanh_mid, -0.125, 0.125, 12),
-    "SIN64_S": (sin_remainder, 0.0, TRIG_Z_END, 5),       # float_trig64
+    "SIN64_S": (sin_remainder, 0.0, TRIG_Z_END, 6),       # float_trig64
     "COS64_C": (cos2_remainder, 0.0, TRIG_Z_END, 5),
 }
 

@@ -28,7 +28,7 @@ On r = rh + rl, z = rh**2:
   tan r = sin r / cos r, or -cos r / sin r in the odd quadrants, with sin r and cos r as
           the double-doubles above (the parenthesized terms their low parts): a float64
           quotient, then one correction step (``tan``)
-S and C (``SIN64_S``, ``COS64_C``): ``scripts/fit_float_math.py`` (Chebyshev fits, degree 5, 2**-52 relative). By
+S and C (``SIN64_S``, ``COS64_C``): ``scripts/fit_float_math.py`` (Chebyshev fits, degree 6 and 5, 2**-54 relative). By
 quadrant as float32's; the sign of x is applied last (sin(-0) = -0); inf and NaN give the
 canonical NaN.
 """
@@ -54,8 +54,9 @@ PIO2_126 = 0x6487ED5110B4611A62633145C06E0E69
 PIO4_BELOW = float.fromhex("0x1.921fb54442d18p-1")      # the float64 below pi/4
 SPLIT = float(2 ** 27 + 1)                              # Veltkamp's splitter for float64
 SIN64_S = tuple(float.fromhex(c) for c in (
-    "-0x1.5555555555555p-3", "0x1.1111111110bb2p-7", "-0x1.a01a019e83816p-13",
-    "0x1.71de379654304p-19", "-0x1.ae600aca92c64p-26", "0x1.5e0b05bff20f2p-33"))
+    "-0x1.5555555555555p-3", "0x1.1111111111110p-7", "-0x1.a01a01a019937p-13",
+    "0x1.71de3a54607a5p-19", "-0x1.ae64541295cdfp-26", "0x1.61217ee5cca1bp-33",
+    "-0x1.ab17bdcbd3414p-41"))
 COS64_C = tuple(float.fromhex(c) for c in (       # (cos r - 1 + z/2) / z**2
     "0x1.5555555555555p-5", "-0x1.6c16c16c16967p-10", "0x1.a01a019f4e9b4p-16",
     "-0x1.27e4fa17bf139p-22", "0x1.1eeb68cd22f56p-29", "-0x1.907d8f29fe831p-37"))
