@@ -27,8 +27,14 @@ EXACT = {"exp": mpmath.exp, "log": mpmath.log, "tanh": mpmath.tanh, "sin": mpmat
 RANGES = {"exp": (-104.0, 89.0), "log": (0.0, 4.0), "tanh": (-10.0, 10.0),
           "sin": (-100.0, 100.0), "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
 #: float64 functions (``float_math64``), measured as "<name>64"
-WIDE = ("exp", "log")
-RANGES64 = {"exp": (-746.0, 710.0), "log": (0.0, 4.0)}
+WIDE = ("exp", "log", "tanh", "sin", "cos", "tan")
+RANGES64 = {"exp": (-746.0, 710.0), "log": (0.0, 4.0), "tanh": (-20.0, 20.0), "sin": (-100.0, 100.0),
+            "cos": (-100.0, 100.0), "tan": (-100.0, 100.0)}
+#: float64 trig edges: multiples of pi/2 (rounded), the float64 nearest to one
+#: (6381956970095103 * 2**797, |x mod pi/2| ~ 2**-61), the range ends
+TRIG64_EDGES = [np.pi / 4, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi, 1e4 * np.pi, 1e22,
+                6381956970095103 * 2.0 ** 797, 2.0 ** 1023, 1.7976931348623157e308,
+                float.fromhex("0x1.921fb54442d18p-1"), 1e-300, 2.0 ** 53, 2.0 ** 63 * np.pi]
 FUNCTIONS = tuple(EXACT) + tuple(f + "64" for f in WIDE)
 MAX64 = float(np.finfo(np.float64).max)
 #: per format: (smallest normal exponent, mantissa bits, largest exponent, largest value)
@@ -128,7 +134,7 @@ TRIG_EDGES = [np.pi / 4, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi, 1e4 * np.pi
 def edge_inputs(fn: str):
     """The edge corpus: an array (a pair of arrays for power: every pair of POW_EDGES)."""
     if fn.endswith("64"):
-        return edge_inputs64()
+        return edge_inputs64(split(fn)[0] in ("sin", "cos", "tan"))
     if fn == "power":
         v = np.array(POW_EDGES, dtype=np.float32)
         return np.repeat(v, len(v)), np.tile(v, len(v))
@@ -145,13 +151,14 @@ def edge_inputs(fn: str):
     return np.concatenate([out, near])
 
 
-def edge_inputs64() -> np.ndarray:
+def edge_inputs64(trig: bool = False) -> np.ndarray:
     bits = [0, 1 << 63, 1, (1 << 63) | 1, (1 << 52) - 1, 1 << 52, 0x7FEFFFFFFFFFFFFF,
             0x7FF0000000000000, 0xFFF0000000000000, 0x7FF8000000000000, 0x3FF0000000000000,
             0xBFF0000000000000, 0x3FE6A09E667F3BCD, 0x3FF6A09E667F3BCD]
     vals = [709.782712893384, -745.1332191019411, -708.3964185322641, -744.44007192138,
-            0.34657359027997264, 1.0, 2.0, 0.5, 1e-310, 1e-3, -1e-3, 9.0, 700.0, -700.0]
-    near = np.array(vals, dtype=np.float64).view(np.int64)
+            0.34657359027997264, 1.0, 2.0, 0.5, 1e-310, 1e-3, -1e-3, 9.0, 700.0, -700.0,
+            0.75, -0.75, 0.875, 2.0 ** -27, 19.06, 22.0]        # tanh64's piece ends
+    near = np.array(vals + (TRIG64_EDGES if trig else []), dtype=np.float64).view(np.int64)
     steps = np.arange(-3, 4, dtype=np.int64)
     near = (near[:, None] + steps[None, :]).reshape(-1).view(np.float64)
     return np.concatenate([np.array(bits, dtype=np.uint64).view(np.float64), near])

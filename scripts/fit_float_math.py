@@ -93,6 +93,10 @@ def cos_remainder(z):        # (cos(r) - 1) / z, z = r**2
     return (mpmath.cos(mpmath.sqrt(z)) - 1) / z if z != 0 else -mpmath.mpf(1) / 2
 
 
+def cos2_remainder(z):       # (cos(r) - 1 + z/2) / z**2, z = r**2 (float_trig64)
+    return (mpmath.cos(mpmath.sqrt(z)) - 1 + z / 2) / z ** 2 if z != 0 else mpmath.mpf(1) / 24
+
+
 def log2_atanh(z):           # log2(1 + f) / s with s = f / (2 + f), z = s**2
     s = mpmath.sqrt(z)
     return 2 * mpmath.atanh(s) / (s * mpmath.log(2)) if z != 0 else 2 / mpmath.log(2)
@@ -106,6 +110,10 @@ FITS64 = {
     "EXP2_P": (lambda r: 2 ** r, -0.5, 0.5, 10),
     "EXP64_P": (expm1_minus_r, -0.3467, 0.3467, 10),     # float_math64
     "LOG64_R": (atanh_remainder, 0.0, 0.02944, 7),
+    "TANH64_P": (tanh_remainder, 0.0, 0.75 ** 2, 12),
+    "TANH64_MID": (tanh_mid, -0.125, 0.125, 12),
+    "SIN64_S": (sin_remainder, 0.0, TRIG_Z_END, 6),       # float_trig64
+    "COS64_C": (cos2_remainder, 0.0, TRIG_Z_END, 5),
 }
 
 if __name__ == "__main__":

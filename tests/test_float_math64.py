@@ -1,4 +1,4 @@
-"""float64 exp and log (issue 14; ``ir/float_math64.py``): the numpy evaluation equals the
+"""float64 exp, log and tanh (issue 14; ``ir/float_math64.py``): the numpy evaluation equals the
 algorithm run op by op on SoftFloat; the error against mpmath is below one ulp on a sample
 (the long run: ``benchmarks/bench_float_math.py --samples 1000000 --fn exp64 --fn log64``);
 hardware gives the interpreter's bits (Amaranth here; Icarus and Verilator in
@@ -25,7 +25,7 @@ def bits64(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64).view(np.uint64)
 
 
-@pytest.mark.parametrize("fn", ["exp", "log"])
+@pytest.mark.parametrize("fn", ["exp", "log", "tanh"])
 def test_numpy_evaluation_matches_softfloat(fn):
     (xs,) = bench.corpus(fn + "64", 400, np.random.default_rng(5))
     got = bits64(float_math.evaluate64(fn, xs))
@@ -35,7 +35,7 @@ def test_numpy_evaluation_matches_softfloat(fn):
     assert not bad, f"{len(bad)} differ (input, numpy, softfloat): {bad[:4]}"
 
 
-@pytest.mark.parametrize("fn", ["exp", "log"])
+@pytest.mark.parametrize("fn", ["exp", "log", "tanh"])
 def test_error_below_one_ulp(fn):
     args = bench.corpus(fn + "64", SAMPLES, np.random.default_rng(13))
     errs = bench.errors(fn + "64", args)
@@ -52,19 +52,24 @@ def test_special_values():
     assert ev("log", 0.0) == -inf and ev("log", -0.0) == -inf and ev("log", inf) == inf
     assert bits64(ev("log", -1.0)) == 0x7FF8000000000000 and bits64(ev("log", 1.0)) == 0
     assert ev("log", 5e-324) == -744.4400719213812
+    assert ev("tanh", np.inf) == 1 and ev("tanh", -np.inf) == -1 and ev("tanh", 25.0) == 1
+    assert bits64(ev("tanh", -0.0)) == 1 << 63 and ev("tanh", 5e-324) == 5e-324
+    assert bits64(ev("tanh", np.nan)) == 0x7FF8000000000000
 
 
-def k_math64(A: float64[10]) -> (float64[10], float64[10]):
+def k_math64(A: float64[10]) -> (float64[10], float64[10], float64[10]):
     E: float64[10] = 0.0
     L: float64[10] = 0.0
+    T: float64[10] = 0.0
     for i in range(10):
         E[i] = allo.exp(A[i])
         L[i] = allo.log(A[i])
-    return E, L
+        T[i] = allo.tanh(A[i])
+    return E, L, T
 
 
 def hw_inputs64():
-    return np.array([0.0, -0.0, 5e-324, 709.78, -745.0, np.inf, np.nan, 1.0, 0.3, -2.5])
+    return np.array([0.0, -0.0, 5e-324, 709.78, -745.0, np.inf, np.nan, 1.0, 0.3, 0.9])
 
 
 def test_hardware_bit_exact():
@@ -72,20 +77,28 @@ def test_hardware_bit_exact():
     s = allo.customize(k_math64)
     hw = s.build()(a.copy())
     py = s.build(target="python")(a.copy())
-    for h, p, fn in zip(hw, py, ["exp", "log"]):
+    for h, p, fn in zip(hw, py, ["exp", "log", "tanh"]):
         want = bits64(float_math.evaluate64(fn, a))
         assert np.array_equal(bits64(p), want), f"interpreter {fn}"
         assert np.array_equal(bits64(h), want), f"hardware {fn}: {bits64(h)} {want}"
 
 
-def k_tanh64(A: float64[4]) -> float64[4]:
+def k_power64(A: float64[4]) -> float64[4]:
     B: float64[4] = 0.0
     for i in range(4):
-        B[i] = allo.tanh(A[i])
+        B[i] = allo.power(A[i], 0.5)
     return B
 
 
 def test_other_float64_functions_refused_at_the_line():
     with pytest.raises(AlloError) as err:
-        allo.customize(k_tanh64).build()
+        allo.customize(k_power64).build()
     assert "test_float_math64.py" in str(err.value) and "float64" in str(err.value)
+
+
+def test_tanh_mid_point_is_tanh_of_its_centre():
+    import mpmath
+    mpmath.mp.dps = 60
+    t0 = mpmath.tanh(mpmath.mpf(0.875))
+    hi, lo = float_math64.TANH64_MID_T0
+    assert hi == float(t0) and lo == float(t0 - mpmath.mpf(hi))

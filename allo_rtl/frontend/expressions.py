@@ -220,7 +220,12 @@ class ExprBuilder:
     def power(self, a, b, node):
         a, b = self.need_scalar(a, node), self.need_scalar(b, node)
         typ = rules.math_type(rules.select_type(a.type, b.type))
-        return ir.MathCall(typ, self.ctx.loc(node), "power", [a, b])
+        loc = self.ctx.loc(node)
+        if isinstance(b, ir.Const) and b.value in (2, 3) and typ.is_float and typ.bits <= 32:
+            # x ** 2 and x ** 3 by products (float_pow.square/cube: exact in float64, rounded
+            # once), a few float ops instead of the general log/exp sequence
+            return ir.MathCall(typ, loc, "square" if b.value == 2 else "cube", [a])
+        return ir.MathCall(typ, loc, "power", [a, b])
 
     def need_scalar(self, v, node):
         if isinstance(v, ir.Expr):

@@ -269,8 +269,7 @@ class _BlockBuilder:
         if isinstance(e, ir.Cast):
             return self.op("cast", e.type, [self.expr(e.operand)], e.loc)
         if isinstance(e, ir.Select):
-            return self.op("select", e.type, [self.expr(e.cond), self.expr(e.if_true),
-                                              self.expr(e.if_false)], e.loc)
+            return self.select(e)
         if isinstance(e, ir.BitGet):
             return self.op("bitget", e.type, [self.expr(e.operand), self.expr(e.bit)], e.loc)
         if isinstance(e, ir.BitSlice):
@@ -282,6 +281,26 @@ class _BlockBuilder:
                                        hint="build with target='python'")
             return self.op(MATH[e.fn], e.type, [self.expr(a) for a in e.args], e.loc)
         raise TypeError(f"unknown expression {type(e).__name__}")
+
+    def select(self, e: ir.Select) -> Op:
+        """``select(c, a, b)``; an arm that is a load (a run-time bank's read: ``banking``
+        reads bank k under ``index == k``) is read under its arm's condition, so the bank's
+        port is used only in the iterations that select it (``phases`` then lets a pipeline
+        share the port across iterations)."""
+        cond = self.expr(e.cond)
+        arms = []
+        for arm, taken in ((e.if_true, cond), (e.if_false, None)):
+            if not isinstance(arm, (ir.Load, ir.Select)) or not _reads_memory(arm):
+                arms.append(self.expr(arm))
+                continue
+            if taken is None:
+                taken = self.op("lnot", UInt(1), [cond], e.loc)
+            outer = self.pred
+            self.pred = taken if outer is None else self.op("land", UInt(1), [outer, taken],
+                                                            e.loc)
+            arms.append(self.expr(arm))
+            self.pred = outer
+        return self.op("select", e.type, [cond, *arms], e.loc)
 
     # --- floats (raw bits) ----------------------------------------------------------
     def convert(self, v: Op, typ, loc) -> Op:
@@ -498,6 +517,13 @@ def shared_branch_loads(s: ir.If) -> list:
             continue
         out.append(load)
     return out
+
+
+def _reads_memory(e: ir.Expr) -> bool:
+    """A select arm worth predicating: a load, or a select chain ending in loads."""
+    if isinstance(e, ir.Load):
+        return True
+    return isinstance(e, ir.Select) and (_reads_memory(e.if_true) or _reads_memory(e.if_false))
 
 
 def if_convertible(s) -> bool:

@@ -153,11 +153,13 @@ def gap_window(a: Phase, b: Phase, ii: int, late: bool = False) -> tuple:
 
 
 def exclusive_pair(group: list, index_ops: dict, nest):
-    """(a, Phase a, b, Phase b) when a port's accesses are exactly two phased ones of
-    different residues on one level, in program order; else None."""
+    """(a, Phase a, b, Phase b) when a port's accesses are exactly two phased ones on one
+    level, in program order; else None. Different residues: a promoted load and store
+    (``promote.py``); one residue: a run-time bank's load and store of one iteration
+    (``C[i, j] *= beta`` with C split along j), which meet again only K iterations on."""
     if len(group) != 2:
         return None
     pa, pb = (phase_of(op, index_ops, nest) for op in group)
-    if pa is None or pb is None or pa.residue == pb.residue or pa.level != pb.level:
+    if pa is None or pb is None or pa.level != pb.level:
         return None
     return group[0], pa, group[1], pb

@@ -15,13 +15,16 @@ The load and the store stay inside the loop, under predicates on its first and l
 iteration, so the nest stays perfect (outer loops still flatten into the pipeline) and the
 if-conversion of ``cdfg`` turns the two branches into a predicated load and store. Two such
 accesses run in different iterations of every K, so they can share the array's one port at
-II = 1 (``phases.py`` tells the modulo scheduler when they never meet).
+II = 1 (``phases.py`` tells the modulo scheduler when they never meet). A loop whose trips are
+computed at run time (``for k in range(i + 1, N)``) has no constant first and last iteration
+and no nest to flatten: the element is loaded before it and stored after it instead.
 
-Applied to a loop marked ``pipeline`` with constant bounds and at least two trips, for each
-element read or written at the top level of its body with subscripts that use neither the
+Applied to a loop marked ``pipeline`` with at least two trips, for each element read or written at the top level of its body with subscripts that use neither the
 loop's index nor a scalar the body assigns nor a load. If the loop writes the array, every
 other access to it must be at the top level too (not under a branch, in an inner loop or in a
-call) and at the same or a provably different element, so the element has no other name in
+call) and at the same or a provably different element (a subscript differing by a constant,
+or by an amount the loop's range keeps away from zero: ``B[k, j]`` beside ``B[i, j]`` in
+``for k in range(i + 1, N)``), so the element has no other name in
 the loop (distinct ``Buffer`` objects are distinct memories) and the register is exact. An
 array the loop only reads is promoted only when it is read at more than one element per
 iteration (one read per iteration costs no port slot the register would save, and the
@@ -33,7 +36,7 @@ import copy
 from dataclasses import dataclass
 
 from ..ir import nodes as ir
-from ..ir.affine import affine_of
+from ..ir.affine import Affine, affine_of
 from ..ir.printer import format_expr
 from ..ir.types import UInt
 from ..schedule.rewrite import clone_expr, const, map_expr, ref, trip_count
@@ -54,6 +57,7 @@ class Promotion:
     reason: str = ""          # why not ("" when promoted)
     reads: bool = True        # the loop reads the element (it is loaded before the loop)
     writes: bool = False      # the loop writes it (it is stored after)
+    around: bool = False      # loaded before the loop and stored after it (run-time trips)
 
     @property
     def applied(self) -> bool:
@@ -62,7 +66,8 @@ class Promotion:
     def to_dict(self) -> dict:
         return {"function": self.function, "loop": self.loop, "line": self.line,
                 "array": self.array, "subscripts": self.subscripts, "applied": self.applied,
-                "reason": self.reason, "reads": self.reads, "writes": self.writes}
+                "reason": self.reason, "reads": self.reads, "writes": self.writes,
+                "around": self.around}
 
 
 def promote_module(module: ir.Module) -> tuple:
@@ -94,7 +99,7 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
     """(Promotion, buffer, subscripts) for every array ``loop`` reads or writes at a fixed
     element somewhere in its body's top level: applied, or refused with the reason."""
     trips = trip_count(loop)
-    if trips is None or trips < 2:
+    if trips is not None and trips < 2:
         return []
     varying = {id(loop.var)} | {id(s.var) for s in ir.walk_stmts(loop.body)
                                 if isinstance(s, ir.Assign)} | \
@@ -136,9 +141,10 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
         if id(buf) not in written and len(count.get(id(buf), ())) < 2:
             continue        # read once per iteration through its own port: nothing to gain
         for elem in elements:
-            note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem))
+            note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem),
+                             around=trips is None)
             clash = next((line for i, line in subs
-                          if not _same(elem, i) and not _distinct(elem, i)), None)
+                          if not _same(elem, i) and not _distinct(elem, i, loop)), None)
             if id(buf) not in written:
                 pass        # nothing in the loop changes the array: any copy stays exact
             elif id(buf) in nested:
@@ -159,11 +165,30 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
     return out
 
 
-def _distinct(a: list, b: list) -> bool:
-    """Certainly different elements: some subscript differs by a nonzero constant."""
+def _distinct(a: list, b: list, loop: ir.For) -> bool:
+    """Certainly different elements in every iteration of ``loop``: some subscript differs by
+    a nonzero constant, or by ``c * k + rest`` (k the loop's index) that the loop's range keeps
+    on one side of zero -- ``B[i, j]`` and ``B[k, j]`` in ``for k in range(i + 1, N)``."""
     for x, y in zip(a, b):
         fx, fy = affine_of(x), affine_of(y)
-        if fx is not None and fy is not None and fx.same_terms(fy) and fx.const != fy.const:
+        if fx is None or fy is None:
+            continue
+        d = fx.plus(fy, -1)
+        if d.is_constant:
+            if d.const:
+                return True
+            continue
+        c = next((c for v, c in d.terms if v is loop.var), 0)
+        lo, hi = affine_of(loop.lo), affine_of(loop.hi)
+        if not c or lo is None or hi is None or loop.step <= 0:
+            continue
+        rest = d.plus(Affine.of(loop.var), -c)
+        first = rest.plus(lo, c)                                    # d at k = lo
+        last = rest.plus(Affine(hi.terms, hi.const - 1), c)         # d at k = hi - 1 at most
+        # d is monotonic in k: away from zero from its first value on, or up to its last
+        if first.is_constant and (first.const > 0 if c > 0 else first.const < 0):
+            return True
+        if last.is_constant and (last.const < 0 if c > 0 else last.const > 0):
             return True
     return False
 
@@ -234,12 +259,24 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
         else:
             body.append(ir.Store(s.loc, s.buf,
                                  [_replace_loads(i, buf, reg, indices) for i in s.indices], value))
+    subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
+    if trip_count(loop) is None:
+        # run-time trips (a triangular loop): no constant first and last iteration to
+        # predicate on, and no flattening to keep the nest perfect for -- load before the
+        # loop, store after it (a loop that runs no iteration stores the value it loaded)
+        loop.body = body
+        around = _body_holding(f.body, loop)
+        at = next(n for n, t in enumerate(around) if t is loop)
+        after = [ir.Store(store_loc, buf, subs(), ref(reg, store_loc))] if stores else []
+        before = [ir.Assign(load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))] \
+            if first_reads else []
+        around[at:at + 1] = [*before, loop, *after]
+        return
     lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
     last = lo + (trip_count(loop) - 1) * step
 
     def at(k):
         return ir.Compare(UInt(1), loc, "==", ref(loop.var, loc), const(k, loc))
-    subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
     if first_reads:
         body.insert(0, ir.If(load_loc, at(lo), [ir.Assign(
             load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))], []))
@@ -247,3 +284,15 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
         body.append(ir.If(store_loc, at(last), [ir.Store(store_loc, buf, subs(),
                                                          ref(reg, store_loc))], []))
     loop.body = body
+
+
+def _body_holding(body: list, stmt) -> list:
+    """The statement list (``body`` or one nested in it) that holds ``stmt`` itself."""
+    if any(t is stmt for t in body):
+        return body
+    for t in body:
+        for child in ir.child_bodies(t):
+            found = _body_holding(child, stmt)
+            if found is not None:
+                return found
+    return None

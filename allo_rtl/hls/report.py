@@ -175,16 +175,17 @@ def _promotion_lines(promotions: list) -> list:
     groups = {}
     for p in promotions:
         key = (p["loop"], p["line"], p["array"], p["applied"], p["reason"], p["reads"],
-               p["writes"])
+               p["writes"], p.get("around", False))
         groups.setdefault(key, []).append(p["subscripts"])
     out = []
-    for (loop, line, array, applied, reason, reads, writes), subs in groups.items():
+    for (loop, line, array, applied, reason, reads, writes, around), subs in groups.items():
         what = (f"{array}{subs[0]}" if len(subs) == 1 else
                 f"{len(subs)} elements of {array} ({subs[0]}, ...)")
         where = f"in loop {loop} (line {line})"
         if applied:
-            how = " and ".join(x for x, on in (("read at its first iteration", reads),
-                                               ("written at its last", writes)) if on)
+            steps = (("read before the loop", "written after it") if around else
+                     ("read at its first iteration", "written at its last"))
+            how = " and ".join(x for x, on in zip(steps, (reads, writes)) if on)
             out.append(f"   register promotion: {what} {where}: {how}")
         else:
             out.append(f"   not promoted: {what} {where}: {reason}")

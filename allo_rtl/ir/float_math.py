@@ -145,13 +145,15 @@ def tanh(k, x):
     return k.select(k.lt(ax, k.const(TANH_TINY)), x, signed)
 
 
-from . import float_math64, float_pow, float_trig  # noqa: E402  (they do not import this)
+from . import float_math64, float_pow, float_trig, float_trig64  # noqa: E402  (they do not import this)
 
 #: every float32 function defined here and in float_trig / float_pow, by its Allo name
 ALGORITHMS = {"exp": exp, "log": log, "tanh": tanh, "sin": float_trig.sin,
-              "cos": float_trig.cos, "tan": float_trig.tan, "power": float_pow.power}
+              "cos": float_trig.cos, "tan": float_trig.tan, "power": float_pow.power,
+              "square": float_pow.square, "cube": float_pow.cube}     # power(x, 2 or 3)
 #: the float64 functions (float_math64), by their Allo name
-ALGORITHMS64 = float_math64.ALGORITHMS
+ALGORITHMS64 = {**float_math64.ALGORITHMS, "sin": float_trig64.sin, "cos": float_trig64.cos,
+                "tan": float_trig64.tan}
 
 
 class TypedInts:

@@ -35,6 +35,20 @@ LOG64_R = tuple(float.fromhex(c) for c in (
     "0x1.5555555555555p-1", "0x1.9999999999a38p-2", "0x1.2492492476c8bp-2",
     "0x1.c71c720160332p-3", "0x1.745cf90196560p-3", "0x1.3b1c35fbecd93p-3",
     "0x1.0fbe84f5caccap-3", "0x1.0c044ccf380aap-3"))
+TANH64_P = tuple(float.fromhex(c) for c in (        # (tanh x - x) / x**3 on z = x**2 < 0.5625
+    "-0x1.5555555555555p-2", "0x1.111111111101fp-3", "-0x1.ba1ba1ba03fdep-5",
+    "0x1.664f487b7c37ep-6", "-0x1.226e3434333f1p-7", "0x1.d6d397c6172ccp-9",
+    "-0x1.7d9fdd51d36fap-10", "0x1.353280941795ap-11", "-0x1.f351c7b8d9d91p-13",
+    "0x1.8b4d9f3447ab6p-14", "-0x1.215cdb73c8b35p-15", "0x1.51282042d0b9ap-17",
+    "-0x1.b87709c583a0fp-20"))
+TANH64_MID = tuple(float.fromhex(c) for c in (      # (tanh(0.875 + t) - tanh 0.875) / t
+    "0x1.02500a09f8d6ep-1", "-0x1.6ba7cb7576539p-2", "0x1.4f152b2bae5f1p-4",
+    "0x1.f203c316d21a7p-5", "-0x1.e2196b78b8748p-5", "0x1.b2ca62387b371p-7",
+    "0x1.6954552bd8a84p-7", "-0x1.4a6026cf7453fp-7", "0x1.0c54394bda5ebp-9",
+    "0x1.0797c50fd07d3p-9", "-0x1.c355daddafe28p-10", "0x1.35821b989c4cep-12",
+    "0x1.80d4da401cbc6p-12"))
+TANH64_MID_T0 = (float.fromhex("0x1.686650b8c2015p-1"), float.fromhex("0x1.9fa72eaddbf64p-57"))
+TANH64_TINY = 2.0 ** -27             # below: tanh(x) = x within a third of an ulp
 SQRT_HALF64_BITS = 0x3FE6A09E667F3BCD
 SMALLEST_NORMAL64 = float.fromhex("0x1p-1022")
 INF64_BITS, NAN64_BITS = 0x7FF0000000000000, 0x7FF8000000000000
@@ -91,5 +105,20 @@ def log(k, x):
     return k.select(k.le(_c(k, 0.0), x), y, k.from_fbits(k.ic(NAN64_BITS, I64), float64))
 
 
+def tanh(k, x):
+    """float32's three pieces (``float_math.tanh``) with float64 polynomials of degree 12."""
+    ax = k.abs(x)
+    z = k.mul(ax, ax)
+    near = k.add(ax, k.mul(k.mul(ax, z), horner64(k, z, TANH64_P)))
+    t = k.sub(ax, _c(k, 0.875))                                  # exact where used
+    mid = k.add(_c(k, TANH64_MID_T0[0]),
+                k.add(_c(k, TANH64_MID_T0[1]), k.mul(t, horner64(k, t, TANH64_MID))))
+    e = exp(k, k.add(ax, ax))
+    far = k.sub(_c(k, 1.0), k.div(_c(k, 2.0), k.add(e, _c(k, 1.0))))
+    mag = k.select(k.lt(ax, _c(k, 0.75)), near, k.select(k.lt(ax, _c(k, 1.0)), mid, far))
+    signed = k.select(k.lt(x, _c(k, 0.0)), k.neg(mag), mag)
+    return k.select(k.lt(ax, _c(k, TANH64_TINY)), x, signed)
+
+
 #: the float64 functions, by their Allo name
-ALGORITHMS = {"exp": exp, "log": log}
+ALGORITHMS = {"exp": exp, "log": log, "tanh": tanh}
