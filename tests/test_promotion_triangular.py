@@ -83,3 +83,29 @@ def test_a_range_that_reaches_the_element_blocks_promotion():
     assert notes and not any(p["applied"] for p in notes)
     assert all("another element" in p["reason"] for p in notes)
     assert k["ii"] > 1
+
+
+def syrk_like(C: int32[N, N], A: int32[N, N]):
+    for i in range(N):
+        for k in range(N):
+            for j in range(i + 1):
+                C[i, j] += A[i, k] * A[j, k]
+
+
+def test_a_read_only_element_of_a_run_time_loop_stays_in_memory():
+    """A[i, k] is fixed in the j loop, but loading it before the loop would cost a state on
+    every entry for no II (C's port keeps it at 2): not promoted."""
+    rng = np.random.default_rng(4)
+    C, A = (rng.integers(-60, 60, (N, N)).astype(np.int32) for _ in range(2))
+    s = allo.customize(syrk_like)
+    s.pipeline("j")
+    mod = s.build()
+    want = C.astype(np.int64)
+    for i in range(N):
+        for k in range(N):
+            for j in range(i + 1):
+                want[i, j] += int(A[i, k]) * int(A[j, k])
+    got = C.copy()
+    mod(got, A)
+    assert np.array_equal(got, _wrap(want))
+    assert not [p for p in mod.report().to_dict()["promotions"] if p["applied"]]

@@ -28,7 +28,8 @@ or by an amount the loop's range keeps away from zero: ``B[k, j]`` beside ``B[i,
 the loop (distinct ``Buffer`` objects are distinct memories) and the register is exact. An
 array the loop only reads is promoted only when it is read at more than one element per
 iteration (one read per iteration costs no port slot the register would save, and the
-register's select adds a multiplexer to the path). Runs on a copy of the module: the user's schedule keeps its IR.
+register's select adds a multiplexer to the path), and only in loops with constant trips (a
+load before a run-time loop costs a state on every entry of it). Runs on a copy of the module: the user's schedule keeps its IR.
 """
 from __future__ import annotations
 
@@ -140,6 +141,9 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
                 elements.append(i)
         if id(buf) not in written and len(count.get(id(buf), ())) < 2:
             continue        # read once per iteration through its own port: nothing to gain
+        if id(buf) not in written and trips is None:
+            continue        # a load before the loop costs a state on every entry, for at
+            #                 most a port slot (syrk's A[i, k] beside A[j, k]: II stays 2)
         for elem in elements:
             note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem),
                              around=trips is None)
