@@ -6,6 +6,8 @@ Fmax (mean of nextpnr seeds 1-3), LUT/FF/DSP/BRAM, cycles, wall time per call
 
     python benchmarks/bench_clock.py [--only gemm,atax] [--boards ulx3s-85f,icebreaker]
 
+A partial run replaces only its kernels' rows of clock.json.
+
 Writes benchmarks/results/clock.json and clock.md. Goals (the issue): timing met at the
 requested clock, LUT <= 1.2x before, wall time per call >= 2x better.
 """
@@ -114,8 +116,17 @@ def main():
             rows += [before, after]
             pairs.append((before, after))
             print(table([before, after]).splitlines()[-2:], flush=True)
-    (out / "clock.json").write_text(json.dumps(rows, indent=1))
-    write(out, rows, pairs)
+    # a partial run (--only, --boards) replaces its own rows in the file and keeps the others
+    path = out / "clock.json"
+    kept = json.loads(path.read_text()) if path.exists() else []
+    done = {(r["kernel"], r["board"]) for r in rows}
+    merged = [r for r in kept if (r["kernel"], r["board"]) not in done]
+    for r in rows:          # in the file's order where the pair was there before
+        merged.append(r)
+    order = {(r["kernel"], r["board"]): k for k, r in enumerate(kept)}
+    merged.sort(key=lambda r: order.get((r["kernel"], r["board"]), len(order)))
+    path.write_text(json.dumps(merged, indent=1))
+    write(out, merged, list(zip(merged[::2], merged[1::2])))
 
 
 def write(out, rows, pairs):
