@@ -119,8 +119,11 @@ class TimingModel:
     def const_div_plan(self, op: Op):
         """(adder-tree levels a cycle, fix registered) of a pipelined ``op``
         (``primitives.const_div``) at this clock, or None when a stage of it would not fit
-        a cycle either (the magnitude, one limb product or one adder level)."""
+        a cycle either (the magnitude, one limb product or one adder level), or the family
+        has no DSP size to cut the product at (``generic``, a model for tests)."""
         from ..primitives.arith import reciprocal_of
+        if not self.pipelining.get("dsp_bits"):     # no DSP boundary to cut at (generic)
+            return None
         avail = self.chain_limit_ns - self.reg_out_ns
         mag, _, fix = self.const_div_parts(op)
         w = op.operands[0].type.hw_bits
