@@ -55,6 +55,7 @@ def run(dut, stream):
 CASES = [  # symbol, bits, signed, d, result bits, limb bits, levels, fix registered
     ("/", 32, True, 3, 32, 16, 1, False), ("//", 32, True, 3, 32, 18, 1, True),
     ("%", 32, True, 3, 32, 16, 2, False), ("/", 34, True, 3, 32, 18, 1, False),
+    ("/", 34, True, 3, 32, 16, 1, False),        # small limbs on both sides: shifted adds
     ("//", 32, False, 7, 32, 16, 1, False), ("%", 32, False, 10, 32, 16, 3, True),
     ("/", 8, True, 5, 8, 4, 1, False), ("//", 8, True, 6, 8, 5, 1, True),
     ("%", 16, True, 641, 16, 16, 1, False), ("//", 64, True, 1000003, 64, 18, 2, False),

@@ -129,7 +129,9 @@ class TimingModel:
         w = op.operands[0].type.hw_bits
         _, m = reciprocal_of(w, op.operands[1].value)
         level = self._delay("add", w + m.bit_length())
-        limb = self._delay("mul", self.const_div_limb_bits)
+        # a limb product: one DSP, or (``const_div.small_product``) up to 4 shifted adds
+        bits = self.const_div_limb_bits
+        limb = max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
         if max(mag, limb, level) > avail:
             return None
         return int(avail // level), fix > avail
