@@ -52,6 +52,9 @@ class Op:
     unit_limit: int | None = None
     # a pipelined multiply (``mul_pipe``, set by ``pipeline_mul``): the bits of its limbs
     limb_bits: int | None = None
+    # a pipelined division by a constant (``*_const_pipe``, set by ``pipeline_div``):
+    # (adder-tree levels a cycle, fix registered) of its ``primitives.const_div.ConstDiv``
+    div_plan: tuple | None = None
     id: int = -1
 
     @property

@@ -20,7 +20,7 @@ from amaranth.hdl import Mux
 
 from ..ir import semantics
 from ..primitives import arith
-from . import divider_unit, float_unit, mul_unit
+from . import const_div_unit, divider_unit, float_unit, mul_unit
 
 # roles: what the control and the schedulers need to know about an operation
 CONST, READ_VAR, WRITE_VAR, LOAD, STORE, COMPUTE = (
@@ -232,9 +232,16 @@ def _entries():
     # by another constant: a multiplication by its reciprocal (a constant multiplier:
     # shifts and adds or a DSP, not the shared multiplier), so pipelines keep it
     for general, sym in [("tdiv", "/"), ("floordiv", "//"), ("mod", "%")]:
-        out.append(OpInfo(f"{general}_const", COMPUTE, COMBINATIONAL, "mul", sym,
+        out.append(OpInfo(f"{general}_const", COMPUTE, COMBINATIONAL, "const_div", sym,
                           semantics.binop, _const_division(sym),
                           report_name=_FU[sym] + "_const", special_case_of=general))
+    # the same on a pipelined unit (hls/pipeline_div.py picks it when the clock is shorter
+    # than the division's delay); a unit each, like mul_pipe (no operand mux before it)
+    for general, sym in [("tdiv", "/"), ("floordiv", "//"), ("mod", "%")]:
+        out.append(OpInfo(f"{general}_const_pipe", COMPUTE, PIPELINED, "const_div_pipe", sym,
+                          semantics.binop, report_name=_FU[sym] + "_const",
+                          special_case_of=general, new_unit=const_div_unit.new_unit,
+                          drive=const_div_unit.drive, unit_key=const_div_unit.unit_key))
     for opcode, sym in [("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"),
                         ("ge", ">=")]:
         out.append(OpInfo(opcode, COMPUTE, COMBINATIONAL, "compare", sym, semantics.compare,

@@ -20,6 +20,7 @@ from .control_build import build_control
 from .list_schedule import BlockSchedule, schedule_block
 from .modulo import ModuloSchedule, NotPipelinable, modulo_schedule
 from .narrow import narrow_block
+from .pipeline_div import pipeline_const_divisions
 from .pipeline_mul import pipeline_multipliers
 from .sdc import sdc_schedule_block
 from .timing import TimingModel
@@ -162,6 +163,7 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
             block = r.body[0]
             narrow_block(block, ())
             pipeline_multipliers(block, timing)
+            pipeline_const_divisions(block, timing)
             try:
                 sch = modulo_schedule(block, [x.loop for x in nest],
                                       [x.static_trips for x in nest], timing, external,
@@ -227,6 +229,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
             continue
         narrow_block(block, uses)
         pipeline_multipliers(block, timing)
+        pipeline_const_divisions(block, timing)
         sch = SCHEDULERS[scheduler](block, timing, external, uses)
         check_block(sch, timing)
         design.schedules[id(block)] = sch

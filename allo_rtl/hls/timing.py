@@ -103,6 +103,55 @@ class TimingModel:
             return OpTiming(1, start, out)
         return OpTiming(2, start, self.reg_out_ns)
 
+    # --- division by a constant (``*_const``; ``*_const_pipe`` from ``pipeline_div``) ----
+    def const_div_parts(self, op: Op) -> tuple:
+        """(magnitude, reciprocal product, fix) delays in ns of ``a op d``: the sign and
+        ``|a|`` (a negation and a mux), ``|a| * M`` (``M`` is ``w`` + ceil(log2 d) bits wide),
+        and the sign/floor/remainder fix (``arith.const_division_fix``: a negation and a mux
+        for ``/``, with ``|a| - q*d`` before it for ``%`` and a decrement more for ``//``)."""
+        from ..primitives.arith import reciprocal_of
+        w = op.operands[0].type.hw_bits
+        _, m = reciprocal_of(w, op.operands[1].value)
+        mag = self._delay("add", w) + self._delay("mux", w)
+        extra = {"/": 0, "%": 1, "//": 2}[op.info.symbol]
+        return mag, self.mul_delay(max(w, m.bit_length()), w), mag + extra * self._delay("add", w)
+
+    def const_div_plan(self, op: Op):
+        """(adder-tree levels a cycle, fix registered) of a pipelined ``op``
+        (``primitives.const_div``) at this clock, or None when a stage of it would not fit
+        a cycle either (the magnitude, one limb product or one adder level), or the family
+        has no DSP size to cut the product at (``generic``, a model for tests)."""
+        from ..primitives.arith import reciprocal_of
+        if not self.pipelining.get("dsp_bits"):     # no DSP boundary to cut at (generic)
+            return None
+        avail = self.chain_limit_ns - self.reg_out_ns
+        mag, _, fix = self.const_div_parts(op)
+        w = op.operands[0].type.hw_bits
+        _, m = reciprocal_of(w, op.operands[1].value)
+        level = self._delay("add", w + m.bit_length())
+        # a limb product: one DSP, or (``const_div.small_product``) up to 4 shifted adds
+        bits = self.const_div_limb_bits
+        limb = max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
+        if max(mag, limb, level) > avail:
+            return None
+        return int(avail // level), fix > avail
+
+    @property
+    def const_div_limb_bits(self) -> int:
+        """Limb width of a pipelined constant division: one DSP's operand (18 bits on the
+        ECP5's MULT18X18D: a 34-bit dividend by its 36-bit reciprocal is 4 products, not 9)."""
+        return self.pipelining.get("dsp_bits") or 16
+
+    def const_div_pipe_timing(self, op: Op) -> OpTiming:
+        """The magnitude in the starting cycle; the result ``ConstDiv.latency`` cycles later,
+        after the combinational fix or from its register."""
+        from ..primitives.const_div import const_div_latency
+        levels, fix_registered = op.div_plan
+        latency = const_div_latency(op.operands[0].type.hw_bits, op.operands[1].value,
+                                    op.limb_bits, levels, fix_registered)
+        mag, _, fix = self.const_div_parts(op)
+        return OpTiming(latency, mag, self.reg_out_ns + (0.0 if fix_registered else fix))
+
     def input_arrival(self, op: Op, cycle: int, ready: dict, arrival: dict) -> float:
         """ns into ``cycle`` at which the last of ``op``'s operands is valid: constants at 0;
         variables, values ready in an earlier cycle and values with no arrival yet come from
@@ -175,6 +224,8 @@ TIMING_RULES = {
     "mul": lambda tm, op: OpTiming(0, tm.mul_delay(max(o.type.hw_bits for o in op.operands),
                                                    _width(op))),
     "mul_pipe": lambda tm, op: tm.mul_pipe_timing(op.type.hw_bits),
+    "const_div": lambda tm, op: OpTiming(0, sum(tm.const_div_parts(op))),
+    "const_div_pipe": lambda tm, op: tm.const_div_pipe_timing(op),
     "compare": lambda tm, op: OpTiming(0, tm._delay("add", _operand_bits(op))),
     "minmax": lambda tm, op: OpTiming(0, tm._delay("add", _width(op)) + tm._delay("mux", _width(op))),
     "address": _address,

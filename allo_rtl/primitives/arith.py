@@ -99,21 +99,17 @@ def pow2_division_value(op: str, a, ta: AlloType, k: int, tr: AlloType) -> Value
     raise KeyError(op)
 
 
-def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Value:
-    """``a op d`` for an integer ``a`` and a constant ``d > 1`` (not a power of two) with
-    Allo's rules, as a multiplication by a reciprocal instead of a divider: the quotient of
-    the magnitude is ``(|a| * M) >> s`` with ``s = w + ceil(log2 d)`` and ``M = ceil(2**s /
-    d)``, exact for every ``|a| < 2**w`` (the rounding error of M stays below ``1/d``); the
-    sign, floor and remainder follow from it."""
-    shape_of(ta)
-    shape_of(tr)
-    a = Value.cast(a)
-    w = ta.hw_bits
-    negative = a[-1] if ta.signed else Const(0, 1)
-    magnitude = Mux(negative, -a, a)[:w] if ta.signed else a       # |int_min| fits w bits
+def reciprocal_of(w: int, d: int) -> tuple:
+    """(s, M) of the division of a ``w``-bit magnitude by ``d``: ``q = (|a| * M) >> s`` with
+    ``s = w + ceil(log2 d)`` and ``M = ceil(2**s / d)``, exact for every ``|a| < 2**w`` (the
+    rounding error of M stays below ``1/d``)."""
     shift = w + (d - 1).bit_length()
-    reciprocal = -(-(1 << shift) // d)
-    q_mag = (magnitude * Const(reciprocal, reciprocal.bit_length())) >> shift
+    return shift, -(-(1 << shift) // d)
+
+
+def const_division_fix(op: str, negative, magnitude, q_mag, d: int, tr: AlloType) -> Value:
+    """``a op d`` from the sign of ``a``, its magnitude and the magnitude's quotient (the
+    part after the reciprocal product; also the last stage of ``primitives.const_div``)."""
     r_mag = (magnitude - q_mag * d)[:max(1, (d - 1).bit_length())]   # 0 <= r < d
     if op == "/":
         return fit(Mux(negative, -q_mag, q_mag), tr)
@@ -122,6 +118,27 @@ def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Valu
     if op == "%":
         return fit(Mux(negative, -r_mag, r_mag), tr)
     raise KeyError(op)
+
+
+def const_division_magnitude(a, ta: AlloType) -> tuple:
+    """(negative, |a|) of an integer ``a``, the magnitude ``ta.hw_bits`` wide (|int_min| fits)."""
+    a = Value.cast(a)
+    if not ta.signed:
+        return Const(0, 1), a
+    return a[-1], Mux(a[-1], -a, a)[:ta.hw_bits]
+
+
+def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Value:
+    """``a op d`` for an integer ``a`` and a constant ``d > 1`` (not a power of two) with
+    Allo's rules, as a multiplication by a reciprocal instead of a divider
+    (``reciprocal_of``); the sign, floor and remainder follow from the magnitude's
+    quotient."""
+    shape_of(ta)
+    shape_of(tr)
+    negative, magnitude = const_division_magnitude(a, ta)
+    shift, reciprocal = reciprocal_of(ta.hw_bits, d)
+    q_mag = (magnitude * Const(reciprocal, reciprocal.bit_length())) >> shift
+    return const_division_fix(op, negative, magnitude, q_mag, d, tr)
 
 
 def product_value(p, ta: AlloType, tb: AlloType, tr: AlloType) -> Value:
