@@ -10,6 +10,7 @@ import allo_rtl as allo
 from allo_rtl.ir.types import int32, uint32
 from allo_rtl.rtl.build import HardwareDesign
 from kernels import i32, jacobi_1d, jacobi_ref
+from pipelined_units import opcodes, run_three_ways
 
 EDGE_U32 = np.array([0, 1, 2, 6, 7, 2 ** 31, 2 ** 32 - 1, 2 ** 32 - 2], dtype=np.uint32)
 
@@ -37,30 +38,11 @@ def wrap32(v):
     return (v + 2 ** 31) % 2 ** 32 - 2 ** 31
 
 
-def opcodes(design) -> list:
-    ops = []
-    for d in design.designs.values():
-        blocks = [s.block for s in d.schedules.values()]
-        blocks += [p.schedule.block for p in d.pipelines.values()]
-        ops += [op.opcode for b in blocks for op in b.ops]
-    return ops
-
-
 def schedule(kernel):
     s = allo.customize(kernel)
     if kernel is pipelined_div:
         s.pipeline("i")
     return s
-
-
-def run_three_ways(kernel, args, family, clock_ns):
-    """(hardware result, interpreter result, hardware cycles, cycle-model cycles)."""
-    hw = schedule(kernel).build(family=family, clock_ns=clock_ns)
-    got = hw(*[a.copy() for a in args])
-    ref = schedule(kernel).build(target="python")(*[a.copy() for a in args])
-    model = schedule(kernel).build(target="cycles", family=family, clock_ns=clock_ns)
-    model(*[a.copy() for a in args])
-    return got, ref, hw.cycles, model.cycles
 
 
 @pytest.mark.parametrize("edge", [False, True])
@@ -71,7 +53,8 @@ def test_floor_and_remainder_signed_and_unsigned_at_100_mhz(edge):
     ops = opcodes(HardwareDesign(allo.customize(three_ways).module, "ecp5", 10.0))
     assert {"floordiv_const_pipe", "mod_const_pipe"} <= set(ops)
     assert not {"floordiv_const", "mod_const"} & set(ops)
-    got, ref, cycles, model_cycles = run_three_ways(three_ways, [a, u], "ecp5", 10.0)
+    got, ref, cycles, model_cycles = run_three_ways(
+        schedule, three_ways, [a, u], "ecp5", 10.0)
     want = np.array([wrap32(int(x) // 7 + (int(x) - trunc(int(x), 10) * 10)
                             + int(y) % 1000003) for x, y in zip(a, u)], dtype=np.int32)
     assert np.array_equal(got, want) and np.array_equal(ref, want)
@@ -102,7 +85,8 @@ def test_pipelined_loop_with_a_pipelined_division():
     design = HardwareDesign(schedule(pipelined_div).module, "ecp5", 10.0)
     assert "tdiv_const_pipe" in opcodes(design) and design.designs   # pipelined loop body
     assert any(d.pipelines for d in design.designs.values())
-    got, ref, cycles, model_cycles = run_three_ways(pipelined_div, [a], "ecp5", 10.0)
+    got, ref, cycles, model_cycles = run_three_ways(
+        schedule, pipelined_div, [a], "ecp5", 10.0)
     want = np.array([trunc(int(x), 3) for x in a], dtype=np.int32)
     assert np.array_equal(got, want) and np.array_equal(ref, want)
     assert cycles == model_cycles

@@ -8,6 +8,7 @@ import allo_rtl as allo
 from allo_rtl.ir.types import int16, int32, int64, uint32
 from allo_rtl.rtl.build import HardwareDesign
 from kernels import i32
+from pipelined_units import opcodes, run_three_ways
 
 M = 4
 
@@ -40,30 +41,11 @@ def by_constant(a: int32[8]) -> int32[8]:
     return c
 
 
-def opcodes(design) -> list:
-    ops = []
-    for d in design.designs.values():
-        blocks = [s.block for s in d.schedules.values()]
-        blocks += [p.schedule.block for p in d.pipelines.values()]
-        ops += [op.opcode for b in blocks for op in b.ops]
-    return ops
-
-
 def schedule(kernel):
     s = allo.customize(kernel)
     if kernel is dot_pipelined:
         s.pipeline("i")
     return s
-
-
-def run_three_ways(kernel, args, clock_ns):
-    """(hardware result, interpreter result, hardware cycles, cycle-model cycles)."""
-    hw = schedule(kernel).build(family="ecp5", clock_ns=clock_ns)
-    got = hw(*[a.copy() for a in args])
-    ref = schedule(kernel).build(target="python")(*[a.copy() for a in args])
-    model = schedule(kernel).build(target="cycles", family="ecp5", clock_ns=clock_ns)
-    model(*[a.copy() for a in args])
-    return got, ref, hw.cycles, model.cycles
 
 
 @pytest.mark.parametrize("edge", [False, True])
@@ -72,7 +54,8 @@ def test_matrix_product_at_100_mhz(edge):
     A, B = i32(rng, (M, M), edge), i32(rng, (M, M), edge)
     design = HardwareDesign(allo.customize(mm).module, "ecp5", 10.0)
     assert "mul_pipe" in opcodes(design) and "mul" not in opcodes(design)
-    got, ref, cycles, model_cycles = run_three_ways(mm, [A, B], 10.0)
+    got, ref, cycles, model_cycles = run_three_ways(
+        schedule, mm, [A, B], "ecp5", 10.0)
     want = (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int32)   # wraps like int32
     assert np.array_equal(got, want) and np.array_equal(ref, want)
     assert cycles == model_cycles
@@ -86,7 +69,8 @@ def test_pipelined_loop_with_a_limb_multiplier():
     a, b = i32(rng, (16,)), i32(rng, (16,))
     design = HardwareDesign(schedule(dot_pipelined).module, "ecp5", 10.0)
     assert "mul_pipe" in opcodes(design)
-    got, ref, cycles, model_cycles = run_three_ways(dot_pipelined, [a, b], 10.0)
+    got, ref, cycles, model_cycles = run_three_ways(
+        schedule, dot_pipelined, [a, b], "ecp5", 10.0)
     want = np.int32(np.sum(a.astype(np.int64) * b.astype(np.int64)).astype(np.int64)
                     .astype(np.int32))
     assert int(got) == int(want) == int(ref) and cycles == model_cycles
@@ -102,7 +86,8 @@ def test_a_64_bit_product_of_mixed_operands_gets_two_stages():
     (op,) = [op for d in design.designs.values() for s in d.schedules.values()
              for op in s.block.ops if op.opcode == "mul_pipe"]
     assert design.timing.of(op).latency == 2
-    got, ref, cycles, model_cycles = run_three_ways(wide, [a, b], 10.0)
+    got, ref, cycles, model_cycles = run_three_ways(
+        schedule, wide, [a, b], "ecp5", 10.0)
     want = a.astype(np.int64) * b.astype(np.int64)    # exact: |a * b| < 2**47
     assert np.array_equal(got, want) and np.array_equal(ref, want)
     assert cycles == model_cycles

@@ -34,7 +34,8 @@ canonical NaN.
 """
 from __future__ import annotations
 
-from .float_trig import U1, U2, U8, horner64
+from .float_math64 import INF64_BITS, NAN64_BITS, _c
+from .float_trig import I64, U1, U2, U8, horner64
 from .types import Int, UInt, float64
 
 TABLE_BITS = 1160
@@ -60,12 +61,6 @@ SIN64_S = tuple(float.fromhex(c) for c in (
 COS64_C = tuple(float.fromhex(c) for c in (       # (cos r - 1 + z/2) / z**2
     "0x1.5555555555555p-5", "-0x1.6c16c16c16967p-10", "0x1.a01a019f4e9b4p-16",
     "-0x1.27e4fa17bf139p-22", "0x1.1eeb68cd22f56p-29", "-0x1.907d8f29fe831p-37"))
-INF64_BITS, NAN64_BITS = 0x7FF0000000000000, 0x7FF8000000000000
-I64 = Int(64)
-
-
-def _c(k, v):
-    return k.fconst(v, float64)
 
 
 def _chunk(k, index):
