@@ -30,6 +30,7 @@ def shift_factor(amount, right: bool = False) -> Value:
     """The one-hot factor ``2**k`` (``2**(15 - k)`` for a right shift), k = amount's low 4
     bits."""
     low = Value.cast(amount).as_unsigned()[:FACTOR_BITS]
+    low = Cat(low, Const(0, FACTOR_BITS - len(low)))      # ~ of a narrower amount: 4 bits
     width = 1 << FACTOR_BITS       # a shift widens by its amount's range: cut back to 16 bits
     return (Const(1, width) << (~low if right else low))[:width]
 

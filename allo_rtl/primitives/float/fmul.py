@@ -177,10 +177,11 @@ class FMul(wiring.Component):
         return m
 
     def _elaborate_dsp(self):
-        """The same operation with the two shifts' low levels in DSP blocks. The subnormal
-        output shift moves the product before its one-bit normalization: on the subnormal
-        grid the product's top bit has weight 2**exp either way, so the amount, 1 - exp,
-        comes from the exponent alone, stages before the product is there."""
+        """The same operation with the two shifts' low levels in DSP blocks. One right shift
+        does both the one-bit normalization and the subnormal shift: the product's top bits
+        move right by 1 (a top bit of 1) or 0, or on the subnormal grid by 2 - exp, where the
+        product's top bit has weight 2**exp; that amount comes from the exponent alone,
+        stages before the product is there."""
         m = Module()
         fmt = self.fmt
         p = Pipeline(m, self.en, self.stages, self.max_stages)
@@ -194,24 +195,25 @@ class FMul(wiring.Component):
         # count was this stage's critical path: 99 MHz)
         exp_sum = wire(m, to_signed(x.exp + y.exp) - (fmt.bias - 1), "exp_sum")
         s = p.cut(thin=thin, factor=shift_factor(zeros), high=zeros[4:], zeros=zeros,
-                  sig_b=Mux(a_subnormal, y.sig, x.sig), exp_sum=exp_sum,
-                  one_minus_sum=1 - exp_sum, **flags)
+                  sig_b=Mux(a_subnormal, y.sig, x.sig), exp_sum=exp_sum, **flags)
         flags = lambda s: dict(sign=s.sign, inf=s.inf, zero=s.zero, nan=s.nan)  # noqa: E731
 
-        # the product's top bit has biased exponent exp; the subnormal shift amount 1 - exp
-        # and its factor beside the input shift's products, both one adder from registers
+        # the product's top bit has biased exponent exp; the subnormal grid's shift amount
+        # (2 - exp: one more than the normalized value's 1 - exp) and its factor beside the
+        # input shift's products
         exp = wire(m, s.exp_sum - s.zeros, "exp")
-        amount = wire(m, s.one_minus_sum + s.zeros, "amount")
-        kept = fmt.man_bits + 4            # the product's bits the subnormal shift keeps
+        amount = wire(m, 2 - exp, "amount")
+        kept = fmt.man_bits + 5            # the product's bits the shift takes
         levels = (kept - 1).bit_length() - 4   # amount bits 4.. that shift by less than kept
         products = shift_products(s.thin, s.factor)
         s = p.cut(**{f"in{k}": v for k, v in enumerate(products)}, high=s.high, sig_b=s.sig_b,
-                  exp=exp, below_one=amount > 0, at_one=amount == 0,
-                  out_factor=shift_factor(amount, right=True), out_high=amount[4:4 + levels],
-                  out_big=amount[4 + levels:] != 0, **flags(s))
+                  exp=exp, below_one=amount > 1, at_one=amount == 1,
+                  tiny_factor=shift_factor(amount, right=True),
+                  tiny_high=amount[4:4 + levels], tiny_big=amount[4 + levels:] != 0,
+                  **flags(s))
         late = lambda s: dict(exp=s.exp, below_one=s.below_one, at_one=s.at_one,  # noqa: E731
-                              out_factor=s.out_factor, out_high=s.out_high, out_big=s.out_big,
-                              **flags(s))
+                              tiny_factor=s.tiny_factor, tiny_high=s.tiny_high,
+                              tiny_big=s.tiny_big, **flags(s))
 
         sig_a = join_left(m, [getattr(s, f"in{k}") for k in range(len(products))],
                           fmt.man_bits + 1, s.high)
@@ -225,23 +227,23 @@ class FMul(wiring.Component):
         # a product of two significands in [1, 2) is in [1, 4): at most one leading zero
         product = wire(m, s.product, "product")
         top = product[-1]
-        normal = wire(m, Mux(top, product, product << 1)[:width], "normalized")
-        normal = Cat(normal[:width - kept + 1] != 0, normal[width - kept + 1:])
         exp = wire(m, Mux(top, s.exp, s.exp - 1), "exp_normal")
-        # the product's top kept bits go through the shift; the OR of the bits below joins
-        # its sticky bit afterwards (as an input to the DSP blocks it cost a 10 ns cycle)
-        products = shift_products(product[width - kept:], s.out_factor)
-        s = p.cut(**{f"out{k}": v for k, v in enumerate(products)}, normal=normal,
-                  below=product[:width - kept] != 0,
-                  field=exp[:fmt.exp_bits], huge=exp >= fmt.exp_all_ones,
-                  tiny=s.below_one | (s.at_one & ~top), out_high=s.out_high,
-                  out_big=s.out_big, **flags(s))
+        tiny = wire(m, s.below_one | (s.at_one & ~top), "tiny")
+        factor = Mux(tiny, s.tiny_factor, shift_factor(top, right=True))
+        # the product's top bits go through the shift; the OR of the bits below joins its
+        # sticky bit afterwards (as an input to the DSP blocks it cost a 10 ns cycle)
+        products = shift_products(product[width - kept:], factor)
+        s = p.cut(**{f"out{k}": v for k, v in enumerate(products)},
+                  below=product[:width - kept] != 0, field=Mux(tiny, 0, exp[:fmt.exp_bits]),
+                  huge=~tiny & (exp >= fmt.exp_all_ones), high=Mux(tiny, s.tiny_high, 0),
+                  big=tiny & s.tiny_big, **flags(s))
 
+        # the top bit of the kept + 1 shifted bits is 0 whatever the amount: a shift by 0
+        # happens only for a product below 2 (a top bit of 0)
         shifted = join_right_sticky(m, [getattr(s, f"out{k}") for k in range(len(products))],
-                                    kept, s.out_high, s.out_big)
-        subnormal = Cat(shifted[0] | s.below, shifted[1:])       # kept bits, like normal
-        sig = Mux(s.tiny, subnormal, s.normal)
-        s = p.cut(sig=sig, field=Mux(s.tiny, 0, s.field), huge=~s.tiny & s.huge, **flags(s))
+                                    kept, s.high, s.big)
+        sig = Cat(shifted[0] | s.below, shifted[1:kept - 1])      # man_bits + 4 bits
+        s = p.cut(sig=sig, field=s.field, huge=s.huge, **flags(s))
 
         bits = round_field(m, fmt, s.field, s.sig)
         finite = pack_field(fmt, s.sign, bits, s.zero, s.huge)
