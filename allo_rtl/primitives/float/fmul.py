@@ -207,7 +207,8 @@ class FMul(wiring.Component):
         levels = (kept - 1).bit_length() - 4   # amount bits 4.. that shift by less than kept
         products = shift_products(s.thin, s.factor)
         s = p.cut(**{f"in{k}": v for k, v in enumerate(products)}, high=s.high, sig_b=s.sig_b,
-                  exp=exp, below_one=amount > 1, at_one=amount == 1,
+                  # sign and zero tests, not compares: no carry chain for either
+                  exp=exp, below_one=exp[-1] | (exp == 0), at_one=exp == 1,
                   tiny_factor=shift_factor(amount, right=True),
                   tiny_high=amount[4:4 + levels], tiny_big=amount[4 + levels:] != 0,
                   **flags(s))
@@ -235,7 +236,9 @@ class FMul(wiring.Component):
         products = shift_products(product[width - kept:], factor)
         s = p.cut(**{f"out{k}": v for k, v in enumerate(products)},
                   below=product[:width - kept] != 0, field=Mux(tiny, 0, exp[:fmt.exp_bits]),
-                  huge=~tiny & (exp >= fmt.exp_all_ones), high=Mux(tiny, s.tiny_high, 0),
+                  huge=~tiny & ~exp[-1] & ((exp[fmt.exp_bits:] != 0)
+                                           | (exp[:fmt.exp_bits] == fmt.exp_all_ones)),
+                  high=Mux(tiny, s.tiny_high, 0),
                   big=tiny & s.tiny_big, **flags(s))
 
         # the top bit of the kept + 1 shifted bits is 0 whatever the amount: a shift by 0
