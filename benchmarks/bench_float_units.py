@@ -37,17 +37,18 @@ from allo_rtl.primitives.float import (FAdd, FCompare, FDiv, FloatToFloat, Float
                                        FMul, FSqrt, IntToFloat, float16, float32)
 from allo_rtl.tools.characterize import FAMILIES, run_nextpnr, run_yosys
 
-#: timing-model unit class -> (what is measured, a constructor taking stages)
+#: timing-model unit class -> (what is measured, a constructor taking stages and the unit's
+#: options from the timing data, e.g. ``dsp_shifts``)
 UNITS = {
-    "fadd": ("float32 add/sub", lambda s: FAdd(float32, s)),
-    "fmul": ("float32 multiply", lambda s: FMul(float32, s)),
-    "fdiv": ("float32 divide", lambda s: FDiv(float32, s)),
-    "fsqrt": ("float32 square root", lambda s: FSqrt(float32, s)),
-    "fcompare": ("float32 compare (6 predicates)", lambda s: FCompare(float32, s)),
-    "fminmax": ("float32 min/max", lambda s: FMinMax(float32, s)),
-    "itof": ("int32 -> float32", lambda s: IntToFloat(float32, 32, True, s)),
-    "ftoi": ("float32 -> int32", lambda s: FloatToInt(float32, 32, True, s)),
-    "ftof": ("float32 -> float16", lambda s: FloatToFloat(float32, float16, s)),
+    "fadd": ("float32 add/sub", lambda s, **o: FAdd(float32, s, **o)),
+    "fmul": ("float32 multiply", lambda s, **o: FMul(float32, s, **o)),
+    "fdiv": ("float32 divide", lambda s, **o: FDiv(float32, s, **o)),
+    "fsqrt": ("float32 square root", lambda s, **o: FSqrt(float32, s, **o)),
+    "fcompare": ("float32 compare (6 predicates)", lambda s, **o: FCompare(float32, s, **o)),
+    "fminmax": ("float32 min/max", lambda s, **o: FMinMax(float32, s, **o)),
+    "itof": ("int32 -> float32", lambda s, **o: IntToFloat(float32, 32, True, s, **o)),
+    "ftoi": ("float32 -> int32", lambda s, **o: FloatToInt(float32, 32, True, s, **o)),
+    "ftof": ("float32 -> float16", lambda s, **o: FloatToFloat(float32, float16, s, **o)),
 }
 #: nextpnr's target per family: above what the units reach, so placement is timing-driven
 TARGET_MHZ = {"ecp5": 150.0, "ice40": 60.0}
@@ -97,11 +98,14 @@ def harness(unit, share: int = 1) -> tuple[Module, list, dict]:
 
 
 def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1,
-            share: int = 1) -> dict:
+            share: int = 1, options: dict | None = None) -> dict:
+    options = options or {}
     fam = dataclasses.replace(FAMILIES[family], freq_mhz=TARGET_MHZ[family])
-    build_dir = root / family / (f"{name}_s{stages}" + (f"_share{share}" if share > 1 else ""))
+    tag = "".join(f"_{k}" for k, v in sorted(options.items()) if v)
+    build_dir = root / family / (f"{name}_s{stages}{tag}"
+                                 + (f"_share{share}" if share > 1 else ""))
     build_dir.mkdir(parents=True, exist_ok=True)
-    m, ports, cost = harness(UNITS[name][1](stages), share)
+    m, ports, cost = harness(UNITS[name][1](stages, **options), share)
     (build_dir / "top.il").write_text(rtlil.convert(m, ports=ports, name="top"))
     run_yosys(fam, build_dir)
     fmax = []
@@ -113,7 +117,7 @@ def measure(family: str, name: str, stages: int, root: Path, seeds: int = 1,
     return {"unit": name, "family": family, "stages": stages, "lut": u["lut"] - cost["lut"],
             "ff": u["ff"] - cost["ff"], "dsp": u["dsp"],
             "fmax_mhz": round(sum(fmax) / len(fmax), 2), "fmax_seeds": fmax, "harness": cost,
-            **({"share": share} if share > 1 else {})}
+            **({"share": share} if share > 1 else {}), **({"options": options} if options else {})}
 
 
 def markdown(rows: list) -> str:
@@ -136,6 +140,9 @@ def write_timing(rows: list):
     data = json.loads(path.read_text())
     for r in rows:
         entry = data["families"][r["family"]][r["unit"]]
+        entry.pop("options", None)
+        if r.get("options"):
+            entry["options"] = r["options"]
         entry.update(stages=r["stages"], lut=r["lut"], ff=r["ff"], dsp=r["dsp"], fmax_mhz=r["fmax_mhz"],
                      measured=True)
     data["measured"] = (f"lut/ff/dsp/fmax_mhz where 'measured' is true: "
@@ -170,6 +177,9 @@ def main(argv=None) -> int:
     ap.add_argument("--share", type=int, default=1,
                     help="put each unit behind the input multiplexer of a unit shared by this "
                          "many ops (the mux's LUTs count as the unit's; not for --write-timing)")
+    ap.add_argument("--dsp-shifts", choices=["model", "on", "off"], default="model",
+                    help="fadd/fmul shifters partly in DSP blocks: as the timing data says "
+                         "(its 'options'), or on / off for every family")
     ap.add_argument("--write-timing", action="store_true")
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--merge", nargs="+", type=Path,
@@ -186,7 +196,12 @@ def main(argv=None) -> int:
     for family in [] if args.merge else args.families.split(","):
         for name in args.units.split(","):
             stages = override.get(name, model[family][name]["stages"])
-            r = measure(family, name, stages, args.out.resolve(), args.seeds, args.share)
+            options = dict(model[family][name].get("options", {}))
+            if args.dsp_shifts != "model" and name in ("fadd", "fmul"):
+                options["dsp_shifts"] = args.dsp_shifts == "on"
+            options = {k: v for k, v in options.items() if v}
+            r = measure(family, name, stages, args.out.resolve(), args.seeds, args.share,
+                        options)
             rows.append(r)
             print(f"{family:6} {name:9} stages {r['stages']}: {r['lut']} LUT {r['ff']} FF "
                   f"{r['dsp']} DSP {r['fmax_mhz']} MHz", flush=True)

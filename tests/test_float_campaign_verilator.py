@@ -47,6 +47,14 @@ def _stage_counts(cls: str) -> list[int]:
     return sorted({TimingModel(f).float_unit(cls)["stages"] for f in FAMILIES})
 
 
+def _variants(cls: str) -> list[tuple[int, bool]]:
+    """The distinct (stages, dsp_shifts) the timing model gives ``cls`` over families."""
+    def variant(f):
+        u = TimingModel(f).float_unit(cls)
+        return u["stages"], bool(u.get("options", {}).get("dsp_shifts"))
+    return sorted({variant(f) for f in FAMILIES})
+
+
 def _operands(fmt, count: int, seed: int) -> tuple[list[int], list[int]]:
     edges = edge_values(fmt)
     pairs = list(itertools.product(edges, edges)) + random_operands(fmt, count, seed)
@@ -76,13 +84,15 @@ def _bundle(fmt) -> tuple[Bundle, dict]:
     def binary(name):
         return lambda a, y: canonical(fmt, ref_binary(fmt, name, a, y))
 
-    for st in _stage_counts("fadd"):
-        b.add(f"add_s{st}", FAdd(fmt, st), dict(a="a", b="b", sub=0), dict(r="result"))
-        b.add(f"sub_s{st}", FAdd(fmt, st), dict(a="a", b="b", sub=1), dict(r="result"))
-        ref[(f"add_s{st}", "r")], ref[(f"sub_s{st}", "r")] = binary("add"), binary("sub")
-    for st in _stage_counts("fmul"):
-        b.add(f"mul_s{st}", FMul(fmt, st), dict(a="a", b="b"), dict(r="result"))
-        ref[(f"mul_s{st}", "r")] = binary("mul")
+    for st, dsp in _variants("fadd"):
+        tag = f"s{st}" + "_dsp" * dsp
+        b.add(f"add_{tag}", FAdd(fmt, st, dsp), dict(a="a", b="b", sub=0), dict(r="result"))
+        b.add(f"sub_{tag}", FAdd(fmt, st, dsp), dict(a="a", b="b", sub=1), dict(r="result"))
+        ref[(f"add_{tag}", "r")], ref[(f"sub_{tag}", "r")] = binary("add"), binary("sub")
+    for st, dsp in _variants("fmul"):
+        tag = f"s{st}" + "_dsp" * dsp
+        b.add(f"mul_{tag}", FMul(fmt, st, dsp), dict(a="a", b="b"), dict(r="result"))
+        ref[(f"mul_{tag}", "r")] = binary("mul")
     for st in sorted(set(_stage_counts("fdiv")) | {0, 31}):
         b.add(f"div_s{st}", FDiv(fmt, st), dict(a="a", b="b"), dict(r="result"))
         ref[(f"div_s{st}", "r")] = binary("div")

@@ -122,6 +122,36 @@ def test_vector_add_sub_mul_bit_exact(chunk):
     assert_same_as_interpreter(hw, py)
 
 
+def add_sub_mul(A: float32[128], B: float32[128]) -> (float32[128], float32[128],
+                                                     float32[128]):
+    S: float32[128] = 0.0
+    D: float32[128] = 0.0
+    P: float32[128] = 0.0
+    for i in range(128):
+        S[i] = A[i] + B[i]
+        D[i] = A[i] - B[i]
+        P[i] = A[i] * B[i]
+    return S, D, P
+
+
+def test_ecp5_build_runs_the_dsp_shift_units_bit_exact():
+    """An ECP5 build takes the adder and multiplier whose shifters are partly DSP blocks
+    (timing data's options), at their own latency, and gives numpy's bits."""
+    a, b = pairs(64, seed=7)
+    a, b = np.resize(a, 128 * 3), np.resize(np.roll(b, 5), 128 * 3)
+    mod = allo.customize(add_sub_mul).build(family="ecp5")
+    options = mod.design.designs["add_sub_mul"].unit_options
+    assert options["fadd"] == {"dsp_shifts": True} and options["fmul"] == {"dsp_shifts": True}
+    assert "fdiv" not in options
+    for k in range(3):
+        x, y = a[128 * k:128 * (k + 1)].copy(), b[128 * k:128 * (k + 1)].copy()
+        with np.errstate(all="ignore"):
+            ref = (x + y, x - y, x * y)
+        for got, want, what in zip(mod(x, y), ref, ("+", "-", "*")):
+            assert_float_equal(got, want, what)
+            assert_canonical_nans(got, what)
+
+
 # --- dot product: a float recurrence, sequential and pipelined ---------------------------
 def dot(A: float32[32], B: float32[32]) -> float32:
     acc: float32 = 0.0

@@ -83,3 +83,27 @@ NAMED_CASES = [
 def test_fadd_named_edge_cases(a, b, sub, what):
     got = run_comb(FAdd(float32), [dict(a=a, b=b, sub=sub)], ["result"])
     assert got[0][0] == _want(float32, dict(a=a, b=b, sub=sub)), what
+
+
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 1000), (float64, 100)])
+def test_fadd_dsp_shifts_matches_softfloat(fmt, randoms):
+    """The shifters partly in multipliers (ECP5's build) give the same bits."""
+    vecs = _vectors(fmt, randoms, seed=fmt.width + 1)
+    got = run_comb(FAdd(fmt, dsp_shifts=True), vecs, ["result"])
+    bad = mismatches(fmt, vecs, got, [_want(fmt, v) for v in vecs])
+    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
+
+
+@pytest.mark.parametrize("stages", [3, 8])
+def test_fadd_dsp_shifts_pipelined(stages):
+    vecs = _vectors(float32, 300, seed=stages)[-400:]
+    dut = FAdd(float32, stages=stages, dsp_shifts=True)
+    assert dut.latency == stages
+    got = run_pipelined(dut, vecs, "result", seed=stages)
+    bad = mismatches(float32, vecs, [(g,) for g in got], [_want(float32, v) for v in vecs])
+    assert not bad, bad[:5]
+
+
+def test_fadd_dsp_shifts_has_one_more_stage():
+    with pytest.raises(ValueError, match="from 0 to 8, not 9"):
+        FAdd(float32, stages=9, dsp_shifts=True)

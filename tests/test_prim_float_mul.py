@@ -83,3 +83,37 @@ def test_fmul_named_edge_cases(a, b, what):
     got = run_comb(FMul(float32), [dict(a=a, b=b), dict(a=b, b=a)], ["result"])
     want = canonical(float32, ref_binary(float32, "mul", a, b))
     assert [g[0] for g in got] == [want, want], what
+
+
+def _subnormal_times_normal(fmt, count: int, seed: int):
+    """A subnormal (1 to man_bits significant bits) times a normal, either order: the input
+    shift of the subnormal operand at every amount."""
+    rng = random.Random(seed)
+    m, top = fmt.man_bits, 1 << (fmt.width - 1)
+    vecs = []
+    for _ in range(count):
+        a = (rng.getrandbits(1) * top) | rng.getrandbits(rng.randint(1, m))
+        b = (rng.getrandbits(1) * top) | (rng.randint(1, fmt.exp_all_ones - 1) << m) \
+            | rng.getrandbits(m)
+        vecs.append(dict(a=a, b=b) if rng.random() < 0.5 else dict(a=b, b=a))
+    return vecs
+
+
+@pytest.mark.parametrize("fmt, randoms", [(float32, SAMPLES), (float16, 1000), (float64, 100)])
+def test_fmul_dsp_shifts_matches_softfloat(fmt, randoms):
+    """The shifters partly in multipliers (ECP5's build) give the same bits."""
+    vecs = (_vectors(fmt, randoms, seed=fmt.width + 1) + _tiny_products(fmt, 500, fmt.width)
+            + _subnormal_times_normal(fmt, 500, fmt.width))
+    got = run_comb(FMul(fmt, dsp_shifts=True), vecs, ["result"])
+    bad = mismatches(fmt, vecs, got, [_want(fmt, v) for v in vecs])
+    assert not bad, f"{len(bad)} mismatches: {bad[:5]}"
+
+
+@pytest.mark.parametrize("stages", [2, 7])
+def test_fmul_dsp_shifts_pipelined(stages):
+    vecs = (_vectors(float32, 200, seed=stages)[-200:] + _tiny_products(float32, 100, stages)
+            + _subnormal_times_normal(float32, 100, stages))
+    dut = FMul(float32, stages=stages, dsp_shifts=True)
+    got = run_pipelined(dut, vecs, "result", seed=stages)
+    bad = mismatches(float32, vecs, [(g,) for g in got], [_want(float32, v) for v in vecs])
+    assert not bad, bad[:5]

@@ -22,14 +22,16 @@ def format_of(t: AlloType) -> FloatFormat:
     return FloatFormat(t.bits - t.fracs - 1, t.fracs)
 
 
-def new_unit(op, stages: int):
-    """The Amaranth component running ``op`` with ``stages`` pipeline registers."""
+def new_unit(op, stages: int, dsp_shifts: bool = False):
+    """The Amaranth component running ``op`` with ``stages`` pipeline registers;
+    ``dsp_shifts``: the adder's and multiplier's shifters partly in DSP blocks (the family's
+    timing data says; ``primitives.float.dsp_shift``)."""
     code = op.opcode
     src = op.operands[0].type
     if code in ("fadd", "fsub"):
-        return FAdd(format_of(op.type), stages)
+        return FAdd(format_of(op.type), stages, dsp_shifts)
     if code == "fmul":
-        return FMul(format_of(op.type), stages)
+        return FMul(format_of(op.type), stages, dsp_shifts)
     if code == "fdiv":
         return FDiv(format_of(op.type), stages)
     if code == "fsqrt":

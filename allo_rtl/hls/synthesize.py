@@ -48,6 +48,8 @@ class FunctionDesign:
     # buffer parameters whose memory port other stages of a dataflow region share
     arbitrated: frozenset = frozenset()
     ram_styles: dict = field(default_factory=dict)    # memory name -> Yosys ram_style
+    # float unit class -> its constructor options in this family (timing data's "options")
+    unit_options: dict = field(default_factory=dict)
 
     def schedule_of(self, block: Block) -> BlockSchedule:
         return self.schedules[id(block)]
@@ -216,6 +218,7 @@ def synthesize_function(f: ir.Function, timing: TimingModel, scheduler: str = "s
                             two_port_ids=frozenset(two_port),
                             dual_port_ids=frozenset(dual_port),
                             single_port_ids=frozenset(single_port),
+                            unit_options=timing.float_unit_options(),
                             external_ids={id(b) for b in [*f.params, *f.results]
                                           if isinstance(b, ir.Buffer)})
     # a two-port argument is scheduled as an on-chip memory is: a read and a write per cycle

@@ -51,6 +51,12 @@ class TimingModel:
         """The float unit entry ``cls`` (``timing_data/float_units.json``) of this family."""
         return _load("float_units")["families"][self.family][cls]
 
+    def float_unit_options(self) -> dict:
+        """{unit class: its constructor options} for the float units of this family that
+        have some (e.g. ``dsp_shifts`` on ECP5: shifters partly in DSP blocks)."""
+        units = _load("float_units")["families"][self.family]
+        return {cls: dict(u["options"]) for cls, u in units.items() if u.get("options")}
+
     def unit_ii(self, op: Op) -> int:
         """Cycles before the unit running ``op`` can start another operation: 1 for
         combinational and pipelined units and memory ports, the latency for an iterative

@@ -555,7 +555,8 @@ class _Lowering(DataflowLowering):
         """The pipelined unit ``key`` names (a binding's shared unit or ``("own", id(op))``),
         made on first use: every op on it has the same class, format and latency."""
         if key not in self.float_units:
-            unit = op.info.new_unit(op, stages)
+            unit = op.info.new_unit(op, stages,
+                                    **self.design.unit_options.get(op.info.timing, {}))
             self.m.submodules[f"{op.info.report_name}{len(self.float_units)}"] = unit
             self.m.d.comb += unit.en.eq(self.units_en)
             self.float_units[key] = unit

@@ -8,7 +8,8 @@ canonical quiet NaN (``FloatFormat.canonical_nan``, 0x7FC00000 for float32).
 =================================  ==========  =============================================
 unit                               stages      notes
 =================================  ==========  =============================================
-``FAdd(fmt)``                      0..7        ``sub`` input selects a - b
+``FAdd(fmt)``                      0..7        ``sub`` input selects a - b (0..8 with
+                                               ``dsp_shifts``: shifters partly in DSPs)
 ``FMul(fmt)``                      0..7        DSP-mapped significand product
 ``FDiv(fmt)``                      0..64       restoring division, one quotient bit a step
 ``FSqrt(fmt)``                     0..64       restoring square root, correctly rounded
