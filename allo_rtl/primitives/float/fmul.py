@@ -169,6 +169,11 @@ class FMul(wiring.Component):
         s = p.cut(sig=sig, field=field, huge=huge, zero=s.zero, sign=s.sign, nan=s.nan,
                   inf=s.inf)
 
+        return self._round_and_output(m, p, s)
+
+    def _round_and_output(self, m, p, s):
+        """The last stage of both forms: rounding, packing, the special cases."""
+        fmt = self.fmt
         bits = round_field(m, fmt, s.field, s.sig)
         finite = pack_field(fmt, s.sign, bits, s.zero, s.huge)
         result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
@@ -248,9 +253,4 @@ class FMul(wiring.Component):
         sig = Cat(shifted[0] | s.below, shifted[1:kept - 1])      # man_bits + 4 bits
         s = p.cut(sig=sig, field=s.field, huge=s.huge, **flags(s))
 
-        bits = round_field(m, fmt, s.field, s.sig)
-        finite = pack_field(fmt, s.sign, bits, s.zero, s.huge)
-        result = Mux(s.nan, fmt.canonical_nan, Mux(s.inf, fmt.infinity(s.sign), finite))
-        s = p.cut(result=result)
-        m.d.comb += self.result.eq(s.result)
-        return m
+        return self._round_and_output(m, p, s)
