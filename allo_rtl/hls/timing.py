@@ -111,16 +111,25 @@ class TimingModel:
 
     # --- division by a constant (``*_const``; ``*_const_pipe`` from ``pipeline_div``) ----
     def const_div_parts(self, op: Op) -> tuple:
-        """(magnitude, reciprocal product, fix) delays in ns of ``a op d``: the sign and
+        """(input, reciprocal product, fix) delays in ns of ``a op d``. ``%``: the sign and
         ``|a|`` (a negation and a mux), ``|a| * M`` (``M`` is ``w`` + ceil(log2 d) bits wide),
-        and the sign/floor/remainder fix (``arith.const_division_fix``: a negation and a mux
-        for ``/``, with ``|a| - q*d`` before it for ``%`` and a decrement more for ``//``)."""
+        the remainder fix (``|a| - q*d``, a negation and a mux). ``/`` and ``//``
+        (``arith.direct_division_input``) multiply a's bits: a signed ``/`` adds its fold
+        constant (one adder more in the product), a signed ``//`` XORs a and the quotient with
+        the sign (a LUT level each, counted as a mux)."""
         from ..primitives.arith import reciprocal_of
-        w = op.operands[0].type.hw_bits
-        _, m = reciprocal_of(w, op.operands[1].value)
+        a = op.operands[0].type
+        w = a.hw_bits
+        shift, m = reciprocal_of(w, op.operands[1].value)
+        product = self.mul_delay(max(w, m.bit_length()), w)
+        symbol = op.info.symbol
+        if symbol == "/":
+            return 0.0, product + (self._delay("add", shift + 2) if a.signed else 0.0), 0.0
+        if symbol == "//":
+            xor = self._delay("mux", w) if a.signed else 0.0
+            return xor, product, xor
         mag = self._delay("add", w) + self._delay("mux", w)
-        extra = {"/": 0, "%": 1, "//": 2}[op.info.symbol]
-        return mag, self.mul_delay(max(w, m.bit_length()), w), mag + extra * self._delay("add", w)
+        return mag, product, mag + self._delay("add", w)
 
     def const_div_plan(self, op: Op):
         """(adder-tree levels a cycle, fix registered) of a pipelined ``op``
@@ -130,6 +139,7 @@ class TimingModel:
         from ..primitives.arith import reciprocal_of
         if not self.pipelining.get("dsp_bits"):     # no DSP boundary to cut at (generic)
             return None
+        from ..primitives.const_div import has_input_stage
         avail = self.chain_limit_ns - self.reg_out_ns
         mag, _, fix = self.const_div_parts(op)
         w = op.operands[0].type.hw_bits
@@ -138,6 +148,8 @@ class TimingModel:
         # a limb product: one DSP, or (``const_div.small_product``) up to 4 shifted adds
         bits = self.const_div_limb_bits
         limb = max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
+        if not has_input_stage(op.info.symbol, op.operands[0].type.signed):
+            limb, mag = limb + mag, 0.0   # no register between the input logic and the limbs
         if max(mag, limb, level) > avail:
             return None
         return int(avail // level), fix > avail
@@ -149,13 +161,18 @@ class TimingModel:
         return self.pipelining.get("dsp_bits") or 16
 
     def const_div_pipe_timing(self, op: Op) -> OpTiming:
-        """The magnitude in the starting cycle; the result ``ConstDiv.latency`` cycles later,
-        after the combinational fix or from its register."""
-        from ..primitives.const_div import const_div_latency
+        """The magnitude (``%``) or the limb products (``/``, ``//``) in the starting cycle;
+        the result ``ConstDiv.latency`` cycles later, after the combinational fix or from
+        its register."""
+        from ..primitives.const_div import const_div_latency, has_input_stage
         levels, fix_registered = op.div_plan
-        latency = const_div_latency(op.operands[0].type.hw_bits, op.operands[1].value,
-                                    op.limb_bits, levels, fix_registered)
+        a = op.operands[0].type
+        latency = const_div_latency(a.hw_bits, op.operands[1].value, op.limb_bits, levels,
+                                    fix_registered, op.info.symbol, a.signed)
         mag, _, fix = self.const_div_parts(op)
+        if not has_input_stage(op.info.symbol, a.signed):
+            bits = self.const_div_limb_bits
+            mag += max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
         return OpTiming(latency, mag, self.reg_out_ns + (0.0 if fix_registered else fix))
 
     def input_arrival(self, op: Op, cycle: int, ready: dict, arrival: dict) -> float:
