@@ -66,13 +66,17 @@ CASES = [  # symbol, bits, signed, d, result bits, limb bits, levels, fix regist
     ("/", 8, True, 127, 8, 3, 1, False), ("//", 64, False, 10, 64, 18, 1, False)]
 
 
+@pytest.mark.parametrize("direct", [True, False])
 @pytest.mark.parametrize("symbol,bits,is_signed,d,rbits,limb,levels,fix_reg", CASES)
 def test_const_division_matches_python_ints(symbol, bits, is_signed, d, rbits, limb, levels,
-                                            fix_reg):
+                                            fix_reg, direct):
+    """Both forms of / and // (on a's bits, through the magnitude) and %."""
+    if symbol == "%" and not direct:
+        pytest.skip("% has one form")
     rng = random.Random(bits * 7919 + d)
     values = dividends(bits, is_signed, rng)
     dut = ConstDiv(symbol, int_type(bits, is_signed), int_type(rbits, is_signed), d, limb,
-                   levels, fix_reg)
+                   levels, fix_reg, direct)
     stream = []                  # every dividend enters: held through 0-2 stalled cycles
     for a in values:
         stream += [(a, 0)] * rng.choice([0, 0, 1, 2]) + [(a, 1)]
@@ -112,6 +116,7 @@ def test_truncating_division_has_no_magnitude_stage():
     for u in units:
         u._MustUse__silence = True           # only the latency is read, nothing elaborated
     assert [u.latency for u in units] == [4, 5]
+    assert const_div_latency(32, 3, 18, 1, False, "/", True, direct=False) == 2 + 2
 
 
 @pytest.mark.parametrize("symbol", ["/", "//"])

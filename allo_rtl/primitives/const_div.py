@@ -69,23 +69,29 @@ def is_direct(symbol: str) -> bool:
     return symbol in ("/", "//")
 
 
-def has_input_stage(symbol: str, is_signed: bool) -> bool:
-    """Whether the dividend passes a register before the limb products: ``%``'s magnitude,
-    a signed ``//``'s XOR with the sign (with the products it missed ECP5's 10 ns)."""
-    return not is_direct(symbol) or (symbol == "//" and is_signed)
+def has_input_stage(symbol: str, is_signed: bool, direct: bool = True) -> bool:
+    """Whether the dividend passes a register before the limb products: the magnitude (``%``,
+    or ``direct`` off), a signed ``//``'s XOR with the sign (with the products it missed
+    ECP5's 10 ns)."""
+    return not (direct and is_direct(symbol)) or (symbol == "//" and is_signed)
 
 
-def tree_terms(width: int, d: int, limb_bits: int, symbol: str, is_signed: bool) -> int:
-    """Terms of the adder tree: the limb products, and a signed ``/``'s fold constant."""
-    return len(limb_terms(width, d, limb_bits)) + int(symbol == "/" and is_signed)
+def tree_terms(width: int, d: int, limb_bits: int, symbol: str, is_signed: bool,
+               direct: bool = True) -> int:
+    """Terms of the adder tree: the limb products, and a direct signed ``/``'s fold
+    constant."""
+    fold = direct and symbol == "/" and is_signed
+    return len(limb_terms(width, d, limb_bits)) + int(fold)
 
 
 def const_div_latency(width: int, d: int, limb_bits: int, levels: int,
-                      fix_registered: bool, symbol: str = "%", is_signed: bool = True) -> int:
-    """Cycles from the dividend to the result of a ``ConstDiv`` so configured: the
-    magnitude (``%`` only), the limb products, the adder tree, the fix if registered."""
-    terms = tree_terms(width, d, limb_bits, symbol, is_signed)
-    return (int(has_input_stage(symbol, is_signed)) + 1 + sum_stages(terms, levels)
+                      fix_registered: bool, symbol: str = "%", is_signed: bool = True,
+                      direct: bool = True) -> int:
+    """Cycles from the dividend to the result of a ``ConstDiv`` so configured: the input
+    stage (:func:`has_input_stage`), the limb products, the adder tree, the fix if
+    registered."""
+    terms = tree_terms(width, d, limb_bits, symbol, is_signed, direct)
+    return (int(has_input_stage(symbol, is_signed, direct)) + 1 + sum_stages(terms, levels)
             + int(fix_registered))
 
 
@@ -106,6 +112,10 @@ class ConstDiv(wiring.Component):
         Adder-tree levels per cycle (>= 1).
     fix_registered : bool
         Register the fixed result too (one more cycle of latency).
+    direct : bool
+        ``/`` and ``//`` on the dividend's bits (no magnitude stage; a signed ``/`` has one
+        term more in the adder tree, which can cost a level); off: through the magnitude as
+        ``%``. The timing model picks the form with the fewer cycles.
 
     Members
     -------
@@ -117,7 +127,8 @@ class ConstDiv(wiring.Component):
     """
 
     def __init__(self, symbol: str, a_type: AlloType, r_type: AlloType, d: int,
-                 limb_bits: int = 16, levels: int = 1, fix_registered: bool = False):
+                 limb_bits: int = 16, levels: int = 1, fix_registered: bool = False,
+                 direct: bool = True):
         problem = None
         if symbol not in ("/", "//", "%"):
             problem = f"ConstDiv symbol must be '/', '//' or '%', not {symbol!r}"
@@ -134,9 +145,10 @@ class ConstDiv(wiring.Component):
             raise ValueError(problem)
         self.symbol, self.a_type, self.r_type, self.d = symbol, a_type, r_type, d
         self.limb_bits, self.levels, self.fix_registered = limb_bits, levels, fix_registered
+        self.direct = bool(direct) and is_direct(symbol)
         self.terms = limb_terms(a_type.hw_bits, d, limb_bits)
         self.latency = const_div_latency(a_type.hw_bits, d, limb_bits, levels, fix_registered,
-                                         symbol, a_type.signed)
+                                         symbol, a_type.signed, self.direct)
         super().__init__({"a": In(shape_of(a_type)), "en": In(1, init=1),
                           "result": Out(unsigned(r_type.hw_bits))})
 
@@ -152,7 +164,7 @@ class ConstDiv(wiring.Component):
                 m.d.sync += r.eq(value)
             return r
 
-        direct = is_direct(self.symbol)
+        direct = self.direct
         if direct:                 # the products of the dividend's bits in the first cycle
             negative, source, fold = direct_division_input(self.symbol, self.a, self.a_type,
                                                            self.d)
