@@ -10,9 +10,9 @@ from ..primitives.const_div import ConstDiv
 
 
 def new_unit(op, stages: int) -> ConstDiv:
-    levels, fix_registered = op.div_plan
+    levels, fix_registered, direct = op.div_plan
     unit = ConstDiv(op.info.symbol, op.operands[0].type, op.type, op.operands[1].value,
-                    op.limb_bits, levels, fix_registered)
+                    op.limb_bits, levels, fix_registered, direct)
     assert unit.latency == stages, (unit.latency, stages)   # the timing model's latency
     return unit
 

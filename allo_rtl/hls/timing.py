@@ -110,37 +110,65 @@ class TimingModel:
         return OpTiming(2, start, self.reg_out_ns)
 
     # --- division by a constant (``*_const``; ``*_const_pipe`` from ``pipeline_div``) ----
-    def const_div_parts(self, op: Op) -> tuple:
-        """(magnitude, reciprocal product, fix) delays in ns of ``a op d``: the sign and
-        ``|a|`` (a negation and a mux), ``|a| * M`` (``M`` is ``w`` + ceil(log2 d) bits wide),
-        and the sign/floor/remainder fix (``arith.const_division_fix``: a negation and a mux
-        for ``/``, with ``|a| - q*d`` before it for ``%`` and a decrement more for ``//``)."""
+    def const_div_parts(self, op: Op, direct: bool = True) -> tuple:
+        """(input, reciprocal product, fix) delays in ns of ``a op d``. Through the magnitude
+        (``%``, or ``direct`` off): the sign and ``|a|`` (a negation and a mux), ``|a| * M``
+        (``M`` is ``w`` + ceil(log2 d) bits wide), the fix (``arith.const_division_fix``: a
+        negation and a mux for ``/``, with ``|a| - q*d`` before it for ``%`` and a decrement
+        more for ``//``). Direct ``/`` and ``//`` (``arith.direct_division_input``) multiply
+        a's bits: a signed ``/`` adds its fold constant (one adder more in the product), a
+        signed ``//`` XORs a and the quotient with the sign (a LUT level each, as a mux)."""
         from ..primitives.arith import reciprocal_of
-        w = op.operands[0].type.hw_bits
-        _, m = reciprocal_of(w, op.operands[1].value)
+        from ..primitives.const_div import is_direct
+        a = op.operands[0].type
+        w = a.hw_bits
+        shift, m = reciprocal_of(w, op.operands[1].value)
+        product = self.mul_delay(max(w, m.bit_length()), w)
+        symbol = op.info.symbol
+        if direct and is_direct(symbol):
+            if symbol == "/":
+                return 0.0, product + (self._delay("add", shift + 2) if a.signed else 0.0), 0.0
+            xor = self._delay("mux", w) if a.signed else 0.0
+            return xor, product, xor
         mag = self._delay("add", w) + self._delay("mux", w)
-        extra = {"/": 0, "%": 1, "//": 2}[op.info.symbol]
-        return mag, self.mul_delay(max(w, m.bit_length()), w), mag + extra * self._delay("add", w)
+        extra = {"/": 0, "%": 1, "//": 2}[symbol]
+        return mag, product, mag + extra * self._delay("add", w)
+
+    def _const_div_limb_ns(self) -> float:
+        """A limb product: one DSP, or (``const_div.small_product``) up to 4 shifted adds."""
+        bits = self.const_div_limb_bits
+        return max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
 
     def const_div_plan(self, op: Op):
-        """(adder-tree levels a cycle, fix registered) of a pipelined ``op``
+        """(adder-tree levels a cycle, fix registered, direct) of a pipelined ``op``
         (``primitives.const_div``) at this clock, or None when a stage of it would not fit
-        a cycle either (the magnitude, one limb product or one adder level), or the family
-        has no DSP size to cut the product at (``generic``, a model for tests)."""
+        a cycle either (the input stage, one limb product or one adder level), or the family
+        has no DSP size to cut the product at (``generic``, a model for tests). Of the direct
+        and the magnitude form of ``/`` and ``//`` the one with fewer cycles; on a tie the
+        magnitude form, whose short first stage lets the dividend's own logic chain into it
+        (ECP5: a signed ``/``'s fold term costs the direct form a tree level)."""
         from ..primitives.arith import reciprocal_of
+        from ..primitives.const_div import const_div_latency, has_input_stage, is_direct
         if not self.pipelining.get("dsp_bits"):     # no DSP boundary to cut at (generic)
             return None
         avail = self.chain_limit_ns - self.reg_out_ns
-        mag, _, fix = self.const_div_parts(op)
-        w = op.operands[0].type.hw_bits
-        _, m = reciprocal_of(w, op.operands[1].value)
+        a = op.operands[0].type
+        w, d = a.hw_bits, op.operands[1].value
+        _, m = reciprocal_of(w, d)
         level = self._delay("add", w + m.bit_length())
-        # a limb product: one DSP, or (``const_div.small_product``) up to 4 shifted adds
-        bits = self.const_div_limb_bits
-        limb = max(self._delay("mul", bits), 2 * self._delay("add", bits + 4))
-        if max(mag, limb, level) > avail:
-            return None
-        return int(avail // level), fix > avail
+        plans = []
+        for direct in ([False, True] if is_direct(op.info.symbol) else [False]):
+            mag, _, fix = self.const_div_parts(op, direct)
+            limb = self._const_div_limb_ns()
+            if not has_input_stage(op.info.symbol, a.signed, direct):
+                limb, mag = limb + mag, 0.0   # no register between the input logic and limbs
+            if max(mag, limb, level) > avail:
+                continue
+            plan = (int(avail // level), fix > avail, direct)
+            latency = const_div_latency(w, d, self.const_div_limb_bits, plan[0], plan[1],
+                                        op.info.symbol, a.signed, direct)
+            plans.append((latency, direct, plan))
+        return min(plans)[2] if plans else None
 
     @property
     def const_div_limb_bits(self) -> int:
@@ -149,13 +177,17 @@ class TimingModel:
         return self.pipelining.get("dsp_bits") or 16
 
     def const_div_pipe_timing(self, op: Op) -> OpTiming:
-        """The magnitude in the starting cycle; the result ``ConstDiv.latency`` cycles later,
-        after the combinational fix or from its register."""
-        from ..primitives.const_div import const_div_latency
-        levels, fix_registered = op.div_plan
-        latency = const_div_latency(op.operands[0].type.hw_bits, op.operands[1].value,
-                                    op.limb_bits, levels, fix_registered)
-        mag, _, fix = self.const_div_parts(op)
+        """The input stage's logic (or, without one, the limb products) in the starting
+        cycle; the result ``ConstDiv.latency`` cycles later, after the combinational fix or
+        from its register."""
+        from ..primitives.const_div import const_div_latency, has_input_stage
+        levels, fix_registered, direct = op.div_plan
+        a = op.operands[0].type
+        latency = const_div_latency(a.hw_bits, op.operands[1].value, op.limb_bits, levels,
+                                    fix_registered, op.info.symbol, a.signed, direct)
+        mag, _, fix = self.const_div_parts(op, direct)
+        if not has_input_stage(op.info.symbol, a.signed, direct):
+            mag += self._const_div_limb_ns()
         return OpTiming(latency, mag, self.reg_out_ns + (0.0 if fix_registered else fix))
 
     def input_arrival(self, op: Op, cycle: int, ready: dict, arrival: dict) -> float:

@@ -128,15 +128,55 @@ def const_division_magnitude(a, ta: AlloType) -> tuple:
     return a[-1], Mux(a[-1], -a, a)[:ta.hw_bits]
 
 
+def direct_division_input(op: str, a, ta: AlloType, d: int) -> tuple:
+    """(sign, the unsigned ``w``-bit value multiplied by the reciprocal, the fold constant
+    added when the sign is set, at weight ``2**w``) of ``a op d`` for ``/`` and ``//``, which
+    need no magnitude (a negation and a mux before the product, another after it):
+
+    - ``/`` truncates: with ``u`` a's bits read unsigned, ``trunc(a / d) = (u * M + sign *
+      (2**s - M * 2**w)) >> s`` (signed), since ``u = a + 2**w`` for a negative ``a``;
+    - ``//`` floors: ``floor(a / d) = ~(((~a) * M) >> s)`` for a negative ``a`` (``~a = |a| - 1
+      >= 0``), so ``a`` and the quotient are XORed with the sign.
+    """
+    w = ta.hw_bits
+    a = Value.cast(a)
+    if not ta.signed:
+        return Const(0, 1), a.as_unsigned(), 0
+    sign = a[-1]
+    if op == "/":
+        shift, reciprocal = reciprocal_of(w, d)
+        return sign, a.as_unsigned(), (1 << (shift - w)) - reciprocal
+    return sign, (a ^ sign.replicate(w)).as_unsigned()[:w], 0
+
+
+def direct_division_result(op: str, sign, q, ta: AlloType, tr: AlloType) -> Value:
+    """The result from the shifted sum of :func:`direct_division_input`'s product (``q``:
+    its low ``w`` bits are the quotient, signed for ``/``)."""
+    w = ta.hw_bits
+    q = Value.cast(q)[:w]
+    if not ta.signed:
+        return fit(q, tr)
+    if op == "/":
+        return fit(q.as_signed(), tr)
+    return fit((q ^ Value.cast(sign).replicate(w)).as_signed(), tr)
+
+
 def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Value:
     """``a op d`` for an integer ``a`` and a constant ``d > 1`` (not a power of two) with
     Allo's rules, as a multiplication by a reciprocal instead of a divider
-    (``reciprocal_of``); the sign, floor and remainder follow from the magnitude's
-    quotient."""
+    (``reciprocal_of``); ``/`` and ``//`` on the dividend's bits directly
+    (:func:`direct_division_input`), ``%`` from the magnitude's quotient."""
     shape_of(ta)
     shape_of(tr)
-    negative, magnitude = const_division_magnitude(a, ta)
     shift, reciprocal = reciprocal_of(ta.hw_bits, d)
+    if op in ("/", "//"):
+        sign, source, fold = direct_division_input(op, a, ta, d)
+        total = source * Const(reciprocal, reciprocal.bit_length())
+        if fold:
+            fold_c = Const(fold << ta.hw_bits, signed((fold << ta.hw_bits).bit_length() + 1))
+            total = total + Mux(sign, fold_c, 0)
+        return direct_division_result(op, sign, total >> shift, ta, tr)
+    negative, magnitude = const_division_magnitude(a, ta)
     q_mag = (magnitude * Const(reciprocal, reciprocal.bit_length())) >> shift
     return const_division_fix(op, negative, magnitude, q_mag, d, tr)
 

@@ -5,24 +5,29 @@ remainder fix) is one path of a negation, a 32 x 33-bit product, its adders and 
 20 ns routed on the ECP5, 40 ns on the iCE40 UP5K, longer than a 100 / 30 MHz clock.
 ``ConstDiv`` registers it where it can be cut:
 
-    cycle 0            the sign and the magnitude ``|a|``                   -> register
-    cycle 1            the limb products ``|a|_i * M_j`` (one DSP each)     -> register
-    cycles 2..1+n      the adder tree of those products, ``levels`` levels a
-                       cycle, and the shift by ``s``                       -> register
-    cycle 2+n          the fix (``arith.const_division_fix``), combinational, or registered
-                       too (``fix_registered``: the result one cycle later)
+    cycle 0            ``%``: the sign and the magnitude ``|a|``; a signed ``//``: a XORed
+                       with its sign (``arith.direct_division_input``)  -> register;
+                       ``/`` and an unsigned ``//``: no such cycle
+    next cycle         the limb products ``x_i * M_j`` (one DSP each), and a signed ``/``'s
+                       fold constant where the sign is set            -> register
+    n more cycles      the adder tree of those terms, ``levels`` levels a cycle, and the
+                       shift by ``s``                                  -> register
+    last               the fix: ``%``'s remainder (``arith.const_division_fix``), a signed
+                       ``//``'s XOR with the sign, ``/``'s nothing; combinational, or
+                       registered too (``fix_registered``: the result one cycle later)
 
 so the result equals the combinational form bit for bit (the same reciprocal, the same fix).
 Every register holds while ``en`` is low (a stall), like ``LimbMul``.
 """
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, unsigned
+from amaranth.hdl import Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..ir.types import AlloType
-from .arith import (const_division_fix, const_division_magnitude, reciprocal_of, shape_of)
+from .arith import (const_division_fix, const_division_magnitude, direct_division_input,
+                    direct_division_result, reciprocal_of, shape_of)
 
 
 def limb_terms(width: int, d: int, limb_bits: int) -> list:
@@ -57,10 +62,36 @@ def small_product(piece, k: int):
     return piece * Const(k, k.bit_length())
 
 
+def is_direct(symbol: str) -> bool:
+    """``/`` and ``//`` multiply the dividend's own bits (``arith.direct_division_input``:
+    no magnitude, a fold constant as one more term for a signed ``/``); ``%`` works on the
+    magnitude."""
+    return symbol in ("/", "//")
+
+
+def has_input_stage(symbol: str, is_signed: bool, direct: bool = True) -> bool:
+    """Whether the dividend passes a register before the limb products: the magnitude (``%``,
+    or ``direct`` off), a signed ``//``'s XOR with the sign (with the products it missed
+    ECP5's 10 ns)."""
+    return not (direct and is_direct(symbol)) or (symbol == "//" and is_signed)
+
+
+def tree_terms(width: int, d: int, limb_bits: int, symbol: str, is_signed: bool,
+               direct: bool = True) -> int:
+    """Terms of the adder tree: the limb products, and a direct signed ``/``'s fold
+    constant."""
+    fold = direct and symbol == "/" and is_signed
+    return len(limb_terms(width, d, limb_bits)) + int(fold)
+
+
 def const_div_latency(width: int, d: int, limb_bits: int, levels: int,
-                      fix_registered: bool) -> int:
-    """Cycles from the dividend to the result of a ``ConstDiv`` so configured."""
-    return (2 + sum_stages(len(limb_terms(width, d, limb_bits)), levels)
+                      fix_registered: bool, symbol: str = "%", is_signed: bool = True,
+                      direct: bool = True) -> int:
+    """Cycles from the dividend to the result of a ``ConstDiv`` so configured: the input
+    stage (:func:`has_input_stage`), the limb products, the adder tree, the fix if
+    registered."""
+    terms = tree_terms(width, d, limb_bits, symbol, is_signed, direct)
+    return (int(has_input_stage(symbol, is_signed, direct)) + 1 + sum_stages(terms, levels)
             + int(fix_registered))
 
 
@@ -81,6 +112,10 @@ class ConstDiv(wiring.Component):
         Adder-tree levels per cycle (>= 1).
     fix_registered : bool
         Register the fixed result too (one more cycle of latency).
+    direct : bool
+        ``/`` and ``//`` on the dividend's bits (no magnitude stage; a signed ``/`` has one
+        term more in the adder tree, which can cost a level); off: through the magnitude as
+        ``%``. The timing model picks the form with the fewer cycles.
 
     Members
     -------
@@ -92,7 +127,8 @@ class ConstDiv(wiring.Component):
     """
 
     def __init__(self, symbol: str, a_type: AlloType, r_type: AlloType, d: int,
-                 limb_bits: int = 16, levels: int = 1, fix_registered: bool = False):
+                 limb_bits: int = 16, levels: int = 1, fix_registered: bool = False,
+                 direct: bool = True):
         problem = None
         if symbol not in ("/", "//", "%"):
             problem = f"ConstDiv symbol must be '/', '//' or '%', not {symbol!r}"
@@ -109,8 +145,10 @@ class ConstDiv(wiring.Component):
             raise ValueError(problem)
         self.symbol, self.a_type, self.r_type, self.d = symbol, a_type, r_type, d
         self.limb_bits, self.levels, self.fix_registered = limb_bits, levels, fix_registered
+        self.direct = bool(direct) and is_direct(symbol)
         self.terms = limb_terms(a_type.hw_bits, d, limb_bits)
-        self.latency = const_div_latency(a_type.hw_bits, d, limb_bits, levels, fix_registered)
+        self.latency = const_div_latency(a_type.hw_bits, d, limb_bits, levels, fix_registered,
+                                         symbol, a_type.signed, self.direct)
         super().__init__({"a": In(shape_of(a_type)), "en": In(1, init=1),
                           "result": Out(unsigned(r_type.hw_bits))})
 
@@ -121,24 +159,35 @@ class ConstDiv(wiring.Component):
 
         def reg(value, name):
             """``value`` one cycle later (held while ``en`` is low)."""
-            r = Signal(len(value), name=name)
+            r = Signal(Value.cast(value).shape(), name=name)   # a sum with the fold is signed
             with m.If(self.en):
                 m.d.sync += r.eq(value)
             return r
 
-        # cycle 0: sign and magnitude
-        negative, magnitude = const_division_magnitude(self.a, self.a_type)
-        neg, mag = [reg(negative, "neg0")], [reg(magnitude, "mag0")]
-        # cycle 1: limb products, one register each
+        direct = self.direct
+        if direct:                 # the products of the dividend's bits in the first cycle
+            negative, source, fold = direct_division_input(self.symbol, self.a, self.a_type,
+                                                           self.d)
+            if has_input_stage(self.symbol, self.a_type.signed):
+                negative, source = reg(negative, "neg0"), reg(source, "src0")
+            neg, mag = [negative], [source]
+        else:                      # cycle 0: sign and magnitude
+            negative, magnitude = const_division_magnitude(self.a, self.a_type)
+            neg, mag, fold = [reg(negative, "neg0")], [reg(magnitude, "mag0")], 0
+        # the limb products, one register each
         terms = []
         for i, j, weight in self.terms:
-            piece = mag[0][i * L:min(w, (i + 1) * L)]
+            piece = mag[-1][i * L:min(w, (i + 1) * L)]
             k = (recip >> (j * L)) & ((1 << L) - 1)
             terms.append((reg(small_product(piece, k), f"pp{i}{j}"), weight))
+        if fold:                   # a signed /: the fold constant where the sign is set
+            fold_c = Const(fold, signed(fold.bit_length() + 1))
+            terms.append((reg(Mux(neg[-1], fold_c, 0), "fold"), w))
         neg.append(reg(neg[-1], "neg1"))
-        mag.append(reg(mag[-1], "mag1"))
+        if not direct:             # the fix of % needs the magnitude, / and // do not
+            mag.append(reg(mag[-1], "mag1"))
         # the adder tree, ``levels`` levels a cycle; a term is (value, weight)
-        for stage in range(sum_stages(len(self.terms), self.levels)):
+        for stage in range(sum_stages(len(terms), self.levels)):
             for _ in range(self.levels):
                 if len(terms) == 1:
                     break
@@ -155,9 +204,14 @@ class ConstDiv(wiring.Component):
             else:
                 terms = [(reg(v, f"s{stage}_{n}"), wt) for n, (v, wt) in enumerate(terms)]
             neg.append(reg(neg[-1], f"neg{stage + 2}"))
-            mag.append(reg(mag[-1], f"mag{stage + 2}"))
+            if not direct:
+                mag.append(reg(mag[-1], f"mag{stage + 2}"))
         q_mag = terms[0][0]
-        fixed = const_division_fix(self.symbol, neg[-1], mag[-1], q_mag, self.d, self.r_type)
+        if direct:
+            fixed = direct_division_result(self.symbol, neg[-1], q_mag, self.a_type, self.r_type)
+        else:
+            fixed = const_division_fix(self.symbol, neg[-1], mag[-1], q_mag, self.d,
+                                       self.r_type)
         if self.fix_registered:
             with m.If(self.en):
                 m.d.sync += self.result.eq(fixed)
