@@ -3,6 +3,8 @@
 divider: every int8 and uint8 dividend and edge/random int32, uint32 and int64 dividends
 against Python-int references of Allo's rules (``/`` truncates, ``//`` floors, ``%`` keeps the
 dividend's sign), in hardware; and a stencil loop dividing by 3 now pipelines."""
+import random
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,46 @@ def test_a_stencil_dividing_by_three_pipelines_at_its_port_bound():
     # before: "not pipelined: the division runs on an iterative unit"; now the three reads
     # of A's one port are the limit
     assert row["pipelined"] and row["ii"] == row["res_mii"] == 3
+
+
+def _edge_dividends(bits, is_signed, d, rng, n=24):
+    lo, hi = (-(1 << bits - 1), (1 << bits - 1) - 1) if is_signed else (0, (1 << bits) - 1)
+    edge = {lo, lo + 1, hi, hi - 1, 0, 1, -1, d, -d, d - 1, 1 - d, d + 1, -d - 1,
+            3 * d, -3 * d, hi // d * d, lo // d * d, lo // d * d + d - 1}
+    return sorted(v for v in edge if lo <= v <= hi) + [rng.randint(lo, hi) for _ in range(n)]
+
+
+@pytest.mark.parametrize("bits", [8, 16, 32, 64])
+@pytest.mark.parametrize("is_signed", [True, False])
+def test_combinational_division_on_the_dividends_bits(bits, is_signed):
+    """arith.const_division_value (signed / and // without the magnitude) in simulation
+    against Python ints: edges (min, -1, 0, max, multiples of d, +-(d-1)) and random."""
+    from amaranth.hdl import Module, Signal
+    from amaranth.sim import Simulator
+    from allo_rtl.ir.types import Int, UInt
+    from allo_rtl.primitives import arith
+    t = Int(bits) if is_signed else UInt(bits)
+    rng = random.Random(bits * 31 + is_signed)
+    divisors = [d for d in [3, 5, 7, 10, 641, 255, 2 ** 13 - 1, 2 ** 31 - 1, 10 ** 9 + 7,
+                            (1 << bits - 1) - 3] if 2 < d < (1 << bits - 1) and d & (d - 1)]
+    m, a, outs = Module(), Signal(arith.shape_of(t), name="a"), []
+    for d in divisors:
+        for op in ("/", "//", "%"):
+            out = Signal(arith.shape_of(t), name=f"q{len(outs)}")
+            m.d.comb += out.eq(arith.const_division_value(op, a, t, d, t))
+            outs.append((op, d, out))
+    vectors = sorted({v for d in divisors for v in _edge_dividends(bits, is_signed, d, rng)})
+    mask, failures = (1 << bits) - 1, []
+
+    async def tb(ctx):
+        for v in vectors:
+            ctx.set(a, v)
+            for op, d, out in outs:
+                want = REFERENCE[op](v, d) & mask
+                if ctx.get(out) & mask != want:
+                    failures.append((op, d, v, ctx.get(out), want))
+
+    sim = Simulator(m)
+    sim.add_testbench(tb)
+    sim.run()
+    assert not failures, failures[:5]

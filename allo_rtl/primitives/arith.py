@@ -169,7 +169,8 @@ def const_division_value(op: str, a, ta: AlloType, d: int, tr: AlloType) -> Valu
     shape_of(ta)
     shape_of(tr)
     shift, reciprocal = reciprocal_of(ta.hw_bits, d)
-    if op in ("/", "//"):
+    # a power of two leaves M no rounding margin (the fold would be 0): keep the magnitude
+    if op in ("/", "//") and d & (d - 1):
         sign, source, fold = direct_division_input(op, a, ta, d)
         total = source * Const(reciprocal, reciprocal.bit_length())
         if fold:
