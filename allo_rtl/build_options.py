@@ -7,11 +7,12 @@ import numbers
 import os
 
 from .errors import AlloError
+from .hls.auto_pipeline import check_pipeline_loops
 
 FAMILIES = ("generic", "ice40", "ecp5")     # hls/timing.py's timing data
-SIMULATION_OPTIONS = ("max_cycles", "stall_source", "fifo_depth")
+SIMULATION_OPTIONS = ("max_cycles", "stall_source", "fifo_depth", "pipeline_loops")
 BOARD_OPTIONS = ("board", "clock_mhz", "mode", "baud", "bist_inputs", "bist_seed", "pnr_seed",
-                 "progress")
+                 "progress", "pipeline_loops")
 
 
 def _positive_number(name, value, integer=False):
@@ -55,3 +56,4 @@ def check_build_options(target, project, family, clock_ns, dump, options: dict):
         raise AlloError(f"stall_source must be True/False or a 16-bit LFSR seed (1..65535), "
                         f"not {stall!r}")
     _positive_number("clock_mhz", options.get("clock_mhz"))
+    check_pipeline_loops(options.get("pipeline_loops"))

@@ -105,19 +105,26 @@ def _simulated(module, target, project, family, clock_ns, **options):
     elif depth_mode == "static":        # depths from the schedules (sim.static_depths)
         from .sim.static_depths import static_depths
         module, _depths, _methods = static_depths(module, family, clock_ns)
+    pipeline_loops = options.pop("pipeline_loops", None)
     mod = HardwareModule(HardwareDesign(module, family, clock_ns, stall_source,
-                                        depth_mode or "declared"),
+                                        depth_mode or "declared",
+                                        pipeline_loops=pipeline_loops),
                          simulator=simulator, **options)
     if target == "verilog":
         mod.design.write_project(project)
     return mod
 
 
-def _cycles(module, family, clock_ns, stall_source=False, max_cycles=None):
+def _cycles(module, family, clock_ns, stall_source=False, max_cycles=None,
+            fifo_depth=None, pipeline_loops=None):
     """The fast cycle model (``sim.cycle_module``): interpreter results, exact RTL cycles."""
     from .rtl.build import HardwareDesign
     from .sim.cycle_module import CycleModule
-    return CycleModule(HardwareDesign(module, family, clock_ns, stall_source))
+    if fifo_depth is not None:
+        raise AlloError("target='cycles' takes the FIFO depths the schedule declares",
+                        hint="size FIFOs with a simulation target: s.build(fifo_depth=...)")
+    return CycleModule(HardwareDesign(module, family, clock_ns, stall_source,
+                                      pipeline_loops=pipeline_loops))
 
 
 def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="uart",
@@ -135,7 +142,8 @@ def _board(module, project, family, clock_ns, board=None, clock_mhz=None, mode="
                         hint="s.build(target='board', board='icebreaker', project='build/ice')")
     info = get_board(board)
     clock_ns = clock_ns or (1000.0 / clock_mhz if clock_mhz else None)
-    design = HardwareDesign(module, info.family, clock_ns, spram_blocks=info.spram_blocks)
+    design = HardwareDesign(module, info.family, clock_ns, spram_blocks=info.spram_blocks,
+                            pipeline_loops=options.pop("pipeline_loops", None))
     mod = HardwareModule(design)
     mod.board_report = build_bitstream(design, board, project, mode=mode,
                                        clock_mhz=clock_mhz, **options)

@@ -41,6 +41,8 @@ class _LoopRows:
         if len(names) > 1:
             note += f"; nest {', '.join(names)} flattened into one pipeline"
         note += _unrolled(inner)
+        if inner.attrs.get("auto_pipeline"):
+            note += f"; pipelined by pipeline_loops={inner.attrs['auto_pipeline']}"
         self.loops.append({
             "name": inner.name, "line": inner.loc.line, "level": depth + len(names) - 1,
             "nest_level": depth,

@@ -177,6 +177,9 @@ def _plan_pipelines(design: FunctionDesign, timing, external) -> set:
                 design.pipelines[id(nest[0])] = Pipeline(list(nest), sch)
                 bodies.add(id(block))
                 continue
+        if r.loop.attrs.get("auto_pipeline"):     # pipeline_loops: nobody asked, no warning
+            design.pipeline_notes[id(r)] = f"not pipelined (pipeline_loops): {reason}"
+            continue
         design.pipeline_notes[id(r)] = f"not pipelined: {reason}"
         warnings.warn(f"{r.loop.loc}: loop {r.loop.name!r} is not pipelined: {reason}",
                       PipelineWarning, stacklevel=2)

@@ -9,6 +9,7 @@ from pathlib import Path
 from amaranth.back import verilog
 
 from ..errors import AlloError
+from ..hls.auto_pipeline import auto_pipeline_module
 from ..hls.banking import bank_module
 from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.port_binding import refuse_unbuildable
@@ -36,11 +37,13 @@ class HardwareDesign:
     hierarchy a ``stall`` input that holds its FSM and pipelines, and the simulation harness
     drives it pseudo-randomly (``sim.harness``); results must not change, only cycles.
     ``spram_blocks``: the SB_SPRAM256KA blocks of the part (a board's; None: the family's
-    usual part, 4 on iCE40 and in simulation, none on ECP5)."""
+    usual part, 4 on iCE40 and in simulation, none on ECP5).
+    ``pipeline_loops``: pipeline innermost loops of at least that many iterations that the
+    schedule leaves alone (``hls.auto_pipeline``; None: off)."""
 
     def __init__(self, module: ir.Module, family: str = "generic", clock_ns: float | None = None,
                  stall_source: bool | int = False, fifo_depth_mode: str = "declared",
-                 spram_blocks: int | None = None):
+                 spram_blocks: int | None = None, pipeline_loops: int | None = None):
         t0 = time.perf_counter()
         self.fifo_depth_mode = fifo_depth_mode
         # pipelined loops unroll their inner loops (unroll_inner.py) and keep fixed elements in
@@ -48,6 +51,8 @@ class HardwareDesign:
         # become their banks; how, per function, is part of the result
         # a parameter called like a control port (start, done, ...) gets another port name
         module = rename_control_port_params(module)
+        # pipeline_loops=N: innermost loops of N+ iterations pipelined as if scheduled
+        module, self.auto_pipelined = auto_pipeline_module(module, pipeline_loops)
         promoted, self.promoted = promote_module(unroll_in_pipelines(
             unroll_partitioned_inits(module)))
         banked, self.banks = bank_module(promoted)
