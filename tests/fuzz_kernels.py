@@ -419,8 +419,10 @@ def _is_float32(x) -> bool:
                                                     x.dtype.kind == "f")
 
 
-def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k") -> dict:
-    """Interpreter vs each hardware target; raises AssertionError on any disagreement."""
+def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k",
+               **build_options) -> dict:
+    """Interpreter vs each hardware target (built with ``build_options``); raises
+    AssertionError on any disagreement."""
     kernel, path = load_kernel(sample, workdir, top)
     try:
         s = allo.customize(kernel)
@@ -435,7 +437,7 @@ def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k") -
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                mod = s.build(target=target)
+                mod = s.build(target=target, **build_options)
             except allo.AlloError as e:
                 assert e.loc is not None, f"build refused without location: {e}"
                 return {"refused": "build", "applied": applied}

@@ -2,9 +2,13 @@
 schedule leaves alone are pipelined; hardware == numpy == interpreter, the cycle model agrees
 with the RTL, and the report says which loops the option pipelined."""
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, seed, settings
+
+import fuzz_kernels as fk
 
 import allo_rtl as allo
 from allo_rtl import int32
@@ -113,3 +117,14 @@ def test_bad_thresholds_are_refused(bad):
 def test_the_interpreter_has_no_pipeline_loops():
     with pytest.raises(AlloError, match="no option 'pipeline_loops'"):
         allo.customize(jacobi_1d).build(target="python", pipeline_loops=1)
+
+
+@seed(20261203)
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(fk.samples())
+def test_random_kernels_auto_pipelined_agree_with_the_interpreter(tmp_path_factory, sample):
+    """The fuzzer's kernels and schedules (tests/fuzz_kernels.py), with pipeline_loops=1:
+    results equal the interpreter's and the report's latency the measured cycles."""
+    fk.run_sample(sample, Path(tmp_path_factory.mktemp("autopipe", numbered=True)),
+                  pipeline_loops=1)
