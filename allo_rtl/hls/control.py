@@ -198,9 +198,12 @@ class PipelineEnter:
 
 @dataclass(frozen=True, eq=False)
 class CallStart:
-    """Pulse the callee's start with the scalar arguments (ops of block ``block``)."""
+    """Pulse the callee's start with the scalar arguments (ops of block ``block``; None:
+    constants and scalar parameters, read from the function's inputs when ``from_idle``,
+    else from the parameters' registers)."""
     call: CallRegion
-    block: int
+    block: int | None
+    from_idle: bool = False
 
     def format(self) -> str:
         return f"start {self.call.call.callee.name}"

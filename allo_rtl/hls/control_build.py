@@ -46,6 +46,7 @@ class _Builder:
         self.states, self.blocks, self.loops, self.pipelines = [], [], [], []
         self.mergeable = set()
         self.idle_actions = []       # actions of the idle state's start (a region started there)
+        self.previous_call = None    # the wait state of the call just before the region lowered
         self.enclosing = []          # loop/while/call statements around the region lowered
 
     def build(self, external_stall: bool) -> Control:
@@ -108,7 +109,11 @@ class _Builder:
     def seq(self, regions):
         entry, pending, nodes = None, [], []
         for r in regions:
+            # a call right after a call may start in the first one's last cycle (call())
+            self.previous_call = (self.states[nodes[-1].state] if nodes and
+                                  nodes[-1].kind == "call" else None)
             first, exits, node = self.region(r)
+            self.previous_call = None
             nodes.append(node)
             if first is None:          # a region with nothing to do (empty loop body)
                 continue
@@ -285,15 +290,46 @@ class _Builder:
 
     def call(self, r: CallRegion):
         name, line = r.call.callee.name, r.call.loc.line
+        early = self._early_start(r)
+        if early is not None:         # started on the way in: no arguments state
+            wait = self._call_wait(r, name, line)
+            if early == "idle":
+                self.idle_actions.append(CallStart(r, None, from_idle=True))
+            else:
+                early.actions.append(CallStart(r, None))
+            return wait, [(wait, None)], Node("call", r, (), state=wait.index)
         first, last, args = self.block(r.args_block, f"call {name} arguments", line)
         self.mergeable.discard(last.index)
         last.actions.append(CallStart(r, self.blocks[-1].number))
+        wait = self._call_wait(r, name, line)
+        last.transitions.append(Transition(None, wait.index))
+        return first, [(wait, None)], Node("call", r, args.states, state=wait.index)
+
+    def _call_wait(self, r: CallRegion, name: str, line) -> State:
         wait = self.new_state("wait", f"call {name}", line)
         wait.callee = name
         wait.stall = CalleeBusy(name)
         wait.actions += [CallServe(r), CallCapture(r)]
-        last.transitions.append(Transition(None, wait.index))
-        return first, [(wait, None)], Node("call", r, args.states, state=wait.index)
+        return wait
+
+    def _early_start(self, r: CallRegion):
+        """Where a call whose arguments need no computing (constants and scalar parameters,
+        read from the function's inputs) may pulse its callee's start instead of in an
+        arguments state of its own (a cycle of every such call saved): "idle" when the call
+        is the first thing the function does (not inside a loop), or the wait state of the
+        call just before it in the same sequence -- in that wait's last cycle, when its callee
+        returns -- unless both call one function (one instance: it is still in its done
+        state then, and would miss the start). None: an arguments state."""
+        params = {id(p) for p in self.design.function.params if isinstance(p, ir.Scalar)}
+        if not all(op.info.is_const or (op.info.reads_var and id(op.var) in params)
+                   for op in r.args_block.ops):
+            return None
+        if len(self.states) == 1 and len(self.enclosing) == 1:
+            return "idle"
+        prev = self.previous_call
+        if prev is not None and prev.callee != r.call.callee.name:
+            return prev
+        return None
 
     def dataflow(self, r: DataflowRegion):
         """Every stage starts in the cycle the arguments block ends (or with the function,

@@ -343,7 +343,9 @@ class _Lowering(DataflowLowering):
             st.comb.append(callee.start.eq(1))
             for arg, p in zip(a.call.args, a.call.call.callee.params):
                 if isinstance(p, ir.Scalar):
-                    st.comb.append(getattr(callee, p.name).eq(self.at(arg, a.block)))
+                    st.comb.append(getattr(callee, p.name).eq(
+                        self.stage_arg(arg, a.block) if a.block is not None or a.from_idle
+                        else self.early_arg(arg)))
         elif isinstance(a, ctl_ir.CallServe):
             st.held += self.serve(a.call)
         elif isinstance(a, ctl_ir.StagesStart):
@@ -359,10 +361,17 @@ class _Lowering(DataflowLowering):
         else:
             st.sync += self.sync_of(a)
 
+    def early_arg(self, op):
+        """A callee's constant or scalar-parameter argument, started from the previous
+        call's wait state (no arguments block): the parameter's register."""
+        if op.info.is_const:
+            return Const(op.value, hw_shape(op.type))
+        return self.var(op.var)
+
     def stage_arg(self, op, block):
-        """A stage's scalar argument as its start sees it. Started from idle (``block`` None)
-        the argument is a constant or a scalar parameter, whose register is only being
-        written: the function's input port holds its value."""
+        """A stage's or callee's scalar argument as its start sees it. Started from idle
+        (``block`` None) the argument is a constant or a scalar parameter, whose register is
+        only being written: the function's input port holds its value."""
         if block is not None:
             return self.at(op, block)
         if op.info.is_const:
