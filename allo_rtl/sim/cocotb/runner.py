@@ -139,7 +139,11 @@ class CocotbSimulation:
         # Amaranth's simulator reads them; Verilator shows only signals marked public
         self.probes = self.harness.kernel.stream_probes()
         self.verilog = _public(self.verilog, {p["signal"].name for p in self.probes})
-        key = hashlib.sha256(f"{sim}:{waves}:{self.verilog}".encode()).hexdigest()[:16]
+        # the cocotb install is part of the key: a Verilator binary links its VPI library by
+        # path, and a build made from another (since deleted) virtualenv would not load
+        import cocotb
+        where = Path(cocotb.__file__).resolve().parent
+        key = hashlib.sha256(f"{sim}:{waves}:{where}:{self.verilog}".encode()).hexdigest()[:16]
         self.build_dir = cache_root() / sim / f"{design.name}-{key}"
         self.build_seconds = 0.0
 
