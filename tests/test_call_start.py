@@ -59,12 +59,15 @@ CASES = [(two_calls, _two_calls_ref), (computed_argument, _computed_ref)]
 @pytest.mark.parametrize("kernel, ref", CASES, ids=["two_calls", "computed_argument"])
 def test_early_started_calls_see_this_runs_scalars(sim, kernel, ref):
     mod = allo.customize(kernel).build(target=sim)
+    interp = allo.customize(kernel).build(target="python")
     rng = np.random.default_rng(4)
     for n in (5, -7, 2**31 - 1, -2**31, 0):
         A = rng.integers(-1000, 1000, N).astype(np.int32)
-        want = ref(n, A)
+        want, by_interp = ref(n, A), A.copy()
         mod(n, A)
+        interp(n, by_interp)
         np.testing.assert_array_equal(A, want, err_msg=f"n = {n}")
+        np.testing.assert_array_equal(by_interp, want, err_msg=f"interpreter, n = {n}")
 
 
 @pytest.mark.parametrize("kernel, ref", CASES, ids=["two_calls", "computed_argument"])

@@ -320,9 +320,7 @@ class _Builder:
         call just before it in the same sequence -- in that wait's last cycle, when its callee
         returns -- unless both call one function (one instance: it is still in its done
         state then, and would miss the start). None: an arguments state."""
-        params = {id(p) for p in self.design.function.params if isinstance(p, ir.Scalar)}
-        if not all(op.info.is_const or (op.info.reads_var and id(op.var) in params)
-                   for op in r.args_block.ops):
+        if not self._args_need_no_computing(r.args_block):
             return None
         if len(self.states) == 1 and len(self.enclosing) == 1:
             return "idle"
@@ -364,6 +362,10 @@ class _Builder:
         registers are written in that very cycle)."""
         if len(self.states) != 1 or len(self.enclosing) != 1:
             return False
+        return self._args_need_no_computing(r.args_block)
+
+    def _args_need_no_computing(self, block) -> bool:
+        """Every op of an arguments block is a constant or a read of a scalar parameter."""
         params = {id(p) for p in self.design.function.params if isinstance(p, ir.Scalar)}
         return all(op.info.is_const or (op.info.reads_var and id(op.var) in params)
-                   for op in r.args_block.ops)
+                   for op in block.ops)
