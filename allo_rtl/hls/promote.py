@@ -41,6 +41,8 @@ from ..ir.affine import Affine, affine_of
 from ..ir.printer import format_expr
 from ..ir.types import UInt
 from ..schedule.rewrite import clone_expr, const, map_expr, ref, trip_count
+from .single_port import asks_spram
+from .two_port import asks_two_ports
 
 # registers one pipelined loop may hold promoted elements in: each adds a load and a store in
 # the pipeline's first and last iteration, and a register delayed through the stages
@@ -73,7 +75,7 @@ class Promotion:
 
 def promote_module(module: ir.Module) -> tuple:
     """(``module`` or a promoted copy, [Promotion] applied and refused)."""
-    plans = [(f, loop, _candidates(f, loop)) for f in module.functions.values()
+    plans = [(f, loop, _candidates(f, loop, module.top)) for f in module.functions.values()
              for loop in pipelined_loops(f.body)]
     notes = [p for _, _, found in plans for p, _, _ in found]
     if not any(p.applied for p in notes):
@@ -81,9 +83,9 @@ def promote_module(module: ir.Module) -> tuple:
     module = copy.deepcopy(module)
     for f in module.functions.values():
         for loop in pipelined_loops(f.body):
-            for p, buf, indices in _candidates(f, loop):
+            for p, buf, indices in _candidates(f, loop, module.top):
                 if p.applied:
-                    _promote(f, loop, buf, indices)
+                    _promote(f, loop, buf, indices, p.around)
     return module, notes
 
 
@@ -96,7 +98,7 @@ def _loads(exprs):
     return [e for x in exprs for e in ir.walk_exprs(x) if isinstance(e, ir.Load)]
 
 
-def _candidates(f: ir.Function, loop: ir.For) -> list:
+def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
     """(Promotion, buffer, subscripts) for every array ``loop`` reads or writes at a fixed
     element somewhere in its body's top level: applied, or refused with the reason."""
     trips = trip_count(loop)
@@ -130,6 +132,7 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
                 for b in bufs:
                     nested.setdefault(id(b), t.loc.line)
     out, seen = [], set()
+    perfect = _in_perfect_nest(f, loop)
     for buf in order:
         if id(buf) in seen:
             continue
@@ -144,9 +147,11 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
         if id(buf) not in written and trips is None:
             continue        # a load before the loop costs a state on every entry, for at
             #                 most a port slot (syrk's A[i, k] beside A[j, k]: II stays 2)
+        around = trips is None or (not perfect and _fold_raises_ii(
+            f, top, buf, elements, loop, count))
         for elem in elements:
             note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem),
-                             around=trips is None)
+                             around=around)
             clash = next((line for i, line in subs
                           if not _same(elem, i) and not _distinct(elem, i, loop)), None)
             if id(buf) not in written:
@@ -167,6 +172,42 @@ def _candidates(f: ir.Function, loop: ir.For) -> list:
                              for e in _loads(ir.stmt_exprs(s)))
             out.append((note, buf, elem))
     return out
+
+
+def _in_perfect_nest(f: ir.Function, loop: ir.For) -> bool:
+    """Whether ``loop`` is the whole body of a loop with constant trips: the outer loop may
+    then flatten into its pipeline, which loads and stores before and after would break."""
+    holder = _body_holding(f.body, loop)
+    parent = next((t for t in ir.walk_stmts(f.body)
+                   if any(b is holder for b in ir.child_bodies(t))), None)
+    return isinstance(parent, ir.For) and len(holder) == 1 and trip_count(parent) is not None
+
+
+def _one_shared_port(f: ir.Function, top: str, buf: ir.Buffer) -> bool:
+    """A called kernel's array parameter, or the top's without RAM_2P, has one read/write
+    port (``hls/two_port.py``), as an SPRAM has; other on-chip arrays have a read and a
+    write port."""
+    if buf.kind in ("arg", "result"):
+        return not (f.name == top and asks_two_ports(buf))
+    return asks_spram(buf)
+
+
+def _fold_raises_ii(f, top, buf, elements, loop, count) -> bool:
+    """Folded into the first and last iterations, the promoted loads and stores of ``buf``
+    take port slots in every iteration of the modulo schedule; loaded before the loop and
+    stored after, they cost a few states per entry instead. Hoist them when the folded
+    accesses alone need more cycles per iteration than the loop's other reads need anyway
+    (the dataflow stage's row ``C[j] += A[i, k] * B[k, j]`` over ``j`` unrolled: 16 + 16
+    accesses through one port against B's 16 reads)."""
+    if buf.partition:
+        return False        # its banks have ports of their own (often one element each)
+    n = len(elements)
+    if n < 2:
+        return False        # one load and one store: phases.py lets them share a port at II 1
+    writes = any(isinstance(s, ir.Store) and s.buf is buf for s in ir.walk_stmts(loop.body))
+    folded = 2 * n if writes and _one_shared_port(f, top, buf) else n
+    others = max((len(v) for k, v in count.items() if k != id(buf)), default=1)
+    return folded > max(others, 1)
 
 
 def _distinct(a: list, b: list, loop: ir.For) -> bool:
@@ -233,7 +274,8 @@ def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar, indices: list) ->
                     and _same(x.indices, indices) else None)
 
 
-def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
+def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
+             around: bool = False):
     loc = loop.loc
     taken = {sym.name for sym in f.symbols()}
     name = next(n for n in (f"{buf.name}_reg{k or ''}" for k in range(len(taken) + 1))
@@ -264,10 +306,11 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list):
             body.append(ir.Store(s.loc, s.buf,
                                  [_replace_loads(i, buf, reg, indices) for i in s.indices], value))
     subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
-    if trip_count(loop) is None:
+    if around or trip_count(loop) is None:
         # run-time trips (a triangular loop): no constant first and last iteration to
         # predicate on, and no flattening to keep the nest perfect for -- load before the
-        # loop, store after it (a loop that runs no iteration stores the value it loaded)
+        # loop, store after it (a loop that runs no iteration stores the value it loaded);
+        # also where the folded accesses would raise the II (_fold_raises_ii)
         loop.body = body
         around = _body_holding(f.body, loop)
         at = next(n for n, t in enumerate(around) if t is loop)
