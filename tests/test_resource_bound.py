@@ -1,7 +1,7 @@
 """The resource lower bound of a call (sim/resource_bound.py) against bounds worked out here
 from the kernels' loops and the schedule's ResMII and depth: triangular trips, trips given by
-an argument, a pipeline inside a callee, a block outside the pipelines (its busiest port), and
-the bound never above the cycles the RTL takes."""
+an argument, a pipeline inside a callee, a block outside the pipelines (its busiest port), a
+dataflow region (its slowest stage), and the bound never above the cycles the RTL takes."""
 import numpy as np
 
 import allo_rtl as allo
@@ -46,6 +46,23 @@ def sums_then_update(A: int32[N, N], B: int32[N]):
         for j in range(N):
             s += A[i, j]
         B[i] = B[i] * 2 + s         # unpipelined: a load and a store through B's one port
+
+
+T = 4
+
+
+def uneven_stages(A: int32[T, N]) -> int32[T, N]:
+    B: int32[T, N]
+    X: int32[N]
+    Y: int32[N]
+    for t in range(T):
+        for i in range(N):
+            X[i] = A[t, i] * 3
+        for j in range(2 * N):                  # the slowest stage: twice the trips
+            Y[j % N] = X[N - 1 - j % N] + t
+        for k in range(N):
+            B[t, k] = Y[k] * 2 + k
+    return B
 
 
 def _pipe_row(mod, function, loop):
@@ -113,3 +130,21 @@ def test_a_block_outside_the_pipelines_counts_its_busiest_port():
 def test_no_pipeline_no_bound():
     mod = allo.customize(first_n).build()
     assert resource_bound(mod.design, np.zeros(16, np.int32), 4) is None
+
+
+def test_a_dataflow_region_counts_its_slowest_stage():
+    s = allo.customize(uneven_stages)
+    for name in ("i", "j", "k"):
+        s.pipeline(name)
+    s.dataflow("t")
+    mod = s.build()
+    A = np.random.default_rng(4).integers(-99, 99, (T, N)).astype(np.int32)
+    X = A * 3
+    want_B = (X[:, ::-1] + np.arange(T)[:, None]) * 2 + np.arange(N)
+    bound = resource_bound(mod.design, A)
+    np.testing.assert_array_equal(mod(A), want_B)
+    res_mii, depth = _pipe_row(mod, "uneven_stages_t_j", "j")
+    # the j stage, every tile: its pipeline, then a cycle per token it moves -- X_full got
+    # and Y_full put each tile, X_free put and Y_free got in all but two (ping-pong depth 2)
+    assert bound == T * ((2 * N - 1) * res_mii + depth) + 2 * T + 2 * (T - 2)
+    assert bound <= mod.cycles

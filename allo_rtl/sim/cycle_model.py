@@ -45,6 +45,7 @@ class Trace:
         self.trips = defaultdict(deque)       # ir.For -> trip counts
         self.iterations = defaultdict(deque)  # ir.While -> body runs
         self.taken = defaultdict(deque)       # ir.If -> then-arm taken
+        self.stages = defaultdict(deque)      # ir.Dataflow -> per run, each stage's own Trace
         self.used = set()                     # queues the timing walk read
 
     def take(self, table: dict, stmt):

@@ -63,8 +63,8 @@ def uses_streams(module: ir.Module) -> bool:
 
 
 class KPNInterpreter(Interpreter):
-    def __init__(self, max_steps: int = 50_000_000):
-        super().__init__(max_steps)
+    def __init__(self, max_steps: int = 50_000_000, **kw):
+        super().__init__(max_steps=max_steps, **kw)     # keywords: a tracing mixin's too
         self.processes: list = []
         self.progress = 0
         self._blocking: dict = {}
@@ -206,33 +206,55 @@ class KPNInterpreter(Interpreter):
             yield from self.gcall_stmt(s, env)
         elif isinstance(s, ir.For):
             lo, hi = int(self.expr(s.lo, env)), int(self.expr(s.hi, env))
+            self.ran_loop(s, len(range(lo, hi, s.step)))
             for i in range(lo, hi, s.step):
                 env[id(s.var)] = s.var.type.wrap(i)
                 yield from self.gbody(s.body, env)
         elif isinstance(s, ir.While):
+            runs = 0
             while sem.truth(self.expr(s.cond, env)):
                 yield from self.gbody(s.body, env)
                 self.steps += 1
+                runs += 1
+            self.ran_while(s, runs)
         elif isinstance(s, ir.If):
-            yield from self.gbody(s.then_body if sem.truth(self.expr(s.cond, env))
-                                  else s.else_body, env)
+            taken = bool(sem.truth(self.expr(s.cond, env)))
+            self.ran_if(s, taken)
+            yield from self.gbody(s.then_body if taken else s.else_body, env)
         else:
             raise TypeError(f"statement {type(s).__name__} cannot block")
+
+    # --- what a tracing subclass records (sim/kpn_trace.py); nothing here -----------------
+    def ran_loop(self, s: ir.For, trips: int):
+        pass
+
+    def ran_while(self, s: ir.While, runs: int):
+        pass
+
+    def ran_if(self, s: ir.If, taken: bool):
+        pass
+
+    def stage_processes(self, s: ir.Dataflow, children: list):
+        pass
+
+    def callee(self, s: ir.Call) -> ir.Function:
+        return s.callee
 
     def call_args(self, s: ir.Call, env) -> list:
         return [env[id(a)] if isinstance(a, (ir.Buffer, ir.Channel)) else self.expr(a, env)
                 for a in s.args]
 
     def gcall_stmt(self, s: ir.Call, env):
-        results = yield from self.gcall(s.callee, self.call_args(s, env))
+        results = yield from self.gcall(self.callee(s), self.call_args(s, env))
         for o, v in zip(s.outs, results):
             env[id(o)] = v.copy() if isinstance(o, ir.Buffer) else v
 
     def gdataflow(self, s: ir.Dataflow, env):
         children = []
         for call in s.stages:
-            gen = self.gcall(call.callee, self.call_args(call, env))
+            gen = self.gcall(self.callee(call), self.call_args(call, env))
             children.append(self.spawn(call.callee.name, gen))
+        self.stage_processes(s, children)
         self.progress += 1
         while not all(c.done for c in children):
             yield Wait("join", children=children)

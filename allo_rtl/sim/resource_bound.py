@@ -8,7 +8,8 @@ run of a block outside the pipelines (a statement of an unpipelined loop's body,
 at least as many cycles as its busiest port or limited unit needs: the accesses it
 certainly makes to one port (predicated ones may not happen: not counted) over the port's
 capacity. The bound of a call is the sum over every entry of every pipelined loop and every
-run of such a block: what the achieved II costs on top of it (recurrences, a port shared
+run of such a block, except that a dataflow region's stages overlap: an entry of the region
+counts its slowest stage's bound (each stage timed from its own trace, ``sim.kpn_trace``): what the achieved II costs on top of it (recurrences, a port shared
 within one slot) and the FSM's chaining of dependent operations are the gap to the measured
 cycles.
 
@@ -25,7 +26,9 @@ import math
 from ..hls.control_latency import loop_trips
 from ..hls.resources import groups
 from . import boundary
-from .cycle_model import CycleModelError, Trace, TracingInterpreter
+from .cycle_model import Trace, TracingInterpreter
+from .kpn import uses_streams
+from .kpn_trace import TracingKPNInterpreter
 
 
 class _BoundWalk:
@@ -88,10 +91,23 @@ class _BoundWalk:
         if kind == "call":
             return self.function(node.region.call.callee.name)
         if kind == "dataflow":
-            raise CycleModelError("a dataflow region's stages overlap: the sum of their "
-                                  "pipelines is no lower bound of the region",
-                                  hint="compare each stage's bound separately")
+            return self.dataflow(node.region)
         raise ValueError(kind)
+
+
+    def dataflow(self, region) -> int:
+        """The stages run concurrently, each one sequential: no entry of the region ends
+        before its slowest stage's own bound (what the stages wait on each other comes on
+        top). Each stage is walked against the trace it recorded itself."""
+        traces = self.trace.take(self.trace.stages, region.stmt)
+        parent, slowest = self.trace, 0
+        try:
+            for stage, trace in zip(region.stmt.stages, traces, strict=True):
+                self.trace = trace
+                slowest = max(slowest, self.function(stage.callee.name))
+        finally:
+            self.trace = parent
+        return slowest
 
 
 def pipelined(controls: dict) -> bool:
@@ -111,7 +127,10 @@ def resource_bound(design, *args) -> int | None:
     top = design.module.top_func
     raw = boundary.convert_args(top, [_copy(a) for a in args], design.top_banks)
     trace = Trace()
-    TracingInterpreter(design.module, trace).call(top, raw)
+    if uses_streams(design.module):
+        TracingKPNInterpreter(design.module, trace).run(top, raw)
+    else:
+        TracingInterpreter(design.module, trace).call(top, raw)
     return _BoundWalk(design.designs, design.timing, trace).function(design.module.top)
 
 
