@@ -12,10 +12,15 @@ and timed in cycles.
 
 "bound" is the resource lower bound of the call (allo_rtl/sim/resource_bound.py): over every
 entry of every pipelined loop of the hierarchy, (trips - 1) x ResMII + depth -- ResMII the most
-accesses a memory port serves per iteration after register promotion -- with run-time trips
-counted on the call's inputs: what any schedule of those loop bodies needs; loops the example
-leaves sequential add nothing to it, so "ratio" also prices them. A dataflow region (two_mm,
-three_mm) counts, per entry, the largest of its stages' bounds: they run concurrently. Goal (issue 17): ratio <= 1.15.
+accesses a memory port serves per iteration after register promotion -- plus every run of a
+block outside the pipelines at its busiest port or its chain of dependent operations (a loop
+the example leaves sequential runs one iteration after another: a read, then the write of
+what it read, takes two cycles), with run-time trips counted on the call's inputs: what any
+schedule with those loops pipelined or sequential needs. A dataflow region (two_mm,
+three_mm) counts, per entry, the largest of its stages' bounds: they run concurrently.
+Recurrences are not in it (syrk's int -> float -> add -> int chain). Goal (issue 17): ratio
+<= 1.15. ``--pipeline-loops 1`` builds with every innermost loop the schedule leaves
+sequential pipelined (Vitis HLS does so from 64 trips by default).
 """
 import argparse
 import importlib.util

@@ -1,7 +1,8 @@
 """The resource lower bound of a call (sim/resource_bound.py) against bounds worked out here
 from the kernels' loops and the schedule's ResMII and depth: triangular trips, trips given by
 an argument, a pipeline inside a callee, a block outside the pipelines (its busiest port), a
-dataflow region (its slowest stage), and the bound never above the cycles the RTL takes."""
+sequential loop (each iteration's chain of dependent operations), a dataflow region (its
+slowest stage), and the bound never above the cycles the RTL takes."""
 import numpy as np
 
 import allo_rtl as allo
@@ -127,9 +128,25 @@ def test_a_block_outside_the_pipelines_counts_its_busiest_port():
     assert bound <= mod.cycles
 
 
-def test_no_pipeline_no_bound():
-    mod = allo.customize(first_n).build()
-    assert resource_bound(mod.design, np.zeros(16, np.int32), 4) is None
+def scale_then_shift(A: int32[8], B: int32[8]):
+    T: int32[8]
+    for i in range(8):
+        T[i] = A[i] * 3         # a read of A, a write of T: one access per port
+    for j in range(8):
+        B[j] = T[j] + 1
+
+
+def test_a_sequential_loop_counts_each_iteration_s_chain():
+    mod = allo.customize(scale_then_shift).build()      # nothing pipelined
+    A = np.random.default_rng(3).integers(-99, 99, 8).astype(np.int32)
+    B = np.zeros(8, np.int32)
+    bound = resource_bound(mod.design, A, B.copy())
+    mod(A, B)
+    np.testing.assert_array_equal(B, A * 3 + 1)
+    # every iteration reads, then writes what it read: the data comes a cycle after the
+    # address, so two cycles though no port serves more than one access
+    assert bound == 2 * 8 + 2 * 8
+    assert bound <= mod.cycles
 
 
 def test_a_dataflow_region_counts_its_slowest_stage():

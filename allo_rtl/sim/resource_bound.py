@@ -1,17 +1,20 @@
-"""The resource lower bound of one call's pipelined loops, trip counts taken from a real run.
+"""The resource lower bound of one call, trip counts taken from a real run.
 
 For each entry of a pipelined loop with ``trips`` iterations, no schedule of that loop body
 finishes sooner than ``(trips - 1) x ResMII + depth`` cycles: the iterations must start at
 least ResMII apart (the most accesses one memory port, or operations one unit, must serve
 per iteration, over its capacity: ``hls.modulo``) and the last takes the body's depth. Each
 run of a block outside the pipelines (a statement of an unpipelined loop's body, say) takes
-at least as many cycles as its busiest port or limited unit needs: the accesses it
+at least as many cycles as its busiest port or limited unit needs -- the accesses it
 certainly makes to one port (predicated ones may not happen: not counted) over the port's
-capacity. The bound of a call is the sum over every entry of every pipelined loop and every
-run of such a block, except that a dataflow region's stages overlap: an entry of the region
-counts its slowest stage's bound (each stage timed from its own trace, ``sim.kpn_trace``): what the achieved II costs on top of it (recurrences, a port shared
-within one slot) and the FSM's chaining of dependent operations are the gap to the measured
-cycles.
+capacity -- and as its longest chain of dependent operations to its last access or
+multi-cycle result (a read's data comes a cycle after its address): a loop the schedule
+leaves sequential runs its iterations one after another. The bound of a call is the sum
+over every entry of every pipelined loop and every run of such a block, except that a
+dataflow region's stages overlap: an entry of the region counts its slowest stage's bound
+(each stage timed from its own trace, ``sim.kpn_trace``). What the achieved II costs on top
+of it (recurrences, a port shared within one slot), loop tests and the FSM's chaining of
+dependent operations across blocks are the gap to the measured cycles.
 
 Loops with constant bounds give their trips from the schedule. Run-time trips (triangular
 loops: ``for j in range(i + 1)``) come from the same trace the fast cycle model uses
@@ -50,16 +53,39 @@ class _BoundWalk:
             self.name = caller
 
     def block_floor(self, block) -> int:
-        """Cycles one run of ``block`` needs at least: its busiest port or limited unit."""
+        """Cycles one run of ``block`` needs at least: its busiest port or limited unit, and
+        its longest chain of dependent operations."""
         key = id(block)
         if key not in self.floors:
             certain = [op for op in block.ops if not (
                 op.info.is_memory and len(op.operands) > op.info.memory_operands)]
             by_class = groups(certain, self.designs[self.name].shared_port_ids)
-            self.floors[key] = max([math.ceil(sum(self.timing.unit_ii(op) for op in ops)
-                                              / rc.capacity)
-                                    for rc, ops in by_class.items() if rc.capacity] or [0])
+            ports = max([math.ceil(sum(self.timing.unit_ii(op) for op in ops) / rc.capacity)
+                         for rc, ops in by_class.items() if rc.capacity] or [0])
+            self.floors[key] = max(ports, self.chain_floor(certain))
         return self.floors[key]
+
+    def chain_floor(self, certain: list) -> int:
+        """The cycle after the latest access or multi-cycle result of a block's certain ops,
+        each op starting when its operands inside the block are ready (a memory read's data
+        a cycle after its address, a unit's result its latency later). The block's states
+        are its own (no other block shares them), so a block whose load feeds a store (an
+        unpipelined ``tt[i] += A[i, j] * x[j]``) needs two cycles however few ports it uses.
+        Only data operands count and only ops that certainly happen, so it stays a bound;
+        an op without latency ends nothing by itself (a register write may ride on a
+        transition)."""
+        ready, floor = {}, 0
+        members = {id(op) for op in certain}
+        for op in certain:
+            start = max((ready[id(o)] for o in op.operands
+                         if id(o) in members and id(o) in ready), default=0)
+            latency = self.timing.of(op).latency
+            ready[id(op)] = start + latency
+            if op.info.is_memory:
+                floor = max(floor, start + 1)           # the access takes its cycle
+            elif latency > 0:
+                floor = max(floor, start + latency)
+        return floor
 
     def nodes(self, nodes) -> int:
         return sum(self.node(n) for n in nodes)
@@ -110,20 +136,10 @@ class _BoundWalk:
         return slowest
 
 
-def pipelined(controls: dict) -> bool:
-    """Whether any function of the design has a pipelined loop (else there is no bound)."""
-    def walk(nodes):
-        return any(n.kind == "pipeline" or any(walk(c) for c in n.children) for n in nodes)
-    return any(walk(ctl.body) for ctl in controls.values())
-
-
-def resource_bound(design, *args) -> int | None:
+def resource_bound(design, *args) -> int:
     """The bound in cycles for one call of ``design`` (a ``HardwareDesign``) on ``args`` (the
-    user's arguments, as ``mod(*args)`` takes them; they are copied, not changed); None
-    when nothing is pipelined."""
-    controls = {n: d.control for n, d in design.designs.items()}
-    if not pipelined(controls):
-        return None
+    user's arguments, as ``mod(*args)`` takes them; they are copied, not changed). A
+    design without pipelines has one too: the sum of its blocks' floors."""
     top = design.module.top_func
     raw = boundary.convert_args(top, [_copy(a) for a in args], design.top_banks)
     trace = Trace()
