@@ -206,8 +206,11 @@ class _Body:
                 kept = len(self.scalars)
                 self.statements(pad + "    ", 1, depth + 1)
                 del self.scalars[kept:]        # a branch's locals are out of scope after it
-                self.lines.append(f"{pad}else:")
-                self.lines.append(f"{pad}    acc = acc ^ {self.expr(1)}")
+                # without an else, a branch over a condition the loop does not change guards
+                # what it accesses (register promotion under the guard: hls/promote.py)
+                if self.draw(st.booleans()):
+                    self.lines.append(f"{pad}else:")
+                    self.lines.append(f"{pad}    acc = acc ^ {self.expr(1)}")
 
     def outputs(self):
         return [a for a in self.arrays() if a.name.startswith("B")]

@@ -325,7 +325,7 @@ class _Rewriter:
 
     def stmt(self, s: ir.Stmt) -> list:
         if isinstance(s, ir.Assign):
-            return [ir.Assign(s.loc, s.var, self.expr(s.value))]
+            return [dataclasses.replace(s, value=self.expr(s.value))]
         if isinstance(s, ir.Store):
             value = self.expr(s.value)
             if id(s.buf) not in self.banked:

@@ -27,6 +27,7 @@ from ..ir.printer import format_expr
 from ..ir.types import AlloType, UInt, float32, float64, index
 from ..ir import semantics
 from . import float_math_ops
+from .sibling_loads import sibling_branch_loads
 from .optable import (BINARY, COMPARE, FLOAT_BINARY, FLOAT_COMPARE, FLOAT_MATH, LOGIC, MATH,
                       OPERATORS, POW2_DIVISION, CONST_DIVISION, UNARY, OpInfo)
 
@@ -415,8 +416,9 @@ class _BlockBuilder:
                 self.assigned[id(s.var)] = (s.value, dict(self.assigned))
             else:   # the variable keeps its old value when the branch does not run
                 self.assigned.pop(id(s.var), None)      # no longer one IR expression
-                value = self.op("select", s.var.type, [self.pred, value,
-                                                       self.read_var(s.var, s.loc)], s.loc)
+                if not s.skipped_value_dead:
+                    value = self.op("select", s.var.type, [self.pred, value,
+                                                           self.read_var(s.var, s.loc)], s.loc)
             self.write_var(s.var, value)
         elif isinstance(s, ir.Store):
             addr = self.address(s.buf, s.indices, s.loc)
@@ -438,6 +440,25 @@ class _BlockBuilder:
             self.op("sput", None, [value], s.loc, chan=s.chan)
         else:
             raise TypeError(type(s).__name__)
+
+    def hoist_sibling_loads(self, stmts: list):
+        """A word several sibling branches read (``sibling_loads``) is read once, before
+        them, under the disjunction of their conditions; each branch's load then takes it
+        from ``hoisted``, as a load both arms of one branch share does."""
+        bit = UInt(1)
+        for load, uses in sibling_branch_loads(stmts):
+            taken = None
+            for s, then in uses:
+                c = self.expr(s.cond)
+                c = c if then else self.op("lnot", bit, [c], s.loc)
+                taken = c if taken is None else self.op("lor", bit, [taken, c], s.loc)
+            addr = self.address(load.buf, load.indices, load.loc)
+            outer = self.pred
+            self.pred = taken if outer is None else self.op("land", bit, [outer, taken],
+                                                            load.loc)
+            self.hoisted[(id(load.buf), id(addr))] = self.load(load.buf, addr, load.type,
+                                                               load.loc)
+            self.pred = outer
 
     def if_converted(self, s: ir.If):
         """Both branches as predicated statements of this block (``if_convertible(s)``)."""
@@ -577,6 +598,7 @@ def build_regions(stmts: list, if_convert: bool = False) -> list:
     if if_convert and stmts and any(isinstance(s, ir.If) for s in stmts) and \
             all(if_convertible(s) for s in stmts):
         b = _BlockBuilder()
+        b.hoist_sibling_loads(stmts)
         for s in stmts:
             b.stmt(s)
         return [b.finish()]

@@ -87,11 +87,15 @@ def dependence_phases(ops, index_ops: dict, nest) -> dict:
 
 def residues(pred, index_ops: dict, nest, inner: int):
     """The residues r (issue-order iteration n = r mod K) in which ``pred`` may hold, or None
-    (any): ``k == c`` on the innermost index k, ``not (k == c)``, and conjunctions of them
-    (a run-time bank's store chain is predicated ``not (k == 0) and k == 1``, ...)."""
+    (any): ``k == c`` on the innermost index k, ``not (k == c)``, and conjunctions and
+    disjunctions of them (a run-time bank's store chain is predicated
+    ``not (k == 0) and k == 1``, ...)."""
     if pred.opcode == "land":
         a, b = (residues(o, index_ops, nest, inner) for o in pred.operands)
         return b if a is None else a if b is None else a & b
+    if pred.opcode == "lor":
+        a, b = (residues(o, index_ops, nest, inner) for o in pred.operands)
+        return None if a is None or b is None else a | b
     if pred.opcode == "lnot":
         return _complement(pred.operands[0], index_ops, nest, inner)
     r = _equality_residue(pred, index_ops, nest, inner)

@@ -29,7 +29,16 @@ the loop (distinct ``Buffer`` objects are distinct memories) and the register is
 array the loop only reads is promoted only when it is read at more than one element per
 iteration (one read per iteration costs no port slot the register would save, and the
 register's select adds a multiplexer to the path), and only in loops with constant trips (a
-load before a run-time loop costs a state on every entry of it). Runs on a copy of the module: the user's schedule keeps its IR.
+load before a run-time loop costs a state on every entry of it).
+
+An element accessed only inside branches ``if c:`` (no else, assignments and stores only)
+whose condition reads neither an array nor a scalar the loop changes is promoted under that
+condition: it holds in every iteration of an entry of the loop or in none, so the load and
+the store run under it too, and where it fails the register is never read (its update then
+needs no select keeping the old value). That is syrk's ``if j <= i: C[i, j] += ...`` over
+``k`` with ``j`` unrolled. An element accessed under two different conditions, or under one
+and outside it, stays in memory. Runs on a copy of the module: the user's schedule keeps its
+IR.
 """
 from __future__ import annotations
 
@@ -61,6 +70,7 @@ class Promotion:
     reads: bool = True        # the loop reads the element (it is loaded before the loop)
     writes: bool = False      # the loop writes it (it is stored after)
     around: bool = False      # loaded before the loop and stored after it (run-time trips)
+    guard_line: int = 0       # every access is under the branch at this line (0: none)
 
     @property
     def applied(self) -> bool:
@@ -70,22 +80,22 @@ class Promotion:
         return {"function": self.function, "loop": self.loop, "line": self.line,
                 "array": self.array, "subscripts": self.subscripts, "applied": self.applied,
                 "reason": self.reason, "reads": self.reads, "writes": self.writes,
-                "around": self.around}
+                "around": self.around, "guard_line": self.guard_line}
 
 
 def promote_module(module: ir.Module) -> tuple:
     """(``module`` or a promoted copy, [Promotion] applied and refused)."""
     plans = [(f, loop, _candidates(f, loop, module.top)) for f in module.functions.values()
              for loop in pipelined_loops(f.body)]
-    notes = [p for _, _, found in plans for p, _, _ in found]
+    notes = [p for _, _, found in plans for p, *_ in found]
     if not any(p.applied for p in notes):
         return module, notes
     module = copy.deepcopy(module)
     for f in module.functions.values():
         for loop in pipelined_loops(f.body):
-            for p, buf, indices in _candidates(f, loop, module.top):
+            for p, buf, indices, guard in _candidates(f, loop, module.top):
                 if p.applied:
-                    _promote(f, loop, buf, indices, p.around)
+                    _promote(f, loop, buf, indices, p.around, guard)
     return module, notes
 
 
@@ -99,8 +109,10 @@ def _loads(exprs):
 
 
 def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
-    """(Promotion, buffer, subscripts) for every array ``loop`` reads or writes at a fixed
-    element somewhere in its body's top level: applied, or refused with the reason."""
+    """(Promotion, buffer, subscripts, guard) for every array ``loop`` reads or writes at a
+    fixed element somewhere in its body's top level or in a guarded branch there
+    (``_guard``): applied, or refused with the reason. ``guard``: the condition every access
+    of the element is under, or None."""
     trips = trip_count(loop)
     if trips is not None and trips < 2:
         return []
@@ -116,13 +128,16 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
         for e in _loads(ir.stmt_exprs(t)):     # distinct words (the CDFG merges repeats)
             count.setdefault(id(e.buf), set()).add(tuple(subscript_key(i) for i in e.indices))
     for s in loop.body:
-        if isinstance(s, (ir.Assign, ir.Store)):
-            found = [(e.buf, e.indices) for e in _loads(ir.stmt_exprs(s))]
-            if isinstance(s, ir.Store):
-                found.append((s.buf, s.indices))
-            for buf, idx in found:
-                access.setdefault(id(buf), []).append((idx, s.loc.line))
-                order.append(buf)
+        guard = _guard(s, varying)
+        branch = None if guard is None else (guard, s.loc.line)
+        if isinstance(s, (ir.Assign, ir.Store)) or guard is not None:
+            for t in s.then_body if guard is not None else [s]:
+                found = [(e.buf, e.indices) for e in _loads(ir.stmt_exprs(t))]
+                if isinstance(t, ir.Store):
+                    found.append((t.buf, t.indices))
+                for buf, idx in found:
+                    access.setdefault(id(buf), []).append((idx, t.loc.line, branch))
+                    order.append(buf)
         else:                                   # anything nested: its arrays stay in memory
             for t in [s, *_nested(s)]:
                 bufs = [e.buf for e in _loads(ir.stmt_exprs(t))]
@@ -139,7 +154,7 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
         seen.add(id(buf))
         subs = access[id(buf)]
         elements = []                       # each fixed element once, in program order
-        for i, _ in subs:
+        for i, _, _ in subs:
             if _invariant(i, varying) and not any(_same(i, e) for e in elements):
                 elements.append(i)
         if id(buf) not in written and len(count.get(id(buf), ())) < 2:
@@ -152,9 +167,18 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
         for elem in elements:
             note = Promotion(f.name, loop.name, loop.loc.line, buf.name, _text(elem),
                              around=around)
-            clash = next((line for i, line in subs
+            clash = next((line for i, line, _ in subs
                           if not _same(elem, i) and not _distinct(elem, i, loop)), None)
-            if id(buf) not in written:
+            # the branches (condition, line) its accesses are under; None: the top level
+            branches = {_guard_key(b): (b, line) for i, line, b in subs if _same(elem, i)}
+            branch = next(iter(branches.values()))[0]
+            guard, note.guard_line = branch if branch is not None else (None, 0)
+            if len(branches) > 1:       # (a register loaded under one, read under another)
+                lines = sorted(line for _, line in branches.values())
+                note.reason = (f"{buf.name}{_text(elem)} is accessed under different "
+                               f"conditions (lines {', '.join(map(str, lines))}): no one "
+                               "load before and store after covers them all")
+            elif id(buf) not in written:
                 pass        # nothing in the loop changes the array: any copy stays exact
             elif id(buf) in nested:
                 note.reason = (f"{buf.name} is also accessed inside a branch, loop or call at "
@@ -162,16 +186,42 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
             elif clash is not None:
                 note.reason = (f"{buf.name} is also accessed at another element (line {clash}), "
                                "which may be the same one")
-            elif sum(p.applied for p, _, _ in out) >= MAX_PROMOTED:
+            elif sum(p.applied for p, *_ in out) >= MAX_PROMOTED:
                 note.reason = (f"the loop already keeps {MAX_PROMOTED} elements in registers "
                                "(the limit)")
+            simple = list(_simple_statements(loop.body, varying))
             note.writes = any(isinstance(s, ir.Store) and s.buf is buf and _same(s.indices, elem)
-                              for s in loop.body)
+                              for s in simple)
             note.reads = any(e.buf is buf and _same(e.indices, elem)
-                             for s in loop.body if isinstance(s, (ir.Assign, ir.Store))
-                             for e in _loads(ir.stmt_exprs(s)))
-            out.append((note, buf, elem))
+                             for s in simple for e in _loads(ir.stmt_exprs(s)))
+            out.append((note, buf, elem, guard))
     return out
+
+
+def _guard(s, varying: set):
+    """The condition of ``s`` when it is ``if c:`` over assignments and stores only, with no
+    else, and ``c`` reads neither an array nor a scalar the loop changes: it then holds in
+    every iteration of one entry of the loop or in none, so an element accessed only under
+    it is loaded in the first iteration and stored in the last under it too (syrk's
+    ``if j <= i: C[i, j] += ...`` over ``k``, ``j`` unrolled). Else None."""
+    if isinstance(s, ir.If) and s.then_body and not s.else_body and \
+            all(isinstance(t, (ir.Assign, ir.Store)) for t in s.then_body) and \
+            _invariant([s.cond], varying):
+        return s.cond
+    return None
+
+
+def _guard_key(branch):
+    return None if branch is None else subscript_key(branch[0])
+
+
+def _simple_statements(body: list, varying: set):
+    """The assignments and stores of ``body``'s top level and of its guarded branches."""
+    for s in body:
+        if isinstance(s, (ir.Assign, ir.Store)):
+            yield s
+        elif _guard(s, varying) is not None:
+            yield from s.then_body
 
 
 def _in_perfect_nest(f: ir.Function, loop: ir.For) -> bool:
@@ -275,19 +325,20 @@ def _replace_loads(e: ir.Expr, buf: ir.Buffer, reg: ir.Scalar, indices: list) ->
 
 
 def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
-             around: bool = False):
+             around: bool = False, guard: ir.Expr | None = None):
+    """Keep ``buf[indices]`` in a register over ``loop``. ``guard``: the condition of the
+    branches (``_guard``) all its accesses are in; the load and the store run under it too."""
     loc = loop.loc
     taken = {sym.name for sym in f.symbols()}
     name = next(n for n in (f"{buf.name}_reg{k or ''}" for k in range(len(taken) + 1))
                 if n not in taken)
     reg = ir.Scalar(name, buf.dtype, loc)
     f.locals.append(reg)
-    body, first_reads, stores = [], None, False
+    first_reads, stores = None, False
     load_loc = store_loc = loc
-    for s in loop.body:
-        if not isinstance(s, (ir.Assign, ir.Store)):
-            body.append(s)
-            continue
+
+    def rewritten(s, guarded=False):
+        nonlocal first_reads, stores, load_loc, store_loc
         exprs = [s.value] if isinstance(s, ir.Assign) else [*s.indices, s.value]
         reads = any(e.buf is buf and _same(e.indices, indices) for e in _loads(exprs))
         writes = isinstance(s, ir.Store) and s.buf is buf and _same(s.indices, indices)
@@ -298,14 +349,29 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
             store_loc = s.loc
         stores = stores or writes
         value = _replace_loads(s.value, buf, reg, indices)
-        if writes:
-            body.append(ir.Assign(s.loc, reg, value))
-        elif isinstance(s, ir.Assign):
-            body.append(ir.Assign(s.loc, s.var, value))
+        if writes:      # under the guard: the register matters only where it holds
+            return ir.Assign(s.loc, reg, value, skipped_value_dead=guarded)
+        if isinstance(s, ir.Assign):
+            return ir.Assign(s.loc, s.var, value)
+        return ir.Store(s.loc, s.buf, [_replace_loads(i, buf, reg, indices) for i in s.indices],
+                        value)
+
+    body = []
+    for s in loop.body:
+        if isinstance(s, (ir.Assign, ir.Store)):
+            body.append(rewritten(s))
+        elif guard is not None and isinstance(s, ir.If) and not s.else_body and \
+                subscript_key(s.cond) == subscript_key(guard) and \
+                all(isinstance(t, (ir.Assign, ir.Store)) for t in s.then_body):
+            body.append(ir.If(s.loc, s.cond, [rewritten(t, True) for t in s.then_body], []))
         else:
-            body.append(ir.Store(s.loc, s.buf,
-                                 [_replace_loads(i, buf, reg, indices) for i in s.indices], value))
+            body.append(s)
     subs = lambda: [clone_expr(i, {}) for i in indices]      # noqa: E731
+
+    def guarded(stmts, at_loc):
+        return stmts if guard is None else [ir.If(at_loc, clone_expr(guard, {}), stmts, [])]
+    load = [ir.Assign(load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))]
+    store = [ir.Store(store_loc, buf, subs(), ref(reg, store_loc))]
     if around or trip_count(loop) is None:
         # run-time trips (a triangular loop): no constant first and last iteration to
         # predicate on, and no flattening to keep the nest perfect for -- load before the
@@ -314,9 +380,8 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
         loop.body = body
         around = _body_holding(f.body, loop)
         at = next(n for n, t in enumerate(around) if t is loop)
-        after = [ir.Store(store_loc, buf, subs(), ref(reg, store_loc))] if stores else []
-        before = [ir.Assign(load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))] \
-            if first_reads else []
+        after = guarded(store, store_loc) if stores else []
+        before = guarded(load, load_loc) if first_reads else []
         around[at:at + 1] = [*before, loop, *after]
         return
     lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
@@ -325,11 +390,9 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
     def at(k):
         return ir.Compare(UInt(1), loc, "==", ref(loop.var, loc), const(k, loc))
     if first_reads:
-        body.insert(0, ir.If(load_loc, at(lo), [ir.Assign(
-            load_loc, reg, ir.Load(buf.dtype, load_loc, buf, subs()))], []))
+        body.insert(0, ir.If(load_loc, at(lo), guarded(load, load_loc), []))
     if stores:
-        body.append(ir.If(store_loc, at(last), [ir.Store(store_loc, buf, subs(),
-                                                         ref(reg, store_loc))], []))
+        body.append(ir.If(store_loc, at(last), guarded(store, store_loc), []))
     loop.body = body
 
 

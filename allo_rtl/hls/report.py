@@ -177,10 +177,11 @@ def _promotion_lines(promotions: list) -> list:
     groups = {}
     for p in promotions:
         key = (p["loop"], p["line"], p["array"], p["applied"], p["reason"], p["reads"],
-               p["writes"], p.get("around", False))
+               p["writes"], p.get("around", False), p.get("guard_line", 0))
         groups.setdefault(key, []).append(p["subscripts"])
     out = []
-    for (loop, line, array, applied, reason, reads, writes, around), subs in groups.items():
+    for (loop, line, array, applied, reason, reads, writes, around, guard), subs in \
+            groups.items():
         what = (f"{array}{subs[0]}" if len(subs) == 1 else
                 f"{len(subs)} elements of {array} ({subs[0]}, ...)")
         where = f"in loop {loop} (line {line})"
@@ -188,6 +189,7 @@ def _promotion_lines(promotions: list) -> list:
             steps = (("read before the loop", "written after it") if around else
                      ("read at its first iteration", "written at its last"))
             how = " and ".join(x for x, on in zip(steps, (reads, writes)) if on)
+            how += f", under the condition of the branch at line {guard}" if guard else ""
             out.append(f"   register promotion: {what} {where}: {how}")
         else:
             out.append(f"   not promoted: {what} {where}: {reason}")

@@ -196,6 +196,11 @@ class Stmt:
 class Assign(Stmt):
     var: Scalar
     value: Expr
+    # set by register promotion (hls/promote.py) on a register's update in a guarded branch:
+    # where the branch is skipped nothing reads the variable before it is written again, so
+    # if-conversion needs no select keeping the old value (which would lengthen the
+    # recurrence by a cycle: the write could no longer come straight from a unit's output)
+    skipped_value_dead: bool = False
 
 
 @dataclass(eq=False)
