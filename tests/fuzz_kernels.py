@@ -27,6 +27,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import allo_rtl as allo
+from allo_rtl.sim.resource_bound import resource_bound
 
 N = 4                                  # array extent per dimension
 WIDTHS = (1, 2, 3, 5, 8, 12, 16, 17, 31, 32, 33, 48, 63, 64)
@@ -451,6 +452,9 @@ def run_sample(sample: Sample, workdir: Path, targets=(None,), top: str = "k",
             assert same(h, r) if isinstance(h, np.ndarray) else True, \
                 f"{target}: in-place arrays differ"
         cycles[target] = mod.cycles
+        if target is None:      # a lower bound, recurrences in, never above what ran
+            bound = resource_bound(mod.design, *_copy(sample.inputs), recurrences=True)
+            assert bound <= mod.cycles, f"bound {bound} above the measured {mod.cycles} cycles"
         top = next(f for f in mod.design.report_dict()["functions"]
                    if f["function"] == mod.design.module.top)
         if top["latency_estimate"] is not None:

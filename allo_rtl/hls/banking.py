@@ -373,6 +373,22 @@ class _Rewriter:
 
 
 # --- the pass ---------------------------------------------------------------------------
+def unify_partitions(module: ir.Module) -> ir.Module:
+    """``module``, or a copy in which an array passed to a call and the callee's parameter
+    have the same partition. Done before anything reads partitions (a caller's
+    ``C: int32[8, 8] = 0`` is unrolled bank by bank when C is partitioned through the
+    callee's schedule: ``unroll_inner.unroll_partitioned_inits``)."""
+    for f in module.functions.values():
+        for s in ir.walk_stmts(f.body):
+            if isinstance(s, ir.Call) and any(
+                    isinstance(a, ir.Buffer) and a.partition != p.partition
+                    for a, p in [*zip(s.args, s.callee.params), *zip(s.outs, s.callee.results)]):
+                module = copy.deepcopy(module)
+                _unify_across_calls(module)
+                return module
+    return module
+
+
 def _unify_across_calls(module: ir.Module):
     """Give an array passed to a call and the callee's parameter the same partition."""
     changed = True

@@ -10,7 +10,7 @@ from amaranth.back import verilog
 
 from ..errors import AlloError
 from ..hls.auto_pipeline import auto_pipeline_module
-from ..hls.banking import bank_module
+from ..hls.banking import bank_module, unify_partitions
 from ..hls.memory_plan import plan_memories, ram_styles
 from ..hls.port_binding import refuse_unbuildable
 from ..hls.single_port import plan_single_port
@@ -53,6 +53,8 @@ class HardwareDesign:
         module = rename_control_port_params(module)
         # pipeline_loops=N: innermost loops of N+ iterations pipelined as if scheduled
         module, self.auto_pipelined = auto_pipeline_module(module, pipeline_loops)
+        # a partition reaches the arrays passed to the callee that asks for it
+        module = unify_partitions(module)
         promoted, self.promoted = promote_module(unroll_in_pipelines(
             unroll_partitioned_inits(module)))
         banked, self.banks = bank_module(promoted)

@@ -14,7 +14,8 @@ over every entry of every pipelined loop and every run of such a block, except t
 dataflow region's stages overlap: an entry of the region counts its slowest stage's bound
 (each stage timed from its own trace, ``sim.kpn_trace``). What the achieved II costs on top
 of it (recurrences, a port shared within one slot), loop tests and the FSM's chaining of
-dependent operations across blocks are the gap to the measured cycles.
+dependent operations across blocks are the gap to the measured cycles; with
+``recurrences=True`` the pipelines' recurrences are in the bound too (``hls.recurrence``).
 
 Loops with constant bounds give their trips from the schedule. Run-time trips (triangular
 loops: ``for j in range(i + 1)``) come from the same trace the fast cycle model uses
@@ -27,6 +28,7 @@ from __future__ import annotations
 import math
 
 from ..hls.control_latency import loop_trips
+from ..hls.recurrence import recurrence_mii
 from ..hls.resources import groups
 from . import boundary
 from .cycle_model import Trace, TracingInterpreter
@@ -40,8 +42,9 @@ class _BoundWalk:
     are not constant, every branch and while from the trace always: one rule per statement,
     so the recorded queues are read in the order they were written."""
 
-    def __init__(self, designs: dict, timing, trace: Trace):
+    def __init__(self, designs: dict, timing, trace: Trace, recurrences: bool = False):
         self.designs, self.timing, self.trace = designs, timing, trace
+        self.recurrences = recurrences
         self.name = None
         self.floors = {}
 
@@ -100,7 +103,10 @@ class _BoundWalk:
             if trips is None:
                 (region,) = node.pipeline.regions        # a flattened nest has static bounds
                 trips = take(self.trace.trips, region.loop)
-            return 0 if trips == 0 else (trips - 1) * sch.res_mii + sch.depth
+            mii = sch.res_mii
+            if self.recurrences:
+                mii = max(mii, recurrence_mii(sch, self.timing).ii)
+            return 0 if trips == 0 else (trips - 1) * mii + sch.depth
         if kind == "loop":
             trips = loop_trips(node.region)
             if trips is None:
@@ -136,10 +142,12 @@ class _BoundWalk:
         return slowest
 
 
-def resource_bound(design, *args) -> int:
+def resource_bound(design, *args, recurrences: bool = False) -> int:
     """The bound in cycles for one call of ``design`` (a ``HardwareDesign``) on ``args`` (the
     user's arguments, as ``mod(*args)`` takes them; they are copied, not changed). A
-    design without pipelines has one too: the sum of its blocks' floors."""
+    design without pipelines has one too: the sum of its blocks' floors. With
+    ``recurrences`` a pipeline's iterations start at least max(ResMII, RecMII) apart
+    (``hls.recurrence``: a carried value's chain of latencies), not ResMII."""
     top = design.module.top_func
     raw = boundary.convert_args(top, [_copy(a) for a in args], design.top_banks)
     trace = Trace()
@@ -147,7 +155,8 @@ def resource_bound(design, *args) -> int:
         TracingKPNInterpreter(design.module, trace).run(top, raw)
     else:
         TracingInterpreter(design.module, trace).call(top, raw)
-    return _BoundWalk(design.designs, design.timing, trace).function(design.module.top)
+    walk = _BoundWalk(design.designs, design.timing, trace, recurrences)
+    return walk.function(design.module.top)
 
 
 def _copy(a):
