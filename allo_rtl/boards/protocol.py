@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..rtl.interface import ArrayPort, KernelInterface, ScalarPort
+from ..sim.boundary import to_word
 
 CMD_WRITE, CMD_READ, CMD_SET, CMD_GO, CMD_QUERY, REPLY_DONE = (ord(c) for c in "WRSGQD")
 CYCLE_BYTES = 5
@@ -43,12 +44,16 @@ class LinkItems:
                    [r for r in iface.results if isinstance(r, ScalarPort)])
 
 
-def _word(value: int, bits: int) -> bytes:
-    return (int(value) & ((1 << bits) - 1)).to_bytes(nbytes(bits), "little")
+def _word(value, dtype) -> bytes:
+    """The bytes of a raw value's hardware word (a float's IEEE bits, not its value)."""
+    bits = dtype.hw_bits
+    return (to_word(dtype, value) & ((1 << bits) - 1)).to_bytes(nbytes(bits), "little")
 
 
-def _value(data: bytes, dtype) -> int:
-    return dtype.wrap(int.from_bytes(data, "little"))
+def _value(data: bytes) -> int:
+    """A word read back, as the simulators give it (``sim.boundary.from_word`` makes it a
+    raw value: a float's bits are not its value)."""
+    return int.from_bytes(data, "little")
 
 
 class Protocol:
@@ -63,12 +68,11 @@ class Protocol:
         out = []
         for k, a in enumerate(self.items.arrays):
             if a.role == "param":
-                bits = a.dtype.hw_bits
                 for addr, v in enumerate(given[a.name].reshape(-1)):
                     out.append((bytes([CMD_WRITE, k]) + addr.to_bytes(2, "little")
-                                + _word(v, bits), 0))
+                                + _word(v, a.dtype), 0))
         for k, s in enumerate(self.items.scalars_in):
-            out.append((bytes([CMD_SET, k]) + _word(given[s.name], s.dtype.hw_bits), 0))
+            out.append((bytes([CMD_SET, k]) + _word(given[s.name], s.dtype), 0))
         out.append((bytes([CMD_GO]), 1 + CYCLE_BYTES))
         for k, a in enumerate(self.items.arrays):
             for addr in range(a.depth):
@@ -79,7 +83,7 @@ class Protocol:
         return out
 
     def decode(self, replies: list):
-        """(cycles, {array name: flat raw words}, {scalar result name: raw}) from the replies
+        """(cycles, {array name: flat words}, {scalar result name: word}) from the replies
         of ``transactions`` (one entry per transaction, b"" where none is expected)."""
         replies = [r for r in replies if r]
         done = replies.pop(0)
@@ -88,8 +92,8 @@ class Protocol:
         cycles = int.from_bytes(done[1:], "little")
         arrays = {}
         for a in self.items.arrays:
-            arrays[a.name] = [_value(replies.pop(0), a.dtype) for _ in range(a.depth)]
-        scalars = {s.name: _value(replies.pop(0), s.dtype) for s in self.items.scalars_out}
+            arrays[a.name] = [_value(replies.pop(0)) for _ in range(a.depth)]
+        scalars = {s.name: _value(replies.pop(0)) for s in self.items.scalars_out}
         return cycles, arrays, scalars
 
 

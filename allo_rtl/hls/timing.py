@@ -51,6 +51,18 @@ class TimingModel:
         """The float unit entry ``cls`` (``timing_data/float_units.json``) of this family."""
         return _load("float_units")["families"][self.family][cls]
 
+    def float_stages(self, cls: str) -> int:
+        """The stage count (latency) of float unit ``cls`` at this model's clock: the fewest
+        stages whose measured Fmax (``fmax_by_stages``, benchmarks/bench_float_stages.py)
+        clears the clock by ``STAGE_MARGIN``, never more than the unit's default count; the
+        default count where nothing is measured or nothing clears it. A slow clock so gets
+        short float recurrences (an ECP5 fadd at 50 MHz in fewer cycles than at 100)."""
+        u = self.float_unit(cls)
+        need = STAGE_MARGIN * 1000.0 / self.clock_ns
+        fits = [int(s) for s, mhz in u.get("fmax_by_stages", {}).items()
+                if mhz >= need and int(s) <= u["stages"]]
+        return min(fits, default=u["stages"])
+
     def float_unit_options(self) -> dict:
         """{unit class: its constructor options} for the float units of this family that
         have some (e.g. ``dsp_shifts`` on ECP5: shifters partly in DSP blocks)."""
@@ -235,6 +247,12 @@ def _address(tm, op):
     return OpTiming(0, len(op.operands) * tm._delay("add", width) + muls * tm._delay("mul", width))
 
 
+# a unit's measured Fmax must clear the clock by this factor before fewer stages are used:
+# nextpnr's Fmax varies by up to ~10 % between placement seeds (docs/float_units.md), and in
+# a design the unit's inputs and outputs are routed further than in the harness
+STAGE_MARGIN = 1.2
+
+
 def _float(cls):
     """A pipelined float unit: ``stages`` cycles, the logic before its first register in the
     starting cycle; its result leaves a register (or, with 0 stages, the logic itself)."""
@@ -242,9 +260,14 @@ def _float(cls):
         u = tm.float_unit(cls)
         w = max([_width(op)] + [o.type.hw_bits for o in op.operands])
         start = sum(tm._delay(c, max(1, round(bits * w / 32))) for c, bits in u["start"])
-        if u["stages"] == 0:
+        stages = tm.float_stages(cls) if w <= 32 else u["stages"]
+        if stages == 0:
             return OpTiming(0, start)
-        return OpTiming(u["stages"], start, tm.data["ops"]["register"]["clock_to_out_ns"])
+        if stages < u["stages"]:
+            # fewer registers: the first comes later. Take its whole measured stage (the
+            # slowest) as the logic before it, so little else is chained in front of it
+            start = max(start, 1000.0 / u["fmax_by_stages"][str(stages)])
+        return OpTiming(stages, start, tm.data["ops"]["register"]["clock_to_out_ns"])
     return rule
 
 
