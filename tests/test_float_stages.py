@@ -78,3 +78,28 @@ def test_a_float_sum_at_a_slow_clock_recurs_in_fewer_cycles_bit_exact():
         # the accumulation recurs in the adder alone (its output read through the bypass)
         assert row["ii"] == TimingModel("ecp5", 1000.0 / clock_mhz).float_stages("fadd")
     assert iis[25] <= iis[50] < iis[100]
+
+
+@pytest.mark.parametrize("family,clock_ns", [("ecp5", 20.0), ("ice40", 1000.0 / 12)])
+@pytest.mark.parametrize("name", ["atax", "gesummv", "jacobi-1d"])
+def test_float_polybench_with_fewer_stages_is_bit_exact(family, clock_ns, name):
+    import warnings
+
+    import float_polybench as fp
+    from allo_rtl.hls.synthesize import PipelineWarning
+    from kernels import copy_args, pipeline_innermost
+    case = fp.BY_NAME[name]
+    s = allo.customize(case.kernel)
+    pipeline_innermost(s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PipelineWarning)
+        mod = s.build(family=family, clock_ns=clock_ns)
+    assert TimingModel(family, clock_ns).float_stages("fadd") < \
+        TimingModel(family).float_unit("fadd")["stages"]
+    args = case.make_inputs(np.random.default_rng(12))
+    ref = copy_args(args)
+    case.reference(ref)
+    mod(*args)
+    for k in case.written:
+        assert np.array_equal(args[k].view(np.uint32), ref[k].view(np.uint32)), \
+            f"{name}: argument {k} differs from numpy"
