@@ -77,6 +77,9 @@ def test_a_float_sum_at_a_slow_clock_recurs_in_fewer_cycles_bit_exact():
         iis[clock_mhz] = row["ii"]
         # the accumulation recurs in the adder alone (its output read through the bypass)
         assert row["ii"] == TimingModel("ecp5", 1000.0 / clock_mhz).float_stages("fadd")
+        # and the report says which count was built
+        assert mod.report().to_dict()["float_unit_stages"]["fadd32"] == row["ii"]
+        assert f"fadd32 {row['ii']}" in str(mod.report())
     assert iis[25] <= iis[50] < iis[100]
 
 

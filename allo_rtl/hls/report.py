@@ -12,6 +12,9 @@ from .cdfg import CallRegion, LoopRegion
 from .control_latency import loop_iteration, loop_trips, static_latency
 from .synthesize import FunctionDesign
 
+# timing rules of the pipelined float units (``hls/timing.py``)
+FLOAT_UNIT_CLASSES = ("fadd", "fmul", "fdiv", "fsqrt", "itof", "ftoi", "ftof")
+
 class _LoopRows:
     """The report's loop rows, read off the Control IR tree in program order (outer loops
     before inner ones); cycle numbers come from ``hls.control``'s latency model."""
@@ -86,6 +89,20 @@ def _functional_units(design: FunctionDesign) -> dict:
                 continue
             units[f"{op.info.report_name}{op.info.unit_width(op)}"] += 1
     return dict(sorted(units.items()))
+
+
+def float_unit_stages(designs: dict, timing) -> dict:
+    """Pipeline stages (latency) of each float unit kind the design uses, by class and width:
+    they follow the clock (``TimingModel.float_stages``), so the report says what was built."""
+    out = {}
+    for design in designs.values():
+        blocks = [sch.block for sch in design.schedules.values()]
+        blocks += [p.schedule.block for p in design.pipelines.values()]
+        for op in (op for b in blocks for op in b.ops):
+            info = op.info
+            if info.timing in FLOAT_UNIT_CLASSES and info.report_name:
+                out[f"{info.report_name}{info.unit_width(op)}"] = timing.of(op).latency
+    return dict(sorted(out.items()))
 
 
 def _unrolled(loop) -> str:
@@ -200,6 +217,10 @@ def format_report(rep: dict) -> str:
     lines = [f"== {rep['top']} ({rep['family']}, clock {rep['clock_ns']} ns) =="]
     if rep.get("cycles") is not None:
         lines.append(f"measured latency: {rep['cycles']} cycles (last call, start -> done)")
+    if rep.get("float_unit_stages"):
+        units = ", ".join(f"{k} {v}" for k, v in rep["float_unit_stages"].items())
+        lines.append(f"float unit stages: {units} (the fewest whose measured Fmax clears the "
+                     "clock with a margin, where measured)")
     for f in rep["functions"]:
         est = f["latency_estimate"]
         lines.append(f"-- function {f['function']}: latency estimate "

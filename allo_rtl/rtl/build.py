@@ -19,7 +19,7 @@ from .port_names import rename_control_port_params
 from ..hls.promote import promote_module
 from ..hls.scalarize import scalarize_module
 from ..hls.unroll_inner import unroll_in_pipelines, unroll_partitioned_inits
-from ..hls.report import format_report, function_report
+from ..hls.report import float_unit_stages, format_report, function_report
 from ..hls.synthesize import synthesize_module
 from ..hls.timing import TimingModel
 from ..ir import nodes as ir
@@ -126,7 +126,8 @@ class HardwareDesign:
                 "promotions": [p.to_dict() for p in self.promoted],
                 "memory_requests": {f: [p.to_dict() for p in rows]
                                     for f, rows in self.memory_plans.items()},
-                "scalarized": list(self.scalarized)}
+                "scalarized": list(self.scalarized),
+                "float_unit_stages": float_unit_stages(self.designs, self.timing)}
 
     def write_project(self, project) -> Path:
         out = Path(project)
