@@ -57,15 +57,23 @@ def measure(name, board, clock_mhz, pipeline_loops=None):
     ok, cycles = host_link_ok(kernel, design, make)
     tag = (f"{int(clock_mhz)}mhz" if clock_mhz else "osc") + \
         (f"_pl{pipeline_loops}" if pipeline_loops else "")
-    reps = [build_bitstream(design, board, HERE.parent / "build" / "bench_clock" /
-                            f"{name}_{board}_{tag}", clock_mhz=clock_mhz, pnr_seed=seed,
+    built = board_builds(design, board, HERE.parent / "build" / "bench_clock" /
+                         f"{name}_{board}_{tag}", clock_mhz)
+    return {"kernel": name, "board": board, **built, "cycles": cycles, "host_link_ok": ok,
+            "wall_us": round(cycles / built["clock_mhz"], 3)}
+
+
+def board_builds(design, board, build_dir, clock_mhz) -> dict:
+    """The design's bitstream at ``clock_mhz`` (None: the oscillator) for each placement
+    seed: the achieved clock, the PLL, Fmax (mean and per seed), whether the mean meets the
+    clock, and seed 3's utilization."""
+    reps = [build_bitstream(design, board, build_dir, clock_mhz=clock_mhz, pnr_seed=seed,
                             progress=io.StringIO()) for seed in SEEDS]
     fmax = float(np.mean([r["fmax_mhz"] for r in reps]))
     clock = reps[-1]["clock_mhz"]
-    return {"kernel": name, "board": board, "clock_mhz": clock, "pll": reps[-1]["pll"],
-            "fmax_mhz": round(fmax, 2), "fmax_seeds": [r["fmax_mhz"] for r in reps],
-            "timing_met": fmax >= clock, "utilization": reps[-1]["utilization"],
-            "cycles": cycles, "host_link_ok": ok, "wall_us": round(cycles / clock, 3)}
+    return {"clock_mhz": clock, "pll": reps[-1]["pll"], "fmax_mhz": round(fmax, 2),
+            "fmax_seeds": [r["fmax_mhz"] for r in reps], "timing_met": fmax >= clock,
+            "utilization": reps[-1]["utilization"]}
 
 
 def table(rows) -> str:

@@ -71,3 +71,5 @@ def test_float_arguments_and_results_cross_the_link_as_their_bits():
     got = dev(A.copy(), b)
     want = (A * b + np.float32(0.5)).astype(np.float32)
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+    interpreted = s.build(target="python")(A.copy(), b)
+    assert np.array_equal(got.view(np.uint32), interpreted.view(np.uint32))

@@ -72,6 +72,8 @@ def test_a_float_sum_at_a_slow_clock_recurs_in_fewer_cycles_bit_exact():
         mod = s.build(family="ecp5", clock_ns=1000.0 / clock_mhz)
         got = mod(A.copy())
         assert np.float32(got).view(np.uint32) == want.view(np.uint32), clock_mhz
+        interpreted = s.build(target="python")(A.copy())
+        assert np.float32(got).view(np.uint32) == np.float32(interpreted).view(np.uint32)
         row = next(r for f in mod.report().to_dict()["functions"] for r in f["loops"]
                    if r["name"] == "i")
         iis[clock_mhz] = row["ii"]
@@ -102,7 +104,10 @@ def test_float_polybench_with_fewer_stages_is_bit_exact(family, clock_ns, name):
     args = case.make_inputs(np.random.default_rng(12))
     ref = copy_args(args)
     case.reference(ref)
+    py = copy_args(args)
+    s.build(target="python")(*py)
     mod(*args)
     for k in case.written:
         assert np.array_equal(args[k].view(np.uint32), ref[k].view(np.uint32)), \
             f"{name}: argument {k} differs from numpy"
+        assert np.array_equal(args[k].view(np.uint32), py[k].view(np.uint32))

@@ -3,8 +3,9 @@
 change is kept in a register under that condition (hls/promote.py ``_guard``).
 
 The shape is syrk's: ``for k: for j: if j <= i: C[i, j] += A[i, k] * B[j, k]``, the inner
-``j`` unrolled by pipelining ``k``. Results against numpy (or Python floats rounded to
-float32 after every operation) written here; IIs against the ports and units the loop needs.
+``j`` unrolled by pipelining ``k``. Results against numpy (float32 rounded after every
+operation) written here and against the interpreter, bit for bit; IIs against the ports and
+units the loop needs.
 """
 import json
 from pathlib import Path
@@ -64,12 +65,33 @@ def _ints(rng, shape):
     return rng.integers(-100, 100, shape).astype(np.int32)
 
 
+class _Checked:
+    """The hardware module; each call also runs the interpreter on copies of the inputs, and
+    every array argument and the result must match it bit for bit."""
+
+    def __init__(self, s):
+        self.s, self.mod = s, s.build()
+
+    def __call__(self, *args):
+        ref = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        want = self.s.build(target="python")(*ref)
+        got = self.mod(*args)
+        assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+        for a, r in zip(args, ref):
+            if isinstance(a, np.ndarray):
+                assert a.tobytes() == r.tobytes()
+        return got
+
+    def __getattr__(self, name):
+        return getattr(self.mod, name)
+
+
 def _build(kernel, loop, partitions=()):
     s = allo.customize(kernel)
     for name, dim in partitions:
         s.partition(getattr(s, name), dim=dim)
     s.pipeline(loop)
-    return s.build()
+    return _Checked(s)
 
 
 def _loop(mod, name):

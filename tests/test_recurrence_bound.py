@@ -84,9 +84,11 @@ def test_a_memory_recurrence_at_distance_one_costs_the_load_and_the_store():
     # iteration n + 1 loads what n stored: the load's data a cycle after its address, the
     # store a cycle before the next load may see it -- II 2 against ResMII 1, N - 1 trips
     assert rec - res == (N - 2) * (2 - 1)
-    out = np.zeros(N, np.int32)
+    out, interpreted = np.zeros(N, np.int32), np.zeros(N, np.int32)
     mod(B, out)
+    allo.customize(prefix).build(target="python")(B, interpreted)
     assert np.array_equal(out, np.cumsum(B.astype(np.int64)).astype(np.int32))
+    assert np.array_equal(out, interpreted)
 
 
 def test_distance_two_halves_the_recurrence():

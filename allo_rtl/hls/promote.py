@@ -148,6 +148,7 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
                     nested.setdefault(id(b), t.loc.line)
     out, seen = [], set()
     perfect = _in_perfect_nest(f, loop)
+    simple = list(_simple_statements(loop.body, varying))
     for buf in order:
         if id(buf) in seen:
             continue
@@ -189,7 +190,6 @@ def _candidates(f: ir.Function, loop: ir.For, top: str = "") -> list:
             elif sum(p.applied for p, *_ in out) >= MAX_PROMOTED:
                 note.reason = (f"the loop already keeps {MAX_PROMOTED} elements in registers "
                                "(the limit)")
-            simple = list(_simple_statements(loop.body, varying))
             note.writes = any(isinstance(s, ir.Store) and s.buf is buf and _same(s.indices, elem)
                               for s in simple)
             note.reads = any(e.buf is buf and _same(e.indices, elem)
@@ -204,11 +204,13 @@ def _guard(s, varying: set):
     every iteration of one entry of the loop or in none, so an element accessed only under
     it is loaded in the first iteration and stored in the last under it too (syrk's
     ``if j <= i: C[i, j] += ...`` over ``k``, ``j`` unrolled). Else None."""
-    if isinstance(s, ir.If) and s.then_body and not s.else_body and \
-            all(isinstance(t, (ir.Assign, ir.Store)) for t in s.then_body) and \
-            _invariant([s.cond], varying):
-        return s.cond
-    return None
+    return s.cond if _plain_branch(s) and _invariant([s.cond], varying) else None
+
+
+def _plain_branch(s) -> bool:
+    """``if c:`` over assignments and stores only, with no else."""
+    return isinstance(s, ir.If) and bool(s.then_body) and not s.else_body and \
+        all(isinstance(t, (ir.Assign, ir.Store)) for t in s.then_body)
 
 
 def _guard_key(branch):
@@ -360,9 +362,8 @@ def _promote(f: ir.Function, loop: ir.For, buf: ir.Buffer, indices: list,
     for s in loop.body:
         if isinstance(s, (ir.Assign, ir.Store)):
             body.append(rewritten(s))
-        elif guard is not None and isinstance(s, ir.If) and not s.else_body and \
-                subscript_key(s.cond) == subscript_key(guard) and \
-                all(isinstance(t, (ir.Assign, ir.Store)) for t in s.then_body):
+        elif guard is not None and _plain_branch(s) and \
+                subscript_key(s.cond) == subscript_key(guard):
             body.append(ir.If(s.loc, s.cond, [rewritten(t, True) for t in s.then_body], []))
         else:
             body.append(s)

@@ -20,28 +20,15 @@ from the II the schedule found.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from .modulo import ModuloSchedule, forwardable
 from .timing import TimingModel
 
 
-@dataclass
-class Recurrence:
-    """The binding cycle: its II, the op it closes on, the distance it spans."""
-    ii: int
-    line: int = 0
-    what: str = ""                 # "variable acc" / "array C"
-
-    def describe(self) -> str:
-        return f"RecMII {self.ii} ({self.what}, line {self.line})" if self.what else \
-            f"RecMII {self.ii}"
-
-
-def recurrence_mii(sch: ModuloSchedule, timing: TimingModel) -> Recurrence:
+def recurrence_mii(sch: ModuloSchedule, timing: TimingModel) -> int:
     """The largest L / d over the loop's one-dependence cycles (at least 1)."""
     ops = sch.block.ops
-    best = Recurrence(1)
+    best = 1
     writes = {}
     for op in ops:
         if op.info.writes_var:
@@ -51,17 +38,13 @@ def recurrence_mii(sch: ModuloSchedule, timing: TimingModel) -> Recurrence:
         for wr in writes.get(id(rd.var), []):
             if wr not in dist:
                 continue
-            ii = dist[wr] + (0 if forwardable(wr, timing) else 1)
-            if ii > best.ii:
-                best = Recurrence(ii, wr.loc.line, f"variable {rd.var.name}")
+            best = max(best, dist[wr] + (0 if forwardable(wr, timing) else 1))
     for x, y, d in sch.mem_deps:
         if d <= 0 or not (x.info.is_store and y.info.is_load):
             continue
         dist = _longest_from(y, ops, timing)
         if x in dist:
-            ii = math.ceil((dist[x] + 1) / d)
-            if ii > best.ii:
-                best = Recurrence(ii, x.loc.line, f"array {x.buf.name}")
+            best = max(best, math.ceil((dist[x] + 1) / d))
     return best
 
 

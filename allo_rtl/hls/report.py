@@ -11,9 +11,8 @@ from ..ir import nodes as ir
 from .cdfg import CallRegion, LoopRegion
 from .control_latency import loop_iteration, loop_trips, static_latency
 from .synthesize import FunctionDesign
+from .timing import FLOAT_UNIT_CLASSES
 
-# timing rules of the pipelined float units (``hls/timing.py``)
-FLOAT_UNIT_CLASSES = ("fadd", "fmul", "fdiv", "fsqrt", "itof", "ftoi", "ftof")
 
 class _LoopRows:
     """The report's loop rows, read off the Control IR tree in program order (outer loops
@@ -81,9 +80,7 @@ def _functional_units(design: FunctionDesign) -> dict:
             units[f"{resource}{key[0]}"] += 1
         else:
             units[f"{resource}{key[0]}x{key[2]}"] += 1
-    blocks = [sch.block for sch in design.schedules.values()]
-    blocks += [p.schedule.block for p in design.pipelines.values()]
-    for block in blocks:
+    for block in _blocks(design):
         for op in block.ops:
             if isinstance(design.binding.unit_of.get(op), tuple) or not op.info.report_name:
                 continue
@@ -96,13 +93,17 @@ def float_unit_stages(designs: dict, timing) -> dict:
     they follow the clock (``TimingModel.float_stages``), so the report says what was built."""
     out = {}
     for design in designs.values():
-        blocks = [sch.block for sch in design.schedules.values()]
-        blocks += [p.schedule.block for p in design.pipelines.values()]
-        for op in (op for b in blocks for op in b.ops):
+        for op in (op for b in _blocks(design) for op in b.ops):
             info = op.info
             if info.timing in FLOAT_UNIT_CLASSES and info.report_name:
                 out[f"{info.report_name}{info.unit_width(op)}"] = timing.of(op).latency
     return dict(sorted(out.items()))
+
+
+def _blocks(design: FunctionDesign) -> list:
+    """The function's straight-line blocks: FSM blocks and pipeline bodies."""
+    return [sch.block for sch in design.schedules.values()] + \
+        [p.schedule.block for p in design.pipelines.values()]
 
 
 def _unrolled(loop) -> str:

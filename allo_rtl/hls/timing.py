@@ -247,6 +247,10 @@ def _address(tm, op):
     return OpTiming(0, len(op.operands) * tm._delay("add", width) + muls * tm._delay("mul", width))
 
 
+# timing rules of the float units (float_units.json's classes; the comparisons have 0 stages)
+FLOAT_UNIT_CLASSES = ("fadd", "fmul", "fdiv", "fsqrt", "fcompare", "fminmax", "itof", "ftoi",
+                      "ftof")
+
 # a unit's measured Fmax must clear the clock by this factor before fewer stages are used:
 # nextpnr's Fmax varies by up to ~10 % between placement seeds (docs/float_units.md), and in
 # a design the unit's inputs and outputs are routed further than in the harness
@@ -292,8 +296,7 @@ TIMING_RULES = {
     "address": _address,
     # a FIFO's read data and ready leave its registers/LUT RAM: a mux's delay into the cycle
     "stream": lambda tm, op: OpTiming(0, tm._delay("mux", _width(op) if op.type else 1)),
-    **{cls: _float(cls) for cls in ("fadd", "fmul", "fdiv", "fsqrt", "fcompare", "fminmax", "itof", "ftoi",
-                                    "ftof")},
+    **{cls: _float(cls) for cls in FLOAT_UNIT_CLASSES},
 }
 
 

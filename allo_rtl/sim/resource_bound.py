@@ -105,7 +105,7 @@ class _BoundWalk:
                 trips = take(self.trace.trips, region.loop)
             mii = sch.res_mii
             if self.recurrences:
-                mii = max(mii, recurrence_mii(sch, self.timing).ii)
+                mii = max(mii, recurrence_mii(sch, self.timing))
             return 0 if trips == 0 else (trips - 1) * mii + sch.depth
         if kind == "loop":
             trips = loop_trips(node.region)
