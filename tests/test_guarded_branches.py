@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import allo_rtl as allo
 from allo_rtl.ir.types import float32, int32
@@ -196,3 +197,41 @@ def test_an_element_under_two_conditions_stays_in_memory_and_the_report_says_why
     assert not notes["[0]"]["applied"]
     assert "under different conditions" in notes["[0]"]["reason"]
     assert notes["[1]"]["applied"]
+
+
+NV = 16
+
+
+def lower_products_16(A: int32[NV, NV], B: int32[NV, NV], C: int32[NV, NV]):
+    for i in range(NV):
+        for k in range(NV):
+            for j in range(NV):
+                if j <= i:
+                    C[i, j] += A[i, k] * B[j, k]
+
+
+@pytest.mark.parametrize("sim", [pytest.param("icarus", marks=pytest.mark.icarus),
+                                 pytest.param("verilator", marks=pytest.mark.verilator)])
+def test_the_syrk_shape_at_16_agrees_on_the_external_simulators(sim):
+    # 16 guarded copies per iteration, 16 promoted row elements, 16 B banks: a larger design
+    rng = np.random.default_rng(16)
+    A, B = (rng.integers(-2**15, 2**15, (NV, NV)).astype(np.int32) for _ in range(2))
+    C0 = rng.integers(-2**31, 2**31, (NV, NV), dtype=np.int64).astype(np.int32)
+    s = allo.customize(lower_products_16)
+    s.partition(s.C, dim=2)
+    s.partition(s.B, dim=1)
+    s.pipeline("k")
+    want = C0.astype(np.int64).copy()
+    for i in range(NV):
+        for j in range(i + 1):
+            want[i, j] += sum(int(A[i, k]) * int(B[j, k]) for k in range(NV))
+    want = ((want + 2**31) % 2**32 - 2**31).astype(np.int32)
+    interpreted, amaranth, other = C0.copy(), C0.copy(), C0.copy()
+    s.build(target="python")(A, B, interpreted)
+    default = s.build()
+    default(A, B, amaranth)
+    ext = s.build(target=sim)
+    ext(A, B, other)
+    assert np.array_equal(interpreted, want)
+    assert np.array_equal(amaranth, want) and np.array_equal(other, want)
+    assert ext.cycles == default.cycles
